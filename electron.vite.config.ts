@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'electron-vite'
+
+const { version } = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as { version: string }
+const define = { __MODELBENCH_VERSION__: JSON.stringify(version) }
+
+export default defineConfig({
+  main: {
+    define,
+    build: {
+      rollupOptions: {
+        // index: the Electron main process; cli: the headless server and command line (plain Node).
+        input: { index: resolve(__dirname, 'src/main/index.ts'), cli: resolve(__dirname, 'src/main/cli.ts') },
+      },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload must be a single CommonJS file.
+      rollupOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
+  },
+  renderer: {
+    define,
+    plugins: [react()],
+  },
+})

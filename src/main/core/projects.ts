@@ -1,0 +1,99 @@
+/**
+ * Projects: create, list, rename, soft-delete and restore. Rows map to `Project` in one place (`toProject`).
+ * A deleted project keeps its row (deleted_at set) so the UI can undo the delete.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Project } from '../../shared/contract'
+import { AppError, notFound } from './errors'
+import type { Db } from './store/database'
+
+interface ProjectRow {
+  id: string
+  name: string
+  description: string
+  created_at: number
+  updated_at: number
+  deleted_at: number | null
+}
+
+function toProject(row: ProjectRow): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export class ProjectsService {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  list(): Project[] {
+    const rows = this.db
+      .prepare('SELECT * FROM projects WHERE deleted_at IS NULL ORDER BY updated_at DESC, name')
+      .all() as ProjectRow[]
+    return rows.map(toProject)
+  }
+
+  get(id: string): Project {
+    return toProject(this.activeRow(id))
+  }
+
+  create(name: string, description = ''): Project {
+    this.assertNameFree(name)
+    const t = this.now()
+    const row: ProjectRow = { id: randomUUID(), name, description, created_at: t, updated_at: t, deleted_at: null }
+    this.db
+      .prepare(
+        'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (@id, @name, @description, @created_at, @updated_at)',
+      )
+      .run(row)
+    return toProject(row)
+  }
+
+  rename(id: string, name: string): Project {
+    return this.db.transaction(() => {
+      const row = this.activeRow(id)
+      if (row.name === name) return toProject(row)
+      this.assertNameFree(name, id)
+      const t = this.now()
+      this.db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(name, t, id)
+      return toProject({ ...row, name, updated_at: t })
+    })()
+  }
+
+  delete(id: string): void {
+    this.activeRow(id)
+    this.db.prepare('UPDATE projects SET deleted_at = ? WHERE id = ?').run(this.now(), id)
+  }
+
+  restore(id: string): Project {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined
+      if (!row) throw notFound('Project', id)
+      if (row.deleted_at === null) return toProject(row)
+      this.assertNameFree(row.name, id)
+      this.db.prepare('UPDATE projects SET deleted_at = NULL WHERE id = ?').run(id)
+      return toProject({ ...row, deleted_at: null })
+    })()
+  }
+
+  private activeRow(id: string): ProjectRow {
+    const row = this.db.prepare('SELECT * FROM projects WHERE id = ? AND deleted_at IS NULL').get(id) as
+      | ProjectRow
+      | undefined
+    if (!row) throw notFound('Project', id)
+    return row
+  }
+
+  private assertNameFree(name: string, exceptId?: string): void {
+    const clash = this.db
+      .prepare('SELECT id FROM projects WHERE lower(name) = lower(?) AND deleted_at IS NULL AND id IS NOT ?')
+      .get(name, exceptId ?? null) as { id: string } | undefined
+    if (clash) throw new AppError('CONFLICT', `A project named "${name}" already exists`, 'name')
+  }
+}

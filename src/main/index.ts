@@ -1,0 +1,127 @@
+/**
+ * Electron glue: one locked-down window, the core on the app's data directory, IPC looped over the
+ * contract. Everything the app does lives in the core; this file only wires it to Electron.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { createCore, type Core } from './core/core'
+import { registerIpc } from './ipc'
+import { appVersion } from './version'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const rendererFile = join(here, '../renderer/index.html')
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+
+app.setName('ModelBench')
+app.enableSandbox()
+
+function isTrustedUrl(url: string): boolean {
+  if (devServerUrl) return url.startsWith(devServerUrl)
+  try {
+    return new URL(url).protocol === 'file:' && fileURLToPath(url) === rendererFile
+  } catch {
+    return false
+  }
+}
+
+/** External links open in the user's browser, and only plain http(s) ones. */
+function openExternalIfSafe(url: string): void {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') void shell.openExternal(parsed.href)
+  } catch {
+    // Not a URL: ignore.
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'ModelBench',
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+    },
+  })
+  win.once('ready-to-show', () => win.show())
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    openExternalIfSafe(url)
+    return { action: 'deny' }
+  })
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isTrustedUrl(url)) {
+      event.preventDefault()
+      openExternalIfSafe(url)
+    }
+  })
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault())
+  if (devServerUrl) void win.loadURL(devServerUrl)
+  else void win.loadFile(rendererFile)
+  return win
+}
+
+function lockDownSession(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+}
+
+function startCore(): Core {
+  // better-sqlite3 built against Electron's ABI, when scripts/start.mjs has prepared one.
+  const nativeBinding = join(app.getAppPath(), 'out', 'native', 'better_sqlite3.node')
+  return createCore({
+    dataDir: app.getPath('userData'),
+    shell: 'electron',
+    version: appVersion,
+    ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
+  })
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  let core: Core | undefined
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows()
+    if (win) {
+      if (win.isMinimized()) win.restore()
+      win.focus()
+    }
+  })
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+  })
+  void app.whenReady().then(() => {
+    lockDownSession()
+    try {
+      core = startCore()
+    } catch (err) {
+      dialog.showErrorBox('ModelBench cannot open its data', err instanceof Error ? err.message : String(err))
+      app.exit(1)
+      return
+    }
+    registerIpc(ipcMain, core, isTrustedUrl, () => BrowserWindow.getAllWindows().map((w) => w.webContents))
+    createWindow()
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow()
+    })
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('will-quit', () => core?.close())
+}

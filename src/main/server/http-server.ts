@@ -1,0 +1,312 @@
+/**
+ * The headless server: the built renderer plus the contract as `POST /api/<method>` and server-sent
+ * events at `GET /api/events`. Every request must carry the access token (header, `?token=` query, or the
+ * cookie set when the page is first opened with the token). Bound to 127.0.0.1 by default, and then only
+ * loopback Host headers are accepted, which stops DNS-rebinding pages from reaching it.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import type { ContractError, ErrorCode } from '../../shared/contract'
+import { isMethodName } from '../../shared/contract'
+import { contentSecurityPolicy } from '../../shared/csp'
+import type { Core } from '../core/core'
+
+export interface ServerOptions {
+  core: Core
+  host?: string
+  port?: number
+  token?: string
+  /** The built renderer (out/renderer); without it only the API is served. */
+  staticDir?: string
+  maxBodyBytes?: number
+}
+
+export interface RunningServer {
+  url: string
+  /** The URL to open in a browser, token included. */
+  openUrl: string
+  port: number
+  token: string
+  close(): Promise<void>
+}
+
+export const defaultMaxBodyBytes = 1024 * 1024
+
+const statusFor: Record<ErrorCode, number> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  INTERNAL: 500,
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+}
+
+const securityHeaders = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+}
+
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ContractError,
+  ) {
+    super(error.message)
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    ...securityHeaders,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+function sendError(res: ServerResponse, status: number, error: ContractError): void {
+  sendJson(res, status, { ok: false, error })
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(tooLarge(limit))
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(tooLarge(limit))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, {
+    code: 'INVALID_ARGUMENT',
+    message: `The request body is larger than the ${Math.round(limit / 1024)} KiB limit`,
+  })
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0) out.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()))
+  }
+  return out
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ba = Buffer.from(a)
+  const bb = Buffer.from(b)
+  return ba.length === bb.length && timingSafeEqual(ba, bb)
+}
+
+const unauthorizedPage = `<!doctype html><meta charset="utf-8"><title>ModelBench — access token needed</title>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; line-height: 1.5">
+<h1>ModelBench needs its access token</h1>
+<p>This server only answers requests that carry the token it printed when it started.
+Open the full URL shown in the terminal where you ran <code>modelbench serve</code>; it ends in <code>?token=…</code>.</p>
+</body>`
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { core } = options
+  const host = options.host ?? '127.0.0.1'
+  const token = options.token ?? randomBytes(24).toString('hex')
+  const maxBody = options.maxBodyBytes ?? defaultMaxBodyBytes
+  const staticRoot = options.staticDir ? resolve(options.staticDir) : undefined
+  const eventStreams = new Set<ServerResponse>()
+  let port = options.port ?? 0
+  let cookieName = 'modelbench_token'
+
+  function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+    const auth = req.headers.authorization
+    if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
+    const header = req.headers['x-modelbench-token']
+    if (typeof header === 'string') return header
+    return url.searchParams.get('token') ?? parseCookies(req.headers.cookie).get(cookieName)
+  }
+
+  function hostAllowed(req: IncomingMessage): boolean {
+    if (!isLoopback(host)) return true
+    const h = (req.headers.host ?? '').toLowerCase()
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h)
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST')
+      throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `Use POST for /api/${method}` })
+    }
+    if (!isMethodName(method)) throw new HttpError(404, { code: 'NOT_FOUND', message: `Unknown method "${method}"` })
+    const type = req.headers['content-type'] ?? ''
+    if (!type.startsWith('application/json')) {
+      throw new HttpError(415, { code: 'INVALID_ARGUMENT', message: 'Send the input as application/json' })
+    }
+    const text = await readBody(req, maxBody)
+    let input: unknown
+    try {
+      input = text.trim() === '' ? {} : JSON.parse(text)
+    } catch {
+      throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: 'The request body is not valid JSON' })
+    }
+    const result = await core.call(method, input)
+    sendJson(res, result.ok ? 200 : statusFor[result.error.code], result)
+  }
+
+  function handleEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    })
+    res.write('retry: 2000\n\n')
+    eventStreams.add(res)
+    const unsubscribe = core.events.onAny((event, payload) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)
+    })
+    // A comment line now and then keeps proxies and the browser from timing the stream out.
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), 20_000)
+    req.on('close', () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+      eventStreams.delete(res)
+    })
+  }
+
+  function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
+    }
+    if (!staticRoot) throw new HttpError(404, { code: 'NOT_FOUND', message: 'This server was started without the app' })
+    let path = decodeURIComponent(url.pathname)
+    if (path.endsWith('/')) path += 'index.html'
+    const file = normalize(join(staticRoot, path))
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
+      throw new HttpError(404, { code: 'NOT_FOUND', message: 'Not found' })
+    }
+    let size: number
+    try {
+      const st = statSync(file)
+      if (!st.isFile()) throw new Error('not a file')
+      size = st.size
+    } catch {
+      throw new HttpError(404, { code: 'NOT_FOUND', message: `No such file: ${url.pathname}` })
+    }
+    const type = contentTypes[extname(file).toLowerCase()] ?? 'application/octet-stream'
+    const headers: Record<string, string | number> = {
+      ...securityHeaders,
+      'content-type': type,
+      'content-length': size,
+      'cache-control': type.startsWith('text/html') ? 'no-store' : 'private, max-age=3600',
+    }
+    if (type.startsWith('text/html')) headers['content-security-policy'] = contentSecurityPolicy
+    if (setCookie) headers['set-cookie'] = `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+    res.writeHead(200, headers)
+    if (req.method === 'HEAD') res.end()
+    else createReadStream(file).pipe(res)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    try {
+      if (!hostAllowed(req)) {
+        throw new HttpError(403, { code: 'INVALID_ARGUMENT', message: 'This server only answers requests addressed to localhost' })
+      }
+      const given = tokenOf(req, url)
+      if (given === undefined || !sameSecret(given, token)) {
+        if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
+          res.writeHead(401, { ...securityHeaders, 'content-type': 'text/html; charset=utf-8' })
+          res.end(unauthorizedPage)
+          return
+        }
+        throw new HttpError(401, { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' })
+      }
+      if (url.pathname === '/api/events') {
+        if (req.method !== 'GET') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET for /api/events' })
+        handleEvents(req, res)
+        return
+      }
+      if (url.pathname.startsWith('/api/')) {
+        await handleApi(req, res, url.pathname.slice('/api/'.length))
+        return
+      }
+      serveStatic(req, res, url, url.searchParams.has('token'))
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      if (err instanceof HttpError) sendError(res, err.status, err.error)
+      else {
+        console.error('modelbench: request failed:', err)
+        sendError(res, 500, { code: 'INTERNAL', message: 'Internal error' })
+      }
+    }
+  }
+
+  const server: Server = createServer((req, res) => void handle(req, res))
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolveListen()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  // Cookies are shared by every port of a host, so each server names its own.
+  cookieName = `modelbench_token_${port}`
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  const url = `http://${urlHost}:${port}/`
+
+  return {
+    url,
+    openUrl: `${url}?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        for (const res of eventStreams) res.end()
+        server.close(() => resolveClose())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,59 @@
+/** A modal confirmation using the native <dialog> (focus trapping and Escape come with it). */
+import { useEffect, useRef, useState } from 'react'
+
+export interface ConfirmDialogProps {
+  title: string
+  body: React.ReactNode
+  confirmLabel: string
+  danger?: boolean
+  onConfirm: () => Promise<void>
+  onClose: () => void
+}
+
+export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, onClose }: ConfirmDialogProps): React.JSX.Element {
+  const ref = useRef<HTMLDialogElement>(null)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    const dialog = ref.current
+    if (dialog && !dialog.open) dialog.showModal()
+  }, [])
+
+  async function confirm(): Promise<void> {
+    setBusy(true)
+    setError(null)
+    try {
+      await onConfirm()
+      onClose()
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+      setBusy(false)
+    }
+  }
+
+  return (
+    <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="confirm-title" data-testid="confirm-dialog">
+      <h2 id="confirm-title">{title}</h2>
+      <div className="dialog-body">{body}</div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button className="button" onClick={onClose} disabled={busy} autoFocus>
+          Cancel
+        </button>
+        <button
+          className={danger ? 'button danger' : 'button primary'}
+          onClick={() => void confirm()}
+          disabled={busy}
+          data-testid="confirm-button"
+        >
+          {busy ? 'Working…' : confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  )
+}

@@ -1,0 +1,8 @@
+import type { ModelBenchBridge } from '../../shared/contract'
+
+declare global {
+  interface Window {
+    /** Present inside Electron (set by the preload); absent in a browser. */
+    modelbench?: ModelBenchBridge
+  }
+}

@@ -1,0 +1,32 @@
+/** Stands in for a page that a later issue builds: says plainly what it will do and that it is not there yet. */
+import type { Project } from '../../../shared/contract'
+import type { PageInfo } from '../routes'
+
+interface Props {
+  page: PageInfo
+  project: Project | null
+  onGoToProjects: () => void
+}
+
+export function NotBuiltPage({ page, project, onGoToProjects }: Props): React.JSX.Element {
+  return (
+    <section className="page" data-testid={`page-${page.id}`}>
+      <header className="page-header">
+        <h1>{page.label}</h1>
+        {project && <p className="muted">in {project.name}</p>}
+      </header>
+      <div className="empty-state">
+        <h2>Not built yet</h2>
+        <p>{page.purpose}</p>
+        <p className="muted">
+          This page is not part of this version of ModelBench{page.comingIn !== undefined ? ` (tracked as issue #${page.comingIn})` : ''}.
+        </p>
+        {page.needsProject && !project && (
+          <button className="button primary" onClick={onGoToProjects}>
+            Open a project first
+          </button>
+        )}
+      </div>
+    </section>
+  )
+}

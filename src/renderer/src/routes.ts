@@ -1,0 +1,56 @@
+/** The app's pages, in navigation order, with the issue that builds each one still to come. */
+export interface PageInfo {
+  id: 'projects' | 'data' | 'model' | 'train' | 'runs' | 'export'
+  label: string
+  needsProject: boolean
+  /** What the page will do, shown while it is not built. */
+  purpose: string
+  /** Set while the page is not built yet: the tracker issue that builds it. */
+  comingIn?: number
+}
+
+export const pages: readonly PageInfo[] = [
+  { id: 'projects', label: 'Projects', needsProject: false, purpose: 'Create, open, rename and delete projects.' },
+  {
+    id: 'data',
+    label: 'Data',
+    needsProject: true,
+    purpose: 'Import a folder of images or a CSV file, label it with the keyboard and split it for training.',
+    comingIn: 3,
+  },
+  {
+    id: 'model',
+    label: 'Model',
+    needsProject: true,
+    purpose: 'Stack layers by drag and drop, with output shapes and parameter counts shown as you go.',
+    comingIn: 5,
+  },
+  {
+    id: 'train',
+    label: 'Train',
+    needsProject: true,
+    purpose: 'Choose settings, press Train and watch loss and accuracy live.',
+    comingIn: 4,
+  },
+  {
+    id: 'runs',
+    label: 'Runs',
+    needsProject: true,
+    purpose: 'Every run with its settings and results; compare runs side by side and study the mistakes.',
+    comingIn: 6,
+  },
+  {
+    id: 'export',
+    label: 'Export',
+    needsProject: true,
+    purpose: 'Export a trained model to TF.js or ONNX, verified to predict the same, with a model card.',
+    comingIn: 7,
+  },
+]
+
+export type PageId = PageInfo['id']
+
+export function pageFromHash(hash: string): PageId {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0]
+  return pages.find((p) => p.id === id)?.id ?? 'projects'
+}

@@ -1,0 +1,16 @@
+/**
+ * The renderer's Content-Security-Policy. The same string is in src/renderer/index.html's meta tag (a
+ * test keeps them equal) and is sent as a header by the headless server.
+ */
+export const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
