@@ -38,6 +38,7 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -24,6 +24,8 @@ export interface Project {
   /** Epoch milliseconds. */
   createdAt: number
   updatedAt: number
+  /** When the project was last opened, or null if never: the most recent one is reopened at start. */
+  openedAt: number | null
 }
 
 export interface AppInfo {
@@ -45,6 +47,7 @@ export interface Methods {
   'projects.list': { input: Empty; output: Project[] }
   'projects.get': { input: { id: string }; output: Project }
   'projects.create': { input: { name: string; description?: string }; output: Project }
+  'projects.open': { input: { id: string }; output: Project }
   'projects.rename': { input: { id: string; name: string }; output: Project }
   'projects.delete': { input: { id: string }; output: { id: string } }
   'projects.restore': { input: { id: string }; output: Project }
@@ -52,7 +55,7 @@ export interface Methods {
 
 /** Every event the core emits, with its payload. */
 export interface Events {
-  'projects.changed': { reason: 'created' | 'renamed' | 'deleted' | 'restored'; projectId: string }
+  'projects.changed': { reason: 'created' | 'opened' | 'renamed' | 'deleted' | 'restored'; projectId: string }
 }
 
 export type MethodName = keyof Methods
@@ -70,6 +73,7 @@ const methodTable = {
   'projects.list': true,
   'projects.get': true,
   'projects.create': true,
+  'projects.open': true,
   'projects.rename': true,
   'projects.delete': true,
   'projects.restore': true,

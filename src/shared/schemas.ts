@@ -23,6 +23,7 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'projects.create': z
     .object({ name: projectName, description: z.string().max(2000).optional() })
     .strict(),
+  'projects.open': z.object({ id }).strict(),
   'projects.rename': z.object({ id, name: projectName }).strict(),
   'projects.delete': z.object({ id }).strict(),
   'projects.restore': z.object({ id }).strict(),

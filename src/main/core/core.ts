@@ -49,6 +49,11 @@ export function createCore(options: CoreOptions): Core {
       events.emit('projects.changed', { reason: 'created', projectId: project.id })
       return project
     },
+    'projects.open': ({ id }) => {
+      const project = projects.open(id)
+      events.emit('projects.changed', { reason: 'opened', projectId: id })
+      return project
+    },
     'projects.rename': ({ id, name }) => {
       const project = projects.rename(id, name)
       events.emit('projects.changed', { reason: 'renamed', projectId: id })

@@ -13,6 +13,7 @@ interface ProjectRow {
   description: string
   created_at: number
   updated_at: number
+  opened_at: number | null
   deleted_at: number | null
 }
 
@@ -23,6 +24,7 @@ function toProject(row: ProjectRow): Project {
     description: row.description,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    openedAt: row.opened_at,
   }
 }
 
@@ -46,13 +48,23 @@ export class ProjectsService {
   create(name: string, description = ''): Project {
     this.assertNameFree(name)
     const t = this.now()
-    const row: ProjectRow = { id: randomUUID(), name, description, created_at: t, updated_at: t, deleted_at: null }
+    const row: ProjectRow = { id: randomUUID(), name, description, created_at: t, updated_at: t, opened_at: null, deleted_at: null }
     this.db
       .prepare(
         'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (@id, @name, @description, @created_at, @updated_at)',
       )
       .run(row)
     return toProject(row)
+  }
+
+  /** Marks the project as the one the user is working in (the app reopens it next time). */
+  open(id: string): Project {
+    return this.db.transaction(() => {
+      const row = this.activeRow(id)
+      const t = this.now()
+      this.db.prepare('UPDATE projects SET opened_at = ? WHERE id = ?').run(t, id)
+      return toProject({ ...row, opened_at: t })
+    })()
   }
 
   rename(id: string, name: string): Project {

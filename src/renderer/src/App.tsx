@@ -12,8 +12,6 @@ import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
 import { useProjects } from './useProjects'
 
-const currentProjectKey = 'modelbench.currentProject'
-
 function setAppState(state: 'loading' | 'ready' | 'error'): void {
   document.documentElement.dataset.appState = state
 }
@@ -22,11 +20,10 @@ export function App(): React.JSX.Element {
   const [info, setInfo] = useState<AppInfo | null>(null)
   const [fatal, setFatal] = useState<string | null>(null)
   const [page, setPage] = useState<PageId>(() => pageFromHash(window.location.hash))
-  const [currentId, setCurrentId] = useState<string | null>(() => localStorage.getItem(currentProjectKey))
   const [toast, setToast] = useState<ToastState | null>(null)
   const [connection, setConnection] = useState<ConnectionState>('connected')
   const undoRef = useRef<(() => Promise<void>) | null>(null)
-  const newProjectInput = useRef<HTMLInputElement>(null)
+  const [focusNewProject, setFocusNewProject] = useState(0)
   const { projects, error: listError } = useProjects(info !== null)
 
   useEffect(() => {
@@ -51,24 +48,29 @@ export function App(): React.JSX.Element {
     return () => window.removeEventListener('hashchange', onHash)
   }, [])
 
-  const current: Project | null = projects?.find((p) => p.id === currentId) ?? null
+  // The project worked in last (recorded in the database, so it survives restarts and changes of shell).
+  const current: Project | null =
+    projects?.reduce<Project | null>((best, p) => (p.openedAt !== null && (best === null || p.openedAt > (best.openedAt ?? 0)) ? p : best), null) ?? null
 
   const go = useCallback((id: PageId) => {
     window.location.hash = `#/${id}`
   }, [])
 
-  const openProject = useCallback(
-    (project: Project) => {
-      setCurrentId(project.id)
-      localStorage.setItem(currentProjectKey, project.id)
-      go('data')
-    },
-    [go],
-  )
-
   const showError = useCallback((err: unknown) => {
     setToast({ kind: 'error', message: err instanceof ApiError || err instanceof Error ? err.message : String(err) })
   }, [])
+
+  const openProject = useCallback(
+    async (project: Project) => {
+      try {
+        await api.call('projects.open', { id: project.id })
+        go('data')
+      } catch (err) {
+        showError(err)
+      }
+    },
+    [go, showError],
+  )
 
   const deleteProject = useCallback(
     async (project: Project) => {
@@ -97,7 +99,7 @@ export function App(): React.JSX.Element {
       if (actions.newProject.keyTest(e)) {
         e.preventDefault()
         go('projects')
-        requestAnimationFrame(() => newProjectInput.current?.focus())
+        setFocusNewProject((n) => n + 1)
       } else if (actions.undo.keyTest(e) && !isTyping(e) && undoRef.current) {
         e.preventDefault()
         void undoRef.current()
@@ -184,7 +186,7 @@ export function App(): React.JSX.Element {
           <ProjectsPage
             projects={projects}
             currentId={current?.id ?? null}
-            newProjectInput={newProjectInput}
+            focusRequest={focusNewProject}
             onOpen={openProject}
             onDelete={deleteProject}
           />

@@ -21,6 +21,7 @@ CREATE TABLE projects (
   description TEXT NOT NULL DEFAULT '',
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL,
+  opened_at   INTEGER,
   deleted_at  INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX projects_active_name ON projects (lower(name)) WHERE deleted_at IS NULL;

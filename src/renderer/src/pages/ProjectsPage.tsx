@@ -1,5 +1,5 @@
 /** The projects page: create, open, rename (inline) and delete (with confirmation and undo). */
-import { useState, type RefObject } from 'react'
+import { useEffect, useRef, useState, type RefObject } from 'react'
 import type { Project } from '../../../shared/contract'
 import { actions } from '../actions'
 import { api } from '../api'
@@ -8,14 +8,19 @@ import { ConfirmDialog } from '../components/ConfirmDialog'
 interface Props {
   projects: Project[] | null
   currentId: string | null
-  newProjectInput: RefObject<HTMLInputElement | null>
-  onOpen: (project: Project) => void
+  /** Bumped by the New-project shortcut: focus the name field. */
+  focusRequest: number
+  onOpen: (project: Project) => Promise<void>
   onDelete: (project: Project) => Promise<void>
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
-export function ProjectsPage({ projects, currentId, newProjectInput, onOpen, onDelete }: Props): React.JSX.Element {
+export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDelete }: Props): React.JSX.Element {
+  const newProjectInput = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (focusRequest > 0) newProjectInput.current?.focus()
+  }, [focusRequest])
   const [confirming, setConfirming] = useState<Project | null>(null)
   const [renamingId, setRenamingId] = useState<string | null>(null)
 
@@ -45,7 +50,7 @@ export function ProjectsPage({ projects, currentId, newProjectInput, onOpen, onD
                 <RenameForm project={p} onDone={() => setRenamingId(null)} />
               ) : (
                 <>
-                  <button className="project-name" onClick={() => onOpen(p)} data-testid="project-open" title="Open this project">
+                  <button className="project-name" onClick={() => void onOpen(p)} data-testid="project-open" title="Open this project">
                     {p.name}
                   </button>
                   <span className="muted small project-dates">
@@ -54,7 +59,7 @@ export function ProjectsPage({ projects, currentId, newProjectInput, onOpen, onD
                   </span>
                   {p.id === currentId && <span className="badge accent">open</span>}
                   <span className="row-actions">
-                    <button className="button" onClick={() => onOpen(p)}>
+                    <button className="button" onClick={() => void onOpen(p)}>
                       Open
                     </button>
                     <button className="button" onClick={() => setRenamingId(p.id)} data-testid="project-rename">
@@ -90,7 +95,7 @@ function CreateProjectForm({
   onCreated,
 }: {
   inputRef: RefObject<HTMLInputElement | null>
-  onCreated: (p: Project) => void
+  onCreated: (p: Project) => Promise<void>
 }): React.JSX.Element {
   const [name, setName] = useState('')
   const [error, setError] = useState<string | null>(null)
@@ -103,7 +108,7 @@ function CreateProjectForm({
       const project = await api.call('projects.create', { name })
       setName('')
       setError(null)
-      onCreated(project)
+      await onCreated(project)
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err))
     } finally {
@@ -188,7 +193,7 @@ function RenameForm({ project, onDone }: { project: Project; onDone: () => void 
         Cancel
       </button>
       {error && (
-        <p className="field-error" role="alert">
+        <p className="field-error" role="alert" data-testid="rename-error">
           {error}
         </p>
       )}

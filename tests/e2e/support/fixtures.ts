@@ -1,0 +1,38 @@
+/**
+ * Test fixtures: every test gets its own temporary data directory and its own server, and pages wait
+ * for the app-ready signal (`html[data-app-state="ready"]`), never a sleep.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test as base, type Page } from '@playwright/test'
+import { startServer, type ServerHandle } from './server'
+
+export const screenshotDir = fileURLToPath(new URL('../screenshots/', import.meta.url))
+
+export async function openApp(page: Page, server: ServerHandle, hash = ''): Promise<void> {
+  await page.goto(`${server.openUrl}${hash}`)
+  await page.locator('html[data-app-state="ready"]').waitFor()
+}
+
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true })
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: false })
+}
+
+export const test = base.extend<{ dataDir: string; server: ServerHandle }>({
+  // eslint-disable-next-line no-empty-pattern
+  dataDir: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelbench-e2e-'))
+    await use(dir)
+    rmSync(dir, { recursive: true, force: true })
+  },
+  server: async ({ dataDir }, use) => {
+    const server = await startServer(dataDir)
+    await use(server)
+    await server.stop()
+  },
+})
+
+export { expect } from '@playwright/test'
