@@ -39,6 +39,23 @@ describe('core: projects', () => {
     core.close()
   })
 
+  it('records the opened project so the app reopens it after a restart', async () => {
+    const dir = tempDir()
+    const first = open(dir)
+    const a = value<Project>(await first.call('projects.create', { name: 'A' }))
+    const b = value<Project>(await first.call('projects.create', { name: 'B' }))
+    expect(a.openedAt).toBeNull()
+    const opened = value<Project>(await first.call('projects.open', { id: b.id }))
+    expect(opened.openedAt).toEqual(expect.any(Number))
+    first.close()
+    const second = open(dir)
+    const list = value<Project[]>(await second.call('projects.list', {}))
+    expect(list.find((p) => p.id === b.id)?.openedAt).toBe(opened.openedAt)
+    expect(list.find((p) => p.id === a.id)?.openedAt).toBeNull()
+    expect(await second.call('projects.open', { id: 'missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    second.close()
+  })
+
   it('keeps projects across a restart', async () => {
     const dir = tempDir()
     const first = open(dir)
