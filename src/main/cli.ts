@@ -64,7 +64,7 @@ async function serve(args: string[]): Promise<void> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'EADDRINUSE' && explicitPort === undefined && attempt < 20) continue
-      core.close()
+      await core.close()
       if (code === 'EADDRINUSE') throw new UsageError(`Port ${port} is already in use; choose another with --port`)
       if (code === 'EADDRNOTAVAIL') throw new UsageError(`Cannot bind to ${host}: no such address on this machine`)
       throw err
@@ -79,10 +79,10 @@ async function serve(args: string[]): Promise<void> {
 
   const running = server
   const stop = (): void => {
-    void running.close().then(() => {
-      core.close()
-      process.exit(0)
-    })
+    void running
+      .close()
+      .then(() => core.close())
+      .then(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

@@ -125,5 +125,12 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
   })
-  app.on('will-quit', () => core?.close())
+  let closing = false
+  app.on('will-quit', (event) => {
+    // Let running imports finish their current batch and close the database before the process ends.
+    if (!core || closing) return
+    closing = true
+    event.preventDefault()
+    void core.close().finally(() => app.quit())
+  })
 }

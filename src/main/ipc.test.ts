@@ -20,14 +20,14 @@ function fakeIpc(): IpcMainLike & { handlers: Map<string, Handler> } {
 describe('registerIpc', () => {
   const trusted = 'file:///app/out/renderer/index.html'
 
-  it('registers exactly one handler per contract method and removes them all', () => {
+  it('registers exactly one handler per contract method and removes them all', async () => {
     const ipc = fakeIpc()
     const core = createCore({ dataDir: tempDir(), shell: 'electron', version: 't' })
     const dispose = registerIpc(ipc, core, (u) => u === trusted, () => [])
     expect([...ipc.handlers.keys()].sort()).toEqual(methodNames.map(ipcChannels.method).sort())
     dispose()
     expect(ipc.handlers.size).toBe(0)
-    core.close()
+    await core.close()
   })
 
   it('runs calls from our window and refuses calls from any other frame', async () => {
@@ -43,7 +43,7 @@ describe('registerIpc', () => {
     expect(await create({ senderFrame: null }, { name: 'Nobody' })).toMatchObject({ ok: false })
     const list = ipc.handlers.get(ipcChannels.method('projects.list'))!
     expect(await list({ senderFrame: { url: trusted } }, {})).toMatchObject({ ok: true, value: [{ name: 'From IPC' }] })
-    core.close()
+    await core.close()
   })
 
   it('forwards core events to live windows only', async () => {
@@ -55,6 +55,6 @@ describe('registerIpc', () => {
     registerIpc(ipc, core, () => true, () => [live, dead])
     const result = await core.call('projects.create', { name: 'Evented' })
     expect(sent).toEqual([[ipcChannels.event, 'projects.changed', { reason: 'created', projectId: (result as { value: { id: string } }).value.id }]])
-    core.close()
+    await core.close()
   })
 })

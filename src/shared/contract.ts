@@ -39,6 +39,126 @@ export interface AppInfo {
   platform: string
 }
 
+export type Split = 'train' | 'validation' | 'test'
+export const splits: readonly Split[] = ['train', 'validation', 'test']
+export type DatasetKind = 'image' | 'table'
+export type Task = 'classification' | 'regression'
+
+export interface ClassInfo {
+  id: number
+  name: string
+  /** A CSS colour, `#rrggbb`. */
+  color: string
+  position: number
+  count: number
+}
+
+export type SplitCounts = Record<Split | 'none', number>
+
+export interface SplitConfig {
+  /** `folders`: fixed by train/ and test/ folders at import; `ratio`: drawn per class with the seed. */
+  mode: 'ratio' | 'folders'
+  train: number
+  validation: number
+  test: number
+  seed: number
+}
+
+export interface TableColumn {
+  name: string
+  type: 'numeric' | 'categorical'
+  missing: number
+  distinct: number
+}
+
+export interface ImportInfo {
+  id: string
+  datasetId: string
+  source: string
+  kind: 'images' | 'table'
+  status: 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted'
+  total: number
+  processed: number
+  imported: number
+  duplicates: number
+  skipped: number
+  error: string | null
+  startedAt: number
+  finishedAt: number | null
+}
+
+export interface ImportIssue {
+  kind: 'skipped' | 'duplicate' | 'warning'
+  path: string
+  rowNumber: number | null
+  reason: string
+}
+
+export interface DatasetSummary {
+  id: string
+  projectId: string
+  kind: DatasetKind
+  task: Task
+  targetColumn: string | null
+  columns: TableColumn[] | null
+  total: number
+  labeled: number
+  classes: ClassInfo[]
+  /** Per class (null = unlabeled) and split. */
+  counts: Array<{ classId: number | null } & SplitCounts>
+  split: SplitConfig | null
+  /** Plain-language problems with the data as it stands (too few examples, imbalance…). */
+  warnings: string[]
+  latestImport: ImportInfo | null
+}
+
+export interface SampleItem {
+  id: number
+  hash: string
+  name: string
+  classId: number | null
+  split: Split | null
+  width: number | null
+  height: number | null
+  /** Table rows: the feature values. */
+  values: Record<string, string | number | null> | null
+  target: number | null
+}
+
+export type SampleFilter =
+  | { kind: 'all' }
+  | { kind: 'unlabeled' }
+  | { kind: 'class'; classId: number }
+  | { kind: 'split'; split: Split }
+  /** Samples whose content was also found under another name at import. */
+  | { kind: 'duplicates' }
+
+export interface TablePreview {
+  path: string
+  delimiter: string
+  hasHeader: boolean
+  columns: TableColumn[]
+  /** The first rows, as text. */
+  rows: string[][]
+  rowCount: number
+  problems: Array<{ rowNumber: number; reason: string }>
+  suggestedTarget: string | null
+  suggestedTask: Task
+}
+
+export interface DatasetVersion {
+  id: string
+  datasetId: string
+  number: number
+  hash: string
+  sampleCount: number
+  classNames: string[]
+  counts: Record<Split, number>
+  createdAt: number
+}
+
+export type SampleProjectName = 'digits' | 'iris'
+
 type Empty = Record<string, never>
 
 /** Every method: its single object argument and its result. */
@@ -51,11 +171,54 @@ export interface Methods {
   'projects.rename': { input: { id: string; name: string }; output: Project }
   'projects.delete': { input: { id: string }; output: { id: string } }
   'projects.restore': { input: { id: string }; output: Project }
+  'projects.createSample': { input: { sample: SampleProjectName }; output: { project: Project; import: ImportInfo } }
+  'datasets.get': { input: { projectId: string }; output: DatasetSummary | null }
+  'datasets.importImages': { input: { projectId: string; paths: string[] }; output: ImportInfo }
+  'datasets.previewTable': { input: { path: string }; output: TablePreview }
+  'datasets.importTable': { input: { projectId: string; path: string; targetColumn: string; task?: Task }; output: ImportInfo }
+  'datasets.split': {
+    input: { datasetId: string; train: number; validation: number; test: number; seed: number }
+    output: DatasetSummary
+  }
+  'datasets.freezeVersion': { input: { datasetId: string }; output: DatasetVersion & { reused: boolean } }
+  'datasets.listVersions': { input: { datasetId: string }; output: DatasetVersion[] }
+  'imports.get': { input: { importId: string }; output: ImportInfo }
+  'imports.cancel': { input: { importId: string }; output: ImportInfo }
+  'imports.listIssues': {
+    input: { importId: string; offset?: number; limit?: number }
+    output: { items: ImportIssue[]; total: number }
+  }
+  'classes.create': { input: { datasetId: string; name: string; color?: string }; output: ClassInfo }
+  'classes.update': { input: { classId: number; name?: string; color?: string }; output: ClassInfo }
+  'classes.merge': { input: { sourceId: number; targetId: number }; output: { moved: number } }
+  'classes.delete': { input: { classId: number }; output: { unlabeled: number } }
+  'samples.list': {
+    input: { datasetId: string; filter?: SampleFilter; offset?: number; limit?: number }
+    output: { items: SampleItem[]; total: number }
+  }
+  'samples.setLabels': {
+    input: { labels: Array<{ sampleId: number; classId: number | null }> }
+    output: { previous: Array<{ sampleId: number; classId: number | null }> }
+  }
 }
 
 /** Every event the core emits, with its payload. */
 export interface Events {
   'projects.changed': { reason: 'created' | 'opened' | 'renamed' | 'deleted' | 'restored'; projectId: string }
+  'import.progressed': {
+    importId: string
+    datasetId: string
+    projectId: string
+    processed: number
+    total: number
+    imported: number
+    duplicates: number
+    skipped: number
+    ratePerSecond: number
+    etaSeconds: number | null
+  }
+  'import.finished': { importId: string; datasetId: string; projectId: string; status: ImportInfo['status'] }
+  'datasets.changed': { datasetId: string; projectId: string; reason: 'imported' | 'labeled' | 'classes' | 'split' | 'versioned' }
 }
 
 export type MethodName = keyof Methods
@@ -77,10 +240,30 @@ const methodTable = {
   'projects.rename': true,
   'projects.delete': true,
   'projects.restore': true,
+  'projects.createSample': true,
+  'datasets.get': true,
+  'datasets.importImages': true,
+  'datasets.previewTable': true,
+  'datasets.importTable': true,
+  'datasets.split': true,
+  'datasets.freezeVersion': true,
+  'datasets.listVersions': true,
+  'imports.get': true,
+  'imports.cancel': true,
+  'imports.listIssues': true,
+  'classes.create': true,
+  'classes.update': true,
+  'classes.merge': true,
+  'classes.delete': true,
+  'samples.list': true,
+  'samples.setLabels': true,
 } as const satisfies Record<MethodName, true>
 
 const eventTable = {
   'projects.changed': true,
+  'import.progressed': true,
+  'import.finished': true,
+  'datasets.changed': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

@@ -15,6 +15,26 @@ export const projectName = z
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'A project name cannot contain control characters')
 
 const empty = z.object({}).strict()
+const rowId = z.number().int().positive()
+const path = z.string().min(1, 'must not be empty').max(4096)
+const offset = z.number().int().min(0).optional()
+const limit = z.number().int().min(1).max(1000).optional()
+const ratio = z.number().min(0).max(1)
+const task = z.enum(['classification', 'regression'])
+const split = z.enum(['train', 'validation', 'test'])
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #3b5bdb')
+export const className = z
+  .string()
+  .trim()
+  .min(1, 'A class needs a name')
+  .max(80, 'A class name can be at most 80 characters')
+const sampleFilter = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all') }).strict(),
+  z.object({ kind: z.literal('unlabeled') }).strict(),
+  z.object({ kind: z.literal('class'), classId: rowId }).strict(),
+  z.object({ kind: z.literal('split'), split }).strict(),
+  z.object({ kind: z.literal('duplicates') }).strict(),
+])
 
 export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknown> } = {
   'app.getInfo': empty,
@@ -27,6 +47,32 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'projects.rename': z.object({ id, name: projectName }).strict(),
   'projects.delete': z.object({ id }).strict(),
   'projects.restore': z.object({ id }).strict(),
+  'projects.createSample': z.object({ sample: z.enum(['digits', 'iris']) }).strict(),
+  'datasets.get': z.object({ projectId: id }).strict(),
+  'datasets.importImages': z.object({ projectId: id, paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000) }).strict(),
+  'datasets.previewTable': z.object({ path }).strict(),
+  'datasets.importTable': z.object({ projectId: id, path, targetColumn: z.string().min(1), task: task.optional() }).strict(),
+  'datasets.split': z
+    .object({ datasetId: id, train: ratio, validation: ratio, test: ratio, seed: z.number().int().min(0).max(2 ** 31 - 1) })
+    .strict()
+    .refine((v) => Math.abs(v.train + v.validation + v.test - 1) < 1e-6, { message: 'train, validation and test must add up to 100%', path: ['train'] })
+    .refine((v) => v.train > 0, { message: 'the training split cannot be empty', path: ['train'] }),
+  'datasets.freezeVersion': z.object({ datasetId: id }).strict(),
+  'datasets.listVersions': z.object({ datasetId: id }).strict(),
+  'imports.get': z.object({ importId: id }).strict(),
+  'imports.cancel': z.object({ importId: id }).strict(),
+  'imports.listIssues': z.object({ importId: id, offset, limit }).strict(),
+  'classes.create': z.object({ datasetId: id, name: className, color: color.optional() }).strict(),
+  'classes.update': z.object({ classId: rowId, name: className.optional(), color: color.optional() }).strict(),
+  'classes.merge': z
+    .object({ sourceId: rowId, targetId: rowId })
+    .strict()
+    .refine((v) => v.sourceId !== v.targetId, { message: 'a class cannot be merged into itself', path: ['targetId'] }),
+  'classes.delete': z.object({ classId: rowId }).strict(),
+  'samples.list': z.object({ datasetId: id, filter: sampleFilter.optional(), offset, limit }).strict(),
+  'samples.setLabels': z
+    .object({ labels: z.array(z.object({ sampleId: rowId, classId: rowId.nullable() }).strict()).min(1).max(100_000) })
+    .strict(),
 }
 
 /** The first problem of a failed parse, as a message that names the field. */

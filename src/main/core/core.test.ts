@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { EventName, Project, Result } from '../../shared/contract'
 import { useTempDirs } from '../test-support/temp-dir'
 import { createCore, type Core } from './core'
+import { migrations } from './store/migrations'
 
 const tempDir = useTempDirs()
 
@@ -36,7 +37,7 @@ describe('core: projects', () => {
     const restored = value<Project>(await core.call('projects.restore', { id: created.id }))
     expect(restored.name).toBe('Pets')
     expect(seen.map(([, p]) => (p as { reason: string }).reason)).toEqual(['created', 'renamed', 'deleted', 'restored'])
-    core.close()
+    await core.close()
   })
 
   it('records the opened project so the app reopens it after a restart', async () => {
@@ -47,23 +48,23 @@ describe('core: projects', () => {
     expect(a.openedAt).toBeNull()
     const opened = value<Project>(await first.call('projects.open', { id: b.id }))
     expect(opened.openedAt).toEqual(expect.any(Number))
-    first.close()
+    await first.close()
     const second = open(dir)
     const list = value<Project[]>(await second.call('projects.list', {}))
     expect(list.find((p) => p.id === b.id)?.openedAt).toBe(opened.openedAt)
     expect(list.find((p) => p.id === a.id)?.openedAt).toBeNull()
     expect(await second.call('projects.open', { id: 'missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
-    second.close()
+    await second.close()
   })
 
   it('keeps projects across a restart', async () => {
     const dir = tempDir()
     const first = open(dir)
     const created = value<Project>(await first.call('projects.create', { name: 'Persisted' }))
-    first.close()
+    await first.close()
     const second = open(dir)
     expect(value<Project[]>(await second.call('projects.list', {}))).toEqual([created])
-    second.close()
+    await second.close()
   })
 
   it('refuses a duplicate name (ignoring case) with CONFLICT naming the field, and frees the name on delete', async () => {
@@ -79,7 +80,7 @@ describe('core: projects', () => {
     value<Project>(await core.call('projects.create', { name: 'Digits' }))
     // The deleted one can no longer come back under the same name.
     expect(await core.call('projects.restore', { id: a.id })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
-    core.close()
+    await core.close()
   })
 
   it.each([
@@ -94,7 +95,7 @@ describe('core: projects', () => {
     const core = open()
     expect(await core.call('projects.create', input)).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', field, message } })
     expect(value<Project[]>(await core.call('projects.list', {}))).toEqual([])
-    core.close()
+    await core.close()
   })
 
   it('answers an unknown method with NOT_FOUND and a missing project with NOT_FOUND naming the id', async () => {
@@ -104,13 +105,13 @@ describe('core: projects', () => {
       ok: false,
       error: { code: 'NOT_FOUND', message: 'Project "nope" was not found' },
     })
-    core.close()
+    await core.close()
   })
 
   it('reports app info with the schema version', async () => {
     const dir = tempDir()
     const core = open(dir)
-    expect(value(await core.call('app.getInfo', {}))).toMatchObject({ appName: 'ModelBench', version: '1.2.3', shell: 'server', dataDir: dir, schemaVersion: 1 })
-    core.close()
+    expect(value(await core.call('app.getInfo', {}))).toMatchObject({ appName: 'ModelBench', version: '1.2.3', shell: 'server', dataDir: dir, schemaVersion: migrations.at(-1)!.id })
+    await core.close()
   })
 })

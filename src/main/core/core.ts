@@ -6,6 +6,13 @@
 import type { AppInfo, MethodInput, MethodName, MethodOutput, Result } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { describeIssue, inputSchemas } from '../../shared/schemas'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { BlobStore } from './datasets/blob-store'
+import { DatasetsService } from './datasets/datasets-service'
+import { ImportsService, type ImportOptions } from './datasets/imports-service'
+import { writeDigitsFolder, writeIrisCsv } from './datasets/sample-data'
+import { previewTable, readTableFile } from './datasets/table-file'
 import { AppError, toContractError } from './errors'
 import { EventBus } from './events'
 import { ProjectsService } from './projects'
@@ -16,6 +23,7 @@ export interface CoreOptions {
   shell: AppInfo['shell']
   version: string
   nativeBinding?: string
+  import?: ImportOptions
 }
 
 type Handlers = { [M in MethodName]: (input: MethodInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> }
@@ -23,14 +31,53 @@ type Handlers = { [M in MethodName]: (input: MethodInput<M>) => MethodOutput<M> 
 export interface Core {
   readonly events: EventBus
   readonly dataDir: string
+  readonly blobs: BlobStore
+  readonly imports: ImportsService
   call(method: string, input: unknown): Promise<Result<unknown>>
-  close(): void
+  /** Stops running work (imports end as cancelled, whole batches kept) and closes the database. */
+  close(): Promise<void>
 }
+
+const sampleProjects = {
+  digits: { name: 'Handwritten digits', description: '10,000 handwritten digits (MNIST), 28×28 grey, 10 classes.' },
+  iris: { name: 'Iris flowers', description: "Fisher's 150 iris flowers: four measurements, three species." },
+} as const
 
 export function createCore(options: CoreOptions): Core {
   const db: Db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   const events = new EventBus()
   const projects = new ProjectsService(db)
+  const blobs = new BlobStore(options.dataDir)
+  const datasets = new DatasetsService(db, events)
+  const imports = new ImportsService(db, datasets, blobs, events, options.import)
+
+  /** Creates a sample project under a free name and starts importing its generated files. */
+  async function createSample(sample: keyof typeof sampleProjects): Promise<{ project: MethodOutput<'projects.get'>; import: MethodOutput<'imports.get'> }> {
+    const base = sampleProjects[sample]
+    const taken = new Set(projects.list().map((p) => p.name.toLowerCase()))
+    let name: string = base.name
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base.name} ${n}`
+    const tmp = await mkdtemp(join(options.dataDir, 'tmp-sample-'))
+    try {
+      const project = projects.create(name, base.description)
+      events.emit('projects.changed', { reason: 'created', projectId: project.id })
+      let started
+      if (sample === 'digits') {
+        await writeDigitsFolder(tmp)
+        started = imports.startImages(project.id, [tmp])
+      } else {
+        const csv = join(tmp, 'iris.csv')
+        await writeIrisCsv(csv)
+        started = await imports.startTable(project.id, csv, 'species', 'classification')
+      }
+      // The generated files are copied in by the import; remove them once it is done.
+      void imports.whenDone(started.id).finally(() => rm(tmp, { recursive: true, force: true }))
+      return { project, import: started }
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true })
+      throw err
+    }
+  }
 
   const handlers: Handlers = {
     'app.getInfo': () => ({
@@ -69,6 +116,26 @@ export function createCore(options: CoreOptions): Core {
       events.emit('projects.changed', { reason: 'restored', projectId: id })
       return project
     },
+    'projects.createSample': ({ sample }) => createSample(sample),
+    'datasets.get': ({ projectId }) => {
+      projects.get(projectId)
+      return datasets.get(projectId)
+    },
+    'datasets.importImages': ({ projectId, paths }) => imports.startImages(projectId, paths),
+    'datasets.previewTable': async ({ path }) => previewTable(path, await readTableFile(path)),
+    'datasets.importTable': ({ projectId, path, targetColumn, task }) => imports.startTable(projectId, path, targetColumn, task),
+    'datasets.split': ({ datasetId, train, validation, test, seed }) => datasets.split(datasetId, { train, validation, test, seed }),
+    'datasets.freezeVersion': ({ datasetId }) => datasets.freezeVersion(datasetId),
+    'datasets.listVersions': ({ datasetId }) => datasets.listVersions(datasetId),
+    'imports.get': ({ importId }) => imports.get(importId),
+    'imports.cancel': ({ importId }) => imports.cancel(importId),
+    'imports.listIssues': ({ importId, offset, limit }) => imports.listIssues(importId, offset, limit),
+    'classes.create': ({ datasetId, name, color }) => datasets.createClass(datasetId, name, color),
+    'classes.update': ({ classId, name, color }) => datasets.updateClass(classId, { ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}) }),
+    'classes.merge': ({ sourceId, targetId }) => datasets.mergeClasses(sourceId, targetId),
+    'classes.delete': ({ classId }) => datasets.deleteClass(classId),
+    'samples.list': ({ datasetId, filter, offset, limit }) => datasets.listSamples(datasetId, filter, offset, limit),
+    'samples.setLabels': ({ labels }) => datasets.setLabels(labels),
   }
 
   async function call(method: string, input: unknown): Promise<Result<unknown>> {
@@ -91,8 +158,13 @@ export function createCore(options: CoreOptions): Core {
   return {
     events,
     dataDir: options.dataDir,
+    blobs,
+    imports,
     call,
-    close: () => db.close(),
+    close: async () => {
+      await imports.stopAll()
+      db.close()
+    },
   }
 }
 

@@ -12,7 +12,7 @@ const running: Array<{ server: RunningServer; core: Core }> = []
 afterEach(async () => {
   for (const { server, core } of running.splice(0)) {
     await server.close()
-    core.close()
+    await core.close()
   }
 })
 

@@ -27,4 +27,111 @@ CREATE TABLE projects (
 CREATE UNIQUE INDEX projects_active_name ON projects (lower(name)) WHERE deleted_at IS NULL;
 `,
   },
+  {
+    id: 2,
+    name: 'datasets',
+    sql: `
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+-- One dataset per project: its kind is fixed by the first import.
+CREATE TABLE datasets (
+  id                TEXT PRIMARY KEY,
+  project_id        TEXT NOT NULL UNIQUE REFERENCES projects (id),
+  kind              TEXT NOT NULL CHECK (kind IN ('image', 'table')),
+  task              TEXT NOT NULL DEFAULT 'classification' CHECK (task IN ('classification', 'regression')),
+  target_column     TEXT,
+  columns_json      TEXT,
+  split_json        TEXT,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE classes (
+  id          INTEGER PRIMARY KEY,
+  dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+  color       TEXT NOT NULL,
+  position    INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX classes_name ON classes (dataset_id, lower(name));
+
+CREATE TABLE imports (
+  id           TEXT PRIMARY KEY,
+  dataset_id   TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  source       TEXT NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('images', 'table')),
+  status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'interrupted')),
+  total        INTEGER NOT NULL DEFAULT 0,
+  processed    INTEGER NOT NULL DEFAULT 0,
+  imported     INTEGER NOT NULL DEFAULT 0,
+  duplicates   INTEGER NOT NULL DEFAULT 0,
+  skipped      INTEGER NOT NULL DEFAULT 0,
+  error        TEXT,
+  started_at   INTEGER NOT NULL,
+  finished_at  INTEGER
+) STRICT;
+
+CREATE TABLE import_issues (
+  id          INTEGER PRIMARY KEY,
+  import_id   TEXT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL CHECK (kind IN ('skipped', 'duplicate', 'warning')),
+  path        TEXT NOT NULL,
+  -- For duplicates: the sample already holding the same content.
+  sample_id   INTEGER,
+  row_number  INTEGER,
+  reason      TEXT NOT NULL
+) STRICT;
+CREATE INDEX import_issues_by_import ON import_issues (import_id, id);
+CREATE INDEX import_issues_by_sample ON import_issues (sample_id) WHERE sample_id IS NOT NULL;
+
+CREATE TABLE samples (
+  id             INTEGER PRIMARY KEY,
+  dataset_id     TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  content_hash   TEXT NOT NULL,
+  original_name  TEXT NOT NULL,
+  byte_size      INTEGER,
+  width          INTEGER,
+  height         INTEGER,
+  format         TEXT,
+  values_json    TEXT,
+  target_value   REAL,
+  class_id       INTEGER REFERENCES classes (id) ON DELETE SET NULL,
+  split          TEXT CHECK (split IN ('train', 'validation', 'test')),
+  split_fixed    INTEGER NOT NULL DEFAULT 0 CHECK (split_fixed IN (0, 1)),
+  import_id      TEXT NOT NULL REFERENCES imports (id),
+  created_at     INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX samples_content ON samples (dataset_id, content_hash);
+CREATE INDEX samples_by_class ON samples (dataset_id, class_id, id);
+CREATE INDEX samples_by_split ON samples (dataset_id, split, id);
+
+-- An immutable snapshot of sample -> label -> split, identified by the hash of its contents.
+CREATE TABLE dataset_versions (
+  id            TEXT PRIMARY KEY,
+  dataset_id    TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  number        INTEGER NOT NULL,
+  hash          TEXT NOT NULL,
+  class_names   TEXT NOT NULL,
+  counts_json   TEXT NOT NULL,
+  sample_count  INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  UNIQUE (dataset_id, number),
+  UNIQUE (dataset_id, hash)
+) STRICT;
+
+CREATE TABLE dataset_version_samples (
+  version_id    TEXT NOT NULL REFERENCES dataset_versions (id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  sample_id     INTEGER NOT NULL REFERENCES samples (id),
+  class_index   INTEGER,
+  target_value  REAL,
+  split         TEXT NOT NULL CHECK (split IN ('train', 'validation', 'test')),
+  PRIMARY KEY (version_id, position)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ]

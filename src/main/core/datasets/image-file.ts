@@ -1,0 +1,118 @@
+/**
+ * Checks one image file and makes its thumbnail. Decoding runs in sharp (libvips) on libuv's thread
+ * pool, off the JavaScript thread. Every way a file can be bad ends in a `BadFileError` whose message is
+ * the reason shown in the import report.
+ */
+import sharp, { type Metadata, type Sharp } from 'sharp'
+import { decodeBmp, isBmp } from './bmp'
+
+/** Larger images are refused before decoding (decompression bombs). */
+export const maxPixels = 50_000_000
+export const thumbSize = 128
+export const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif'])
+
+sharp.cache(false)
+
+export class BadFileError extends Error {}
+
+export interface InspectedImage {
+  format: string
+  width: number
+  height: number
+  thumbnail: Buffer
+}
+
+function looksLikeText(data: Uint8Array): boolean {
+  const n = Math.min(data.length, 512)
+  let printable = 0
+  for (let i = 0; i < n; i++) {
+    const b = data[i]!
+    if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc0) printable++
+  }
+  return n > 0 && printable / n > 0.95
+}
+
+function describeSharpError(err: unknown, data: Uint8Array): string {
+  const message = err instanceof Error ? err.message : String(err)
+  if (/unsupported image format/i.test(message)) {
+    return looksLikeText(data) ? 'not an image: the file contains text' : 'not an image: the content is not a format ModelBench can read'
+  }
+  if (/pixel limit/i.test(message)) return `the image is larger than the ${maxPixels / 1e6} megapixel limit`
+  if (/premature end|truncated|unexpected end|end of (file|stream)|corrupt|invalid|bad (huffman|seek)|crc/i.test(message)) {
+    return `the image is truncated or corrupt (${message.split('\n')[0]})`
+  }
+  return `the image could not be decoded (${message.split('\n')[0]})`
+}
+
+/** A sharp pipeline over the image in `data` (BMP decoded here, everything else by libvips). */
+export function openImage(data: Buffer, options: { limitInputPixels: number | false } = { limitInputPixels: maxPixels }): Sharp {
+  if (isBmp(data)) {
+    const raw = decodeBmp(data, options.limitInputPixels === false ? Infinity : options.limitInputPixels)
+    return sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+  }
+  return sharp(data, { limitInputPixels: options.limitInputPixels, failOn: 'error', pages: 1 })
+}
+
+export async function inspectImage(data: Buffer): Promise<InspectedImage> {
+  if (data.length === 0) throw new BadFileError('empty file (0 bytes)')
+  if (isBmp(data)) return inspectBmp(data)
+  let meta: Metadata
+  try {
+    meta = await sharp(data, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw new BadFileError(describeSharpError(err, data))
+  }
+  const { width, height, format } = meta
+  if (!width || !height || !format) throw new BadFileError('not an image: no dimensions could be read')
+  if (width * height > maxPixels) {
+    throw new BadFileError(
+      `the image is ${width}×${height} (${(width * height / 1e6).toFixed(0)} megapixels), over the ${maxPixels / 1e6} megapixel limit`,
+    )
+  }
+  try {
+    // Decoding the whole image (not just the header) is what catches truncated files.
+    const thumbnail = await openImage(data)
+      .rotate()
+      .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80, effort: 0 })
+      .toBuffer()
+    return { format: format === 'heif' ? 'avif' : format, width, height, thumbnail }
+  } catch (err) {
+    throw new BadFileError(describeSharpError(err, data))
+  }
+}
+
+async function inspectBmp(data: Buffer): Promise<InspectedImage> {
+  let image: Sharp
+  try {
+    image = openImage(data)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    throw new BadFileError(/pixel limit/.test(message) ? `the image is over the ${maxPixels / 1e6} megapixel limit (${message})` : `the BMP file cannot be read: ${message}`)
+  }
+  const meta = await image.metadata()
+  const thumbnail = await image.resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 0 }).toBuffer()
+  return { format: 'bmp', width: meta.width!, height: meta.height!, thumbnail }
+}
+
+/** A reason for a file-system error, in plain words. */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'ENOENT':
+      return 'cannot read: the file is gone or is a broken link'
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read: permission denied'
+    case 'ELOOP':
+      return 'cannot read: symbolic link loop'
+    case 'EISDIR':
+      return 'cannot read: this is a folder'
+    case 'ENAMETOOLONG':
+      return 'cannot read: the path is too long'
+    case 'EIO':
+      return 'cannot read: input/output error on the disk'
+    default:
+      return `cannot read: ${(err as Error).message ?? String(err)}`
+  }
+}
