@@ -32,16 +32,22 @@ function looksLikeText(data: Uint8Array): boolean {
   return n > 0 && printable / n > 0.95
 }
 
-function describeSharpError(err: unknown, data: Uint8Array): string {
-  const message = err instanceof Error ? err.message : String(err)
-  if (/unsupported image format/i.test(message)) {
-    return looksLikeText(data) ? 'not an image: the file contains text' : 'not an image: the content is not a format ModelBench can read'
-  }
+/**
+ * The reason for a sharp failure. `stage` says how far the file got: a failure reading the header means
+ * it is not an image we can read; a failure after a good header means the pixel data is damaged.
+ */
+function describeSharpError(err: unknown, data: Uint8Array, stage: 'header' | 'pixels'): string {
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+  const detail = /^unknown error$/i.test(message.trim()) ? '' : ` (${message})`
   if (/pixel limit/i.test(message)) return `the image is larger than the ${maxPixels / 1e6} megapixel limit`
-  if (/premature end|truncated|unexpected end|end of (file|stream)|corrupt|invalid|bad (huffman|seek)|crc/i.test(message)) {
-    return `the image is truncated or corrupt (${message.split('\n')[0]})`
+  if (stage === 'header') {
+    if (/unsupported image format/i.test(message)) {
+      return looksLikeText(data) ? 'not an image: the file contains text' : 'not an image: the content is not a format ModelBench can read'
+    }
+    if (/corrupt|truncat|premature|unexpected end|crc/i.test(message)) return `the image is truncated or corrupt${detail}`
+    return `the image header could not be read${detail}`
   }
-  return `the image could not be decoded (${message.split('\n')[0]})`
+  return `the image is truncated or corrupt: its pixels could not be decoded${detail}`
 }
 
 /** A sharp pipeline over the image in `data` (BMP decoded here, everything else by libvips). */
@@ -60,7 +66,7 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata()
   } catch (err) {
-    throw new BadFileError(describeSharpError(err, data))
+    throw new BadFileError(describeSharpError(err, data, 'header'))
   }
   const { width, height, format } = meta
   if (!width || !height || !format) throw new BadFileError('not an image: no dimensions could be read')
@@ -78,7 +84,7 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
       .toBuffer()
     return { format: format === 'heif' ? 'avif' : format, width, height, thumbnail }
   } catch (err) {
-    throw new BadFileError(describeSharpError(err, data))
+    throw new BadFileError(describeSharpError(err, data, 'pixels'))
   }
 }
 

@@ -37,7 +37,7 @@ export function parseNumber(cell: string): number | null {
 }
 
 function looksLikeHeader(first: string[], rest: string[][]): boolean {
-  if (first.some((c) => c.trim() === '' || parseNumber(c) !== null)) return false
+  if (first.some((c) => parseNumber(c) !== null) || first.every((c) => c.trim() === '')) return false
   if (rest.length === 0) return true
   // A header's cells do not recur as values in their own columns, and numeric columns below have a name above.
   return first.some((name, i) => rest.some((r) => parseNumber(r[i] ?? '') !== null)) || first.every((name, i) => !rest.some((r) => r[i] === name))
