@@ -4,8 +4,9 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron'
+import { mediaScheme } from '../shared/contract'
 import { createCore, type Core } from './core/core'
 import { registerIpc } from './ipc'
 import { appVersion } from './version'
@@ -16,6 +17,7 @@ const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undef
 
 app.setName('ModelBench')
 app.enableSandbox()
+protocol.registerSchemesAsPrivileged([{ scheme: mediaScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 
 function isTrustedUrl(url: string): boolean {
   if (devServerUrl) return url.startsWith(devServerUrl)
@@ -116,6 +118,12 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1)
       return
     }
+    const media = core
+    protocol.handle(mediaScheme, (request) => {
+      const url = new URL(request.url)
+      const file = media.blobs.mediaPath(url.hostname, url.pathname.slice(1))
+      return file ? net.fetch(pathToFileURL(file).href) : new Response('Not found', { status: 404 })
+    })
     registerIpc(ipcMain, core, isTrustedUrl, () => BrowserWindow.getAllWindows().map((w) => w.webContents))
     createWindow()
     app.on('activate', () => {

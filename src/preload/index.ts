@@ -2,7 +2,7 @@
  * The preload: exposes `window.modelbench`, built by looping over the contract — one function per
  * method and `on(event, listener)` returning an unsubscribe. Raw ipcRenderer never reaches the page.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { eventNames, ipcChannels, isEventName, methodNames, type ModelBenchBridge } from '../shared/contract'
 
 const bridge: Record<string, unknown> = {}
@@ -19,5 +19,7 @@ bridge.on = (event: string, listener: (payload: unknown) => void): (() => void) 
     ipcRenderer.removeListener(ipcChannels.event, wrapped)
   }
 }
+
+bridge.pathForFile = (file: File): string => webUtils.getPathForFile(file)
 
 contextBridge.exposeInMainWorld('modelbench', bridge as ModelBenchBridge)

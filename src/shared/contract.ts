@@ -282,7 +282,12 @@ export type ModelBenchBridge = {
   [M in MethodName]: (input: MethodInput<M>) => Promise<Result<MethodOutput<M>>>
 } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  /** The path on disk of a file the user dropped or picked (Electron only). */
+  pathForFile(file: File): string
 }
+
+/** The custom scheme Electron serves imported images under: `mb-media://thumbs/<sha256>`. */
+export const mediaScheme = 'mb-media'
 
 /** IPC channel names used by the preload and the Electron registration. */
 export const ipcChannels = {

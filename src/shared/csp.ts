@@ -6,7 +6,7 @@ export const contentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data: blob:",
+  "img-src 'self' data: blob: mb-media:",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

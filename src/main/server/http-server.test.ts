@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -141,6 +141,39 @@ describe('headless server', () => {
       expect(res.status).toBe(404)
       expect(res.body).not.toContain('outside the static root')
     }
+  })
+
+  it('serves imported images by content hash and refuses anything else under /media', async () => {
+    const server = await start()
+    const { core } = running.at(-1)!
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
+    const hash = 'a'.repeat(64)
+    await core.blobs.putBlob(hash, png)
+    const res = await fetch(`${server.url}media/blobs/${hash}?token=${server.token}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(png)
+    for (const path of [`media/thumbs/${hash}`, 'media/blobs/../../modelbench.sqlite', `media/other/${hash}`, 'media/blobs/abc']) {
+      expect((await fetch(`${server.url}${path}?token=${server.token}`)).status, path).toBe(404)
+    }
+    expect((await fetch(`${server.url}media/blobs/${hash}`)).status).toBe(401)
+  })
+
+  it('stores uploads under the data directory, keeping relative paths, and refuses escaping names', async () => {
+    const server = await start()
+    const { core } = running.at(-1)!
+    const upload = (name: string, body: string): Promise<Response> =>
+      fetch(`${server.url}upload/abcdef123456`, {
+        method: 'POST',
+        headers: { 'x-modelbench-token': server.token, 'x-relative-path': encodeURIComponent(name) },
+        body,
+      })
+    const ok = await upload('pets/cats/猫.png', 'bytes')
+    expect(ok.status).toBe(200)
+    const { value } = (await ok.json()) as { value: { path: string; root: string } }
+    expect(value.path).toBe(join(core.dataDir, 'uploads', 'abcdef123456', 'pets', 'cats', '猫.png'))
+    expect(readFileSync(value.path, 'utf8')).toBe('bytes')
+    for (const bad of ['../escape.png', 'a/../../b.png', '']) expect((await upload(bad, 'x')).status, bad).toBe(400)
   })
 
   it('streams contract events as server-sent events', async () => {

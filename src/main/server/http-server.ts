@@ -5,7 +5,8 @@
  * loopback Host headers are accepted, which stops DNS-rebinding pages from reaching it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, statSync } from 'node:fs'
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
@@ -13,6 +14,7 @@ import type { ContractError, ErrorCode } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { contentSecurityPolicy } from '../../shared/csp'
 import type { Core } from '../core/core'
+import { sniffImageType } from '../core/datasets/blob-store'
 
 export interface ServerOptions {
   core: Core
@@ -94,7 +96,13 @@ function sendError(res: ServerResponse, status: number, error: ContractError): v
   sendJson(res, status, { ok: false, error })
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export const maxUploadBytes = 200 * 1024 * 1024
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8')
+}
+
+function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
     const declared = Number(req.headers['content-length'])
     if (Number.isFinite(declared) && declared > limit) {
@@ -112,7 +120,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolveBody(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
@@ -212,6 +220,50 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   }
 
+  /** `GET /media/thumbs/<hash>` and `/media/blobs/<hash>`: imported images and their thumbnails. */
+  function serveMedia(res: ServerResponse, url: URL): void {
+    const [, , kind = '', hash = ''] = url.pathname.split('/')
+    const file = core.blobs.mediaPath(kind, hash)
+    if (!file || !existsSync(file)) throw new HttpError(404, { code: 'NOT_FOUND', message: `No such image: ${url.pathname}` })
+    const head = Buffer.alloc(16)
+    const fd = openSync(file, 'r')
+    try {
+      readSync(fd, head, 0, 16, 0)
+    } finally {
+      closeSync(fd)
+    }
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': sniffImageType(head),
+      'content-length': statSync(file).size,
+      // Content-addressed: a URL's bytes never change.
+      'cache-control': 'private, max-age=31536000, immutable',
+    })
+    createReadStream(file).pipe(res)
+  }
+
+  /**
+   * `POST /upload/<uploadId>` with the file as the body and its path inside the dropped folder in the
+   * `x-relative-path` header: a browser cannot hand over file paths, so dropped files are copied into
+   * `uploads/<uploadId>/` in the data directory and then imported from there.
+   */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use POST to upload' })
+    const uploadId = url.pathname.split('/')[2] ?? ''
+    if (!/^[a-z0-9-]{8,64}$/.test(uploadId)) throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: 'Bad upload id' })
+    const relative = decodeURIComponent(String(req.headers['x-relative-path'] ?? ''))
+    const parts = relative.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')
+    if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\0'))) {
+      throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `Bad file name "${relative}"`, field: 'x-relative-path' })
+    }
+    const dir = join(core.dataDir, 'uploads', uploadId)
+    const target = join(dir, ...parts)
+    const body = await readBodyBytes(req, maxUploadBytes)
+    await mkdir(join(target, '..'), { recursive: true })
+    await writeFile(target, body)
+    sendJson(res, 200, { ok: true, value: { path: target, root: dir } })
+  }
+
   function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
@@ -263,6 +315,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (url.pathname === '/api/events') {
         if (req.method !== 'GET') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET for /api/events' })
         handleEvents(req, res)
+        return
+      }
+      if (url.pathname.startsWith('/upload/')) {
+        await handleUpload(req, res, url)
+        return
+      }
+      if (url.pathname.startsWith('/media/')) {
+        serveMedia(res, url)
         return
       }
       if (url.pathname.startsWith('/api/')) {

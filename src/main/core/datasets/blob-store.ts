@@ -15,8 +15,31 @@ export function isSha256(text: string): boolean {
   return /^[0-9a-f]{64}$/.test(text)
 }
 
+export type MediaKind = 'thumbs' | 'blobs'
+
+/** The MIME type of an image from its first bytes (stored blobs have no extension). */
+export function sniffImageType(head: Uint8Array): string {
+  const b = (i: number): number => head[i] ?? -1
+  if (b(0) === 0x89 && b(1) === 0x50 && b(2) === 0x4e && b(3) === 0x47) return 'image/png'
+  if (b(0) === 0xff && b(1) === 0xd8) return 'image/jpeg'
+  if (b(0) === 0x47 && b(1) === 0x49 && b(2) === 0x46) return 'image/gif'
+  if (b(0) === 0x42 && b(1) === 0x4d) return 'image/bmp'
+  if (b(8) === 0x57 && b(9) === 0x45 && b(10) === 0x42 && b(11) === 0x50) return 'image/webp'
+  if (b(4) === 0x66 && b(5) === 0x74 && b(6) === 0x79 && b(7) === 0x70) return 'image/avif'
+  if ((b(0) === 0x49 && b(1) === 0x49) || (b(0) === 0x4d && b(1) === 0x4d)) return 'image/tiff'
+  return 'application/octet-stream'
+}
+
 export class BlobStore {
   constructor(readonly dataDir: string) {}
+
+  /** The file behind a media URL (`thumbs/<hash>` or `blobs/<hash>`), or null for anything else. */
+  mediaPath(kind: string, hash: string): string | null {
+    if (!isSha256(hash)) return null
+    if (kind === 'thumbs') return this.thumbPath(hash)
+    if (kind === 'blobs') return this.blobPath(hash)
+    return null
+  }
 
   blobPath(hash: string): string {
     return join(this.dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash)

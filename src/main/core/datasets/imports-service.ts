@@ -5,7 +5,8 @@
  * and not stored again, which also makes re-running a cancelled or crashed import safe.
  */
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
+import { join, sep } from 'node:path'
 import type { ImportInfo, ImportIssue, Task } from '../../../shared/contract'
 import { AppError, notFound } from '../errors'
 import type { EventBus } from '../events'
@@ -182,7 +183,12 @@ export class ImportsService {
     const dataset = this.datasets.ensure(projectId, 'image')
     const source = paths.length === 1 ? paths[0]! : `${paths.length} files`
     const row = this.begin(dataset, source, 'images')
-    return this.launch(row, dataset, (signal, counters) => this.runImages(row, dataset, paths, signal, counters))
+    const info = this.launch(row, dataset, (signal, counters) => this.runImages(row, dataset, paths, signal, counters))
+    // Files uploaded from a browser are copied into the blob store by the import; drop the upload copies.
+    const uploads = join(this.blobs.dataDir, 'uploads') + sep
+    const uploaded = [...new Set(paths.filter((p) => p.startsWith(uploads)).map((p) => join(uploads, p.slice(uploads.length).split(sep)[0]!)))]
+    if (uploaded.length > 0) void this.whenDone(info.id).then(() => Promise.all(uploaded.map((d) => rm(d, { recursive: true, force: true }))))
+    return info
   }
 
   private async runImages(row: ImportRow, dataset: DatasetRow, paths: string[], signal: AbortSignal, c: Counters): Promise<void> {
