@@ -20,6 +20,7 @@ Options for serve:
   --host <address>    Address to bind (default 127.0.0.1; anything else is reachable from other machines)
   --port <number>     Port to listen on (default 4780, or the next free one; 0 picks any free port)
   --data-dir <path>   Where projects and runs are stored (default ${defaultDataDir()})
+  --no-sample         Do not create the digits sample project on first start
   -h, --help          Show this help
   -v, --version       Show the version`
 
@@ -41,6 +42,7 @@ async function serve(args: string[]): Promise<void> {
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
+      'no-sample': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,7 +56,7 @@ async function serve(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   const staticDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 
-  const core = createCore({ dataDir, shell: 'server', version: appVersion })
+  const core = createCore({ dataDir, shell: 'server', version: appVersion, sampleOnFirstStart: !values['no-sample'] })
   let server
   for (let attempt = 0; ; attempt++) {
     const port = explicitPort ?? defaultPort + attempt

@@ -91,6 +91,7 @@ function startCore(): Core {
     dataDir: app.getPath('userData'),
     shell: 'electron',
     version: appVersion,
+    sampleOnFirstStart: true,
     ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
   })
 }

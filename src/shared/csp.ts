@@ -12,5 +12,7 @@ export const contentSecurityPolicy = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
 ].join('; ')
+
+/** The headless server also forbids framing, which only a header can say. */
+export const serverContentSecurityPolicy = `${contentSecurityPolicy}; frame-ancestors 'none'`

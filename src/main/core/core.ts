@@ -6,7 +6,8 @@
 import type { AppInfo, MethodInput, MethodName, MethodOutput, Result } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { describeIssue, inputSchemas } from '../../shared/schemas'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BlobStore } from './datasets/blob-store'
 import { DatasetsService } from './datasets/datasets-service'
@@ -24,6 +25,8 @@ export interface CoreOptions {
   version: string
   nativeBinding?: string
   import?: ImportOptions
+  /** Create and open the digits sample project the first time this data directory is used. */
+  sampleOnFirstStart?: boolean
 }
 
 type Handlers = { [M in MethodName]: (input: MethodInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> }
@@ -51,31 +54,44 @@ export function createCore(options: CoreOptions): Core {
   const datasets = new DatasetsService(db, events)
   const imports = new ImportsService(db, datasets, blobs, events, options.import)
 
-  /** Creates a sample project under a free name and starts importing its generated files. */
-  async function createSample(sample: keyof typeof sampleProjects): Promise<{ project: MethodOutput<'projects.get'>; import: MethodOutput<'imports.get'> }> {
+  /**
+   * Creates a sample project under a free name, opens it if asked, and starts importing its generated
+   * files (written into a temporary folder in the data directory, removed when the import ends).
+   */
+  async function createSample(sample: keyof typeof sampleProjects, open = false): Promise<{ project: MethodOutput<'projects.get'>; import: MethodOutput<'imports.get'> }> {
     const base = sampleProjects[sample]
     const taken = new Set(projects.list().map((p) => p.name.toLowerCase()))
     let name: string = base.name
     for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base.name} ${n}`
-    const tmp = await mkdtemp(join(options.dataDir, 'tmp-sample-'))
+    mkdirSync(options.dataDir, { recursive: true })
+    const tmp = mkdtempSync(join(options.dataDir, 'tmp-sample-'))
+    const cleanup = (): Promise<void> => rm(tmp, { recursive: true, force: true })
     try {
-      const project = projects.create(name, base.description)
+      let project = projects.create(name, base.description)
+      if (open) project = projects.open(project.id)
       events.emit('projects.changed', { reason: 'created', projectId: project.id })
-      let started
       if (sample === 'digits') {
-        await writeDigitsFolder(tmp)
-        started = imports.startImages(project.id, [tmp])
-      } else {
-        const csv = join(tmp, 'iris.csv')
-        await writeIrisCsv(csv)
-        started = await imports.startTable(project.id, csv, 'species', 'classification')
+        return { project, import: imports.startImages(project.id, [tmp], { prepare: () => writeDigitsFolder(tmp), cleanup }) }
       }
-      // The generated files are copied in by the import; remove them once it is done.
-      void imports.whenDone(started.id).finally(() => rm(tmp, { recursive: true, force: true }))
+      const csv = join(tmp, 'iris.csv')
+      await writeIrisCsv(csv)
+      const started = await imports.startTable(project.id, csv, 'species', 'classification')
+      void imports.whenDone(started.id).finally(cleanup)
       return { project, import: started }
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true })
+      await cleanup()
       throw err
+    }
+  }
+
+  // On the very first start, give the user something to train on: the digits sample, opened.
+  if (options.sampleOnFirstStart) {
+    const seeded = db.prepare("SELECT value FROM settings WHERE key = 'sample.created'").get()
+    if (!seeded) {
+      db.prepare("INSERT INTO settings (key, value) VALUES ('sample.created', ?)").run(String(Date.now()))
+      if (projects.list().length === 0) {
+        createSample('digits', true).catch((err: unknown) => console.error('modelbench: could not create the sample project:', err))
+      }
     }
   }
 

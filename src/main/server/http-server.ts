@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { ContractError, ErrorCode } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
-import { contentSecurityPolicy } from '../../shared/csp'
+import { serverContentSecurityPolicy } from '../../shared/csp'
 import type { Core } from '../core/core'
 import { sniffImageType } from '../core/datasets/blob-store'
 
@@ -290,7 +290,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       'content-length': size,
       'cache-control': type.startsWith('text/html') ? 'no-store' : 'private, max-age=3600',
     }
-    if (type.startsWith('text/html')) headers['content-security-policy'] = contentSecurityPolicy
+    if (type.startsWith('text/html')) headers['content-security-policy'] = serverContentSecurityPolicy
     if (setCookie) headers['set-cookie'] = `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
     res.writeHead(200, headers)
     if (req.method === 'HEAD') res.end()

@@ -7,6 +7,7 @@ import type { AppInfo, Project } from '../../shared/contract'
 import { actions, isTyping } from './actions'
 import { api, ApiError, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
+import { DataPage } from './pages/data/DataPage'
 import { NotBuiltPage } from './pages/NotBuiltPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
@@ -39,7 +40,10 @@ export function App(): React.JSX.Element {
   }, [])
 
   useEffect(() => {
-    if (info && projects) setAppState('ready')
+    if (!info || !projects) return
+    // Start where the user left off: the open project's data, or the project list.
+    if (!window.location.hash && projects.some((p) => p.openedAt !== null)) window.location.hash = '#/data'
+    setAppState('ready')
   }, [info, projects])
 
   useEffect(() => {
@@ -54,6 +58,11 @@ export function App(): React.JSX.Element {
 
   const go = useCallback((id: PageId) => {
     window.location.hash = `#/${id}`
+  }, [])
+
+  const showMessage = useCallback((message: string) => setToast({ kind: 'info', message }), [])
+  const setUndo = useCallback((undo: (() => Promise<void>) | null) => {
+    undoRef.current = undo
   }, [])
 
   const showError = useCallback((err: unknown) => {
@@ -189,7 +198,10 @@ export function App(): React.JSX.Element {
             focusRequest={focusNewProject}
             onOpen={openProject}
             onDelete={deleteProject}
+            onError={showError}
           />
+        ) : page === 'data' && current ? (
+          <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
         ) : (
           <NotBuiltPage page={pageInfo} project={current} onGoToProjects={() => go('projects')} />
         )}

@@ -2,6 +2,7 @@
  * The renderer's only way to reach the core. Inside Electron it uses `window.modelbench` (the preload);
  * in a browser it speaks the same contract over HTTP (`POST /api/<method>`) and server-sent events.
  */
+import { mediaScheme } from '../../shared/contract'
 import type {
   ContractError,
   EventName,
@@ -30,6 +31,25 @@ export interface Api {
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   onConnection(listener: (state: ConnectionState) => void): () => void
+  /** URL of an imported image (`blobs`) or its thumbnail (`thumbs`), by content hash. */
+  mediaUrl(kind: 'thumbs' | 'blobs', hash: string): string
+  /**
+   * Paths the core can import for files the user dropped or picked: their own paths in Electron; in a
+   * browser, copies uploaded into the data directory (relative folders kept, so class folders survive).
+   */
+  pathsForFiles(picked: PickedFiles, onProgress?: (done: number, total: number) => void): Promise<string[]>
+}
+
+export interface PickedFile {
+  file: File
+  /** Path inside what was dropped or picked, e.g. `pets/cats/1.jpg`; just the name for a loose file. */
+  relativePath: string
+}
+
+/** What the user dropped or picked: the top-level files (Electron resolves their paths) and every file inside. */
+export interface PickedFiles {
+  native: readonly File[]
+  entries: () => Promise<PickedFile[]>
 }
 
 function unwrap<T>(result: Result<T>): T {
@@ -46,6 +66,17 @@ function electronApi(bridge: NonNullable<Window['modelbench']>): Api {
     },
     on: (event, listener) => bridge.on(event, listener),
     onConnection: () => () => undefined,
+    mediaUrl: (kind, hash) => `${mediaScheme}://${kind}/${hash}`,
+    async pathsForFiles({ native }) {
+      const first = native[0]
+      const rel = first?.webkitRelativePath
+      // A picked folder arrives as all of its files: import the folder itself so class folders are kept.
+      if (first && rel) {
+        const full = bridge.pathForFile(first)
+        return [full.slice(0, full.length - rel.length) + rel.split('/')[0]!]
+      }
+      return native.map((f) => bridge.pathForFile(f))
+    },
   }
 }
 
@@ -117,6 +148,26 @@ function httpApi(): Api {
       ensureSource()
       connectionListeners.add(listener)
       return () => connectionListeners.delete(listener)
+    },
+    mediaUrl: (kind, hash) => `/media/${kind}/${hash}`,
+    async pathsForFiles({ entries }, onProgress) {
+      const files = await entries()
+      if (files.length === 0) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Nothing to import: no files were dropped' })
+      const uploadId = crypto.randomUUID()
+      const tops = new Set(files.map((f) => f.relativePath.split('/')[0]!))
+      let root = ''
+      for (const [i, { file, relativePath }] of files.entries()) {
+        const response = await fetch(`/upload/${uploadId}`, {
+          method: 'POST',
+          headers: { 'x-relative-path': encodeURIComponent(relativePath), ...(token ? { 'x-modelbench-token': token } : {}) },
+          body: file,
+        })
+        root = unwrap((await response.json()) as Result<{ path: string; root: string }>).root
+        onProgress?.(i + 1, files.length)
+      }
+      // One folder is imported as a folder (its subfolders are classes); anything else from the upload root.
+      const oneFolder = tops.size === 1 && files.every((f) => f.relativePath.includes('/'))
+      return [oneFolder ? `${root}/${[...tops][0]}` : root]
     },
   }
 }

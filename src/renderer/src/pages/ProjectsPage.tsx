@@ -12,11 +12,12 @@ interface Props {
   focusRequest: number
   onOpen: (project: Project) => Promise<void>
   onDelete: (project: Project) => Promise<void>
+  onError: (err: unknown) => void
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
-export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDelete }: Props): React.JSX.Element {
+export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDelete, onError }: Props): React.JSX.Element {
   const newProjectInput = useRef<HTMLInputElement>(null)
   useEffect(() => {
     if (focusRequest > 0) newProjectInput.current?.focus()
@@ -32,6 +33,19 @@ export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDele
       </header>
 
       <CreateProjectForm inputRef={newProjectInput} onCreated={onOpen} />
+      <div className="samples">
+        <span className="muted">New from a sample:</span>
+        {(['digits', 'iris'] as const).map((sample) => (
+          <button
+            key={sample}
+            className="button"
+            data-testid={`new-sample-${sample}`}
+            onClick={() => void api.call('projects.createSample', { sample }).then(({ project }) => onOpen(project), onError)}
+          >
+            {sample === 'digits' ? 'Handwritten digits (10,000 images)' : 'Iris flowers (150 rows)'}
+          </button>
+        ))}
+      </div>
 
       {projects === null ? (
         <p className="muted" role="status">

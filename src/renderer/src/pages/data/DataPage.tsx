@@ -1,0 +1,280 @@
+/**
+ * The Data page: import (path, pickers, drop), progress and report, and the labeler — classes, a
+ * virtualised grid with keyboard labeling and undo, filters, the split and dataset versions.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { DatasetSummary, ImportInfo, Project, SampleFilter, Split } from '../../../../shared/contract'
+import { api } from '../../api'
+import { fromDataTransfer } from '../../picked-files'
+import { useApiEvent } from '../../useApiEvent'
+import { ClassesPanel } from './ClassesPanel'
+import { ImportPanel } from './ImportPanel'
+import { ImportProgressBar, ImportReportDialog, ImportSummary, type Progress } from './ImportStatus'
+import { SampleGrid } from './SampleGrid'
+import { SplitPanel } from './SplitPanel'
+import { useSamplePages } from './useSamplePages'
+
+interface Props {
+  project: Project
+  onError: (err: unknown) => void
+  onMessage: (message: string) => void
+  onOpenProject: (project: Project) => Promise<void>
+  /** Registers this page's undo with the app's Ctrl+Z. */
+  setUndo: (undo: (() => Promise<void>) | null) => void
+}
+
+type LabelChange = Array<{ sampleId: number; classId: number | null }>
+
+export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }: Props): React.JSX.Element {
+  const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
+  const [progress, setProgress] = useState<Progress | null>(null)
+  const [showImport, setShowImport] = useState(false)
+  const [report, setReport] = useState<ImportInfo | null>(null)
+  const [dragging, setDragging] = useState(false)
+  // Bumped when samples come or go or classes change; label changes are patched into the grid instead,
+  // so the grid does not shift under the cursor while the user labels.
+  const [structure, setStructure] = useState(0)
+
+  const refresh = useCallback(() => {
+    api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
+  }, [project.id, onError])
+  useEffect(refresh, [refresh])
+
+  useApiEvent('datasets.changed', (e) => {
+    if (e.projectId !== project.id) return
+    refresh()
+    if (e.reason !== 'labeled') setStructure((n) => n + 1)
+  })
+  useApiEvent('import.progressed', (e) => e.projectId === project.id && setProgress(e))
+  useApiEvent('import.finished', (e) => {
+    if (e.projectId !== project.id) return
+    setProgress(null)
+    refresh()
+  })
+
+  const running = dataset?.latestImport?.status === 'running' || progress !== null
+  const dropHandlers = {
+    onDragOver: (e: React.DragEvent) => {
+      if (![...e.dataTransfer.types].includes('Files')) return
+      e.preventDefault()
+      setDragging(true)
+    },
+    onDragLeave: () => setDragging(false),
+    onDrop: (e: React.DragEvent) => {
+      e.preventDefault()
+      setDragging(false)
+      const picked = fromDataTransfer(e.dataTransfer)
+      api
+        .pathsForFiles(picked)
+        .then((paths) => api.call('datasets.importImages', { projectId: project.id, paths }))
+        .then(refresh, onError)
+    },
+  }
+
+  async function createSample(sample: 'digits' | 'iris'): Promise<void> {
+    try {
+      const { project: created } = await api.call('projects.createSample', { sample })
+      await onOpenProject(created)
+    } catch (err) {
+      onError(err)
+    }
+  }
+
+  return (
+    <section className={dragging ? 'page data-page dragging' : 'page data-page'} data-testid="page-data" {...dropHandlers}>
+      <header className="page-header row-between">
+        <div>
+          <h1>Data</h1>
+          <p className="muted">
+            in {project.name}
+            {dataset && ` · ${dataset.total.toLocaleString()} ${dataset.kind === 'image' ? 'images' : 'rows'}, ${dataset.labeled.toLocaleString()} labeled`}
+          </p>
+        </div>
+        {dataset && (
+          <button className="button" onClick={() => setShowImport((s) => !s)} disabled={running} data-testid="import-more">
+            {showImport ? 'Close import' : 'Import more…'}
+          </button>
+        )}
+      </header>
+
+      {progress && (
+        <ImportProgressBar
+          progress={progress}
+          onCancel={() => void api.call('imports.cancel', { importId: progress.importId }).catch(onError)}
+        />
+      )}
+      {!progress && dataset?.latestImport && dataset.latestImport.status !== 'running' && (
+        <ImportSummary info={dataset.latestImport} onShowReport={() => setReport(dataset.latestImport)} />
+      )}
+
+      {dataset === undefined ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : dataset === null ? (
+        running ? null : (
+          <div className="empty-state">
+            <h2>Bring in your data</h2>
+            <p>Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV table.</p>
+            <ImportPanel projectId={project.id} kind={null} onStarted={refresh} onError={onError} onSample={(s) => void createSample(s)} />
+          </div>
+        )
+      ) : (
+        <>
+          {showImport && !running && (
+            <div className="card">
+              <ImportPanel
+                projectId={project.id}
+                kind={dataset.kind}
+                onStarted={() => {
+                  setShowImport(false)
+                  refresh()
+                }}
+                onError={onError}
+              />
+            </div>
+          )}
+          <Labeler key={dataset.id} dataset={dataset} structure={structure} onError={onError} onMessage={onMessage} setUndo={setUndo} />
+        </>
+      )}
+      {report && <ImportReportDialog info={report} onClose={() => setReport(null)} />}
+      {dragging && <div className="drop-overlay">Drop to import</div>}
+    </section>
+  )
+}
+
+function Labeler({
+  dataset,
+  structure,
+  onError,
+  onMessage,
+  setUndo,
+}: {
+  dataset: DatasetSummary
+  structure: number
+  onError: (err: unknown) => void
+  onMessage: (m: string) => void
+  setUndo: Props['setUndo']
+}): React.JSX.Element {
+  const [filter, setFilter] = useState<SampleFilter>({ kind: 'all' })
+  const pages = useSamplePages(dataset.id, filter)
+  const undoStack = useRef<LabelChange[]>([])
+  const unlabeled = dataset.total - dataset.labeled
+  const reload = pages.reload
+
+  // Reload what is on screen when samples or classes change (not on label changes: see DataPage).
+  const firstRender = useRef(true)
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false
+      return
+    }
+    reload()
+  }, [structure, reload])
+
+  /** Shows the labels at once, saves them, and returns what they replaced (null if saving failed). */
+  const saveLabels = useCallback(
+    async (labels: LabelChange): Promise<LabelChange | null> => {
+      pages.patchLabels(labels)
+      try {
+        return (await api.call('samples.setLabels', { labels })).previous
+      } catch (err) {
+        onError(err)
+        reload()
+        return null
+      }
+    },
+    [pages, onError, reload],
+  )
+
+  const undo = useCallback(async () => {
+    const last = undoStack.current.pop()
+    if (last) await saveLabels(last)
+    if (undoStack.current.length === 0) setUndo(null)
+  }, [saveLabels, setUndo])
+
+  const applyLabels = useCallback(
+    async (labels: LabelChange) => {
+      const previous = await saveLabels(labels)
+      if (!previous) return
+      undoStack.current.push(previous)
+      setUndo(undo)
+    },
+    [saveLabels, setUndo, undo],
+  )
+  useEffect(() => () => setUndo(null), [setUndo])
+
+  const filters: Array<{ f: SampleFilter; label: string; count?: number }> = [
+    { f: { kind: 'all' }, label: 'All', count: dataset.total },
+    { f: { kind: 'unlabeled' }, label: 'Unlabeled', count: unlabeled },
+    ...(['train', 'validation', 'test'] as Split[]).map((s) => ({
+      f: { kind: 'split', split: s } as SampleFilter,
+      label: s[0]!.toUpperCase() + s.slice(1),
+      count: dataset.counts.reduce((n, c) => n + c[s], 0),
+    })),
+    { f: { kind: 'duplicates' }, label: 'Had duplicates' },
+  ]
+  const same = (a: SampleFilter, b: SampleFilter): boolean => JSON.stringify(a) === JSON.stringify(b)
+  const classFilter = filter.kind === 'class' ? dataset.classes.find((c) => c.id === filter.classId) : undefined
+
+  return (
+    <div className="labeler">
+      <ClassesPanel
+        datasetId={dataset.id}
+        classes={dataset.classes}
+        unlabeled={unlabeled}
+        filter={filter}
+        onFilter={setFilter}
+        onError={onError}
+        readOnly={dataset.kind === 'table'}
+      />
+      <div className="labeler-main">
+        <div className="filters" role="tablist" aria-label="Show">
+          {filters.map(({ f, label, count }) => (
+            <button
+              key={label}
+              role="tab"
+              aria-selected={same(f, filter)}
+              className={same(f, filter) ? 'chip active' : 'chip'}
+              onClick={() => (same(f, filter) ? pages.reload() : setFilter(f))}
+              title={same(f, filter) ? 'Refresh' : undefined}
+              data-testid={`filter-${f.kind === 'split' ? f.split : f.kind}`}
+            >
+              {label}
+              {count !== undefined && <span className="chip-count">{count.toLocaleString()}</span>}
+            </button>
+          ))}
+          {classFilter && (
+            <button className="chip active" onClick={() => setFilter({ kind: 'all' })} title="Show all" data-testid="filter-class-active">
+              <span className="dot" style={{ background: classFilter.color }} />
+              {classFilter.name} ×
+            </button>
+          )}
+        </div>
+        {pages.error && (
+          <p className="field-error" role="alert">
+            {pages.error}
+          </p>
+        )}
+        <SampleGrid
+          key={JSON.stringify(filter)}
+          kind={dataset.kind}
+          pages={pages}
+          classes={dataset.classes}
+          onLabel={(ids, classId) => void applyLabels(ids.map((sampleId) => ({ sampleId, classId })))}
+          emptyMessage={
+            filter.kind === 'unlabeled'
+              ? 'Everything is labeled. Nice work.'
+              : filter.kind === 'duplicates'
+                ? 'No duplicates were found when importing.'
+                : 'Nothing here yet.'
+          }
+        />
+        {dataset.classes.length === 0 && dataset.kind === 'image' && (
+          <p className="muted small">Add a class on the left, then press its number key to label the selected image.</p>
+        )}
+      </div>
+      <SplitPanel dataset={dataset} onError={onError} onMessage={onMessage} />
+    </div>
+  )
+}

@@ -1,0 +1,234 @@
+/**
+ * Starting an import: a path typed or pasted, files or a folder picked, or (from the Data page) dropped;
+ * CSV/TSV files go through a preview where the user picks the column to predict. Also offers the samples.
+ */
+import { useRef, useState } from 'react'
+import type { TablePreview, Task } from '../../../../shared/contract'
+import { api, type PickedFiles } from '../../api'
+import { fromFileList } from '../../picked-files'
+
+const tableFile = /\.(csv|tsv|txt)$/i
+
+interface Props {
+  projectId: string
+  /** Table projects only take tables, image projects only images; null for a new project. */
+  kind: 'image' | 'table' | null
+  onStarted: () => void
+  onError: (err: unknown) => void
+  onSample?: (sample: 'digits' | 'iris') => void
+}
+
+export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: Props): React.JSX.Element {
+  const [path, setPath] = useState('')
+  const [busy, setBusy] = useState<string | null>(null)
+  const [preview, setPreview] = useState<TablePreview | null>(null)
+  const filesInput = useRef<HTMLInputElement>(null)
+  const folderInput = useRef<HTMLInputElement>(null)
+
+  async function importPaths(paths: string[]): Promise<void> {
+    if (paths.length === 1 && tableFile.test(paths[0]!)) {
+      setPreview(await api.call('datasets.previewTable', { path: paths[0]! }))
+      return
+    }
+    await api.call('datasets.importImages', { projectId, paths })
+    onStarted()
+  }
+
+  async function run(label: string, work: () => Promise<void>): Promise<void> {
+    setBusy(label)
+    try {
+      await work()
+    } catch (err) {
+      onError(err)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  async function importPicked(picked: PickedFiles): Promise<void> {
+    await run('Copying files…', async () => {
+      const paths = await api.pathsForFiles(picked, (done, total) => setBusy(`Copying files… ${done} of ${total}`))
+      await importPaths(paths)
+    })
+  }
+
+  return (
+    <div className="import-panel" data-testid="import-panel">
+      <form
+        className="import-path"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void run('Starting…', () => importPaths([path.trim()]))
+        }}
+      >
+        <label htmlFor="import-path">Folder or file on this computer</label>
+        <div className="row">
+          <input
+            id="import-path"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder={kind === 'table' ? '/home/me/data/measurements.csv' : '/home/me/Pictures/pets  (a folder per class)'}
+            data-testid="import-path"
+          />
+          <button className="button primary" type="submit" disabled={!path.trim() || busy !== null} data-testid="import-start">
+            Import
+          </button>
+        </div>
+      </form>
+      <div className="row">
+        <button className="button" onClick={() => filesInput.current?.click()} disabled={busy !== null}>
+          Choose files…
+        </button>
+        {kind !== 'table' && (
+          <button className="button" onClick={() => folderInput.current?.click()} disabled={busy !== null}>
+            Choose a folder…
+          </button>
+        )}
+        <span className="muted small">or drop files or a folder anywhere on this page</span>
+        <input
+          ref={filesInput}
+          type="file"
+          multiple
+          hidden
+          accept={kind === 'table' ? '.csv,.tsv,.txt' : kind === 'image' ? 'image/*' : 'image/*,.csv,.tsv'}
+          onChange={(e) => e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))}
+        />
+        <input
+          ref={folderInput}
+          type="file"
+          hidden
+          webkitdirectory=""
+          onChange={(e) => e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))}
+        />
+      </div>
+      <p className="muted small">
+        Images: a folder with one subfolder per class (<code>cats/</code>, <code>dogs/</code>), optionally inside <code>train/</code> and <code>test/</code>;
+        or a folder of unlabeled images. Tables: a CSV or TSV file with a header row.
+      </p>
+      {busy && (
+        <p className="muted" role="status">
+          {busy}
+        </p>
+      )}
+      {onSample && (
+        <div className="samples">
+          <span className="muted">No data at hand? Start from a sample project:</span>
+          <button className="button" onClick={() => onSample('digits')} data-testid="sample-digits">
+            Handwritten digits
+          </button>
+          <button className="button" onClick={() => onSample('iris')} data-testid="sample-iris">
+            Iris flowers
+          </button>
+        </div>
+      )}
+      {preview && (
+        <TablePreviewDialog
+          preview={preview}
+          onClose={() => setPreview(null)}
+          onImport={async (targetColumn, task) => {
+            await api.call('datasets.importTable', { projectId, path: preview.path, targetColumn, task })
+            setPreview(null)
+            onStarted()
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function TablePreviewDialog({
+  preview,
+  onClose,
+  onImport,
+}: {
+  preview: TablePreview
+  onClose: () => void
+  onImport: (target: string, task: Task) => Promise<void>
+}): React.JSX.Element {
+  const [target, setTarget] = useState(preview.suggestedTarget ?? preview.columns[0]?.name ?? '')
+  const [task, setTask] = useState<Task>(preview.suggestedTask)
+  const [error, setError] = useState<string | null>(null)
+  const targetColumn = preview.columns.find((c) => c.name === target)
+  const delimiterName = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[preview.delimiter] ?? `“${preview.delimiter}”`
+  return (
+    <dialog open className="dialog wide" data-testid="table-preview">
+      <h2>Import {preview.path.split(/[\\/]/).pop()}</h2>
+      <p className="muted small">
+        {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated · {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'}
+      </p>
+      <div className="table-scroll">
+        <table className="preview-table">
+          <thead>
+            <tr>
+              {preview.columns.map((c) => (
+                <th key={c.name} className={c.name === target ? 'target' : ''}>
+                  {c.name}
+                  <span className="muted small">
+                    {' '}
+                    {c.type}
+                    {c.missing > 0 ? ` · ${c.missing} missing` : ''}
+                  </span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {preview.rows.slice(0, 8).map((r, i) => (
+              <tr key={i}>
+                {r.map((cell, j) => (
+                  <td key={j}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {preview.problems.length > 0 && (
+        <details className="problems">
+          <summary>{preview.problems.length} rows will be skipped</summary>
+          <ul>
+            {preview.problems.slice(0, 50).map((p) => (
+              <li key={p.rowNumber}>{p.reason}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <div className="row">
+        <label>
+          Column to predict{' '}
+          <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="target-column">
+            {preview.columns.map((c) => (
+              <option key={c.name}>{c.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Task{' '}
+          <select value={task} onChange={(e) => setTask(e.target.value as Task)} data-testid="target-task">
+            <option value="classification">Classification (pick a class)</option>
+            <option value="regression" disabled={targetColumn?.type !== 'numeric'}>
+              Regression (predict a number)
+            </option>
+          </select>
+        </label>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button className="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          className="button primary"
+          data-testid="table-import"
+          onClick={() => onImport(target, task).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
+        >
+          Import table
+        </button>
+      </div>
+    </dialog>
+  )
+}

@@ -1,0 +1,85 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { solidImage } from '../fixtures/image-corpus'
+import { DataPage } from './support/data-page'
+import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { ProjectsPage } from './support/projects-page'
+
+/** cats/ and dogs/ with 5 images each, 20 loose unlabeled images, and two bad files. */
+async function writePets(root: string): Promise<void> {
+  let seed = 0
+  for (const cls of ['cats', 'dogs']) {
+    mkdirSync(join(root, cls), { recursive: true })
+    for (let i = 0; i < 5; i++) writeFileSync(join(root, cls, `${cls}-${i}.png`), await solidImage('png', seed++, 48))
+  }
+  for (let i = 0; i < 20; i++) writeFileSync(join(root, `unsorted-${String(i).padStart(2, '0')}.jpg`), await solidImage('jpeg', seed++, 48))
+  writeFileSync(join(root, 'cats', 'notes.png'), 'these are notes, not a picture')
+  symlinkSync(join(root, 'gone.png'), join(root, 'dogs', 'moved.png'))
+}
+
+test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({ page, server, dataDir }) => {
+  const root = join(dataDir, '..', `${dataDir.split('/').pop()}-pets`)
+  await writePets(root)
+  await openApp(page, server)
+  await new ProjectsPage(page).create('Pets')
+  const data = new DataPage(page)
+  await expect(page.getByText('Bring in your data')).toBeVisible()
+  await saveScreenshot(page, 'data-empty')
+
+  await data.importFolder(root)
+  await expect(data.summary).toContainText('Imported 30 images · 2 skipped')
+  await page.getByTestId('show-report').click()
+  const report = page.getByTestId('import-report')
+  await expect(report).toContainText('not an image: the file contains text')
+  await expect(report).toContainText('cannot read: the file is gone or is a broken link')
+  await saveScreenshot(page, 'data-import-report')
+  await report.getByRole('button', { name: 'Close' }).click()
+
+  await expect(data.classCount('cats')).toHaveText('5')
+  await expect(data.classCount('dogs')).toHaveText('5')
+  await data.filter('unlabeled').click()
+  await expect(data.filter('unlabeled')).toContainText('20')
+  await expect(data.status).toContainText('20 shown')
+  await expect(data.grid).toHaveAttribute('data-columns', '3')
+
+  // Keyboard only from here: 1 = cats, 2 = dogs; each key labels the cursor's image and moves on.
+  await data.grid.focus()
+  for (let i = 0; i < 20; i++) await page.keyboard.press(i % 2 === 0 ? '1' : '2')
+  await expect(data.classCount('cats')).toHaveText('15')
+  await expect(data.classCount('dogs')).toHaveText('15')
+  await expect(data.filter('unlabeled')).toContainText('0')
+  await expect(data.cell(19)).toHaveAttribute('data-label', 'dogs')
+
+  await page.keyboard.press('Control+z')
+  await expect(data.classCount('dogs')).toHaveText('14')
+  await expect(data.filter('unlabeled')).toContainText('1')
+  await expect(data.cell(19)).toHaveAttribute('data-label', '')
+  await saveScreenshot(page, 'data-labeling')
+
+  await data.classes.filter({ hasText: 'cats' }).getByRole('button', { name: 'cats', exact: true }).click()
+  await expect(page.getByTestId('filter-class-active')).toContainText('cats')
+  await expect(data.status).toContainText('15 shown')
+  for (const label of await data.cells.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-label')))) expect(label).toBe('cats')
+  await expect(page.getByTestId('counts-table')).toContainText('15')
+
+  await page.getByTestId('freeze-version').click()
+  await expect(page.getByTestId('versions')).toContainText('v1')
+  await expect(page.getByTestId('versions')).toContainText('29 examples')
+  await saveScreenshot(page, 'data-grid')
+})
+
+test('a new data directory opens the digits sample project and imports its 10,000 images', async ({ page, dataDir }) => {
+  const { startServer } = await import('./support/server')
+  const server = await startServer(dataDir, { sample: true })
+  try {
+    await openApp(page, server)
+    await expect(page.getByTestId('current-project')).toContainText('Handwritten digits')
+    await expect(page.getByTestId('page-data')).toBeVisible()
+    await expect(page.getByTestId('import-progress').or(page.getByTestId('import-summary'))).toBeVisible()
+    await expect(page.getByTestId('import-summary')).toContainText('Imported 10,000 images', { timeout: 90_000 })
+    await expect(page.getByTestId('class-item')).toHaveCount(10)
+    await saveScreenshot(page, 'data-digits-sample')
+  } finally {
+    await server.stop()
+  }
+})
