@@ -153,7 +153,9 @@ describe('headless server', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('image/png')
     expect(Buffer.from(await res.arrayBuffer())).toEqual(png)
-    for (const path of [`media/thumbs/${hash}`, 'media/blobs/../../modelbench.sqlite', `media/other/${hash}`, 'media/blobs/abc']) {
+    // Without a thumbnail file the original serves as its own thumbnail.
+    expect(Buffer.from(await (await fetch(`${server.url}media/thumbs/${hash}?token=${server.token}`)).arrayBuffer())).toEqual(png)
+    for (const path of [`media/thumbs/${'b'.repeat(64)}`, 'media/blobs/../../modelbench.sqlite', `media/other/${hash}`, 'media/blobs/abc']) {
       expect((await fetch(`${server.url}${path}?token=${server.token}`)).status, path).toBe(404)
     }
     expect((await fetch(`${server.url}media/blobs/${hash}`)).status).toBe(401)

@@ -1,9 +1,12 @@
 /**
- * Content-addressed files in the data directory: originals under `blobs/ab/cd/<sha256>` and thumbnails
- * under `thumbs/ab/cd/<sha256>.webp`. Writes go to a temporary name first and are renamed into place, so
- * a crash never leaves a half-written blob under its final name.
+ * Content-addressed files in the data directory: originals under `blobs/ab/<sha256>` and thumbnails
+ * under `thumbs/ab/<sha256>.webp` (one level of 256 folders: a second `cd/` level, as first designed,
+ * made nearly every one of the first 65,536 imports create its own folder, which halved the import rate).
+ * A file is created exclusively, so a complete blob that another project already uses is never rewritten;
+ * a half-written one left by a crash (its sample row was never committed) is replaced on the next import.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -36,37 +39,50 @@ export class BlobStore {
   /** The file behind a media URL (`thumbs/<hash>` or `blobs/<hash>`), or null for anything else. */
   mediaPath(kind: string, hash: string): string | null {
     if (!isSha256(hash)) return null
-    if (kind === 'thumbs') return this.thumbPath(hash)
+    if (kind === 'thumbs') {
+      // Small images are their own thumbnails (see inspectImage).
+      const thumb = this.thumbPath(hash)
+      return existsSync(thumb) ? thumb : this.blobPath(hash)
+    }
     if (kind === 'blobs') return this.blobPath(hash)
     return null
   }
 
   blobPath(hash: string): string {
-    return join(this.dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash)
+    return join(this.dataDir, 'blobs', hash.slice(0, 2), hash)
   }
 
   thumbPath(hash: string): string {
-    return join(this.dataDir, 'thumbs', hash.slice(0, 2), hash.slice(2, 4), `${hash}.webp`)
+    return join(this.dataDir, 'thumbs', hash.slice(0, 2), `${hash}.webp`)
   }
 
   async putBlob(hash: string, data: Uint8Array): Promise<void> {
-    await writeOnce(this.blobPath(hash), data)
+    await this.write(this.blobPath(hash), data)
   }
 
   async putThumb(hash: string, data: Uint8Array): Promise<void> {
-    await writeOnce(this.thumbPath(hash), data)
+    await this.write(this.thumbPath(hash), data)
   }
-}
 
-async function writeOnce(path: string, data: Uint8Array): Promise<void> {
-  try {
-    const st = await stat(path)
-    if (st.size === data.byteLength) return
-  } catch {
-    // Not there yet.
+  /** Folders already made, so a bulk import does not ask the file system again for each file. */
+  private readonly made = new Set<string>()
+
+  private async write(path: string, data: Uint8Array): Promise<void> {
+    const dir = join(path, '..')
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true })
+      this.made.add(dir)
+    }
+    try {
+      await writeFile(path, data, { flag: 'wx' })
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    // Already there: complete (same hash, same size) unless a crash cut it short.
+    if ((await stat(path)).size === data.byteLength) return
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+    await writeFile(tmp, data)
+    await rename(tmp, path)
   }
-  await mkdir(join(path, '..'), { recursive: true })
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  await writeFile(tmp, data)
-  await rename(tmp, path)
 }

@@ -19,8 +19,12 @@ export interface InspectedImage {
   format: string
   width: number
   height: number
-  thumbnail: Buffer
+  /** Null when the original already serves as its own thumbnail (small, and a format browsers show). */
+  thumbnail: Buffer | null
 }
+
+/** Formats every browser (and Electron) displays, which need no converted thumbnail when small. */
+const browserFormats = new Set(['jpeg', 'png', 'webp', 'gif'])
 
 function looksLikeText(data: Uint8Array): boolean {
   const n = Math.min(data.length, 512)
@@ -77,6 +81,11 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
   }
   try {
     // Decoding the whole image (not just the header) is what catches truncated files.
+    const rotated = (meta.orientation ?? 1) > 1
+    if (width <= thumbSize && height <= thumbSize && browserFormats.has(format) && !rotated) {
+      await openImage(data).raw().toBuffer()
+      return { format, width, height, thumbnail: null }
+    }
     const thumbnail = await openImage(data)
       .rotate()
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })

@@ -228,7 +228,7 @@ export class ImportsService {
       try {
         const image = await inspectImage(data)
         await this.blobs.putBlob(hash, data)
-        await this.blobs.putThumb(hash, image.thumbnail)
+        if (image.thumbnail) await this.blobs.putThumb(hash, image.thumbnail)
         return { ok: true, file, hash, size: data.length, width: image.width, height: image.height, format: image.format, known: false }
       } catch (err) {
         if (err instanceof BadFileError) return { ok: false, file, reason: err.message }
