@@ -52,7 +52,25 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
     refresh()
   })
 
-  const running = dataset?.latestImport?.status === 'running' || progress !== null
+  const latest = dataset?.latestImport
+  const running = latest?.status === 'running' || progress !== null
+  // Until the first progress event arrives (or when the page opens mid-import), show what the database says.
+  const shownProgress: Progress | null =
+    progress ??
+    (latest?.status === 'running'
+      ? {
+          importId: latest.id,
+          datasetId: latest.datasetId,
+          projectId: project.id,
+          processed: latest.processed,
+          total: latest.total,
+          imported: latest.imported,
+          duplicates: latest.duplicates,
+          skipped: latest.skipped,
+          ratePerSecond: 0,
+          etaSeconds: null,
+        }
+      : null)
   const dropHandlers = {
     onDragOver: (e: React.DragEvent) => {
       if (![...e.dataTransfer.types].includes('Files')) return
@@ -97,15 +115,13 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
         )}
       </header>
 
-      {progress && (
+      {shownProgress && (
         <ImportProgressBar
-          progress={progress}
-          onCancel={() => void api.call('imports.cancel', { importId: progress.importId }).catch(onError)}
+          progress={shownProgress}
+          onCancel={() => void api.call('imports.cancel', { importId: shownProgress.importId }).catch(onError)}
         />
       )}
-      {!progress && dataset?.latestImport && dataset.latestImport.status !== 'running' && (
-        <ImportSummary info={dataset.latestImport} onShowReport={() => setReport(dataset.latestImport)} />
-      )}
+      {!shownProgress && latest && <ImportSummary info={latest} onShowReport={() => setReport(latest)} />}
 
       {dataset === undefined ? (
         <p className="muted" role="status">

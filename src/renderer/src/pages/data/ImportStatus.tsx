@@ -18,10 +18,13 @@ export function ImportProgressBar({ progress, onCancel }: { progress: Progress; 
     <div className="import-progress" role="status" data-testid="import-progress">
       <div className="row">
         <strong>
-          Importing {progress.processed.toLocaleString()} of {progress.total > 0 ? progress.total.toLocaleString() : '…'}
+          {progress.total > 0
+            ? `Importing ${progress.processed.toLocaleString()} of ${progress.total.toLocaleString()}`
+            : 'Preparing the import…'}
         </strong>
         <span className="muted small">
-          {progress.ratePerSecond.toLocaleString()} per second · {formatEta(progress.etaSeconds)}
+          {progress.ratePerSecond > 0 ? `${progress.ratePerSecond.toLocaleString()} per second · ` : ''}
+          {formatEta(progress.etaSeconds)}
           {progress.duplicates + progress.skipped > 0 && ` · ${progress.duplicates} duplicates, ${progress.skipped} skipped`}
         </span>
         <button className="button" onClick={onCancel} data-testid="import-cancel">
