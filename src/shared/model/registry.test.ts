@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { analyzeStack, normalizeLayer } from './registry'
+import type { ModelSpec } from './types'
+
+describe('layer validation', () => {
+  it.each([
+    [{ type: 'Dense', config: { units: 0 } }, 'Dense: units must be a positive whole number. Received: units=0'],
+    [{ type: 'Conv2D', config: { filters: 2.5 } }, 'Conv2D: filters must be a positive whole number. Received: filters=2.5'],
+    [{ type: 'Conv2D', config: { kernelSize: [3] } }, 'Conv2D: kernelSize must be a positive whole number or a pair of them. Received: kernelSize=[3]'],
+    [{ type: 'Conv2D', config: { padding: 'full' } }, 'Conv2D: padding must be one of valid, same. Received: padding="full"'],
+    [{ type: 'Dropout', config: { rate: 1 } }, 'Dropout: rate must be a number from 0 to 1 (exclusive). Received: rate=1'],
+    [{ type: 'Dense', config: { unit: 4 } }, 'Dense has no setting "unit"; its settings are units, activation, useBias, kernelInitializer'],
+    [{ type: 'Activation', config: { activation: 'swish' } }, 'Activation: activation must be one of linear, relu, sigmoid, softmax, tanh, elu, leakyRelu. Received: activation="swish"'],
+    [{ type: 'Conv3D', config: {} }, 'Unknown layer type "Conv3D"'],
+  ])('%j is refused: %s', (layer, message) => {
+    expect(() => normalizeLayer(layer)).toThrow(message)
+  })
+
+  it('fills defaults and accepts a single number for a pair', () => {
+    expect(normalizeLayer({ type: 'Conv2D', config: { filters: 8, kernelSize: 5 } })).toEqual({
+      type: 'Conv2D',
+      config: { filters: 8, kernelSize: [5, 5], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' },
+    })
+  })
+})
+
+describe('stack analysis', () => {
+  it('gives every layer its shape and parameters, and the totals', () => {
+    const spec: ModelSpec = {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'Conv2D', config: { filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+        { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
+        { type: 'Conv2D', config: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+        { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
+        { type: 'Flatten', config: {} },
+        { type: 'Dense', config: { units: 64, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+        { type: 'Dense', config: { units: 10, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' } },
+      ],
+    }
+    const a = analyzeStack(spec)
+    expect(a.layers.map((l) => l.outputShape)).toEqual([[26, 26, 16], [13, 13, 16], [11, 11, 32], [5, 5, 32], [800], [64], [10]])
+    // The reference small CNN of BENCHMARKS.md: 56,714 parameters.
+    expect(a.totalParams).toBe(56_714)
+    expect(a.firstError).toBeNull()
+  })
+
+  it('names the layer that cannot follow, what it follows and that layer’s output', () => {
+    const a = analyzeStack({
+      inputShape: [28, 28, 32],
+      layers: [
+        { type: 'Flatten', config: {} },
+        { type: 'Conv2D', config: { filters: 8 } as never },
+        { type: 'Dense', config: { units: 3 } as never },
+      ],
+    })
+    expect(a.firstError).toEqual({ index: 1, message: 'Conv2D needs a 3-D input (height, width, channels) but follows Flatten, whose output is (25088)' })
+    expect(a.layers[2]).toEqual({ outputShape: null, params: null, error: null })
+    const dense = analyzeStack({ inputShape: [8, 8, 3], layers: [{ type: 'Conv2D', config: {} as never }, { type: 'Dense', config: {} as never }] })
+    expect(dense.firstError?.message).toBe('Dense needs a flat input, but follows Conv2D, whose output is (6, 6, 32); add a Flatten or GlobalAveragePooling2D first')
+    expect(analyzeStack({ inputShape: [4, 4, 1], layers: [{ type: 'Conv2D', config: { kernelSize: 5 } as never }] }).firstError?.message).toMatch(/does not fit/)
+    expect(analyzeStack({ inputShape: [0, 3], layers: [] }).firstError?.index).toBe(-1)
+  })
+})

@@ -1,0 +1,107 @@
+/**
+ * The layer registry and the stack analysis the Model page shows live: each layer's output shape and
+ * parameter count, and the first layer that cannot follow its input, with the reason.
+ */
+import { conv2d } from './layers/conv2d'
+import { dense } from './layers/dense'
+import { averagePooling2d, maxPooling2d } from './layers/pooling'
+import { flatten, globalAveragePooling2d } from './layers/reshape-layers'
+import { rescaling } from './layers/rescaling'
+import { activation, batchNormalization, dropout } from './layers/simple-layers'
+import { formatShape, LayerError, type LayerDefinition, type LayerSpec, type LayerType, type ModelSpec, type ParamCount, type Shape } from './types'
+
+export const layerRegistry: { [T in LayerType]: LayerDefinition<T> } = {
+  Rescaling: rescaling,
+  Conv2D: conv2d,
+  MaxPooling2D: maxPooling2d,
+  AveragePooling2D: averagePooling2d,
+  GlobalAveragePooling2D: globalAveragePooling2d,
+  Flatten: flatten,
+  Dense: dense,
+  Dropout: dropout,
+  BatchNormalization: batchNormalization,
+  Activation: activation,
+}
+
+export const layerTypes = Object.keys(layerRegistry) as LayerType[]
+
+export function isLayerType(t: unknown): t is LayerType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(layerRegistry, t)
+}
+
+/** A layer with defaults filled in and every field checked (throws LayerError). */
+export function normalizeLayer(layer: { type: unknown; config?: unknown }): LayerSpec {
+  if (!isLayerType(layer.type)) throw new LayerError(`Unknown layer type ${JSON.stringify(layer.type)}; known: ${layerTypes.join(', ')}`)
+  const config = (layer.config ?? {}) as Record<string, unknown>
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new LayerError(`${layer.type}: config must be an object`)
+  const def = layerRegistry[layer.type] as LayerDefinition<LayerType>
+  return { type: layer.type, config: def.normalize(config) } as LayerSpec
+}
+
+export interface LayerAnalysis {
+  /** Null when the layer cannot be analysed (it, or a layer before it, has an error). */
+  outputShape: Shape | null
+  params: ParamCount | null
+  error: string | null
+}
+
+export interface StackAnalysis {
+  layers: LayerAnalysis[]
+  outputShape: Shape | null
+  totalParams: number
+  trainableParams: number
+  /** The first error, with the index of its layer (-1 for the input shape). */
+  firstError: { index: number; message: string } | null
+}
+
+export function checkInputShape(shape: Shape): string | null {
+  if (shape.length === 0 || shape.length > 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    return `The input shape must be 1 to 3 positive whole numbers, e.g. (28, 28, 1) or (4). Received: ${formatShape(shape)}`
+  }
+  return null
+}
+
+export function analyzeStack(spec: ModelSpec): StackAnalysis {
+  const layers: LayerAnalysis[] = []
+  let shape: Shape | null = spec.inputShape
+  let firstError: StackAnalysis['firstError'] = null
+  const inputError = checkInputShape(spec.inputShape)
+  if (inputError) {
+    firstError = { index: -1, message: inputError }
+    shape = null
+  }
+  let total = 0
+  let trainable = 0
+  spec.layers.forEach((layer, index) => {
+    if (shape === null) {
+      layers.push({ outputShape: null, params: null, error: null })
+      return
+    }
+    try {
+      const normal = normalizeLayer(layer)
+      const def = layerRegistry[normal.type] as LayerDefinition<LayerType>
+      const previous: string = index === 0 ? 'the input' : spec.layers[index - 1]!.type
+      let out: Shape
+      try {
+        out = def.outputShape(shape, normal.config)
+      } catch (err) {
+        // Say what the layer follows, as Keras users expect: "... but follows Flatten, whose output is (6272)".
+        if (err instanceof LayerError && /but its input is/.test(err.message)) {
+          throw new LayerError(err.message.replace(/but its input is (\([^)]*\))/, index === 0 ? 'but the input is $1' : `but follows ${previous}, whose output is $1`))
+        }
+        throw err
+      }
+      const params = def.params(shape, normal.config)
+      total += params.trainable + params.nonTrainable
+      trainable += params.trainable
+      layers.push({ outputShape: out, params, error: null })
+      shape = out
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      layers.push({ outputShape: null, params: null, error: message })
+      firstError ??= { index, message }
+      shape = null
+    }
+  })
+  return { layers, outputShape: shape, totalParams: total, trainableParams: trainable, firstError }
+}
