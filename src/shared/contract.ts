@@ -159,7 +159,38 @@ export interface DatasetVersion {
 
 export type SampleProjectName = 'digits' | 'iris'
 
+export type EngineChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu'
+
+export interface DoctorReport {
+  /** The engine training would use now, and why faster ones are not available. */
+  engine: EngineInfo | null
+  gpu: {
+    driver: string | null
+    gpus: string[]
+    cudaRuntime: string | null
+    cudnn: string | null
+    tfjsNodeGpuInstalled: boolean
+    tfjsNodeGpuLoads: boolean
+    /** Plain-language steps, empty when the GPU is in use. */
+    advice: string[]
+  }
+}
+
+export interface StartRunInput {
+  projectId: string
+  spec: ModelSpec
+  hyperparameters?: HyperparametersInput
+  seed?: number
+  name?: string
+  /** Defaults to the dataset as it is now, frozen into a version (or the unchanged last version). */
+  datasetVersionId?: string
+  engine?: EngineChoice
+}
+
 type Empty = Record<string, never>
+
+import type { ModelSpec } from './model/types'
+import type { Evaluation, EngineInfo, HyperparametersInput, MetricPoint, PredictionRow, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -200,6 +231,19 @@ export interface Methods {
     input: { labels: Array<{ sampleId: number; classId: number | null }> }
     output: { previous: Array<{ sampleId: number; classId: number | null }> }
   }
+  'runs.start': { input: StartRunInput; output: RunSummary }
+  'runs.pause': { input: { runId: string }; output: RunSummary }
+  'runs.resume': { input: { runId: string }; output: RunSummary }
+  'runs.stop': { input: { runId: string }; output: RunSummary }
+  'runs.list': { input: { projectId: string; offset?: number; limit?: number }; output: { items: RunSummary[]; total: number } }
+  'runs.get': { input: { runId: string }; output: RunDetail }
+  'runs.metrics': { input: { runId: string; keys?: string[] }; output: Record<string, MetricPoint[]> }
+  'runs.evaluation': { input: { runId: string }; output: { validation: Evaluation | null; test: Evaluation | null } }
+  'runs.predictions': {
+    input: { runId: string; split: 'validation' | 'test'; offset?: number; limit?: number }
+    output: { items: PredictionRow[]; total: number }
+  }
+  'engine.doctor': { input: Empty; output: DoctorReport }
 }
 
 /** Every event the core emits, with its payload. */
@@ -219,6 +263,30 @@ export interface Events {
   }
   'import.finished': { importId: string; datasetId: string; projectId: string; status: ImportInfo['status'] }
   'datasets.changed': { datasetId: string; projectId: string; reason: 'imported' | 'labeled' | 'classes' | 'split' | 'versioned' }
+  'training.statusChanged': { runId: string; projectId: string; status: RunStatus; reason: string | null }
+  'training.batchEnded': {
+    runId: string
+    projectId: string
+    epoch: number
+    epochs: number
+    batch: number
+    batches: number
+    step: number
+    loss: number
+    accuracy: number | null
+    samplesPerSecond: number
+  }
+  'training.epochEnded': {
+    runId: string
+    projectId: string
+    epoch: number
+    epochs: number
+    metrics: Record<string, number>
+    samplesPerSecond: number
+    seconds: number
+  }
+  'training.finished': { runId: string; projectId: string; status: 'completed' | 'stopped'; reason: string }
+  'training.failed': { runId: string; projectId: string; message: string }
 }
 
 export type MethodName = keyof Methods
@@ -257,6 +325,16 @@ const methodTable = {
   'classes.delete': true,
   'samples.list': true,
   'samples.setLabels': true,
+  'runs.start': true,
+  'runs.pause': true,
+  'runs.resume': true,
+  'runs.stop': true,
+  'runs.list': true,
+  'runs.get': true,
+  'runs.metrics': true,
+  'runs.evaluation': true,
+  'runs.predictions': true,
+  'engine.doctor': true,
 } as const satisfies Record<MethodName, true>
 
 const eventTable = {
@@ -264,6 +342,11 @@ const eventTable = {
   'import.progressed': true,
   'import.finished': true,
   'datasets.changed': true,
+  'training.statusChanged': true,
+  'training.batchEnded': true,
+  'training.epochEnded': true,
+  'training.finished': true,
+  'training.failed': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodInput, MethodName } from './contract'
+import { hyperparametersSchema } from './training'
 
 const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
 
@@ -70,6 +71,31 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     .refine((v) => v.sourceId !== v.targetId, { message: 'a class cannot be merged into itself', path: ['targetId'] }),
   'classes.delete': z.object({ classId: rowId }).strict(),
   'samples.list': z.object({ datasetId: id, filter: sampleFilter.optional(), offset, limit }).strict(),
+  'runs.start': z
+    .object({
+      projectId: id,
+      spec: z
+        .object({
+          inputShape: z.array(z.number().int().positive()).min(1, 'the input shape needs at least one dimension').max(3),
+          layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
+        })
+        .strict(),
+      hyperparameters: hyperparametersSchema.optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      name: z.string().trim().min(1).max(120).optional(),
+      datasetVersionId: id.optional(),
+      engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
+    })
+    .strict() as unknown as z.ZodType<MethodInput<'runs.start'>, unknown>,
+  'runs.pause': z.object({ runId: id }).strict(),
+  'runs.resume': z.object({ runId: id }).strict(),
+  'runs.stop': z.object({ runId: id }).strict(),
+  'runs.list': z.object({ projectId: id, offset, limit }).strict(),
+  'runs.get': z.object({ runId: id }).strict(),
+  'runs.metrics': z.object({ runId: id, keys: z.array(z.string().min(1).max(64)).max(50).optional() }).strict(),
+  'runs.evaluation': z.object({ runId: id }).strict(),
+  'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
+  'engine.doctor': empty,
   'samples.setLabels': z
     .object({ labels: z.array(z.object({ sampleId: rowId, classId: rowId.nullable() }).strict()).min(1).max(100_000) })
     .strict(),

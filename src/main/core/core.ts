@@ -9,6 +9,7 @@ import { describeIssue, inputSchemas } from '../../shared/schemas'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { BlobStore } from './datasets/blob-store'
 import { DatasetsService } from './datasets/datasets-service'
 import { ImportsService, type ImportOptions } from './datasets/imports-service'
@@ -18,6 +19,9 @@ import { AppError, toContractError } from './errors'
 import { EventBus } from './events'
 import { ProjectsService } from './projects'
 import { openDatabase, schemaVersion, type Db } from './store/database'
+import { gpuReport } from './training/doctor'
+import { forkLauncher, type TrainerLauncher } from './training/launcher'
+import { TrainingService } from './training/training-service'
 
 export interface CoreOptions {
   dataDir: string
@@ -27,6 +31,12 @@ export interface CoreOptions {
   import?: ImportOptions
   /** Create and open the digits sample project the first time this data directory is used. */
   sampleOnFirstStart?: boolean
+  /** How to start the trainer process; by default the TypeScript source through tsx (tests, development). */
+  trainer?: TrainerLauncher
+}
+
+function sourceTrainer(): TrainerLauncher {
+  return forkLauncher(fileURLToPath(new URL('../trainer-process.ts', import.meta.url)), ['--import', 'tsx'])
 }
 
 type Handlers = { [M in MethodName]: (input: MethodInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> }
@@ -36,6 +46,7 @@ export interface Core {
   readonly dataDir: string
   readonly blobs: BlobStore
   readonly imports: ImportsService
+  readonly training: TrainingService
   call(method: string, input: unknown): Promise<Result<unknown>>
   /** Stops running work (imports end as cancelled, whole batches kept) and closes the database. */
   close(): Promise<void>
@@ -53,6 +64,7 @@ export function createCore(options: CoreOptions): Core {
   const blobs = new BlobStore(options.dataDir)
   const datasets = new DatasetsService(db, events)
   const imports = new ImportsService(db, datasets, blobs, events, options.import)
+  const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
 
   /**
    * Creates a sample project under a free name, opens it if asked, and starts importing its generated
@@ -152,6 +164,25 @@ export function createCore(options: CoreOptions): Core {
     'classes.delete': ({ classId }) => datasets.deleteClass(classId),
     'samples.list': ({ datasetId, filter, offset, limit }) => datasets.listSamples(datasetId, filter, offset, limit),
     'samples.setLabels': ({ labels }) => datasets.setLabels(labels),
+    'runs.start': (input) => training.start(input),
+    'runs.pause': ({ runId }) => training.pause(runId),
+    'runs.resume': ({ runId }) => training.resume(runId),
+    'runs.stop': ({ runId }) => training.stop(runId),
+    'runs.list': ({ projectId, offset, limit }) => training.list(projectId, offset, limit),
+    'runs.get': ({ runId }) => training.get(runId),
+    'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
+    'runs.evaluation': ({ runId }) => training.evaluation(runId),
+    'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),
+    'engine.doctor': async () => {
+      const { selectEngine } = await import('./training/engine')
+      let engine = null
+      try {
+        engine = await selectEngine()
+      } catch (err) {
+        console.error('modelbench: no engine could start:', err)
+      }
+      return { engine, gpu: await gpuReport() }
+    },
   }
 
   async function call(method: string, input: unknown): Promise<Result<unknown>> {
@@ -176,9 +207,11 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     blobs,
     imports,
+    training,
     call,
     close: async () => {
       await imports.stopAll()
+      await training.stopAll()
       db.close()
     },
   }

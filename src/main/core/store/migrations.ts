@@ -134,4 +134,86 @@ CREATE TABLE dataset_version_samples (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    id: 3,
+    name: 'runs',
+    sql: `
+CREATE TABLE runs (
+  id                    TEXT PRIMARY KEY,
+  project_id            TEXT NOT NULL REFERENCES projects (id),
+  dataset_version_id    TEXT NOT NULL REFERENCES dataset_versions (id),
+  name                  TEXT NOT NULL,
+  -- Immutable once the run exists: the exact model, settings and seed it trains with.
+  spec_json             TEXT NOT NULL,
+  hyperparameters_json  TEXT NOT NULL,
+  seed                  INTEGER NOT NULL,
+  engine_json           TEXT,
+  status                TEXT NOT NULL CHECK (status IN ('queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted')),
+  status_reason         TEXT,
+  epochs_done           INTEGER NOT NULL DEFAULT 0,
+  parent_run_id         TEXT REFERENCES runs (id),
+  created_at            INTEGER NOT NULL,
+  started_at            INTEGER,
+  finished_at           INTEGER,
+  deleted_at            INTEGER
+) STRICT;
+CREATE INDEX runs_by_project ON runs (project_id, created_at);
+
+-- Append-only. NaN is stored as is_nan = 1 with value NULL.
+CREATE TABLE metrics (
+  run_id     TEXT NOT NULL REFERENCES runs (id),
+  key        TEXT NOT NULL,
+  step       INTEGER NOT NULL,
+  epoch      INTEGER NOT NULL,
+  value      REAL,
+  is_nan     INTEGER NOT NULL DEFAULT 0 CHECK (is_nan IN (0, 1)),
+  wall_time  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX metrics_by_run ON metrics (run_id, key, step);
+
+CREATE TABLE latest_metrics (
+  run_id     TEXT NOT NULL REFERENCES runs (id),
+  key        TEXT NOT NULL,
+  step       INTEGER NOT NULL,
+  epoch      INTEGER NOT NULL,
+  value      REAL,
+  is_nan     INTEGER NOT NULL DEFAULT 0 CHECK (is_nan IN (0, 1)),
+  wall_time  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, key)
+) STRICT;
+
+CREATE TABLE evaluations (
+  run_id        TEXT NOT NULL REFERENCES runs (id),
+  split         TEXT NOT NULL CHECK (split IN ('validation', 'test')),
+  metrics_json  TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (run_id, split)
+) STRICT;
+
+CREATE TABLE predictions (
+  run_id           TEXT NOT NULL REFERENCES runs (id),
+  split            TEXT NOT NULL CHECK (split IN ('validation', 'test')),
+  sample_id        INTEGER NOT NULL REFERENCES samples (id),
+  true_index       INTEGER,
+  predicted_index  INTEGER,
+  confidence       REAL,
+  probabilities    TEXT,
+  true_value       REAL,
+  predicted_value  REAL,
+  PRIMARY KEY (run_id, split, sample_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE artifacts (
+  id          TEXT PRIMARY KEY,
+  run_id      TEXT NOT NULL REFERENCES runs (id),
+  kind        TEXT NOT NULL CHECK (kind IN ('checkpoint', 'export')),
+  epoch       INTEGER,
+  path        TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  bytes       INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX artifacts_by_run ON artifacts (run_id, kind, epoch);
+`,
+  },
 ]

@@ -9,7 +9,7 @@ import type { ActivationName, InitializerName, LayerSpec, ModelSpec, Shape } fro
 import { LayerError } from '../../../shared/model/types'
 import { seededRandom } from '../datasets/split'
 
-function layerFor(layer: LayerSpec, inputShape: Shape | undefined): tf.layers.Layer {
+function layerFor(layer: LayerSpec, inputShape: Shape | undefined, options: BuildOptions): tf.layers.Layer {
   const first = inputShape ? { inputShape: [...inputShape] } : {}
   switch (layer.type) {
     case 'Rescaling':
@@ -29,7 +29,7 @@ function layerFor(layer: LayerSpec, inputShape: Shape | undefined): tf.layers.La
     case 'Dense':
       return tf.layers.dense({ ...first, units: layer.config.units, activation: layer.config.activation, useBias: layer.config.useBias })
     case 'Dropout':
-      return tf.layers.dropout({ ...first, rate: layer.config.rate })
+      return options.dropout && !inputShape ? options.dropout(layer.config.rate) : tf.layers.dropout({ ...first, rate: layer.config.rate })
     case 'BatchNormalization':
       return tf.layers.batchNormalization({ ...first, momentum: layer.config.momentum, epsilon: layer.config.epsilon })
     case 'Activation':
@@ -37,8 +37,13 @@ function layerFor(layer: LayerSpec, inputShape: Shape | undefined): tf.layers.La
   }
 }
 
+export interface BuildOptions {
+  /** Makes the Dropout layers (training uses a seeded one); not for a first layer. */
+  dropout?: (rate: number) => tf.layers.Layer
+}
+
 /** Builds the model; throws LayerError for an impossible stack, naming the layer and the reason. */
-export function buildModel(spec: ModelSpec): tf.Sequential {
+export function buildModel(spec: ModelSpec, options: BuildOptions = {}): tf.Sequential {
   const analysis = analyzeStack(spec)
   if (analysis.firstError) {
     const where = analysis.firstError.index < 0 ? 'Input' : `Layer ${analysis.firstError.index + 1} (${spec.layers[analysis.firstError.index]!.type})`
@@ -46,7 +51,7 @@ export function buildModel(spec: ModelSpec): tf.Sequential {
   }
   if (spec.layers.length === 0) throw new LayerError('The model has no layers')
   const model = tf.sequential()
-  spec.layers.map((l) => normalizeLayer(l)).forEach((layer, i) => model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined)))
+  spec.layers.map((l) => normalizeLayer(l)).forEach((layer, i) => model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined, options)))
   return model
 }
 

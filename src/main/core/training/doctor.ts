@@ -1,0 +1,52 @@
+/**
+ * The GPU doctor: what the machine has for GPU training (NVIDIA driver, CUDA runtime, cuDNN, the
+ * tfjs-node-gpu package and whether it loads) and, when the GPU is not used, exactly what is missing —
+ * in plain words. Loading tfjs-node-gpu is tried in a separate process so a broken install cannot take
+ * the app down.
+ */
+import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
+import type { DoctorReport } from '../../../shared/contract'
+
+const requireHere = createRequire(import.meta.url)
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 8000, env }, (err, stdout) => resolve(err ? null : stdout.toString()))
+  })
+}
+
+function installed(pkg: string): boolean {
+  try {
+    requireHere.resolve(`${pkg}/package.json`)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Library versions from the dynamic linker's cache, e.g. libcudart.so.11.0 -> "11.0". */
+function libraryVersion(ldconfig: string | null, lib: string): string | null {
+  const m = ldconfig?.match(new RegExp(`${lib}\\.so\\.([0-9.]+)`))
+  return m ? m[1]! : null
+}
+
+export async function gpuReport(): Promise<DoctorReport['gpu']> {
+  const smi = await run('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'])
+  const gpus = smi ? smi.trim().split('\n').filter(Boolean) : []
+  const driver = gpus[0]?.split(',')[1]?.trim() ?? null
+  const ldconfig = process.platform === 'linux' ? await run('ldconfig', ['-p']) : null
+  const cudaRuntime = libraryVersion(ldconfig, 'libcudart')
+  const cudnn = libraryVersion(ldconfig, 'libcudnn')
+  const pkgInstalled = installed('@tensorflow/tfjs-node-gpu')
+  const loads = pkgInstalled
+    ? (await run(process.execPath, ['-e', "require('@tensorflow/tfjs-node-gpu')"], { ...process.env, ELECTRON_RUN_AS_NODE: '1' })) !== null
+    : false
+  const advice: string[] = []
+  if (!driver) advice.push('No NVIDIA GPU driver was found (nvidia-smi is not available), so training runs on the CPU.')
+  if (driver && !cudaRuntime?.startsWith('11')) advice.push(`The NVIDIA driver ${driver} is there, but not the CUDA 11 runtime that tfjs-node-gpu 4.x needs: install CUDA 11.2.`)
+  if (driver && !cudnn?.startsWith('8')) advice.push('cuDNN 8 was not found: install cuDNN 8.1 for CUDA 11.2.')
+  if (!pkgInstalled) advice.push('The GPU engine is not installed: run `npm install @tensorflow/tfjs-node-gpu` in the ModelBench folder (it downloads the TensorFlow library, so it needs internet once).')
+  else if (!loads) advice.push('@tensorflow/tfjs-node-gpu is installed but does not load; reinstall it, and check the CUDA and cuDNN versions above.')
+  return { driver, gpus: gpus.map((g) => g.split(',')[0]!.trim()), cudaRuntime, cudnn, tfjsNodeGpuInstalled: pkgInstalled, tfjsNodeGpuLoads: loads, advice: loads && driver ? [] : advice }
+}

@@ -1,0 +1,30 @@
+/**
+ * Starting the trainer process. Headless it is `child_process.fork`; the Electron glue passes its own
+ * launcher built on `utilityProcess`. Either way the core sees a `TrainerChild`.
+ */
+import { fork } from 'node:child_process'
+import type { FromTrainer, ToTrainer } from './protocol'
+
+export interface TrainerChild {
+  send(message: ToTrainer): void
+  onMessage(listener: (message: FromTrainer) => void): void
+  /** Called once when the process ends; `signal` is set when it was killed. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void
+  kill(): void
+}
+
+export type TrainerLauncher = () => TrainerChild
+
+export function forkLauncher(entry: string, execArgv: string[] = []): TrainerLauncher {
+  return () => {
+    const child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    return {
+      send: (m) => {
+        if (child.connected) child.send(m)
+      },
+      onMessage: (l) => child.on('message', (m) => l(m as FromTrainer)),
+      onExit: (l) => child.once('exit', (code, signal) => l(code, signal)),
+      kill: () => child.kill('SIGKILL'),
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The typed messages between the main process and the trainer process. The main process is the only
+ * database writer: the trainer reports, the main process records.
+ */
+import type { Split } from '../../../shared/contract'
+import type { ModelSpec } from '../../../shared/model/types'
+import type { Hyperparameters, PredictionRow } from '../../../shared/training'
+import type { EngineName, EngineReceipt } from './engine'
+
+export interface ImageJobData {
+  kind: 'image'
+  cacheData: string
+  cacheMeta: string
+}
+
+export interface TableJobData {
+  kind: 'table'
+  /** Row-major features, already encoded and standardised with the training split's statistics. */
+  features: Float32Array
+  featureCount: number
+  /** Class index per row for classification, the value for regression. */
+  targets: Float32Array
+  sampleIds: number[]
+  splits: Split[]
+}
+
+export interface TrainJob {
+  runId: string
+  spec: ModelSpec
+  hyperparameters: Hyperparameters
+  seed: number
+  task: 'classification' | 'regression'
+  classNames: string[]
+  data: ImageJobData | TableJobData
+  checkpointDir: string
+  /** Continue after this epoch's checkpoint (1-based epoch number). */
+  resume: { epoch: number; dir: string } | null
+  engine?: EngineName
+}
+
+export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
+
+export interface CheckpointFile {
+  path: string
+  sha256: string
+  bytes: number
+}
+
+export type FromTrainer =
+  | { type: 'started'; engine: EngineReceipt; counts: Record<'train' | 'validation' | 'test', number> }
+  | { type: 'batchEnded'; epoch: number; batch: number; batches: number; step: number; loss: number; accuracy: number | null; samplesPerSecond: number }
+  | {
+      type: 'epochEnded'
+      epoch: number
+      step: number
+      metrics: Record<string, number>
+      samplesPerSecond: number
+      seconds: number
+      checkpoint: { dir: string; files: CheckpointFile[] }
+    }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'predictions'; split: 'validation' | 'test'; loss: number | null; rows: PredictionRow[] }
+  | { type: 'finished'; status: 'completed' | 'stopped'; reason: string }
+  | { type: 'failed'; message: string }
+
+/** Throws for a message type the receiver does not know (a union on `type`, `default:` throws). */
+export function unknownMessage(message: never): never {
+  throw new Error(`Unknown trainer message: ${JSON.stringify(message)}`)
+}

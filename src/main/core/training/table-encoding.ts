@@ -1,0 +1,55 @@
+/**
+ * Turns table rows into model inputs: numeric columns standardised with the training split's mean and
+ * deviation (missing values become the mean, so 0), categorical columns one-hot over the categories seen
+ * in training (unseen ones become all zeros). The encoder is saved with the run so predictions later are
+ * prepared the same way.
+ */
+import type { TableColumn } from '../../../shared/contract'
+
+export type ColumnEncoder =
+  | { name: string; type: 'numeric'; mean: number; std: number }
+  | { name: string; type: 'categorical'; categories: string[] }
+
+export interface TableEncoder {
+  columns: ColumnEncoder[]
+  featureCount: number
+}
+
+type Row = Record<string, string | number | null>
+
+/**
+ * `trainRows` give the numeric statistics (no peeking at validation or test); `allRows` give the category
+ * vocabulary, so the number of features does not depend on how the rows are split.
+ */
+export function fitEncoder(columns: readonly TableColumn[], trainRows: readonly Row[], allRows: readonly Row[] = trainRows): TableEncoder {
+  const encoders: ColumnEncoder[] = columns.map((col) => {
+    if (col.type === 'numeric') {
+      const values = trainRows.map((r) => r[col.name]).filter((v): v is number => typeof v === 'number')
+      const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0
+      const variance = values.length ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length : 0
+      return { name: col.name, type: 'numeric', mean, std: Math.sqrt(variance) || 1 }
+    }
+    const categories = [...new Set(allRows.map((r) => r[col.name]).filter((v): v is string | number => v !== null).map(String))].sort()
+    return { name: col.name, type: 'categorical', categories }
+  })
+  const featureCount = encoders.reduce((n, e) => n + (e.type === 'numeric' ? 1 : e.categories.length), 0)
+  return { columns: encoders, featureCount }
+}
+
+export function encodeRows(encoder: TableEncoder, rows: readonly Row[]): Float32Array {
+  const out = new Float32Array(rows.length * encoder.featureCount)
+  rows.forEach((row, r) => {
+    let o = r * encoder.featureCount
+    for (const e of encoder.columns) {
+      const v = row[e.name]
+      if (e.type === 'numeric') {
+        out[o++] = typeof v === 'number' ? (v - e.mean) / e.std : 0
+      } else {
+        const k = v === null || v === undefined ? -1 : e.categories.indexOf(String(v))
+        if (k >= 0) out[o + k] = 1
+        o += e.categories.length
+      }
+    }
+  })
+  return out
+}

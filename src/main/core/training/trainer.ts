@@ -1,0 +1,385 @@
+/**
+ * The training loop, run inside the trainer process. It reads batches from the preprocessing cache (or
+ * the encoded table), augments them, takes optimizer steps, validates, checkpoints and finally predicts on
+ * the validation and test splits, reporting everything through `post`. Randomness — initial weights,
+ * shuffles, augmentation and dropout masks — all comes from the run's seed, so the same seed on the
+ * same engine gives the same curve, also across a resume.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Split } from '../../../shared/contract'
+import { normalizeLayer } from '../../../shared/model/registry'
+import type { ModelSpec } from '../../../shared/model/types'
+import type { Hyperparameters, PredictionRow } from '../../../shared/training'
+import { seededRandom, shuffleInPlace } from '../datasets/split'
+import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
+import { augmentBatch } from './augment'
+import { buildModel, initializeWeights } from './build-model'
+import { loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint'
+import { selectEngine } from './engine'
+import type { FromTrainer, TrainJob } from './protocol'
+
+/** Dropout whose masks come from the run's seed (tfjs' own Dropout draws unseeded). */
+class SeededDropout extends tf.layers.Layer {
+  static className = 'SeededDropout'
+  constructor(
+    private readonly rate: number,
+    private readonly nextSeed: () => number,
+  ) {
+    super({})
+  }
+  override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return shape
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs
+    if (!kwargs.training || this.rate === 0) return x
+    return tf.tidy(() => {
+      const keep = 1 - this.rate
+      const mask = tf.randomUniform(x.shape, 0, 1, 'float32', this.nextSeed()).less(keep).cast('float32').div(keep)
+      return x.mul(mask)
+    })
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate }
+  }
+}
+
+function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
+  switch (hp.optimizer) {
+    case 'sgd':
+      return tf.train.sgd(hp.learningRate)
+    case 'momentum':
+      return tf.train.momentum(hp.learningRate, hp.momentum)
+    case 'adam':
+      // Keras' epsilon, as the reference benchmark uses.
+      return tf.train.adam(hp.learningRate, 0.9, 0.999, 1e-7)
+    case 'rmsprop':
+      return tf.train.rmsprop(hp.learningRate, 0.9, 0, 1e-7)
+    case 'adagrad':
+      return tf.train.adagrad(hp.learningRate)
+  }
+}
+
+type LossKind = 'categorical' | 'binary' | 'mse'
+
+export function lossKind(task: TrainJob['task'], classes: number, outputUnits: number): LossKind {
+  if (task === 'regression') {
+    if (outputUnits !== 1) throw new Error(`A regression model needs 1 output unit, but the last layer has ${outputUnits}`)
+    return 'mse'
+  }
+  if (classes === 2 && outputUnits === 1) return 'binary'
+  if (outputUnits !== classes) throw new Error(`The last layer has ${outputUnits} units but the dataset has ${classes} classes`)
+  return 'categorical'
+}
+
+function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
+  const eps = 1e-7
+  switch (kind) {
+    case 'categorical':
+      return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(predictions, eps, 1 - eps))), -1))) as tf.Scalar
+    case 'binary': {
+      const p = tf.clipByValue(predictions, eps, 1 - eps)
+      return tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))))) as tf.Scalar
+    }
+    case 'mse':
+      return tf.mean(tf.square(tf.sub(predictions, labels))) as tf.Scalar
+  }
+}
+
+/** Correct predictions in a batch (classification). */
+function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): number {
+  return tf.tidy(() => {
+    const right =
+      kind === 'binary'
+        ? tf.equal(tf.greater(predictions, 0.5).cast('float32'), labels)
+        : tf.equal(tf.argMax(predictions, -1), tf.argMax(labels, -1))
+    return right.cast('float32').sum().dataSync()[0]!
+  })
+}
+
+interface Feed {
+  shape: number[]
+  indices: Record<Split, number[]>
+  sampleIds: number[]
+  /** x batch (normalised, augmented if asked) and y batch for these rows. */
+  batch(rows: number[], augment: (() => number) | null): { x: tf.Tensor; y: tf.Tensor; truth: number[] }
+  close(): void
+}
+
+function imageFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
+  if (job.data.kind !== 'image') throw new Error('expected image data')
+  const meta = readCacheMeta(job.data.cacheMeta)
+  const reader = new ImageCacheReader(job.data.cacheData, meta)
+  const { height: h, width: w, channels: c } = meta.shape
+  const indices = splitIndices(meta.splits, job)
+  let scale = 1 / 255
+  let mean: Float32Array = new Float32Array(c)
+  let std: Float32Array = new Float32Array(c).fill(1)
+  if (job.hyperparameters.normalization === 'standardize') {
+    ;({ mean, std } = channelStats(reader, indices.train, c))
+    scale = 1
+  }
+  const hp = job.hyperparameters
+  return {
+    shape: [h, w, c],
+    indices,
+    sampleIds: meta.sampleIds,
+    batch(rows, augment) {
+      const raw = reader.read([...rows].sort((a, b) => a - b))
+      const order = [...rows].sort((a, b) => a - b)
+      const pos = new Map(order.map((r, i) => [r, i]))
+      const size = h * w * c
+      const x = new Float32Array(rows.length * size)
+      rows.forEach((r, i) => {
+        const src = pos.get(r)! * size
+        for (let j = 0; j < size; j++) {
+          const ch = j % c
+          x[i * size + j] = scale === 1 ? (raw[src + j]! - mean[ch]!) / std[ch]! : raw[src + j]! * scale
+        }
+      })
+      if (augment) augmentBatch(x, rows.length, h, w, c, hp.augmentation, augment, scale === 1 ? 255 / (std[0] || 1) : 1)
+      const truth = rows.map((r) => meta.classIndex[r]!)
+      return { x: tf.tensor4d(x, [rows.length, h, w, c]), y: labelsTensor(kind, truth, classes), truth }
+    },
+    close: () => reader.close(),
+  }
+}
+
+function tableFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
+  if (job.data.kind !== 'table') throw new Error('expected table data')
+  const { features, featureCount, targets, sampleIds, splits } = job.data
+  return {
+    shape: [featureCount],
+    indices: splitIndices(splits, job),
+    sampleIds,
+    batch(rows) {
+      const x = new Float32Array(rows.length * featureCount)
+      rows.forEach((r, i) => x.set(features.subarray(r * featureCount, (r + 1) * featureCount), i * featureCount))
+      const truth = rows.map((r) => targets[r]!)
+      const y = kind === 'mse' ? tf.tensor2d(truth, [rows.length, 1]) : labelsTensor(kind, truth, classes)
+      return { x: tf.tensor2d(x, [rows.length, featureCount]), y, truth }
+    },
+    close: () => undefined,
+  }
+}
+
+function labelsTensor(kind: LossKind, truth: number[], classes: number): tf.Tensor {
+  if (kind === 'binary') return tf.tensor2d(truth, [truth.length, 1])
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(truth, 'int32'), classes).cast('float32'))
+}
+
+/** Rows per split; without a validation split, a seeded share of train is held out for validation. */
+function splitIndices(splits: readonly Split[], job: TrainJob): Record<Split, number[]> {
+  const out: Record<Split, number[]> = { train: [], validation: [], test: [] }
+  splits.forEach((s, i) => out[s].push(i))
+  if (out.validation.length === 0 && job.hyperparameters.validationFraction > 0 && out.train.length >= 10) {
+    const shuffled = shuffleInPlace([...out.train], seededRandom(job.seed ^ 0x5eed))
+    const n = Math.max(1, Math.round(out.train.length * job.hyperparameters.validationFraction))
+    out.validation = shuffled.slice(0, n).sort((a, b) => a - b)
+    const held = new Set(out.validation)
+    out.train = out.train.filter((i) => !held.has(i))
+  }
+  return out
+}
+
+function channelStats(reader: ImageCacheReader, rows: number[], c: number): { mean: Float32Array; std: Float32Array } {
+  const sum = new Float64Array(c)
+  const sq = new Float64Array(c)
+  let count = 0
+  for (let start = 0; start < rows.length; start += 512) {
+    const raw = reader.read(rows.slice(start, start + 512).sort((a, b) => a - b))
+    for (let j = 0; j < raw.length; j++) {
+      const v = raw[j]!
+      sum[j % c]! += v
+      sq[j % c]! += v * v
+    }
+    count += raw.length / c
+  }
+  const mean = Float32Array.from(sum, (s) => s / count)
+  const std = Float32Array.from(sq, (s, ch) => Math.sqrt(Math.max(s / count - mean[ch]! ** 2, 1e-6)))
+  return { mean, std }
+}
+
+export interface TrainerControl {
+  paused: boolean
+  stopped: boolean
+  /** Resolves on the next control message (pause, resume, stop). */
+  wait(): Promise<void>
+}
+
+/** Runs a whole job; every outcome is reported through `post` (failures too). */
+export async function runTraining(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void): Promise<void> {
+  const engine = await selectEngine(job.engine)
+  const hp = job.hyperparameters
+  const classes = job.classNames.length
+  const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
+  // Dropout masks are drawn from a seed per batch and call, so they repeat exactly in a re-run.
+  let dropoutCalls = 0
+  let batchSeed = job.seed
+  const model = buildModel(spec, { dropout: (rate) => new SeededDropout(rate, () => batchSeed * 1000 + dropoutCalls++) })
+  initializeWeights(model, spec, job.seed)
+  const outputUnits = (model.outputs[0]!.shape as number[]).at(-1)!
+  let kind: LossKind
+  try {
+    kind = lossKind(job.task, classes, outputUnits)
+  } catch (err) {
+    model.dispose()
+    throw err
+  }
+
+  const optimizer = makeOptimizer(hp)
+  const feed = job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
+  try {
+    post({ type: 'started', engine, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
+    if (feed.indices.train.length === 0) throw new Error('The training split is empty')
+    let state: LoopState = { epoch: 0, step: 0, best: null, bestEpoch: 0, epochsWithoutImprovement: 0 }
+    if (job.resume) state = await loadCheckpoint(job.resume.dir, model, optimizer)
+    let bestWeights: tf.Tensor[] | null = null
+    const monitorMax = hp.earlyStopping?.metric === 'val_accuracy'
+
+    for (let epoch = state.epoch + 1; epoch <= hp.epochs; epoch++) {
+      const order = shuffleInPlace([...feed.indices.train], seededRandom(job.seed * 7919 + epoch))
+      const augmentRandom = seededRandom(job.seed * 104729 + epoch)
+      const batches = Math.ceil(order.length / hp.batchSize)
+      const started = performance.now()
+      let lastPost = 0
+      let lossSum = 0
+      let correct = 0
+      let seen = 0
+      for (let b = 0; b < batches; b++) {
+        while (control.paused && !control.stopped) {
+          post({ type: 'paused' })
+          await control.wait()
+          if (!control.paused) post({ type: 'resumed' })
+        }
+        if (control.stopped) break
+        const rows = order.slice(b * hp.batchSize, (b + 1) * hp.batchSize)
+        batchSeed = job.seed * 100_003 + epoch * 10_007 + b
+        dropoutCalls = 0
+        const { x, y } = feed.batch(rows, augmentRandom)
+        let predictions: tf.Tensor | null = null
+        const lossTensor = optimizer.minimize(() => {
+          const p = model.apply(x, { training: true }) as tf.Tensor
+          predictions = tf.keep(p)
+          return lossOf(kind, y, p)
+        }, true)!
+        const loss = lossTensor.dataSync()[0]!
+        const right = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
+        tf.dispose([x, y, lossTensor, predictions!])
+        state.step++
+        lossSum += loss * rows.length
+        correct += right
+        seen += rows.length
+        const now = performance.now()
+        if (now - lastPost > 100 || b === batches - 1) {
+          lastPost = now
+          post({
+            type: 'batchEnded',
+            epoch,
+            batch: b + 1,
+            batches,
+            step: state.step,
+            loss,
+            accuracy: kind === 'mse' ? null : right / rows.length,
+            samplesPerSecond: seen / ((now - started) / 1000),
+          })
+        }
+        // Let control messages (pause, stop) in between batches.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (control.stopped) break
+      const seconds = (performance.now() - started) / 1000
+      const metrics: Record<string, number> = { loss: lossSum / seen }
+      if (kind !== 'mse') metrics.accuracy = correct / seen
+      if (feed.indices.validation.length > 0) {
+        const val = evaluateSplit(model, feed, feed.indices.validation, kind, hp.batchSize)
+        metrics.val_loss = val.loss
+        if (val.accuracy !== null) metrics.val_accuracy = val.accuracy
+      }
+      state.epoch = epoch
+      // Early stopping on the monitored metric (falls back to training loss without a validation split).
+      const monitored = hp.earlyStopping ? (metrics[hp.earlyStopping.metric] ?? metrics.loss!) : null
+      if (monitored !== null && hp.earlyStopping) {
+        const improved = state.best === null || (monitorMax ? monitored > state.best : monitored < state.best)
+        if (improved) {
+          state.best = monitored
+          state.bestEpoch = epoch
+          state.epochsWithoutImprovement = 0
+          if (hp.earlyStopping.restoreBest) {
+            tf.dispose(bestWeights ?? [])
+            bestWeights = model.getWeights().map((w) => w.clone())
+          }
+        } else state.epochsWithoutImprovement++
+      }
+      const checkpoint = await saveCheckpoint(job.checkpointDir, model, optimizer, state)
+      post({ type: 'epochEnded', epoch, step: state.step, metrics, samplesPerSecond: seen / seconds, seconds, checkpoint })
+      if (hp.earlyStopping && state.epochsWithoutImprovement >= hp.earlyStopping.patience) {
+        if (bestWeights) model.setWeights(bestWeights)
+        break
+      }
+    }
+    tf.dispose(bestWeights ?? [])
+    if (control.stopped) {
+      post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user' })
+      return
+    }
+    for (const split of ['validation', 'test'] as const) {
+      const rows = feed.indices[split]
+      if (rows.length === 0) continue
+      const { loss, predictions } = predictSplit(model, feed, rows, kind, hp.batchSize, job)
+      post({ type: 'predictions', split, loss, rows: predictions })
+    }
+    const early = hp.earlyStopping && state.epoch < hp.epochs
+    post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epochs` })
+  } finally {
+    feed.close()
+    model.dispose()
+    optimizer.dispose()
+  }
+}
+
+function evaluateSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number): { loss: number; accuracy: number | null } {
+  let lossSum = 0
+  let correct = 0
+  const size = Math.max(batchSize, 256)
+  for (let start = 0; start < rows.length; start += size) {
+    const part = rows.slice(start, start + size)
+    const { x, y } = feed.batch(part, null)
+    tf.tidy(() => {
+      const p = model.predict(x) as tf.Tensor
+      lossSum += lossOf(kind, y, p).dataSync()[0]! * part.length
+      if (kind !== 'mse') correct += correctCount(kind, y, p)
+    })
+    tf.dispose([x, y])
+  }
+  return { loss: lossSum / rows.length, accuracy: kind === 'mse' ? null : correct / rows.length }
+}
+
+function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number, job: TrainJob): { loss: number; predictions: PredictionRow[] } {
+  const out: PredictionRow[] = []
+  let lossSum = 0
+  const size = Math.max(batchSize, 256)
+  const round = (v: number): number => Math.round(v * 1e6) / 1e6
+  for (let start = 0; start < rows.length; start += size) {
+    const part = rows.slice(start, start + size)
+    const { x, y, truth } = feed.batch(part, null)
+    const p = model.predict(x) as tf.Tensor
+    lossSum += tf.tidy(() => lossOf(kind, y, p).dataSync()[0]!) * part.length
+    const values = p.dataSync() as Float32Array
+    const width = p.shape[1] ?? 1
+    part.forEach((row, i) => {
+      const sampleId = feed.sampleIds[row]!
+      if (kind === 'mse') {
+        out.push({ sampleId, trueIndex: null, predictedIndex: null, confidence: null, probabilities: null, trueValue: truth[i]!, predictedValue: values[i]! })
+        return
+      }
+      const probs = kind === 'binary' ? [1 - values[i]!, values[i]!] : Array.from(values.subarray(i * width, (i + 1) * width))
+      let best = 0
+      for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k
+      out.push({ sampleId, trueIndex: truth[i]!, predictedIndex: best, confidence: round(probs[best]!), probabilities: probs.map(round), trueValue: null, predictedValue: null })
+    })
+    tf.dispose([x, y, p])
+  }
+  void job
+  return { loss: lossSum / rows.length, predictions: out }
+}

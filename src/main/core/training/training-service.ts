@@ -1,0 +1,508 @@
+/**
+ * Runs, on the main-process side: starts a run (freezing the dataset into a version, preparing the pixel
+ * cache or the encoded table, checking the model against the data), launches the trainer process and
+ * records what it reports — metrics append-only with latest_metrics in the same transaction, checkpoints
+ * as artifacts, evaluations and every prediction. A trainer that dies leaves its run marked interrupted or
+ * failed with the reason; an interrupted run resumes from its last checkpoint.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DatasetVersion, EngineChoice, StartRunInput, TableColumn } from '../../../shared/contract'
+import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
+import type { ModelSpec } from '../../../shared/model/types'
+import {
+  hyperparametersSchema,
+  type Evaluation,
+  type Hyperparameters,
+  type MetricPoint,
+  type PredictionRow,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+} from '../../../shared/training'
+import type { BlobStore } from '../datasets/blob-store'
+import type { DatasetsService } from '../datasets/datasets-service'
+import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
+import { AppError, notFound } from '../errors'
+import { classificationMetrics, regressionMetrics } from '../evaluation/metrics'
+import type { EventBus } from '../events'
+import type { Db } from '../store/database'
+import type { TrainerChild, TrainerLauncher } from './launcher'
+import { unknownMessage, type FromTrainer, type TrainJob } from './protocol'
+import { encodeRows, fitEncoder } from './table-encoding'
+
+interface RunRow {
+  id: string
+  project_id: string
+  dataset_version_id: string
+  name: string
+  spec_json: string
+  hyperparameters_json: string
+  seed: number
+  engine_json: string | null
+  status: RunStatus
+  status_reason: string | null
+  epochs_done: number
+  parent_run_id: string | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+}
+
+interface Live {
+  child: TrainerChild
+  /** Set when the user asked to stop, so the exit is read as stopped rather than crashed. */
+  stopping: boolean
+  ended: boolean
+  done: Promise<void>
+}
+
+export class TrainingService {
+  private readonly live = new Map<string, Live>()
+  /** Runs whose data is still being prepared, before their trainer exists. */
+  private readonly preparing = new Map<string, Promise<void>>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly datasets: DatasetsService,
+    private readonly blobs: BlobStore,
+    private readonly events: EventBus,
+    private readonly launch: TrainerLauncher,
+    private readonly now: () => number = Date.now,
+  ) {
+    // Runs that were going when the app stopped are interrupted: they can be resumed.
+    this.db
+      .prepare("UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused')")
+      .run()
+  }
+
+  private row(runId: string): RunRow {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? AND deleted_at IS NULL').get(runId) as RunRow | undefined
+    if (!row) throw notFound('Run', runId)
+    return row
+  }
+
+  private latest(runId: string): Record<string, number | null> {
+    const rows = this.db.prepare('SELECT key, value FROM latest_metrics WHERE run_id = ?').all(runId) as Array<{ key: string; value: number | null }>
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]))
+  }
+
+  private summary(r: RunRow): RunSummary {
+    const hp = JSON.parse(r.hyperparameters_json) as Hyperparameters
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      datasetVersionId: r.dataset_version_id,
+      name: r.name,
+      status: r.status,
+      statusReason: r.status_reason,
+      seed: r.seed,
+      epochsDone: r.epochs_done,
+      epochs: hp.epochs,
+      engine: r.engine_json ? (JSON.parse(r.engine_json) as RunSummary['engine']) : null,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      latest: this.latest(r.id),
+    }
+  }
+
+  get(runId: string): RunDetail {
+    const r = this.row(runId)
+    return { ...this.summary(r), spec: JSON.parse(r.spec_json) as ModelSpec, hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters, parentRunId: r.parent_run_id }
+  }
+
+  list(projectId: string, offset = 0, limit = 100): { items: RunSummary[]; total: number } {
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ? AND deleted_at IS NULL').get(projectId) as { n: number }
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ? OFFSET ?')
+      .all(projectId, limit, offset) as RunRow[]
+    return { items: rows.map((r) => this.summary(r)), total: n }
+  }
+
+  metrics(runId: string, keys?: string[]): Record<string, MetricPoint[]> {
+    this.row(runId)
+    const rows = (
+      keys && keys.length > 0
+        ? this.db
+            .prepare(`SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? AND key IN (${keys.map(() => '?').join(',')}) ORDER BY key, step`)
+            .all(runId, ...keys)
+        : this.db.prepare('SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? ORDER BY key, step').all(runId)
+    ) as Array<{ key: string; step: number; epoch: number; value: number | null; wall_time: number }>
+    const out: Record<string, MetricPoint[]> = {}
+    for (const r of rows) (out[r.key] ??= []).push({ step: r.step, epoch: r.epoch, value: r.value, wallTime: r.wall_time })
+    return out
+  }
+
+  evaluation(runId: string): { validation: Evaluation | null; test: Evaluation | null } {
+    this.row(runId)
+    const rows = this.db.prepare('SELECT split, metrics_json FROM evaluations WHERE run_id = ?').all(runId) as Array<{ split: 'validation' | 'test'; metrics_json: string }>
+    const get = (s: string): Evaluation | null => {
+      const r = rows.find((x) => x.split === s)
+      return r ? (JSON.parse(r.metrics_json) as Evaluation) : null
+    }
+    return { validation: get('validation'), test: get('test') }
+  }
+
+  predictions(runId: string, split: 'validation' | 'test', offset = 0, limit = 200): { items: PredictionRow[]; total: number } {
+    this.row(runId)
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM predictions WHERE run_id = ? AND split = ?').get(runId, split) as { n: number }
+    const rows = this.db
+      .prepare('SELECT * FROM predictions WHERE run_id = ? AND split = ? ORDER BY sample_id LIMIT ? OFFSET ?')
+      .all(runId, split, limit, offset) as Array<{
+      sample_id: number
+      true_index: number | null
+      predicted_index: number | null
+      confidence: number | null
+      probabilities: string | null
+      true_value: number | null
+      predicted_value: number | null
+    }>
+    return {
+      total: n,
+      items: rows.map((r) => ({
+        sampleId: r.sample_id,
+        trueIndex: r.true_index,
+        predictedIndex: r.predicted_index,
+        confidence: r.confidence,
+        probabilities: r.probabilities ? (JSON.parse(r.probabilities) as number[]) : null,
+        trueValue: r.true_value,
+        predictedValue: r.predicted_value,
+      })),
+    }
+  }
+
+  private setStatus(runId: string, status: RunStatus, reason: string | null, extra: { started?: boolean; finished?: boolean } = {}): void {
+    const t = this.now()
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, status_reason = ?, started_at = CASE WHEN ? THEN coalesce(started_at, ?) ELSE started_at END,
+         finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?`,
+      )
+      .run(status, reason, extra.started ? 1 : 0, t, extra.finished ? 1 : 0, t, runId)
+    const r = this.row(runId)
+    this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status, reason })
+  }
+
+  // ---- starting --------------------------------------------------------------------------------------
+
+  /** Checks everything a run needs, records it (queued) and starts it in the background. */
+  async start(input: StartRunInput): Promise<RunSummary> {
+    const dataset = this.datasets.forProject(input.projectId)
+    if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
+    const version: DatasetVersion = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
+    if (version.datasetId !== dataset.id) throw new AppError('INVALID_ARGUMENT', 'That dataset version belongs to another project', 'datasetVersionId')
+    const parsed = hyperparametersSchema.safeParse(input.hyperparameters ?? {})
+    if (!parsed.success) throw new AppError('INVALID_ARGUMENT', `hyperparameters: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'hyperparameters')
+    const hp = parsed.data
+    const spec = this.checkSpec(input.spec, dataset.kind, dataset.task, version, dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [])
+    const seed = input.seed ?? Math.floor(Math.random() * 2 ** 31)
+    const id = randomUUID()
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      )
+      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, this.now())
+    this.events.emit('training.statusChanged', { runId: id, projectId: input.projectId, status: 'queued', reason: null })
+    this.launchInBackground(id, null, input.engine)
+    return this.summary(this.row(id))
+  }
+
+  /** Normalises the spec and refuses, before any training, a stack that cannot work with this data. */
+  private checkSpec(raw: ModelSpec, kind: 'image' | 'table', task: 'classification' | 'regression', version: DatasetVersion, columns: TableColumn[]): ModelSpec {
+    let spec: ModelSpec
+    try {
+      spec = { inputShape: raw.inputShape, layers: raw.layers.map((l) => normalizeLayer(l)) }
+    } catch (err) {
+      throw new AppError('INVALID_ARGUMENT', err instanceof Error ? err.message : String(err), 'spec')
+    }
+    const analysis = analyzeStack(spec)
+    if (analysis.firstError) {
+      const i = analysis.firstError.index
+      throw new AppError('INVALID_ARGUMENT', i < 0 ? analysis.firstError.message : `Layer ${i + 1} (${spec.layers[i]!.type}): ${analysis.firstError.message}`, 'spec')
+    }
+    if (kind === 'image' && !(spec.inputShape.length === 3 && (spec.inputShape[2] === 1 || spec.inputShape[2] === 3))) {
+      throw new AppError('INVALID_ARGUMENT', `An image model's input must be (height, width, 1 or 3). Received: (${spec.inputShape.join(', ')})`, 'spec')
+    }
+    if (kind === 'table' && spec.inputShape.length !== 1) {
+      throw new AppError('INVALID_ARGUMENT', `A table model's input must be one dimension: the number of features (${columns.length} columns, categories one-hot)`, 'spec')
+    }
+    const units = analysis.outputShape!.at(-1)!
+    const classes = version.classNames.length
+    if (task === 'regression' && units !== 1) throw new AppError('INVALID_ARGUMENT', `The last layer has ${units} units; predicting a number needs 1`, 'spec')
+    if (task === 'classification' && !(units === classes || (classes === 2 && units === 1))) {
+      throw new AppError('INVALID_ARGUMENT', `The last layer has ${units} units but the data has ${classes} classes (${version.classNames.join(', ')})`, 'spec')
+    }
+    return spec
+  }
+
+  private async prepareData(runId: string, spec: ModelSpec, version: DatasetVersion): Promise<TrainJob['data']> {
+    const dataset = this.datasets.row(version.datasetId)
+    if (dataset.kind === 'image') {
+      const shape = { height: spec.inputShape[0]!, width: spec.inputShape[1]!, channels: spec.inputShape[2] as 1 | 3 }
+      await buildImageCache(this.db, this.blobs, version.id, shape)
+      const paths = cachePaths(this.blobs.dataDir, version.id, shape)
+      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta }
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT vs.sample_id, vs.split, vs.class_index, vs.target_value, s.values_json FROM dataset_version_samples vs
+         JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? ORDER BY vs.position`,
+      )
+      .all(version.id) as Array<{ sample_id: number; split: 'train' | 'validation' | 'test'; class_index: number | null; target_value: number | null; values_json: string }>
+    const values = rows.map((r) => JSON.parse(r.values_json) as Record<string, string | number | null>)
+    const columns = JSON.parse(dataset.columns_json ?? '[]') as TableColumn[]
+    const encoder = fitEncoder(columns, values.filter((_, i) => rows[i]!.split === 'train'), this.allValues(dataset.id))
+    if (spec.inputShape[0] !== encoder.featureCount) {
+      throw new AppError('INVALID_ARGUMENT', `The model's input has ${spec.inputShape[0]} values but the table gives ${encoder.featureCount} features per row`, 'spec')
+    }
+    const dir = join(this.blobs.dataDir, 'runs', runId)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'preprocessing.json'), JSON.stringify({ kind: 'table', encoder }, null, 1))
+    return {
+      kind: 'table',
+      features: encodeRows(encoder, values),
+      featureCount: encoder.featureCount,
+      targets: Float32Array.from(rows, (r) => (dataset.task === 'regression' ? r.target_value! : r.class_index!)),
+      sampleIds: rows.map((r) => r.sample_id),
+      splits: rows.map((r) => r.split),
+    }
+  }
+
+  /** The number of features a table project's model takes (for the Model page and tests). */
+  featureCount(projectId: string): number {
+    const dataset = this.datasets.forProject(projectId)
+    if (!dataset || dataset.kind !== 'table') throw new AppError('INVALID_STATE', 'This project does not hold a table')
+    return fitEncoder(JSON.parse(dataset.columns_json ?? '[]') as TableColumn[], [], this.allValues(dataset.id)).featureCount
+  }
+
+  private allValues(datasetId: string): Array<Record<string, string | number | null>> {
+    return (this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(datasetId) as Array<{ values_json: string }>).map(
+      (r) => JSON.parse(r.values_json) as Record<string, string | number | null>,
+    )
+  }
+
+  private launchInBackground(runId: string, resume: TrainJob['resume'], engine?: EngineChoice): void {
+    const pending = this.launchRun(runId, resume, engine).finally(() => this.preparing.delete(runId))
+    this.preparing.set(runId, pending)
+  }
+
+  private async launchRun(runId: string, resume: TrainJob['resume'], engine?: EngineChoice): Promise<void> {
+    const r = this.row(runId)
+    let job: TrainJob
+    try {
+      const version = this.datasets.version(r.dataset_version_id)
+      const spec = JSON.parse(r.spec_json) as ModelSpec
+      const dataset = this.datasets.row(version.datasetId)
+      job = {
+        runId,
+        spec,
+        hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
+        seed: r.seed,
+        task: dataset.task,
+        classNames: version.classNames,
+        data: await this.prepareData(runId, spec, version),
+        checkpointDir: join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
+        resume,
+        ...(engine ? { engine } : {}),
+      }
+    } catch (err) {
+      this.setStatus(runId, 'failed', err instanceof Error ? err.message : String(err), { finished: true })
+      this.events.emit('training.failed', { runId, projectId: r.project_id, message: err instanceof Error ? err.message : String(err) })
+      return
+    }
+    const child = this.launch()
+    let resolveDone!: () => void
+    const live: Live = { child, stopping: false, ended: false, done: new Promise((res) => (resolveDone = res)) }
+    this.live.set(runId, live)
+    child.onMessage((m) => {
+      try {
+        this.onMessage(runId, live, m)
+      } catch (err) {
+        console.error(`modelbench: could not record a message from the trainer of run ${runId}:`, err)
+      }
+    })
+    child.onExit((code, signal) => {
+      this.live.delete(runId)
+      if (!live.ended) {
+        live.ended = true
+        if (live.stopping) {
+          this.setStatus(runId, 'stopped', 'Stopped by the user', { finished: true })
+        } else {
+          const reason = signal
+            ? `The trainer process was killed (${signal}); resume continues from the last checkpoint`
+            : `The trainer process ended unexpectedly (exit code ${code}); resume continues from the last checkpoint`
+          this.setStatus(runId, 'interrupted', reason, { finished: true })
+          this.events.emit('training.failed', { runId, projectId: r.project_id, message: reason })
+        }
+      }
+      resolveDone()
+    })
+    child.send({ type: 'start', job })
+  }
+
+  private onMessage(runId: string, live: Live, m: FromTrainer): void {
+    const r = this.row(runId)
+    const hp = JSON.parse(r.hyperparameters_json) as Hyperparameters
+    switch (m.type) {
+      case 'started':
+        this.db.prepare('UPDATE runs SET engine_json = ? WHERE id = ?').run(JSON.stringify(m.engine), runId)
+        this.setStatus(runId, 'running', null, { started: true })
+        return
+      case 'batchEnded':
+        this.recordMetrics(runId, m.step, m.epoch, { 'batch/loss': m.loss, ...(m.accuracy !== null ? { 'batch/accuracy': m.accuracy } : {}) })
+        this.events.emit('training.batchEnded', {
+          runId,
+          projectId: r.project_id,
+          epoch: m.epoch,
+          epochs: hp.epochs,
+          batch: m.batch,
+          batches: m.batches,
+          step: m.step,
+          loss: m.loss,
+          accuracy: m.accuracy,
+          samplesPerSecond: m.samplesPerSecond,
+        })
+        return
+      case 'epochEnded':
+        this.db.transaction(() => {
+          this.recordMetrics(runId, m.step, m.epoch, { ...m.metrics, samples_per_second: m.samplesPerSecond, epoch_seconds: m.seconds })
+          this.db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(m.epoch, runId)
+          const insert = this.db.prepare('INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          for (const f of m.checkpoint.files) insert.run(randomUUID(), runId, 'checkpoint', m.epoch, f.path, f.sha256, f.bytes, this.now())
+        })()
+        this.events.emit('training.epochEnded', { runId, projectId: r.project_id, epoch: m.epoch, epochs: hp.epochs, metrics: m.metrics, samplesPerSecond: m.samplesPerSecond, seconds: m.seconds })
+        return
+      case 'paused':
+        this.setStatus(runId, 'paused', null)
+        return
+      case 'resumed':
+        this.setStatus(runId, 'running', null)
+        return
+      case 'predictions':
+        this.recordPredictions(r, m.split, m.rows, m.loss)
+        return
+      case 'finished':
+        live.ended = true
+        this.setStatus(runId, m.status, m.reason, { finished: true })
+        this.events.emit('training.finished', { runId, projectId: r.project_id, status: m.status, reason: m.reason })
+        return
+      case 'failed':
+        live.ended = true
+        this.setStatus(runId, 'failed', m.message, { finished: true })
+        this.events.emit('training.failed', { runId, projectId: r.project_id, message: m.message })
+        return
+      default:
+        unknownMessage(m)
+    }
+  }
+
+  /** Appends metric points and moves latest_metrics in the same transaction. NaN is stored as a flag. */
+  private recordMetrics(runId: string, step: number, epoch: number, values: Record<string, number>): void {
+    const t = this.now()
+    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const latest = this.db.prepare(
+      `INSERT INTO latest_metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, epoch = excluded.epoch, value = excluded.value, is_nan = excluded.is_nan, wall_time = excluded.wall_time
+       WHERE excluded.step >= latest_metrics.step`,
+    )
+    this.db.transaction(() => {
+      for (const [key, v] of Object.entries(values)) {
+        const nan = Number.isFinite(v) ? 0 : 1
+        insert.run(runId, key, step, epoch, nan ? null : v, nan, t)
+        latest.run(runId, key, step, epoch, nan ? null : v, nan, t)
+      }
+    })()
+  }
+
+  private recordPredictions(r: RunRow, split: 'validation' | 'test', rows: PredictionRow[], loss: number | null): void {
+    const version = this.datasets.version(r.dataset_version_id)
+    const regression = rows.length > 0 && rows[0]!.trueIndex === null
+    const evaluation: Evaluation = regression
+      ? regressionMetrics(
+          rows.map((p) => p.trueValue!),
+          rows.map((p) => p.predictedValue!),
+        )
+      : classificationMetrics(
+          version.classNames,
+          rows.map((p) => p.trueIndex!),
+          rows.map((p) => p.predictedIndex!),
+          version.classNames.length === 2 ? rows.map((p) => p.probabilities![1]!) : undefined,
+          loss,
+        )
+    this.db.transaction(() => {
+      const insert = this.db.prepare(
+        `INSERT OR REPLACE INTO predictions (run_id, split, sample_id, true_index, predicted_index, confidence, probabilities, true_value, predicted_value)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      for (const p of rows) {
+        insert.run(r.id, split, p.sampleId, p.trueIndex, p.predictedIndex, p.confidence, p.probabilities ? JSON.stringify(p.probabilities) : null, p.trueValue, p.predictedValue)
+      }
+      this.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, ?, ?, ?)').run(r.id, split, JSON.stringify(evaluation), this.now())
+    })()
+  }
+
+  // ---- control -------------------------------------------------------------------------------------
+
+  pause(runId: string): RunSummary {
+    const r = this.row(runId)
+    const live = this.live.get(runId)
+    if (!live || r.status !== 'running') throw new AppError('INVALID_STATE', `Only a running run can be paused; this one is ${r.status}`)
+    live.child.send({ type: 'pause' })
+    return this.summary(r)
+  }
+
+  resume(runId: string): RunSummary {
+    const r = this.row(runId)
+    const live = this.live.get(runId)
+    if (live && r.status === 'paused') {
+      live.child.send({ type: 'resume' })
+      return this.summary(r)
+    }
+    if (r.status !== 'interrupted') throw new AppError('INVALID_STATE', `Only a paused or interrupted run can be resumed; this one is ${r.status}`)
+    const last = this.db
+      .prepare("SELECT epoch, path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND path LIKE '%checkpoint.json' ORDER BY epoch DESC LIMIT 1")
+      .get(runId) as { epoch: number; path: string } | undefined
+    this.db.prepare("UPDATE runs SET status = 'queued', status_reason = NULL, finished_at = NULL WHERE id = ?").run(runId)
+    this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: 'queued', reason: null })
+    this.launchInBackground(runId, last ? { epoch: last.epoch, dir: join(last.path, '..') } : null)
+    return this.summary(this.row(runId))
+  }
+
+  stop(runId: string): RunSummary {
+    const r = this.row(runId)
+    const live = this.live.get(runId)
+    if (!live) {
+      if (r.status === 'interrupted') {
+        this.setStatus(runId, 'stopped', 'Stopped by the user', { finished: true })
+        return this.summary(this.row(runId))
+      }
+      throw new AppError('INVALID_STATE', `This run is not training; it is ${r.status}`)
+    }
+    live.stopping = true
+    live.child.send({ type: 'stop' })
+    return this.summary(r)
+  }
+
+  /** Resolves when the run's trainer process has ended (for tests and shutdown). */
+  async whenDone(runId: string): Promise<RunSummary> {
+    await this.preparing.get(runId)
+    await this.live.get(runId)?.done
+    return this.summary(this.row(runId))
+  }
+
+  /** For tests: kills the trainer as a crash would. */
+  killTrainer(runId: string): void {
+    this.live.get(runId)?.child.kill()
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.preparing.values())
+    const lives = [...this.live.values()]
+    for (const l of lives) l.child.kill()
+    await Promise.all(lives.map((l) => l.done))
+  }
+}

@@ -1,0 +1,141 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { DatasetSummary, ImportInfo, Project, Result } from '../../../shared/contract'
+import type { ModelSpec } from '../../../shared/model/types'
+import type { ClassificationEvaluation, RunDetail, RunSummary } from '../../../shared/training'
+import { useTempDirs } from '../../test-support/temp-dir'
+import { createCore, type Core } from '../core'
+import { writeDigitsFolder } from '../datasets/sample-data'
+
+const tempDir = useTempDirs()
+
+function value<T>(r: Result<unknown>): T {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
+  return r.value as T
+}
+
+const tinyCnn: ModelSpec = {
+  inputShape: [28, 28, 1],
+  layers: [
+    { type: 'Conv2D', config: { filters: 6, kernelSize: [3, 3] } as never },
+    { type: 'MaxPooling2D', config: {} as never },
+    { type: 'Flatten', config: {} },
+    { type: 'Dropout', config: { rate: 0.25 } },
+    { type: 'Dense', config: { units: 10, activation: 'softmax' } as never },
+  ],
+}
+
+/** A project with `perDigit` of each MNIST digit, imported through the real import. */
+async function digitsProject(perDigit: number): Promise<{ core: Core; project: Project; dataset: DatasetSummary }> {
+  const dir = tempDir()
+  const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
+  const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
+  const folder = join(dir, 'digits')
+  await writeDigitsFolder(folder, perDigit)
+  await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [folder] })).id)
+  return { core, project, dataset: value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id })) }
+}
+
+async function train(core: Core, projectId: string, seed: number, epochs = 2): Promise<RunSummary> {
+  const run = value<RunSummary>(
+    await core.call('runs.start', { projectId, spec: tinyCnn, seed, hyperparameters: { epochs, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
+  )
+  return core.training.whenDone(run.id)
+}
+
+function values(core: Core, runId: string, key: string): number[] {
+  return core.training.metrics(runId, [key])[key]!.map((p) => p.value!)
+}
+
+describe('training in the trainer process', () => {
+  it('trains a tiny CNN, recording metrics, checkpoints, the engine, an evaluation and every prediction', async () => {
+    const { core, project } = await digitsProject(30)
+    const seen: string[] = []
+    core.events.onAny((e) => seen.push(e))
+    const done = await train(core, project.id, 11)
+    expect(done).toMatchObject({ status: 'completed', epochsDone: 2, statusReason: 'Trained 2 epochs' })
+    expect(done.engine).toMatchObject({ engine: 'wasm', backend: 'wasm', versions: { '@tensorflow/tfjs': '4.22.0' } })
+    const detail = value<RunDetail>(await core.call('runs.get', { runId: done.id }))
+    expect(detail.hyperparameters).toMatchObject({ optimizer: 'adam', epochs: 2, batchSize: 16 })
+    expect(detail.spec.layers[0]).toMatchObject({ type: 'Conv2D', config: { filters: 6, padding: 'valid' } })
+
+    const metrics = value<Record<string, Array<{ epoch: number; value: number }>>>(await core.call('runs.metrics', { runId: done.id }))
+    expect(metrics.loss!.map((p) => p.epoch)).toEqual([1, 2])
+    expect(metrics.val_accuracy).toHaveLength(2)
+    expect(metrics['batch/loss']!.length).toBeGreaterThanOrEqual(2)
+    expect(done.latest.loss).toBe(metrics.loss!.at(-1)!.value)
+    // Learning happened: the second epoch's loss is below the first.
+    expect(metrics.loss![1]!.value).toBeLessThan(metrics.loss![0]!.value)
+
+    const evaluation = value<{ test: ClassificationEvaluation }>(await core.call('runs.evaluation', { runId: done.id }))
+    expect(evaluation.test).toMatchObject({ kind: 'classification', count: 30 })
+    expect(evaluation.test.confusion).toHaveLength(10)
+    expect(evaluation.test.classes.map((c) => c.name)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    const predictions = value<{ items: Array<{ probabilities: number[] }>; total: number }>(await core.call('runs.predictions', { runId: done.id, split: 'test' }))
+    expect(predictions.total).toBe(30)
+    expect(predictions.items[0]!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3)
+    expect(seen).toEqual(expect.arrayContaining(['training.statusChanged', 'training.batchEnded', 'training.epochEnded', 'training.finished']))
+    await core.close()
+  }, 120_000)
+
+  it('gives identical losses for the same seed and different ones for another seed', async () => {
+    const { core, project } = await digitsProject(20)
+    const a = await train(core, project.id, 5)
+    const b = await train(core, project.id, 5)
+    const c = await train(core, project.id, 6)
+    expect(values(core, b.id, 'batch/loss')).toEqual(values(core, a.id, 'batch/loss'))
+    expect(values(core, b.id, 'loss')).toEqual(values(core, a.id, 'loss'))
+    expect(values(core, c.id, 'loss')).not.toEqual(values(core, a.id, 'loss'))
+    await core.close()
+  }, 180_000)
+
+  it('marks a killed trainer interrupted, and resume continues from the checkpoint to the same result', async () => {
+    const { core, project } = await digitsProject(20)
+    const reference = await train(core, project.id, 9, 3)
+    const run = value<RunSummary>(
+      await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
+    )
+    await new Promise<void>((resolve) => {
+      const off = core.events.onAny((e, p) => {
+        if (e === 'training.epochEnded' && (p as { runId: string; epoch: number }).runId === run.id) {
+          off()
+          core.training.killTrainer(run.id)
+          resolve()
+        }
+      })
+    })
+    const killed = await core.training.whenDone(run.id)
+    expect(killed.status).toBe('interrupted')
+    expect(killed.statusReason).toMatch(/killed \(SIGKILL\)/)
+    expect(killed.epochsDone).toBe(1)
+    value(await core.call('runs.resume', { runId: run.id }))
+    const resumed = await core.training.whenDone(run.id)
+    expect(resumed).toMatchObject({ status: 'completed', epochsDone: 3 })
+    // What was logged before the crash stays, and the resumed epochs match the uninterrupted run exactly.
+    expect(values(core, run.id, 'loss')).toEqual(values(core, reference.id, 'loss'))
+    await core.close()
+  }, 180_000)
+
+  it('refuses an impossible model before training, naming the layer and the reason', async () => {
+    const { core, project } = await digitsProject(3)
+    const start = (spec: ModelSpec): Promise<Result<unknown>> => core.call('runs.start', { projectId: project.id, spec })
+    expect(await start({ inputShape: [28, 28, 1], layers: [{ type: 'Conv2D', config: {} }, { type: 'Dense', config: { units: 10 } }] as never })).toEqual({
+      ok: false,
+      error: {
+        code: 'INVALID_ARGUMENT',
+        field: 'spec',
+        message: 'Layer 2 (Dense): Dense needs a flat input, but follows Conv2D, whose output is (26, 26, 32); add a Flatten or GlobalAveragePooling2D first',
+      },
+    })
+    expect(await start({ inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] as never })).toMatchObject({
+      ok: false,
+      error: { message: 'The last layer has 3 units but the data has 10 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)' },
+    })
+    expect(await start({ inputShape: [28, 28, 1], layers: [{ type: 'Dense', config: { units: -1 } }] as never })).toMatchObject({
+      ok: false,
+      error: { message: 'Dense: units must be a positive whole number. Received: units=-1' },
+    })
+    expect(value<{ items: unknown[] }>(await core.call('runs.list', { projectId: project.id })).items).toEqual([])
+    await core.close()
+  }, 60_000)
+})

@@ -1,0 +1,69 @@
+/**
+ * Entry of the trainer process (child_process.fork headless, utilityProcess in Electron). It receives
+ * one `start` job and control messages, and reports through the typed protocol; it never touches the
+ * database.
+ */
+import { runTraining, type TrainerControl } from './core/training/trainer'
+import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
+
+interface Port {
+  send(message: FromTrainer): void
+  onMessage(listener: (message: ToTrainer) => void): void
+  exit(code: number): void
+}
+
+function nodePort(): Port {
+  return {
+    send: (m) => process.send?.(m),
+    onMessage: (l) => process.on('message', (m) => l(m as ToTrainer)),
+    exit: (code) => process.exit(code),
+  }
+}
+
+function electronPort(parentPort: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void }): Port {
+  return {
+    send: (m) => parentPort.postMessage(m),
+    onMessage: (l) => parentPort.on('message', (e) => l(e.data as ToTrainer)),
+    exit: (code) => process.exit(code),
+  }
+}
+
+const electronParent = (process as unknown as { parentPort?: Parameters<typeof electronPort>[0] }).parentPort
+const port = electronParent ? electronPort(electronParent) : nodePort()
+
+let wake: (() => void) | null = null
+const control: TrainerControl = {
+  paused: false,
+  stopped: false,
+  wait: () => new Promise<void>((resolve) => (wake = resolve)),
+}
+let started = false
+
+port.onMessage((message) => {
+  switch (message.type) {
+    case 'start':
+      if (started) return
+      started = true
+      runTraining(message.job, control, (m) => port.send(m)).then(
+        () => setTimeout(() => port.exit(0), 50),
+        (err: unknown) => {
+          port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+          setTimeout(() => port.exit(1), 50)
+        },
+      )
+      return
+    case 'pause':
+      control.paused = true
+      return
+    case 'resume':
+      control.paused = false
+      break
+    case 'stop':
+      control.stopped = true
+      break
+    default:
+      unknownMessage(message)
+  }
+  wake?.()
+  wake = null
+})

@@ -1,0 +1,139 @@
+/**
+ * Training settings and run records as the contract carries them. Hyperparameters are validated here
+ * (zod) and stored with the run, immutable once it exists.
+ */
+import { z } from 'zod'
+
+export const optimizers = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const
+export type OptimizerName = (typeof optimizers)[number]
+
+export const hyperparametersSchema = z
+  .object({
+    optimizer: z.enum(optimizers).default('adam'),
+    learningRate: z.number().gt(0, 'must be above 0').max(10).default(0.001),
+    /** For SGD with momentum. */
+    momentum: z.number().min(0).lt(1).default(0.9),
+    batchSize: z.number().int().min(1).max(4096).default(32),
+    epochs: z.number().int().min(1).max(1000).default(5),
+    /** Pixels: 1/255 rescaling, or standardised with the training split's mean and deviation. */
+    normalization: z.enum(['rescale', 'standardize']).default('rescale'),
+    /** Input size the images are resized to; defaults to the size of the first image. */
+    inputSize: z
+      .object({ height: z.number().int().min(4).max(1024), width: z.number().int().min(4).max(1024), channels: z.union([z.literal(1), z.literal(3)]) })
+      .optional(),
+    augmentation: z
+      .object({
+        flip: z.enum(['none', 'horizontal', 'vertical', 'both']).default('none'),
+        /** Largest rotation either way, in degrees. */
+        rotation: z.number().min(0).max(180).default(0),
+        /** Largest zoom in or out, as a fraction (0.1 = ±10%). */
+        zoom: z.number().min(0).max(0.9).default(0),
+        /** Largest brightness change, as a fraction of the full range. */
+        brightness: z.number().min(0).max(1).default(0),
+      })
+      .strict()
+      .default({ flip: 'none', rotation: 0, zoom: 0, brightness: 0 }),
+    earlyStopping: z
+      .object({
+        metric: z.enum(['val_loss', 'val_accuracy']).default('val_loss'),
+        patience: z.number().int().min(1).max(100).default(3),
+        restoreBest: z.boolean().default(true),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    /** When the dataset version has no validation split, this share of train is held out instead. */
+    validationFraction: z.number().min(0).max(0.5).default(0.1),
+  })
+  .strict()
+
+export type Hyperparameters = z.infer<typeof hyperparametersSchema>
+export type HyperparametersInput = z.input<typeof hyperparametersSchema>
+
+export const runStatuses = ['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted'] as const
+export type RunStatus = (typeof runStatuses)[number]
+
+export interface EngineInfo {
+  engine: string
+  backend: string
+  versions: Record<string, string>
+  cpu: string
+  cores: number
+  memoryGiB: number
+  os: string
+  node: string
+  skipped: string[]
+}
+
+export interface RunSummary {
+  id: string
+  projectId: string
+  datasetVersionId: string
+  name: string
+  status: RunStatus
+  statusReason: string | null
+  seed: number
+  epochsDone: number
+  epochs: number
+  engine: EngineInfo | null
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  /** Latest value of each metric key. */
+  latest: Record<string, number | null>
+}
+
+export interface RunDetail extends RunSummary {
+  spec: import('./model/types').ModelSpec
+  hyperparameters: Hyperparameters
+  parentRunId: string | null
+}
+
+export interface MetricPoint {
+  step: number
+  epoch: number
+  /** null for NaN. */
+  value: number | null
+  wallTime: number
+}
+
+export interface ClassMetrics {
+  name: string
+  precision: number
+  recall: number
+  f1: number
+  support: number
+}
+
+export interface ClassificationEvaluation {
+  kind: 'classification'
+  count: number
+  accuracy: number
+  loss: number | null
+  classes: ClassMetrics[]
+  macro: { precision: number; recall: number; f1: number }
+  /** confusion[true][predicted] */
+  confusion: number[][]
+  /** Two classes only: area under the ROC curve of the positive (second) class, and its curve. */
+  roc: { auc: number; points: Array<[number, number]> } | null
+}
+
+export interface RegressionEvaluation {
+  kind: 'regression'
+  count: number
+  mse: number
+  mae: number
+  r2: number
+}
+
+export type Evaluation = ClassificationEvaluation | RegressionEvaluation
+
+export interface PredictionRow {
+  sampleId: number
+  trueIndex: number | null
+  predictedIndex: number | null
+  confidence: number | null
+  probabilities: number[] | null
+  trueValue: number | null
+  predictedValue: number | null
+}
