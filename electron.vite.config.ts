@@ -11,8 +11,13 @@ export default defineConfig({
     define,
     build: {
       rollupOptions: {
-        // index: the Electron main process; cli: the headless server and command line (plain Node).
-        input: { index: resolve(__dirname, 'src/main/index.ts'), cli: resolve(__dirname, 'src/main/cli.ts') },
+        // index: the Electron main process; cli: the headless server and command line (plain Node);
+        // trainer: the training process both of them start.
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          trainer: resolve(__dirname, 'src/main/trainer-process.ts'),
+        },
       },
     },
   },

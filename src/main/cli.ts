@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createCore } from './core/core'
 import { SchemaError } from './core/store/database'
+import { forkLauncher } from './core/training/launcher'
 import { defaultDataDir } from './data-dir'
 import { isLoopback, startServer } from './server/http-server'
 import { appVersion } from './version'
@@ -56,7 +57,14 @@ async function serve(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   const staticDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 
-  const core = createCore({ dataDir, shell: 'server', version: appVersion, sampleOnFirstStart: !values['no-sample'] })
+  const here = dirname(fileURLToPath(import.meta.url))
+  const core = createCore({
+    dataDir,
+    shell: 'server',
+    version: appVersion,
+    sampleOnFirstStart: !values['no-sample'],
+    trainer: forkLauncher(join(here, 'trainer.js')),
+  })
   let server
   for (let attempt = 0; ; attempt++) {
     const port = explicitPort ?? defaultPort + attempt

@@ -5,9 +5,11 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron'
 import { mediaScheme } from '../shared/contract'
 import { createCore, type Core } from './core/core'
+import type { TrainerLauncher } from './core/training/launcher'
+import type { FromTrainer } from './core/training/protocol'
 import { registerIpc } from './ipc'
 import { appVersion } from './version'
 
@@ -84,6 +86,24 @@ function lockDownSession(): void {
   session.defaultSession.setPermissionCheckHandler(() => false)
 }
 
+/** Training runs in an Electron utility process, so a crash or out-of-memory there leaves the app running. */
+const utilityTrainer: TrainerLauncher = () => {
+  const child = utilityProcess.fork(join(here, 'trainer.js'), [], { serviceName: 'ModelBench trainer', stdio: 'inherit' })
+  let exited = false
+  return {
+    send: (m) => {
+      if (!exited) child.postMessage(m)
+    },
+    onMessage: (l) => child.on('message', (m: unknown) => l(m as FromTrainer)),
+    onExit: (l) =>
+      child.once('exit', (code) => {
+        exited = true
+        l(code, code === 0 ? null : 'killed or crashed')
+      }),
+    kill: () => void child.kill(),
+  }
+}
+
 function startCore(): Core {
   // better-sqlite3 built against Electron's ABI, when scripts/start.mjs has prepared one.
   const nativeBinding = join(app.getAppPath(), 'out', 'native', 'better_sqlite3.node')
@@ -92,6 +112,7 @@ function startCore(): Core {
     shell: 'electron',
     version: appVersion,
     sampleOnFirstStart: true,
+    trainer: utilityTrainer,
     ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
   })
 }

@@ -9,7 +9,7 @@
  *   matmul, and wasm's DepthwiseConv2dNative on the flipped filter).
  * Each is checked against the reference `cpu` backend in wasm-kernels.test.ts.
  */
-import * as tf from '@tensorflow/tfjs-core'
+import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 
 type Info = tf.TensorInfo
