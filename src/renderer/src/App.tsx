@@ -8,6 +8,7 @@ import { actions, isTyping } from './actions'
 import { api, ApiError, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
 import { DataPage } from './pages/data/DataPage'
+import { EnginePage } from './pages/EnginePage'
 import { NotBuiltPage } from './pages/NotBuiltPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
@@ -200,6 +201,8 @@ export function App(): React.JSX.Element {
             onDelete={deleteProject}
             onError={showError}
           />
+        ) : page === 'engine' ? (
+          <EnginePage />
         ) : page === 'data' && current ? (
           <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
         ) : (

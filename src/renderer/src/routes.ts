@@ -1,6 +1,6 @@
 /** The app's pages, in navigation order, with the issue that builds each one still to come. */
 export interface PageInfo {
-  id: 'projects' | 'data' | 'model' | 'train' | 'runs' | 'export'
+  id: 'projects' | 'data' | 'model' | 'train' | 'runs' | 'export' | 'engine'
   label: string
   needsProject: boolean
   /** What the page will do, shown while it is not built. */
@@ -45,6 +45,7 @@ export const pages: readonly PageInfo[] = [
     purpose: 'Export a trained model to TF.js or ONNX, verified to predict the same, with a model card.',
     comingIn: 7,
   },
+  { id: 'engine', label: 'Engine & GPU', needsProject: false, purpose: 'Which engine trains here, and what the GPU needs.' },
 ]
 
 export type PageId = PageInfo['id']

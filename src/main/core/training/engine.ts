@@ -67,6 +67,8 @@ async function tryEngine(name: EngineName): Promise<string> {
 
 /** Selects and initialises an engine; `force` skips the others and fails if that one cannot load. */
 export async function selectEngine(force?: EngineName): Promise<EngineReceipt> {
+  // Production mode: no debug checks, and no console advertising for tfjs-node.
+  tf.enableProdMode()
   const skipped: string[] = []
   const order = force ? [force] : engineNames
   for (const name of order) {
@@ -93,5 +95,5 @@ export async function selectEngine(force?: EngineName): Promise<EngineReceipt> {
       skipped.push(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
     }
   }
-  throw new Error(`No training engine could start:\n${skipped.join('\n')}`)
+  throw new Error(`No training engine could start (${skipped.join('; ')})`)
 }

@@ -79,6 +79,52 @@ describe('wasm training kernels match the cpu backend', () => {
     },
   )
 
+  it.each([
+    { x: [2, 26, 26, 16], pool: 2, stride: 2, pad: 'valid' },
+    { x: [1, 7, 9, 3], pool: 2, stride: 2, pad: 'valid' },
+    { x: [1, 7, 9, 3], pool: 3, stride: 2, pad: 'same' },
+    { x: [2, 6, 6, 2], pool: 2, stride: 1, pad: 'valid' },
+    { x: [1, 5, 5, 1], pool: 3, stride: 1, pad: 'same' },
+  ] as const)('max-pool gradient for x=$x pool=$pool stride=$stride pad=$pad', async ({ x, pool, stride, pad }) => {
+    const X = randomTensor([...x], 10)
+    const run = (): tf.Tensor[] => {
+      const xs = X() as tf.Tensor4D
+      const dy = randomTensor(tf.maxPool(xs, pool, stride, pad).shape, 11)()
+      return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, pool, stride, pad).mul(dy).sum())(xs)]
+    }
+    const [cpu] = await on('cpu', run)
+    const [wasm] = await on('wasm', run)
+    expect(maxAbsDiff(wasm!, cpu!)).toBeLessThan(1e-5)
+  })
+
+  it('routes a max-pool gradient to the first of tied maxima, as the cpu backend does', async () => {
+    const run = (): tf.Tensor[] => {
+      const xs = tf.tensor4d([1, 1, 1, 1, 2, 0, 2, 2], [1, 2, 4, 1])
+      return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(xs)]
+    }
+    const [cpu] = await on('cpu', run)
+    const [wasm] = await on('wasm', run)
+    expect([...wasm!]).toEqual([...cpu!])
+  })
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('matMul with transposeA=%s transposeB=%s and its gradients', async (ta, tb) => {
+    const A = randomTensor(ta ? [7, 5] : [5, 7], 12)
+    const B = randomTensor(tb ? [3, 7] : [7, 3], 13)
+    const run = (): tf.Tensor[] => {
+      const [a, b] = [A(), B()]
+      const out = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb)
+      return [out, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb).square().sum())([a, b])]
+    }
+    const cpu = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    cpu.forEach((c, i) => expect(maxAbsDiff(wasm[i]!, c)).toBeLessThan(1e-4))
+  })
+
   it('does not leak tensors', async () => {
     await tf.setBackend('wasm')
     const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }

@@ -7,6 +7,8 @@
  *   with the filter flipped and its channels swapped, on wasm's own Conv2D.
  * - DepthwiseConv2dNativeBackpropFilter / BackpropInput: the same two ideas per channel (a batched
  *   matmul, and wasm's DepthwiseConv2dNative on the flipped filter).
+ * - MaxPoolGrad (replacing wasm's): one pass over the windows, routing dy to each window's maximum.
+ * - BatchMatMul with a transposed operand: an explicit transpose, then the fast untransposed product.
  * Each is checked against the reference `cpu` backend in wasm-kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs'
@@ -55,38 +57,38 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, dep
   )
 }
 
-/** colsT[k, m] for k = (fy, fx, c) and m = (n, oy, ox): the input patch values, zero outside the image. */
-function im2colTransposed(x: Float32Array, c: tf.backend_util.Conv2DInfo, channels: number): Float32Array {
+/**
+ * colsT[k, m] for k = (fy, fx, c) and m = (n, oy, ox): the input patch values, zero outside the image.
+ * Written into `out` (zeroed by the caller); the inner loop runs only over the in-bounds columns.
+ */
+function im2colTransposed(x: Float32Array, c: tf.backend_util.Conv2DInfo, channels: number, out: Float32Array): void {
   const { batchSize: N, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw } = c
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c
   const top = c.padInfo.top
   const left = c.padInfo.left
   const M = N * Ho * Wo
-  const out = new Float32Array(fh * fw * channels * M)
   for (let fy = 0; fy < fh; fy++) {
     for (let fx = 0; fx < fw; fx++) {
+      // Output columns whose input column ix = ox*sw - left + fx*dw lies inside the image.
+      const shift = fx * dw - left
+      const oxStart = Math.max(0, Math.ceil(-shift / sw))
+      const oxEnd = Math.min(Wo, Math.floor((W - 1 - shift) / sw) + 1)
       for (let ch = 0; ch < channels; ch++) {
         const row = ((fy * fw + fx) * channels + ch) * M
-        let m = 0
         for (let n = 0; n < N; n++) {
           const xn = n * H * W * channels
           for (let oy = 0; oy < Ho; oy++) {
             const iy = oy * sh - top + fy * dh
-            if (iy < 0 || iy >= H) {
-              m += Wo
-              continue
-            }
-            const xrow = xn + iy * W * channels + ch
-            for (let ox = 0; ox < Wo; ox++, m++) {
-              const ix = ox * sw - left + fx * dw
-              if (ix >= 0 && ix < W) out[row + m] = x[xrow + ix * channels]!
-            }
+            if (iy < 0 || iy >= H) continue
+            const dst = row + (n * Ho + oy) * Wo
+            let src = xn + (iy * W + oxStart * sw + shift) * channels + ch
+            const step = sw * channels
+            for (let ox = oxStart; ox < oxEnd; ox++, src += step) out[dst + ox] = x[src]!
           }
         }
       }
     }
   }
-  return out
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
@@ -96,7 +98,11 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   const c = convInfo(x.shape, a.filterShape, a, false)
   const K = c.filterHeight * c.filterWidth * c.inChannels
   const M = c.batchSize * c.outHeight * c.outWidth
-  const cols = b.makeOutput([1, K, M], 'float32', undefined, im2colTransposed(values(b, x), c, c.inChannels))
+  // Allocated in the wasm heap and filled in place: no second copy of a matrix that can be tens of MB.
+  const cols = b.makeOutput([1, K, M], 'float32')
+  const colsView = values(b, cols)
+  colsView.fill(0)
+  im2colTransposed(values(b, x), c, c.inChannels, colsView)
   const dy3 = reshape(b, dy, [1, M, c.outChannels])
   const product = kernel('BatchMatMul')({ inputs: { a: cols, b: dy3 }, backend: b, attrs: { transposeA: false, transposeB: false } }) as Info
   const result = reshape(b, product, a.filterShape)
@@ -166,7 +172,8 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedT
   const taps = c.filterHeight * c.filterWidth
   const M = c.batchSize * c.outHeight * c.outWidth
   // Per channel: [taps, M] × [M, mult]. Rearrange colsT [taps, C, M] to [C, taps, M] and dy [M, C, mult] to [C, M, mult].
-  const colsT = im2colTransposed(values(b, x), c, C)
+  const colsT = new Float32Array(taps * C * M)
+  im2colTransposed(values(b, x), c, C, colsT)
   const perChannel = new Float32Array(colsT.length)
   for (let t = 0; t < taps; t++) for (let ch = 0; ch < C; ch++) perChannel.set(colsT.subarray((t * C + ch) * M, (t * C + ch + 1) * M), (ch * taps + t) * M)
   const dyv = values(b, dy)
@@ -218,6 +225,109 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTe
   return b.makeOutput(a.inputShape, 'float32', undefined, out)
 }
 
+/**
+ * MaxPoolGrad: each dy value goes to the position of its window's maximum (the first one, in row-major
+ * window order, as the cpu backend picks). wasm's own version rescans every window per input pixel.
+ */
+function maxPoolGrad({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+  const b = backend as BackendWasm
+  const { dy, input } = inputs as { dy: Info; input: Info }
+  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: ConvAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
+  const c = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = c
+  const top = c.padInfo.top
+  const left = c.padInfo.left
+  const x = values(b, input)
+  const g = values(b, dy)
+  const dx = new Float32Array(x.length)
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && Ho * 2 <= H && Wo * 2 <= W) {
+    // The common case (2×2 windows, stride 2, no padding), unrolled; same first-maximum rule.
+    const rowStride = W * C
+    for (let n = 0; n < N; n++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        for (let ox = 0; ox < Wo; ox++) {
+          const base = n * H * rowStride + oy * 2 * rowStride + ox * 2 * C
+          const go = ((n * Ho + oy) * Wo + ox) * C
+          for (let ch = 0; ch < C; ch++) {
+            const i0 = base + ch
+            const i1 = i0 + C
+            const i2 = i0 + rowStride
+            const i3 = i2 + C
+            let at = i0
+            let best = x[i0]!
+            if (x[i1]! > best) {
+              best = x[i1]!
+              at = i1
+            }
+            if (x[i2]! > best) {
+              best = x[i2]!
+              at = i2
+            }
+            if (x[i3]! > best) at = i3
+            dx[at] = dx[at]! + g[go + ch]!
+          }
+        }
+      }
+    }
+    return b.makeOutput(input.shape, 'float32', undefined, dx)
+  }
+  for (let n = 0; n < N; n++) {
+    const xn = n * H * W * C
+    for (let oy = 0; oy < Ho; oy++) {
+      const y0 = oy * sh - top
+      for (let ox = 0; ox < Wo; ox++) {
+        const x0 = ox * sw - left
+        const go = ((n * Ho + oy) * Wo + ox) * C
+        for (let ch = 0; ch < C; ch++) {
+          let best = -Infinity
+          let at = -1
+          for (let wy = 0; wy < fh; wy++) {
+            const iy = y0 + wy
+            if (iy < 0 || iy >= H) continue
+            for (let wx = 0; wx < fw; wx++) {
+              const ix = x0 + wx
+              if (ix < 0 || ix >= W) continue
+              const idx = xn + (iy * W + ix) * C + ch
+              if (x[idx]! > best) {
+                best = x[idx]!
+                at = idx
+              }
+            }
+          }
+          if (at >= 0) dx[at] = dx[at]! + g[go + ch]!
+        }
+      }
+    }
+  }
+  return b.makeOutput(input.shape, 'float32', undefined, dx)
+}
+
+/** The original BatchMatMul, kept to call for the untransposed product. */
+let wasmBatchMatMul: tf.KernelFunc | null = null
+
+/**
+ * BatchMatMul with a transposed operand (the dense layers' gradients) is several times slower in wasm
+ * than without; transposing the operand first and multiplying plainly is faster overall.
+ */
+function batchMatMul({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+  const b = backend as BackendWasm
+  const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean }
+  const original = wasmBatchMatMul!
+  if (!transposeA && !transposeB) return original({ inputs, backend: b, ...(attrs ? { attrs } : {}) }) as Info
+  const swapLast = (t: Info): Info => {
+    const perm = t.shape.map((_, i) => i)
+    ;[perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2]!, perm[perm.length - 1]!]
+    return kernel('Transpose')({ inputs: { x: t }, backend: b, attrs: { perm } }) as Info
+  }
+  const { a, b: bIn } = inputs as { a: Info; b: Info }
+  const ta = transposeA ? swapLast(a) : a
+  const tb = transposeB ? swapLast(bIn) : bIn
+  const out = original({ inputs: { a: ta, b: tb }, backend: b, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info
+  if (transposeA) dispose(b, ta)
+  if (transposeB) dispose(b, tb)
+  return out
+}
+
 let registered = false
 
 /** Registers the kernels for the wasm backend (once; later calls do nothing). */
@@ -225,11 +335,16 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return
   registered = true
   const replace = (kernelName: string, kernelFunc: tf.KernelFunc): void => {
-    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm')
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc })
+    const original = tf.getKernel(kernelName, 'wasm')
+    if (original) tf.unregisterKernel(kernelName, 'wasm')
+    // Keep the original's setup: it binds the native function the original kernel (still called) needs.
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}) })
   }
   replace('Conv2DBackpropFilter', conv2DBackpropFilter as tf.KernelFunc)
   replace('Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc)
   replace('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter as tf.KernelFunc)
   replace('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput as tf.KernelFunc)
+  replace('MaxPoolGrad', maxPoolGrad as tf.KernelFunc)
+  wasmBatchMatMul = kernel('BatchMatMul')
+  replace('BatchMatMul', batchMatMul as tf.KernelFunc)
 }

@@ -1,0 +1,160 @@
+/**
+ * Training benchmark: the reference small CNN (Conv2D 16 3×3 relu, MaxPool 2, Conv2D 32 3×3 relu,
+ * MaxPool 2, Flatten, Dense 64 relu, Dense 10 softmax; Adam 1e-3; batch 32; 5 epochs) on the `mnist`
+ * package's 10,000 digits split as BENCHMARKS.md says (per class, in package order, the first 80% to
+ * train: 8,000 / 2,000). ModelBench runs through the same loop the trainer process uses, on every engine
+ * that loads; PyTorch (Debian's python3-torch, 2 threads, BLAS 1 thread) runs the same model on the same
+ * data in the same session. Rounds are interleaved; figures are medians. Samples/s is the median over
+ * epochs 2..N of the training steps only.
+ * Run: npm run bench:train   (BENCH_ROUNDS=3 by default; BENCH_EPOCHS=5)
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Split } from '../src/shared/contract'
+import type { ModelSpec } from '../src/shared/model/types'
+import { hyperparametersSchema } from '../src/shared/training'
+import { loadMnistDigits } from '../src/main/core/datasets/sample-data'
+import type { CacheMeta } from '../src/main/core/datasets/tensor-cache'
+import { selectEngine, type EngineName } from '../src/main/core/training/engine'
+import type { FromTrainer } from '../src/main/core/training/protocol'
+import { runTraining } from '../src/main/core/training/trainer'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const epochs = Number(process.env.BENCH_EPOCHS ?? 5)
+const seed = 1234
+
+const spec: ModelSpec = {
+  inputShape: [28, 28, 1],
+  layers: [
+    { type: 'Conv2D', config: { filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+    { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
+    { type: 'Conv2D', config: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+    { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
+    { type: 'Flatten', config: {} },
+    { type: 'Dense', config: { units: 64, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+    { type: 'Dense', config: { units: 10, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' } },
+  ],
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** Writes the 10,000 digits as a preprocessing cache (the file format the trainer reads) with the reference split. */
+function writeData(dir: string): string {
+  const digits = loadMnistDigits()
+  const pixels: number[] = []
+  const meta: CacheMeta = { versionId: 'bench', versionHash: 'bench', shape: { height: 28, width: 28, channels: 1 }, count: 0, sampleIds: [], classIndex: [], splits: [] }
+  digits.forEach((all, d) => {
+    const n = all.length / 784
+    const cut = Math.round(0.8 * n)
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < 784; p++) pixels.push(Math.round(all[i * 784 + p]! * 255))
+      meta.sampleIds.push(meta.count++)
+      meta.classIndex.push(d)
+      meta.splits.push((i < cut ? 'train' : 'test') as Split)
+    }
+  })
+  const base = join(dir, 'mnist')
+  writeFileSync(`${base}.u8`, Uint8Array.from(pixels))
+  writeFileSync(`${base}.json`, JSON.stringify(meta))
+  writeFileSync(`${base}.torch.json`, JSON.stringify({ count: meta.count, labels: meta.classIndex, splits: meta.splits }))
+  return base
+}
+
+interface Result {
+  rate: number
+  accuracy: number | null
+}
+
+async function modelbench(engine: EngineName, base: string, dir: string, limitTrain?: number): Promise<Result> {
+  const metaPath = `${base}.json`
+  let cacheMeta = metaPath
+  if (limitTrain) {
+    // Speed only: the pure-JS engine would take hours on the full set.
+    const { readFileSync } = await import('node:fs')
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta
+    let kept = 0
+    meta.splits = meta.splits.map((s) => (s === 'train' && kept++ < limitTrain ? 'train' : 'test')) as Split[]
+    cacheMeta = join(dir, `limited-${engine}.json`)
+    writeFileSync(cacheMeta, JSON.stringify(meta))
+  }
+  const rates: number[] = []
+  let accuracy: number | null = null
+  const hp = hyperparametersSchema.parse({ epochs: limitTrain ? 2 : epochs, batchSize: 32, learningRate: 0.001, validationFraction: 0 })
+  await runTraining(
+    { runId: 'bench', spec, hyperparameters: hp, seed, task: 'classification', classNames: [...'0123456789'], data: { kind: 'image', cacheData: `${base}.u8`, cacheMeta }, checkpointDir: join(dir, `ckpt-${engine}`), resume: null, engine },
+    { paused: false, stopped: false, wait: () => new Promise(() => undefined) },
+    (m: FromTrainer) => {
+      if (m.type === 'epochEnded') rates.push(m.samplesPerSecond)
+      if (m.type === 'predictions' && m.split === 'test' && !limitTrain) accuracy = m.rows.filter((r) => r.trueIndex === r.predictedIndex).length / m.rows.length
+      if (m.type === 'failed') throw new Error(m.message)
+    },
+  )
+  return { rate: median(rates.slice(1)), accuracy }
+}
+
+function pytorch(base: string): (Result & { version: string }) | { skipped: string } {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' })
+  if (probe.status !== 0) return { skipped: 'python3-torch is not installed (apt-get install python3-torch)' }
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '1' }
+  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_cnn.py'), base, String(epochs), String(seed)], { encoding: 'utf8', env })
+  if (r.status !== 0) return { skipped: `PyTorch failed: ${r.stderr.trim().split('\n').at(-1)}` }
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rates: number[]; accuracy: number; torch: string }
+  return { rate: median(out.rates.slice(1)), accuracy: out.accuracy, version: out.torch }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'modelbench-bench-train-'))
+  try {
+    const base = writeData(dir)
+    const engines: EngineName[] = []
+    for (const e of ['node-gpu', 'node', 'wasm'] as EngineName[]) {
+      try {
+        await selectEngine(e)
+        engines.push(e)
+      } catch (err) {
+        console.log(`engine ${e}: not available (${err instanceof Error ? err.message.split('\n')[0] : err})`)
+      }
+    }
+    const results = new Map<string, Result[]>()
+    const add = (k: string, r: Result): void => void results.set(k, [...(results.get(k) ?? []), r])
+    let torchVersion = ''
+    for (let round = 1; round <= rounds; round++) {
+      for (const e of engines) {
+        const r = await modelbench(e, base, dir)
+        add(`modelbench-${e}`, r)
+        console.log(`round ${round}: modelbench ${e}: ${r.rate.toFixed(0)} samples/s, test accuracy ${(r.accuracy! * 100).toFixed(2)} %, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+      }
+      const t = pytorch(base)
+      if ('skipped' in t) {
+        if (round === 1) console.log(`pytorch: ${t.skipped}`)
+      } else {
+        torchVersion = t.version
+        add('pytorch', t)
+        console.log(`round ${round}: pytorch ${t.version}: ${t.rate.toFixed(0)} samples/s, test accuracy ${(t.accuracy! * 100).toFixed(2)} %`)
+      }
+    }
+    const cpu = await modelbench('cpu', base, dir, 320)
+    console.log(`modelbench cpu (pure JS, speed only, 320 samples): ${cpu.rate.toFixed(1)} samples/s`)
+    console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+
+    const best = [...results.entries()].filter(([k]) => k.startsWith('modelbench')).map(([k, rs]) => ({ k, rate: median(rs.map((r) => r.rate)), acc: median(rs.map((r) => r.accuracy!)) })).sort((a, b) => b.rate - a.rate)[0]
+    const torch = results.get('pytorch')
+    if (best && torch) {
+      const tr = median(torch.map((r) => r.rate))
+      const ta = median(torch.map((r) => r.accuracy!))
+      console.log(`(${best.k}; pytorch ${torchVersion}, 2 threads, BLAS 1 thread; medians of ${rounds} interleaved rounds)`)
+      console.log(`train: ratio ${(best.rate / tr).toFixed(3)} (modelbench ${best.rate.toFixed(0)} samples/s, pytorch ${tr.toFixed(0)} samples/s), accuracy ${(best.acc * 100).toFixed(2)} % vs ${(ta * 100).toFixed(2)} %`)
+    } else if (best) {
+      console.log(`train: modelbench ${best.rate.toFixed(0)} samples/s, accuracy ${(best.acc * 100).toFixed(2)} % (no PyTorch to compare with)`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
