@@ -116,6 +116,30 @@ describe('training in the trainer process', () => {
     await core.close()
   }, 180_000)
 
+  it('trains an MLP on the iris table, encoded and standardised with the training split', async () => {
+    const dir = tempDir()
+    const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
+    const { project, import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
+    await core.imports.whenDone(started.id)
+    const features = core.training.featureCount(project.id)
+    expect(features).toBe(4)
+    const run = value<RunSummary>(
+      await core.call('runs.start', {
+        projectId: project.id,
+        spec: { inputShape: [features], layers: [{ type: 'Dense', config: { units: 16 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] },
+        seed: 3,
+        hyperparameters: { epochs: 40, batchSize: 16, learningRate: 0.02 },
+        engine: 'wasm',
+      }),
+    )
+    const done = await core.training.whenDone(run.id)
+    expect(done.status).toBe('completed')
+    const evaluation = value<{ test: ClassificationEvaluation; validation: ClassificationEvaluation }>(await core.call('runs.evaluation', { runId: run.id }))
+    expect(evaluation.test.classes.map((c) => c.name)).toEqual(['setosa', 'versicolor', 'virginica'])
+    expect(evaluation.test.accuracy).toBeGreaterThan(0.8)
+    await core.close()
+  }, 120_000)
+
   it('refuses an impossible model before training, naming the layer and the reason', async () => {
     const { core, project } = await digitsProject(3)
     const start = (spec: ModelSpec): Promise<Result<unknown>> => core.call('runs.start', { projectId: project.id, spec })
