@@ -81,8 +81,8 @@ export function EnginePage(): React.JSX.Element {
               <dl className="facts">
                 <FactRow label="Driver" value={gpu!.driver ?? 'not found'} />
                 <FactRow label="GPUs" value={gpu!.gpus.length ? gpu!.gpus.join(', ') : 'none found'} />
-                <FactRow label="CUDA runtime" value={gpu!.cudaRuntime ?? 'not found'} />
-                <FactRow label="cuDNN" value={gpu!.cudnn ?? 'not found'} />
+                <FactRow label="CUDA runtime" value={versionNote(gpu!.cudaRuntime, '11', 'CUDA 11.2')} />
+                <FactRow label="cuDNN" value={versionNote(gpu!.cudnn, '8', 'cuDNN 8.1')} />
                 <FactRow label="tfjs-node-gpu" value={gpu!.tfjsNodeGpuInstalled ? (gpu!.tfjsNodeGpuLoads ? 'installed, loads' : 'installed, does not load') : 'not installed'} />
               </dl>
               {gpu!.advice.length > 0 && (
@@ -106,6 +106,12 @@ export function EnginePage(): React.JSX.Element {
 
 function engineLabel(e: string): string {
   return { 'node-gpu': 'TensorFlow on the NVIDIA GPU', node: 'TensorFlow native CPU', wasm: 'WebAssembly CPU', cpu: 'JavaScript CPU (slowest)' }[e] ?? e
+}
+
+/** A found library version, with what tfjs-node-gpu 4.x needs when it is not that major version. */
+function versionNote(found: string | null, major: string, needed: string): string {
+  if (!found) return 'not found'
+  return found.split('.')[0] === major ? found : `${found} (tfjs-node-gpu 4.x needs ${needed})`
 }
 
 function FactRow({ label, value }: { label: string; value: string }): React.JSX.Element {
