@@ -10,8 +10,8 @@ test('a new user creates a project, restarts the server and finds it again', asy
   await saveScreenshot(page, 'projects-empty-light')
 
   await projects.create('Handwritten digits')
-  // Creating opens the project and moves on to its Data page, which says plainly that it is not built yet.
-  await expect(page.getByTestId('page-data')).toContainText('Not built yet')
+  // Creating opens the project and moves on to its Data page, ready for an import.
+  await expect(page.getByTestId('page-data')).toContainText('Bring in your data')
   await expect(page.getByTestId('current-project')).toContainText('Handwritten digits')
   // The token is kept out of the address bar once the page has it.
   expect(page.url()).not.toContain('token=')
@@ -75,8 +75,12 @@ test('pages not built yet say so, and keyboard navigation works', async ({ page,
   await openApp(page, server)
   await page.keyboard.press('Alt+3')
   await expect(page).toHaveURL(/#\/model$/)
-  await expect(page.getByTestId('page-model')).toContainText('Not built yet')
   await expect(page.getByTestId('page-model')).toContainText('Open a project first')
+  await page.keyboard.press('Alt+1')
+  await new ProjectsPage(page).create('Flowers')
+  await expect(page.getByTestId('page-data')).toContainText('Bring in your data')
+  await page.keyboard.press('Alt+3')
+  await expect(page.getByTestId('page-model')).toContainText('Not built yet')
   await page.keyboard.press('Control+n')
   await expect(page.getByTestId('new-project-name')).toBeFocused()
 })

@@ -9,7 +9,7 @@ import { api, ApiError, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
 import { DataPage } from './pages/data/DataPage'
 import { EnginePage } from './pages/EnginePage'
-import { NotBuiltPage } from './pages/NotBuiltPage'
+import { NotBuiltPage, OpenProjectFirst } from './pages/NotBuiltPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
 import { useProjects } from './useProjects'
@@ -26,7 +26,7 @@ export function App(): React.JSX.Element {
   const [connection, setConnection] = useState<ConnectionState>('connected')
   const undoRef = useRef<(() => Promise<void>) | null>(null)
   const [focusNewProject, setFocusNewProject] = useState(0)
-  const { projects, error: listError } = useProjects(info !== null)
+  const { projects, error: listError, refresh: refreshProjects } = useProjects(info !== null)
 
   useEffect(() => {
     setAppState('loading')
@@ -74,12 +74,14 @@ export function App(): React.JSX.Element {
     async (project: Project) => {
       try {
         await api.call('projects.open', { id: project.id })
+        // Move on once the list knows this project is open, so the Data page never shows a stale project.
+        await refreshProjects()
         go('data')
       } catch (err) {
         showError(err)
       }
     },
-    [go, showError],
+    [go, showError, refreshProjects],
   )
 
   const deleteProject = useCallback(
@@ -203,10 +205,12 @@ export function App(): React.JSX.Element {
           />
         ) : page === 'engine' ? (
           <EnginePage />
+        ) : pageInfo.needsProject && !current ? (
+          <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} />
         ) : page === 'data' && current ? (
           <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
         ) : (
-          <NotBuiltPage page={pageInfo} project={current} onGoToProjects={() => go('projects')} />
+          <NotBuiltPage page={pageInfo} project={current} />
         )}
       </main>
       {toast && <Toast toast={toast} onClose={() => setToast(null)} />}

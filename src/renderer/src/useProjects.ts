@@ -1,39 +1,45 @@
 /** The project list, kept fresh by the `projects.changed` event (so other windows' edits show up too). */
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Project } from '../../shared/contract'
 import { api } from './api'
 
 export interface ProjectsState {
   projects: Project[] | null
   error: string | null
+  /** Loads the list again; resolves once it is in state. */
+  refresh: () => Promise<void>
 }
 
 export function useProjects(enabled: boolean): ProjectsState {
   const [projects, setProjects] = useState<Project[] | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const live = useRef(true)
 
-  useEffect(() => {
-    if (!enabled) return
-    let live = true
-    const load = (): void => {
+  const refresh = useCallback(
+    () =>
       api.call('projects.list', {}).then(
         (list) => {
-          if (!live) return
+          if (!live.current) return
           setProjects(list)
           setError(null)
         },
         (err: unknown) => {
-          if (live) setError(err instanceof Error ? err.message : String(err))
+          if (live.current) setError(err instanceof Error ? err.message : String(err))
         },
-      )
-    }
-    load()
-    const off = api.on('projects.changed', load)
+      ),
+    [],
+  )
+
+  useEffect(() => {
+    if (!enabled) return
+    live.current = true
+    void refresh()
+    const off = api.on('projects.changed', () => void refresh())
     return () => {
-      live = false
+      live.current = false
       off()
     }
-  }, [enabled])
+  }, [enabled, refresh])
 
-  return { projects, error }
+  return { projects, error, refresh }
 }

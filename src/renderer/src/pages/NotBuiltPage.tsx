@@ -5,10 +5,27 @@ import type { PageInfo } from '../routes'
 interface Props {
   page: PageInfo
   project: Project | null
-  onGoToProjects: () => void
 }
 
-export function NotBuiltPage({ page, project, onGoToProjects }: Props): React.JSX.Element {
+/** A page that works inside a project, opened with none open. */
+export function OpenProjectFirst({ page, onGoToProjects }: { page: PageInfo; onGoToProjects: () => void }): React.JSX.Element {
+  return (
+    <section className="page" data-testid={`page-${page.id}`}>
+      <header className="page-header">
+        <h1>{page.label}</h1>
+      </header>
+      <div className="empty-state" data-testid="open-project-first">
+        <h2>Open a project first</h2>
+        <p>{page.purpose}</p>
+        <button className="button primary" onClick={onGoToProjects}>
+          Go to projects
+        </button>
+      </div>
+    </section>
+  )
+}
+
+export function NotBuiltPage({ page, project }: Props): React.JSX.Element {
   return (
     <section className="page" data-testid={`page-${page.id}`}>
       <header className="page-header">
@@ -21,11 +38,6 @@ export function NotBuiltPage({ page, project, onGoToProjects }: Props): React.JS
         <p className="muted">
           This page is not part of this version of ModelBench{page.comingIn !== undefined ? ` (tracked as issue #${page.comingIn})` : ''}.
         </p>
-        {page.needsProject && !project && (
-          <button className="button primary" onClick={onGoToProjects}>
-            Open a project first
-          </button>
-        )}
       </div>
     </section>
   )
