@@ -110,6 +110,17 @@ export interface DatasetSummary {
   /** Plain-language problems with the data as it stands (too few examples, imbalance…). */
   warnings: string[]
   latestImport: ImportInfo | null
+  /** A model input that fits this data: the most common image size (grey or colour), or the table's feature count. */
+  suggestedInputShape: number[] | null
+}
+
+export interface Architecture {
+  id: string
+  projectId: string
+  name: string
+  version: number
+  spec: ModelSpec
+  createdAt: number
 }
 
 export interface SampleItem {
@@ -244,6 +255,11 @@ export interface Methods {
     output: { items: PredictionRow[]; total: number }
   }
   'engine.doctor': { input: Empty; output: DoctorReport }
+  'architectures.list': { input: { projectId: string }; output: Architecture[] }
+  /** Saves a new version under the name (version 1 for a new name). */
+  'architectures.save': { input: { projectId: string; name: string; spec: ModelSpec }; output: Architecture }
+  'architectures.rename': { input: { projectId: string; name: string; newName: string }; output: { renamed: number } }
+  'architectures.delete': { input: { projectId: string; name: string }; output: { deleted: number } }
 }
 
 /** Every event the core emits, with its payload. */
@@ -335,6 +351,10 @@ const methodTable = {
   'runs.evaluation': true,
   'runs.predictions': true,
   'engine.doctor': true,
+  'architectures.list': true,
+  'architectures.save': true,
+  'architectures.rename': true,
+  'architectures.delete': true,
 } as const satisfies Record<MethodName, true>
 
 const eventTable = {

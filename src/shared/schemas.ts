@@ -29,6 +29,13 @@ export const className = z
   .trim()
   .min(1, 'A class needs a name')
   .max(80, 'A class name can be at most 80 characters')
+const architectureName = z.string().trim().min(1, 'An architecture needs a name').max(120)
+const modelSpec = z
+  .object({
+    inputShape: z.array(z.number().int().positive()).min(1, 'the input shape needs at least one dimension').max(3),
+    layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
+  })
+  .strict()
 const sampleFilter = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }).strict(),
   z.object({ kind: z.literal('unlabeled') }).strict(),
@@ -74,12 +81,7 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.start': z
     .object({
       projectId: id,
-      spec: z
-        .object({
-          inputShape: z.array(z.number().int().positive()).min(1, 'the input shape needs at least one dimension').max(3),
-          layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
-        })
-        .strict(),
+      spec: modelSpec,
       hyperparameters: hyperparametersSchema.optional(),
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
       name: z.string().trim().min(1).max(120).optional(),
@@ -96,6 +98,10 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.evaluation': z.object({ runId: id }).strict(),
   'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
   'engine.doctor': empty,
+  'architectures.list': z.object({ projectId: id }).strict(),
+  'architectures.save': z.object({ projectId: id, name: architectureName, spec: modelSpec }).strict() as unknown as z.ZodType<MethodInput<'architectures.save'>, unknown>,
+  'architectures.rename': z.object({ projectId: id, name: architectureName, newName: architectureName }).strict(),
+  'architectures.delete': z.object({ projectId: id, name: architectureName }).strict(),
   'samples.setLabels': z
     .object({ labels: z.array(z.object({ sampleId: rowId, classId: rowId.nullable() }).strict()).min(1).max(100_000) })
     .strict(),

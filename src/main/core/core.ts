@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ArchitecturesService } from './architectures'
 import { BlobStore } from './datasets/blob-store'
 import { DatasetsService } from './datasets/datasets-service'
 import { ImportsService, type ImportOptions } from './datasets/imports-service'
@@ -64,6 +65,7 @@ export function createCore(options: CoreOptions): Core {
   const blobs = new BlobStore(options.dataDir)
   const datasets = new DatasetsService(db, events)
   const imports = new ImportsService(db, datasets, blobs, events, options.import)
+  const architectures = new ArchitecturesService(db)
   const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
 
   /**
@@ -173,6 +175,16 @@ export function createCore(options: CoreOptions): Core {
     'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
     'runs.evaluation': ({ runId }) => training.evaluation(runId),
     'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),
+    'architectures.list': ({ projectId }) => {
+      projects.get(projectId)
+      return architectures.list(projectId)
+    },
+    'architectures.save': ({ projectId, name, spec }) => {
+      projects.get(projectId)
+      return architectures.save(projectId, name, spec)
+    },
+    'architectures.rename': ({ projectId, name, newName }) => architectures.rename(projectId, name, newName),
+    'architectures.delete': ({ projectId, name }) => architectures.delete(projectId, name),
     'engine.doctor': async () => {
       const { selectEngine } = await import('./training/engine')
       let engine = null

@@ -20,6 +20,7 @@ import type {
 import { AppError, notFound } from '../errors'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
+import { fitEncoder } from '../training/table-encoding'
 import { sha256 } from './blob-store'
 import { colorFor } from './palette'
 import { stratifiedSplit, type Splittable } from './split'
@@ -234,7 +235,26 @@ export class DatasetsService {
       split: d.split_json ? (JSON.parse(d.split_json) as SplitConfig) : null,
       warnings: this.warnings(d, classes, total - labeled),
       latestImport: latest ? toImportInfo(latest) : null,
+      suggestedInputShape: this.suggestedInputShape(d),
     }
+  }
+
+  private suggestedInputShape(d: DatasetRow): number[] | null {
+    if (d.kind === 'table') {
+      const values = (this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(d.id) as Array<{ values_json: string }>).map(
+        (r) => JSON.parse(r.values_json) as Record<string, string | number | null>,
+      )
+      if (values.length === 0) return null
+      return [fitEncoder(JSON.parse(d.columns_json ?? '[]') as TableColumn[], [], values).featureCount]
+    }
+    const size = this.db
+      .prepare('SELECT width, height, count(*) AS n FROM samples WHERE dataset_id = ? AND width IS NOT NULL GROUP BY width, height ORDER BY n DESC LIMIT 1')
+      .get(d.id) as { width: number; height: number } | undefined
+    if (!size) return null
+    const { colour } = this.db.prepare('SELECT max(coalesce(channels, 3)) > 1 AS colour FROM samples WHERE dataset_id = ?').get(d.id) as { colour: number }
+    // Big photos are trained smaller: at most 160 pixels on the longer side keeps CPU training practical.
+    const scale = Math.min(1, 160 / Math.max(size.width, size.height))
+    return [Math.max(8, Math.round(size.height * scale)), Math.max(8, Math.round(size.width * scale)), colour ? 3 : 1]
   }
 
   private warnings(d: DatasetRow, classes: ClassInfo[], unlabeled: number): string[] {

@@ -19,6 +19,8 @@ export interface InspectedImage {
   format: string
   width: number
   height: number
+  /** 1 for grey, 3 for colour. */
+  channels: 1 | 3
   /** Null when the original already serves as its own thumbnail (small, and a format browsers show). */
   thumbnail: Buffer | null
 }
@@ -84,14 +86,14 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
     const rotated = (meta.orientation ?? 1) > 1
     if (width <= thumbSize && height <= thumbSize && browserFormats.has(format) && !rotated) {
       await openImage(data).raw().toBuffer()
-      return { format, width, height, thumbnail: null }
+      return { format, width, height, channels: greyOrColour(meta), thumbnail: null }
     }
     const thumbnail = await openImage(data)
       .rotate()
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80, effort: 0 })
       .toBuffer()
-    return { format: format === 'heif' ? 'avif' : format, width, height, thumbnail }
+    return { format: format === 'heif' ? 'avif' : format, width, height, channels: greyOrColour(meta), thumbnail }
   } catch (err) {
     throw new BadFileError(describeSharpError(err, data, 'pixels'))
   }
@@ -107,7 +109,11 @@ async function inspectBmp(data: Buffer): Promise<InspectedImage> {
   }
   const meta = await image.metadata()
   const thumbnail = await image.resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 0 }).toBuffer()
-  return { format: 'bmp', width: meta.width!, height: meta.height!, thumbnail }
+  return { format: 'bmp', width: meta.width!, height: meta.height!, channels: greyOrColour(meta), thumbnail }
+}
+
+function greyOrColour(meta: Metadata): 1 | 3 {
+  return meta.space === 'b-w' || (meta.channels ?? 3) <= 2 ? 1 : 3
 }
 
 /** A reason for a file-system error, in plain words. */

@@ -23,7 +23,7 @@ export interface ImportOptions {
 }
 
 type Outcome =
-  | { ok: true; file: FoundFile; hash: string; size: number; width: number; height: number; format: string; known: boolean }
+  | { ok: true; file: FoundFile; hash: string; size: number; width: number; height: number; channels: number; format: string; known: boolean }
   | { ok: false; file: FoundFile; reason: string }
 
 interface PendingIssue {
@@ -204,8 +204,8 @@ export class ImportsService {
     const total = scan.files.length + scan.issues.length
     const known = this.db.prepare('SELECT id, original_name FROM samples WHERE dataset_id = ? AND content_hash = ?')
     const insertSample = this.db.prepare(
-      `INSERT INTO samples (dataset_id, content_hash, original_name, byte_size, width, height, format, class_id, split, split_fixed, import_id, created_at)
-       VALUES (@dataset_id, @content_hash, @original_name, @byte_size, @width, @height, @format, @class_id, @split, @split_fixed, @import_id, @created_at)
+      `INSERT INTO samples (dataset_id, content_hash, original_name, byte_size, width, height, channels, format, class_id, split, split_fixed, import_id, created_at)
+       VALUES (@dataset_id, @content_hash, @original_name, @byte_size, @width, @height, @channels, @format, @class_id, @split, @split_fixed, @import_id, @created_at)
        ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
     )
     this.db.transaction(() => {
@@ -224,12 +224,12 @@ export class ImportsService {
         return { ok: false, file, reason: describeFsError(err) }
       }
       const hash = sha256(data)
-      if (known.get(dataset.id, hash)) return { ok: true, file, hash, size: data.length, width: 0, height: 0, format: '', known: true }
+      if (known.get(dataset.id, hash)) return { ok: true, file, hash, size: data.length, width: 0, height: 0, channels: 0, format: '', known: true }
       try {
         const image = await inspectImage(data)
         await this.blobs.putBlob(hash, data)
         if (image.thumbnail) await this.blobs.putThumb(hash, image.thumbnail)
-        return { ok: true, file, hash, size: data.length, width: image.width, height: image.height, format: image.format, known: false }
+        return { ok: true, file, hash, size: data.length, width: image.width, height: image.height, channels: image.channels, format: image.format, known: false }
       } catch (err) {
         if (err instanceof BadFileError) return { ok: false, file, reason: err.message }
         throw err
@@ -259,6 +259,7 @@ export class ImportsService {
                 byte_size: o.size,
                 width: o.width,
                 height: o.height,
+                channels: o.channels,
                 format: o.format,
                 class_id: classId,
                 split: o.file.split,

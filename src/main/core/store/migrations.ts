@@ -216,4 +216,23 @@ CREATE TABLE artifacts (
 CREATE INDEX artifacts_by_run ON artifacts (run_id, kind, epoch);
 `,
   },
+  {
+    id: 4,
+    name: 'architectures',
+    sql: `
+-- 1 for grey images, 3 for colour (alpha dropped); NULL for rows imported before this column existed.
+ALTER TABLE samples ADD COLUMN channels INTEGER;
+
+CREATE TABLE architectures (
+  id          TEXT PRIMARY KEY,
+  project_id  TEXT NOT NULL REFERENCES projects (id),
+  name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 120),
+  version     INTEGER NOT NULL,
+  spec_json   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  deleted_at  INTEGER
+) STRICT;
+CREATE UNIQUE INDEX architectures_version ON architectures (project_id, lower(name), version);
+`,
+  },
 ]
