@@ -33,7 +33,7 @@ export async function writeDigitsFolder(dir: string, limitPerDigit = Infinity): 
   await mapConcurrent(jobs, 8, async ({ digit, index, pixels }) => {
     const gray = Buffer.alloc(pixels.length)
     for (let i = 0; i < pixels.length; i++) gray[i] = Math.round(pixels[i]! * 255)
-    const png = await sharp(gray, { raw: { width: digitSide, height: digitSide, channels: 1 } }).png().toBuffer()
+    const png = await sharp(gray, { raw: { width: digitSide, height: digitSide, channels: 1 } }).toColourspace('b-w').png().toBuffer()
     await writeFile(join(dir, String(digit), `${String(index).padStart(4, '0')}.png`), png)
   })
   return jobs.length
