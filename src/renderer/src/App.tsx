@@ -9,6 +9,8 @@ import { api, ApiError, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
 import { DataPage } from './pages/data/DataPage'
 import { EnginePage } from './pages/EnginePage'
+import { ModelPage } from './pages/model/ModelPage'
+import { TrainPage } from './pages/train/TrainPage'
 import { NotBuiltPage, OpenProjectFirst } from './pages/NotBuiltPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
@@ -207,6 +209,10 @@ export function App(): React.JSX.Element {
           <EnginePage />
         ) : pageInfo.needsProject && !current ? (
           <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} />
+        ) : page === 'model' && current ? (
+          <ModelPage key={current.id} project={current} onError={showError} onMessage={showMessage} onTrain={() => go('train')} />
+        ) : page === 'train' && current ? (
+          <TrainPage key={current.id} project={current} onError={showError} />
         ) : page === 'data' && current ? (
           <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
         ) : (

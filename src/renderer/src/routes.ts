@@ -22,14 +22,12 @@ export const pages: readonly PageInfo[] = [
     label: 'Model',
     needsProject: true,
     purpose: 'Stack layers by drag and drop, with output shapes and parameter counts shown as you go.',
-    comingIn: 5,
   },
   {
     id: 'train',
     label: 'Train',
     needsProject: true,
     purpose: 'Choose settings, press Train and watch loss and accuracy live.',
-    comingIn: 4,
   },
   {
     id: 'runs',

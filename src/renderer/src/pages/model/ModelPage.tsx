@@ -1,0 +1,450 @@
+/**
+ * The Model page: a palette of layers, the stack (drag from the palette, drag to reorder, or the same by
+ * keyboard), live output shapes and parameter counts, the error placed at the layer that cannot follow,
+ * templates, saved architectures and undo/redo.
+ */
+import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core'
+import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable'
+import { CSS } from '@dnd-kit/utilities'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
+import type { LayerAnalysis } from '../../../../shared/model/registry'
+import { formatShape, type LayerType } from '../../../../shared/model/types'
+import { api } from '../../api'
+import { LayerSettings } from './LayerSettings'
+import {
+  analyze,
+  apply,
+  itemsFrom,
+  outputLayerFor,
+  outputMismatch,
+  paletteGroups,
+  perform,
+  purposeOf,
+  quickFix,
+  redo,
+  templates,
+  toSpec,
+  trainingMemoryBytes,
+  undo,
+  type History,
+  type StackAction,
+  type StackItem,
+  type Target,
+} from './stack-state'
+
+export const draftKey = (projectId: string): string => `modelbench.modelDraft.${projectId}`
+
+interface Props {
+  project: Project
+  onError: (err: unknown) => void
+  onMessage: (m: string) => void
+  onTrain: () => void
+}
+
+function formatBytes(n: number): string {
+  return n > 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : `${(n / 2 ** 20).toFixed(1)} MB`
+}
+
+export function ModelPage({ project, onError, onMessage, onTrain }: Props): React.JSX.Element {
+  const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
+  const [history, setHistory] = useState<History | null>(null)
+  const [selected, setSelected] = useState<string | null>(null)
+  const [saved, setSaved] = useState<Architecture[]>([])
+  const [name, setName] = useState('My model')
+
+  useEffect(() => {
+    api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
+    api.call('architectures.list', { projectId: project.id }).then(setSaved, onError)
+  }, [project.id, onError])
+
+  const target: Target | null = useMemo(
+    () =>
+      dataset
+        ? { kind: dataset.kind, task: dataset.task, classes: dataset.classes.filter((c) => c.count > 0).length, inputShape: dataset.suggestedInputShape }
+        : null,
+    [dataset],
+  )
+
+  // Start from the draft kept for this project, or the template that suits the data.
+  useEffect(() => {
+    if (!target || history) return
+    const kept = sessionStorage.getItem(draftKey(project.id))
+    const start = kept
+      ? (() => {
+          const spec = JSON.parse(kept) as ReturnType<typeof toSpec>
+          return { inputShape: spec.inputShape as number[], items: itemsFrom(spec.layers) }
+        })()
+      : templates.find((t) => t.id === (target.kind === 'table' ? 'mlp' : 'tiny-cnn'))!.build(target)
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the first draft needs the dataset, which arrives later
+    setHistory({ past: [], present: start, future: [] })
+  }, [target, history, project.id])
+
+  useEffect(() => {
+    if (history) sessionStorage.setItem(draftKey(project.id), JSON.stringify(toSpec(history.present)))
+  }, [history, project.id])
+
+  const act = useCallback(
+    (a: StackAction): string | null => {
+      if (!history) return null
+      try {
+        perform(history.present, a)
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err)
+      }
+      setHistory((h) => (h ? apply(h, a) : h))
+      return null
+    },
+    [history],
+  )
+
+  // Undo and redo for stack edits; capture phase, so the app-wide Ctrl+Z does not also act.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement
+      if (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') return
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
+        e.preventDefault()
+        e.stopImmediatePropagation()
+        setHistory((h) => (h ? (e.shiftKey ? redo(h) : undo(h)) : h))
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'y') {
+        e.preventDefault()
+        e.stopImmediatePropagation()
+        setHistory((h) => (h ? redo(h) : h))
+      }
+    }
+    window.addEventListener('keydown', onKey, { capture: true })
+    return () => window.removeEventListener('keydown', onKey, { capture: true })
+  }, [])
+
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }))
+
+  if (dataset === undefined || (dataset && !history)) {
+    return (
+      <section className="page" data-testid="page-model">
+        <p className="muted">Loading…</p>
+      </section>
+    )
+  }
+  if (dataset === null || !history || !target) {
+    return (
+      <section className="page" data-testid="page-model">
+        <header className="page-header">
+          <h1>Model</h1>
+        </header>
+        <div className="empty-state">
+          <h2>Import data first</h2>
+          <p>The model’s input and output follow the data, so import some on the Data page first.</p>
+        </div>
+      </section>
+    )
+  }
+
+  const draft = history.present
+  const analysis = analyze(draft)
+  const fix = quickFix(draft, analysis)
+  const mismatch = analysis.firstError ? null : outputMismatch(draft, analysis, target)
+  const selectedIndex = draft.items.findIndex((i) => i.id === selected)
+  const selectedItem = selectedIndex >= 0 ? draft.items[selectedIndex]! : null
+  const blocked = analysis.firstError !== null || mismatch !== null
+
+  function onDragEnd(e: DragEndEvent): void {
+    const id = String(e.active.id)
+    const overId = e.over ? String(e.over.id) : null
+    if (id.startsWith('palette:')) {
+      if (!overId) return
+      const type = id.slice('palette:'.length) as LayerType
+      const at = overId === 'stack-end' ? draft.items.length : draft.items.findIndex((i) => i.id === overId)
+      act({ name: 'addLayer', type, index: at < 0 ? draft.items.length : at })
+      return
+    }
+    if (overId && overId !== id && overId !== 'stack-end') act({ name: 'moveLayer', id, to: draft.items.findIndex((i) => i.id === overId) })
+  }
+
+  async function save(): Promise<void> {
+    try {
+      const a = await api.call('architectures.save', { projectId: project.id, name, spec: toSpec(draft) })
+      setSaved(await api.call('architectures.list', { projectId: project.id }))
+      onMessage(`Saved “${a.name}”, version ${a.version}`)
+    } catch (err) {
+      onError(err)
+    }
+  }
+
+  return (
+    <section className="page model-page" data-testid="page-model">
+      <header className="page-header row-between">
+        <div>
+          <h1>Model</h1>
+          <p className="muted">
+            in {project.name} · {target.kind === 'image' ? 'images' : 'table'}, {target.task === 'regression' ? 'predicts a number' : `${target.classes} classes`}
+          </p>
+        </div>
+        <div className="row">
+          <button className="button" onClick={() => setHistory(undo(history))} disabled={history.past.length === 0} title="Undo (Ctrl+Z)" data-testid="stack-undo">
+            Undo
+          </button>
+          <button className="button" onClick={() => setHistory(redo(history))} disabled={history.future.length === 0} title="Redo (Ctrl+Shift+Z)" data-testid="stack-redo">
+            Redo
+          </button>
+          <button className="button primary" disabled={blocked} onClick={onTrain} title={blocked ? 'Fix the model first' : 'Train this model'} data-testid="train-this-model">
+            Train this model →
+          </button>
+        </div>
+      </header>
+
+      <div className="model-toolbar row">
+        <label>
+          Start from{' '}
+          <select
+            value=""
+            data-testid="template-select"
+            onChange={(e) => {
+              const t = templates.find((x) => x.id === e.target.value)
+              if (t) act({ name: 'replaceAll', draft: t.build(target) })
+            }}
+          >
+            <option value="">a template…</option>
+            {templates.map((t) => (
+              <option key={t.id} value={t.id} title={t.description}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {saved.length > 0 && (
+          <label>
+            Open{' '}
+            <select
+              value=""
+              onChange={(e) => {
+                const a = saved.find((x) => x.id === e.target.value)
+                if (!a) return
+                setName(a.name)
+                act({ name: 'replaceAll', draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) } })
+              }}
+            >
+              <option value="">a saved model…</option>
+              {saved.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name} v{a.version}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Model name" maxLength={120} data-testid="model-name" />
+        <button className="button" onClick={() => void save()} disabled={analysis.firstError !== null || !name.trim()} data-testid="model-save">
+          Save
+        </button>
+      </div>
+
+      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+        <div className="model-layout">
+          <aside className="panel palette" aria-label="Layers">
+            <h2>Layers</h2>
+            <p className="muted small">Drag into the stack, or press +.</p>
+            {paletteGroups.map((g) => (
+              <div key={g.group} className="palette-group">
+                <h3>{g.label}</h3>
+                {g.types.map((t) => (
+                  <PaletteItem key={t} type={t} onAdd={() => act({ name: 'addLayer', type: t, index: selectedIndex >= 0 ? selectedIndex + 1 : draft.items.length })} />
+                ))}
+              </div>
+            ))}
+          </aside>
+
+          <div className="stack" data-testid="stack">
+            <InputShapeRow shape={draft.inputShape} suggested={target.inputShape} onChange={(shape) => act({ name: 'setInputShape', shape })} />
+            <SortableContext items={draft.items.map((i) => i.id)} strategy={verticalListSortingStrategy}>
+              <ol className="stack-list">
+                {draft.items.map((item, i) => (
+                  <StackRow
+                    key={item.id}
+                    item={item}
+                    index={i}
+                    count={draft.items.length}
+                    analysis={analysis.layers[i]!}
+                    selected={item.id === selected}
+                    onSelect={() => setSelected(item.id)}
+                    act={act}
+                    fix={analysis.firstError?.index === i ? fix : null}
+                  />
+                ))}
+              </ol>
+            </SortableContext>
+            <StackEnd />
+            {mismatch && (
+              <div className="stack-warning" role="alert" data-testid="output-mismatch">
+                {mismatch}.{' '}
+                <button
+                  className="button link"
+                  onClick={() => act({ name: 'replaceAll', draft: { ...draft, items: [...draft.items.slice(0, -1), ...itemsFrom([outputLayerFor(target)])] } })}
+                  data-testid="fix-output"
+                >
+                  Make the last layer fit the data
+                </button>
+              </div>
+            )}
+            <footer className="stack-footer" data-testid="stack-footer">
+              <span>
+                <strong data-testid="total-params">{analysis.totalParams.toLocaleString()}</strong> parameters
+              </span>
+              <span>{analysis.trainableParams.toLocaleString()} trainable</span>
+              <span title="Weights, gradients and optimizer state, plus the activations kept for the backward pass">
+                ≈ {formatBytes(trainingMemoryBytes(draft, analysis, 32))} to train with batch 32
+              </span>
+              {blocked && <span className="field-error">Fix the model to train it</span>}
+            </footer>
+          </div>
+
+          <aside className="panel settings-panel" aria-label="Settings">
+            {selectedItem ? (
+              <LayerSettings layer={selectedItem.layer} index={selectedIndex} onChange={(patch) => act({ name: 'updateLayer', id: selectedItem.id, config: patch })} />
+            ) : (
+              <p className="muted">Select a layer to change its settings.</p>
+            )}
+          </aside>
+        </div>
+      </DndContext>
+    </section>
+  )
+}
+
+function PaletteItem({ type, onAdd }: { type: LayerType; onAdd: () => void }): React.JSX.Element {
+  const { attributes, listeners, setNodeRef, transform } = useDraggable({ id: `palette:${type}` })
+  return (
+    <div ref={setNodeRef} className="palette-item" style={{ transform: CSS.Translate.toString(transform) }} data-testid={`palette-${type}`} {...attributes} {...listeners}>
+      <div>
+        <strong>{type}</strong>
+        <p className="muted small">{purposeOf(type)}</p>
+      </div>
+      <button className="button icon" onPointerDown={(e) => e.stopPropagation()} onClick={onAdd} aria-label={`Add ${type}`} title={`Add ${type}`} data-testid={`add-${type}`}>
+        +
+      </button>
+    </div>
+  )
+}
+
+function StackEnd(): React.JSX.Element {
+  const { setNodeRef, isOver } = useDroppable({ id: 'stack-end' })
+  return (
+    <div ref={setNodeRef} className={isOver ? 'stack-end over' : 'stack-end'} data-testid="stack-end">
+      Drop a layer here to add it at the end
+    </div>
+  )
+}
+
+function InputShapeRow({ shape, suggested, onChange }: { shape: number[]; suggested: number[] | null; onChange: (s: number[]) => void }): React.JSX.Element {
+  const names = shape.length === 3 ? ['height', 'width', 'channels'] : ['features']
+  return (
+    <div className="stack-input" data-testid="input-shape">
+      <strong>Input</strong>
+      {shape.map((d, i) => (
+        <label key={i} className="small">
+          {names[i]}{' '}
+          <input type="number" min={1} value={d} onChange={(e) => onChange(shape.map((v, j) => (j === i ? Math.max(1, Math.floor(Number(e.target.value) || 1)) : v)))} />
+        </label>
+      ))}
+      {suggested && formatShape(suggested) !== formatShape(shape) && (
+        <button className="button link" onClick={() => onChange(suggested)}>
+          Use the data’s shape {formatShape(suggested)}
+        </button>
+      )}
+    </div>
+  )
+}
+
+interface RowProps {
+  item: StackItem
+  index: number
+  count: number
+  analysis: LayerAnalysis
+  selected: boolean
+  onSelect: () => void
+  act: (a: StackAction) => string | null
+  fix: { label: string; action: StackAction } | null
+}
+
+function summary(item: StackItem): string {
+  const c = item.layer.config as Record<string, unknown>
+  switch (item.layer.type) {
+    case 'Conv2D':
+      return `${String(c.filters)} filters ${(c.kernelSize as number[]).join('×')}, ${String(c.activation)}`
+    case 'Dense':
+      return `${String(c.units)} units, ${String(c.activation)}`
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+      return `${(c.poolSize as number[]).join('×')}`
+    case 'Dropout':
+      return `rate ${String(c.rate)}`
+    case 'Activation':
+      return String(c.activation)
+    case 'Rescaling':
+      return `× ${Number(c.scale).toPrecision(3)}`
+    default:
+      return ''
+  }
+}
+
+function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }: RowProps): React.JSX.Element {
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: item.id })
+  const onKeyDown = (e: React.KeyboardEvent): void => {
+    if (e.altKey && e.key === 'ArrowUp') act({ name: 'moveLayer', id: item.id, to: index - 1 })
+    else if (e.altKey && e.key === 'ArrowDown') act({ name: 'moveLayer', id: item.id, to: index + 1 })
+    else if (e.key === 'Delete') act({ name: 'removeLayer', id: item.id })
+    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'd') act({ name: 'duplicateLayer', id: item.id })
+    else if (e.key === 'Enter') onSelect()
+    else return
+    e.preventDefault()
+  }
+  return (
+    <li
+      ref={setNodeRef}
+      style={{ transform: CSS.Transform.toString(transform), transition, opacity: isDragging ? 0.6 : 1 }}
+      className={['stack-row', selected ? 'selected' : '', analysis.error ? 'has-error' : ''].join(' ')}
+      onClick={onSelect}
+      onKeyDown={onKeyDown}
+      data-testid="stack-row"
+      data-type={item.layer.type}
+      {...attributes}
+      {...listeners}
+      tabIndex={0}
+      aria-label={`Layer ${index + 1}: ${item.layer.type}`}
+    >
+      <span className="stack-index">{index + 1}</span>
+      <span className="stack-type">{item.layer.type}</span>
+      <span className="stack-summary muted small">{summary(item)}</span>
+      <span className="stack-shape" data-testid="layer-shape">
+        {analysis.outputShape ? formatShape(analysis.outputShape) : '—'}
+      </span>
+      <span className="stack-params small" data-testid="layer-params">
+        {analysis.params ? `${(analysis.params.trainable + analysis.params.nonTrainable).toLocaleString()} params` : ''}
+      </span>
+      <span className="stack-actions" onPointerDown={(e) => e.stopPropagation()}>
+        <button className="button icon" aria-label="Move up" title="Move up (Alt+↑)" disabled={index === 0} onClick={() => act({ name: 'moveLayer', id: item.id, to: index - 1 })}>
+          ↑
+        </button>
+        <button className="button icon" aria-label="Move down" title="Move down (Alt+↓)" disabled={index === count - 1} onClick={() => act({ name: 'moveLayer', id: item.id, to: index + 1 })}>
+          ↓
+        </button>
+        <button className="button icon small-text" aria-label="Duplicate" title="Duplicate (Ctrl+D)" onClick={() => act({ name: 'duplicateLayer', id: item.id })}>
+          copy
+        </button>
+        <button className="button icon" aria-label="Delete layer" title="Delete (Del)" onClick={() => act({ name: 'removeLayer', id: item.id })} data-testid="remove-layer">
+          ×
+        </button>
+      </span>
+      {analysis.error && (
+        <div className="stack-error" role="alert" data-testid="layer-error">
+          {analysis.error}
+          {fix && (
+            <button className="button link" onClick={() => act(fix.action)} data-testid="quick-fix">
+              {fix.label}
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  )
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { analyze, apply, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, templates, trainingMemoryBytes, undo, type Draft, type History } from './stack-state'
+import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
+
+const digits = { kind: 'image' as const, task: 'classification' as const, classes: 10, inputShape: [28, 28, 1] }
+
+function start(): History {
+  return { past: [], present: templates.find((t) => t.id === 'tiny-cnn')!.build(digits), future: [] }
+}
+
+describe('stacker actions', () => {
+  it('adds, moves, duplicates and removes layers, and undo/redo walks the history', () => {
+    let h = start()
+    const first = h.present.items[0]!.id
+    h = apply(h, { name: 'addLayer', type: 'Dropout', index: 1 })
+    expect(h.present.items[1]!.layer).toEqual({ type: 'Dropout', config: { rate: 0.5 } })
+    h = apply(h, { name: 'moveLayer', id: first, to: 2 })
+    expect(h.present.items.map((i) => i.layer.type).slice(0, 3)).toEqual(['Dropout', 'MaxPooling2D', 'Conv2D'])
+    h = apply(h, { name: 'duplicateLayer', id: first })
+    expect(h.present.items.filter((i) => i.layer.type === 'Conv2D')).toHaveLength(3)
+    h = apply(h, { name: 'removeLayer', id: first })
+    const afterRemove = h.present
+    h = undo(undo(h))
+    expect(h.present.items.map((i) => i.layer.type).slice(0, 3)).toEqual(['Dropout', 'MaxPooling2D', 'Conv2D'])
+    h = redo(redo(h))
+    expect(h.present).toBe(afterRemove)
+    expect(undo({ ...h, past: [] })).toEqual({ ...h, past: [] })
+  })
+
+  it('refuses an invalid setting with the layer’s message and leaves the stack as it was', () => {
+    const h = start()
+    const conv = h.present.items[0]!
+    expect(() => perform(h.present, { name: 'updateLayer', id: conv.id, config: { filters: 0 } })).toThrow('Conv2D: filters must be a positive whole number. Received: filters=0')
+    const updated = perform(h.present, { name: 'updateLayer', id: conv.id, config: { filters: 8, padding: 'same' } })
+    expect(updated.items[0]!.layer.config).toMatchObject({ filters: 8, padding: 'same' })
+    expect(h.present.items[0]!.layer.config).toMatchObject({ filters: 16 })
+  })
+})
+
+describe('shapes and errors in the stacker', () => {
+  it('shows every layer’s output shape and the totals of the tiny CNN', () => {
+    const a = analyze(start().present)
+    expect(a.layers.map((l) => l.outputShape)).toEqual([[26, 26, 16], [13, 13, 16], [11, 11, 32], [5, 5, 32], [800], [64], [10]])
+    expect(a.totalParams).toBe(56_714)
+  })
+
+  it('places the error at the layer that cannot follow, and offers to insert a Flatten', () => {
+    let h = start()
+    const flatten = h.present.items.find((i) => i.layer.type === 'Flatten')!
+    h = apply(h, { name: 'removeLayer', id: flatten.id })
+    const a = analyze(h.present)
+    expect(a.firstError?.index).toBe(4)
+    expect(a.layers[4]!.error).toMatch(/^Dense needs a flat input, but follows MaxPooling2D/)
+    const fix = quickFix(h.present, a)!
+    expect(fix.label).toBe('Insert Flatten before it')
+    h = apply(h, fix.action)
+    expect(analyze(h.present).firstError).toBeNull()
+  })
+
+  it('says when the output does not fit the data, and builds the fitting output layer', () => {
+    const d: Draft = { inputShape: [4], items: itemsFrom([normalizeLayer({ type: 'Dense', config: { units: 5 } })]) }
+    expect(outputMismatch(d, analyze(d), { ...digits, classes: 3 })).toBe('The last layer has 5 units but the data has 3 classes')
+    expect(outputLayerFor({ ...digits, classes: 2 })).toMatchObject({ config: { units: 1, activation: 'sigmoid' } })
+    expect(outputLayerFor({ ...digits, task: 'regression' })).toMatchObject({ config: { units: 1, activation: 'linear' } })
+  })
+
+  it('estimates training memory from parameters and activations', () => {
+    const d = start().present
+    const a = analyze(d)
+    expect(trainingMemoryBytes(d, a, 32)).toBeGreaterThan(a.totalParams * 16)
+    expect(trainingMemoryBytes(d, a, 64)).toBeGreaterThan(trainingMemoryBytes(d, a, 32))
+  })
+
+  it('builds every template into a valid stack for fitting data, and the palette lists every layer type', () => {
+    for (const t of templates) {
+      const target = t.id === 'mlp' ? { kind: 'table' as const, task: 'classification' as const, classes: 3, inputShape: [4] } : t.id === 'small-cnn' ? { ...digits, inputShape: [150, 150, 3] } : digits
+      expect(analyze(t.build(target)).firstError, t.id).toBeNull()
+    }
+    expect(paletteGroups.flatMap((g) => g.types).sort()).toEqual([...layerTypes].sort())
+  })
+})

@@ -1,0 +1,230 @@
+/**
+ * The stacker's state and its named actions, kept free of React so they are tested directly. Every edit
+ * goes through `apply`, which records history for undo and redo.
+ */
+import { analyzeStack, layerRegistry, normalizeLayer, type StackAnalysis } from '../../../../shared/model/registry'
+import type { LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
+
+export interface StackItem {
+  /** Stable id for drag and drop and selection; not saved. */
+  id: string
+  layer: LayerSpec
+}
+
+export interface Draft {
+  inputShape: number[]
+  items: StackItem[]
+}
+
+export interface History {
+  past: Draft[]
+  present: Draft
+  future: Draft[]
+}
+
+let nextId = 1
+export const newId = (): string => `layer-${nextId++}`
+
+export function itemsFrom(layers: readonly LayerSpec[]): StackItem[] {
+  return layers.map((layer) => ({ id: newId(), layer }))
+}
+
+export function toSpec(d: Draft): ModelSpec {
+  return { inputShape: d.inputShape, layers: d.items.map((i) => i.layer) }
+}
+
+export function analyze(d: Draft): StackAnalysis {
+  return analyzeStack(toSpec(d))
+}
+
+export type StackAction =
+  | { name: 'addLayer'; type: LayerType; index?: number }
+  | { name: 'removeLayer'; id: string }
+  | { name: 'duplicateLayer'; id: string }
+  | { name: 'moveLayer'; id: string; to: number }
+  | { name: 'updateLayer'; id: string; config: Record<string, unknown> }
+  | { name: 'setInputShape'; shape: number[] }
+  | { name: 'replaceAll'; draft: Draft }
+  | { name: 'insertFlatten'; before: string }
+
+/** Applies an action to a draft; throws (with the layer's own message) for a config it refuses. */
+export function perform(d: Draft, a: StackAction): Draft {
+  const index = (id: string): number => d.items.findIndex((i) => i.id === id)
+  switch (a.name) {
+    case 'addLayer': {
+      const item = { id: newId(), layer: normalizeLayer({ type: a.type, config: {} }) }
+      const at = a.index ?? d.items.length
+      return { ...d, items: [...d.items.slice(0, at), item, ...d.items.slice(at)] }
+    }
+    case 'removeLayer':
+      return { ...d, items: d.items.filter((i) => i.id !== a.id) }
+    case 'duplicateLayer': {
+      const i = index(a.id)
+      if (i < 0) return d
+      const copy = { id: newId(), layer: structuredClone(d.items[i]!.layer) }
+      return { ...d, items: [...d.items.slice(0, i + 1), copy, ...d.items.slice(i + 1)] }
+    }
+    case 'moveLayer': {
+      const i = index(a.id)
+      if (i < 0) return d
+      const to = Math.max(0, Math.min(d.items.length - 1, a.to))
+      const items = [...d.items]
+      const [moved] = items.splice(i, 1)
+      items.splice(to, 0, moved!)
+      return { ...d, items }
+    }
+    case 'updateLayer': {
+      const i = index(a.id)
+      if (i < 0) return d
+      const item = d.items[i]!
+      const layer = normalizeLayer({ type: item.layer.type, config: { ...item.layer.config, ...a.config } })
+      return { ...d, items: d.items.map((x, j) => (j === i ? { ...x, layer } : x)) }
+    }
+    case 'setInputShape':
+      return { ...d, inputShape: a.shape }
+    case 'replaceAll':
+      return a.draft
+    case 'insertFlatten': {
+      const i = index(a.before)
+      if (i < 0) return d
+      const item = { id: newId(), layer: normalizeLayer({ type: 'Flatten', config: {} }) }
+      return { ...d, items: [...d.items.slice(0, i), item, ...d.items.slice(i)] }
+    }
+  }
+}
+
+export function apply(h: History, a: StackAction): History {
+  const next = perform(h.present, a)
+  if (next === h.present) return h
+  return { past: [...h.past.slice(-99), h.present], present: next, future: [] }
+}
+
+export function undo(h: History): History {
+  const prev = h.past.at(-1)
+  return prev ? { past: h.past.slice(0, -1), present: prev, future: [h.present, ...h.future] } : h
+}
+
+export function redo(h: History): History {
+  const next = h.future[0]
+  return next ? { past: [...h.past, h.present], present: next, future: h.future.slice(1) } : h
+}
+
+/** An obvious one-click fix for the first error, where there is one. */
+export function quickFix(d: Draft, analysis: StackAnalysis): { label: string; action: StackAction } | null {
+  const err = analysis.firstError
+  if (!err || err.index < 0) return null
+  const item = d.items[err.index]!
+  if (/add a Flatten/.test(err.message)) return { label: 'Insert Flatten before it', action: { name: 'insertFlatten', before: item.id } }
+  return null
+}
+
+export interface Target {
+  kind: 'image' | 'table'
+  task: 'classification' | 'regression'
+  classes: number
+  inputShape: number[] | null
+}
+
+/** The output layer the data asks for: softmax over the classes, one sigmoid unit for two, linear for a number. */
+export function outputLayerFor(t: Target): LayerSpec {
+  if (t.task === 'regression') return normalizeLayer({ type: 'Dense', config: { units: 1, activation: 'linear' } })
+  if (t.classes === 2) return normalizeLayer({ type: 'Dense', config: { units: 1, activation: 'sigmoid' } })
+  return normalizeLayer({ type: 'Dense', config: { units: Math.max(t.classes, 2), activation: 'softmax' } })
+}
+
+/** Whether the last layer already fits the data (what training checks too). */
+export function outputMismatch(d: Draft, analysis: StackAnalysis, t: Target): string | null {
+  const units = analysis.outputShape?.at(-1)
+  if (units === undefined || analysis.outputShape!.length !== 1) return null
+  if (t.task === 'regression') return units === 1 ? null : `The last layer has ${units} units; predicting a number needs 1`
+  if (units === t.classes || (t.classes === 2 && units === 1)) return null
+  return `The last layer has ${units} units but the data has ${t.classes} classes`
+}
+
+const L = (type: LayerType, config: Record<string, unknown> = {}): LayerSpec => normalizeLayer({ type, config })
+
+export interface Template {
+  id: 'small-cnn' | 'tiny-cnn' | 'mlp' | 'blank'
+  name: string
+  description: string
+  build(t: Target): Draft
+}
+
+export const templates: Template[] = [
+  {
+    id: 'tiny-cnn',
+    name: 'Tiny CNN for digits',
+    description: 'Two small convolution blocks and a dense layer; trains in a minute on 28×28 digits.',
+    build: (t) => ({
+      inputShape: t.inputShape ?? [28, 28, 1],
+      items: itemsFrom([
+        L('Conv2D', { filters: 16, kernelSize: 3 }),
+        L('MaxPooling2D'),
+        L('Conv2D', { filters: 32, kernelSize: 3 }),
+        L('MaxPooling2D'),
+        L('Flatten'),
+        L('Dense', { units: 64 }),
+        outputLayerFor(t),
+      ]),
+    }),
+  },
+  {
+    id: 'small-cnn',
+    name: 'Small CNN',
+    description: 'The classic Keras example for 150×150 colour photos: four convolution blocks, dropout, dense 512.',
+    build: (t) => ({
+      inputShape: [150, 150, 3],
+      items: itemsFrom([
+        L('Rescaling', { scale: 1 }),
+        L('Conv2D', { filters: 32 }),
+        L('MaxPooling2D'),
+        L('Conv2D', { filters: 64 }),
+        L('MaxPooling2D'),
+        L('Conv2D', { filters: 128 }),
+        L('MaxPooling2D'),
+        L('Conv2D', { filters: 128 }),
+        L('MaxPooling2D'),
+        L('Flatten'),
+        L('Dropout', { rate: 0.5 }),
+        L('Dense', { units: 512 }),
+        outputLayerFor(t),
+      ]),
+    }),
+  },
+  {
+    id: 'mlp',
+    name: 'MLP for tables',
+    description: 'Two dense layers: a solid start for rows of numbers and categories.',
+    build: (t) => ({ inputShape: t.inputShape && t.inputShape.length === 1 ? t.inputShape : [4], items: itemsFrom([L('Dense', { units: 64 }), L('Dense', { units: 32 }), outputLayerFor(t)]) }),
+  },
+  {
+    id: 'blank',
+    name: 'Blank',
+    description: 'Only the output layer (after a Flatten for images); add layers from the palette.',
+    build: (t) => {
+      const inputShape = t.inputShape ?? [28, 28, 1]
+      return { inputShape, items: itemsFrom(inputShape.length > 1 ? [L('Flatten'), outputLayerFor(t)] : [outputLayerFor(t)]) }
+    },
+  },
+]
+
+/**
+ * Memory training needs, roughly: weights, their gradients and Adam's two moments (4 copies of the
+ * parameters) plus every layer's activations kept for the backward pass, for a batch, in float32.
+ */
+export function trainingMemoryBytes(d: Draft, analysis: StackAnalysis, batchSize: number): number {
+  const params = analysis.totalParams * 4 * 4
+  const activations = [d.inputShape, ...analysis.layers.map((l) => l.outputShape ?? [])].reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0)
+  return params + activations * batchSize * 4 * 2
+}
+
+export const paletteGroups: Array<{ group: string; label: string; types: LayerType[] }> = [
+  { group: 'preprocess', label: 'Preprocess', types: ['Rescaling'] },
+  { group: 'convolution', label: 'Convolution', types: ['Conv2D'] },
+  { group: 'pooling', label: 'Pooling', types: ['MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D'] },
+  { group: 'core', label: 'Core', types: ['Flatten', 'Dense', 'Activation'] },
+  { group: 'regularisation', label: 'Regularisation', types: ['Dropout'] },
+  { group: 'normalisation', label: 'Normalisation', types: ['BatchNormalization'] },
+]
+
+export const purposeOf = (t: LayerType): string => layerRegistry[t].purpose

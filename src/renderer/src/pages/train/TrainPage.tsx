@@ -1,0 +1,406 @@
+/**
+ * The Train page: choose the model and settings, start, and watch — progress with time left and
+ * samples/s, the engine in use, live loss and accuracy — with pause, resume and stop. Coming back (or
+ * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
+ */
+import { useCallback, useEffect, useState } from 'react'
+import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
+import type { ModelSpec } from '../../../../shared/model/types'
+import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSummary } from '../../../../shared/training'
+import { api } from '../../api'
+import { useApiEvent } from '../../useApiEvent'
+import { draftKey } from '../model/ModelPage'
+import { LiveChart, type Series } from './TrainingCharts'
+
+interface Props {
+  project: Project
+  onError: (err: unknown) => void
+}
+
+interface Progress {
+  epoch: number
+  epochs: number
+  batch: number
+  batches: number
+  samplesPerSecond: number
+}
+
+interface Curves {
+  batchLoss: Array<{ x: number; y: number }>
+  batchAccuracy: Array<{ x: number; y: number }>
+  loss: Array<{ x: number; y: number }>
+  valLoss: Array<{ x: number; y: number }>
+  accuracy: Array<{ x: number; y: number }>
+  valAccuracy: Array<{ x: number; y: number }>
+}
+
+const emptyCurves = (): Curves => ({ batchLoss: [], batchAccuracy: [], loss: [], valLoss: [], accuracy: [], valAccuracy: [] })
+const activeStatuses = new Set(['queued', 'running', 'paused'])
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…'
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+}
+
+const percent = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
+
+export function TrainPage({ project, onError }: Props): React.JSX.Element {
+  const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
+  const [architectures, setArchitectures] = useState<Architecture[]>([])
+  const [modelChoice, setModelChoice] = useState('draft')
+  const [hp, setHp] = useState({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, normalization: 'rescale' })
+  const [seed, setSeed] = useState(() => Math.floor(Math.random() * 100000))
+  const [early, setEarly] = useState<{ on: boolean; metric: 'val_loss' | 'val_accuracy'; patience: number }>({ on: false, metric: 'val_loss', patience: 3 })
+  const [aug, setAug] = useState({ flip: 'none', rotation: 0, zoom: 0, brightness: 0 })
+  const [run, setRun] = useState<RunSummary | null>(null)
+  const [progress, setProgress] = useState<Progress | null>(null)
+  const [evaluation, setEvaluation] = useState<Evaluation | null>(null)
+  const [starting, setStarting] = useState(false)
+  const [curves, setCurves] = useState<Curves>(emptyCurves)
+  const draft = sessionStorage.getItem(draftKey(project.id))
+
+  const loadRun = useCallback(
+    async (r: RunSummary) => {
+      setRun(r)
+      const m = await api.call('runs.metrics', { runId: r.id })
+      const pts = (k: string): Array<{ x: number; y: number }> => (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
+      setCurves({ batchLoss: pts('batch/loss'), batchAccuracy: pts('batch/accuracy'), loss: pts('loss'), valLoss: pts('val_loss'), accuracy: pts('accuracy'), valAccuracy: pts('val_accuracy') })
+      if (!activeStatuses.has(r.status)) {
+        const e = await api.call('runs.evaluation', { runId: r.id })
+        setEvaluation(e.test ?? e.validation)
+      }
+    },
+    [],
+  )
+
+  useEffect(() => {
+    api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
+    api.call('architectures.list', { projectId: project.id }).then(setArchitectures, onError)
+    // Reattach to a run in progress, or show the latest one.
+    api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
+      const current = list.items.find((r) => activeStatuses.has(r.status)) ?? list.items[0]
+      if (current) void loadRun(current).catch(onError)
+    }, onError)
+  }, [project.id, onError, loadRun])
+
+  const refreshRun = useCallback(
+    (runId: string) => {
+      api.call('runs.get', { runId }).then((r) => {
+        setRun(r)
+        if (!activeStatuses.has(r.status)) {
+          setProgress(null)
+          api.call('runs.evaluation', { runId }).then((e) => setEvaluation(e.test ?? e.validation), onError)
+        }
+      }, onError)
+    },
+    [onError],
+  )
+
+  useApiEvent('training.batchEnded', (e) => {
+    if (e.runId !== run?.id) return
+    setCurves((c) => ({
+      ...c,
+      batchLoss: [...c.batchLoss, { x: e.step, y: e.loss }],
+      batchAccuracy: e.accuracy === null ? c.batchAccuracy : [...c.batchAccuracy, { x: e.step, y: e.accuracy }],
+    }))
+    setProgress({ epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, samplesPerSecond: e.samplesPerSecond })
+  })
+  useApiEvent('training.epochEnded', (e) => {
+    if (e.runId !== run?.id) return
+    setCurves((c) => {
+      const step = c.batchLoss.at(-1)?.x ?? e.epoch
+      const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] => (v === undefined ? points : [...points, { x: step, y: v }])
+      return {
+        ...c,
+        loss: add(c.loss, e.metrics.loss),
+        valLoss: add(c.valLoss, e.metrics.val_loss),
+        accuracy: add(c.accuracy, e.metrics.accuracy),
+        valAccuracy: add(c.valAccuracy, e.metrics.val_accuracy),
+      }
+    })
+    refreshRun(e.runId)
+  })
+  useApiEvent('training.statusChanged', (e) => e.runId === run?.id && refreshRun(e.runId))
+
+  async function start(): Promise<void> {
+    let spec: ModelSpec | null = null
+    if (modelChoice === 'draft') spec = draft ? (JSON.parse(draft) as ModelSpec) : null
+    else spec = architectures.find((a) => a.id === modelChoice)?.spec ?? null
+    if (!spec) {
+      onError(new Error('Build a model on the Model page first'))
+      return
+    }
+    const hyperparameters: HyperparametersInput = {
+      optimizer: hp.optimizer as HyperparametersInput['optimizer'],
+      learningRate: hp.learningRate,
+      batchSize: hp.batchSize,
+      epochs: hp.epochs,
+      normalization: hp.normalization as 'rescale' | 'standardize',
+      augmentation: aug as HyperparametersInput['augmentation'],
+      earlyStopping: early.on ? { metric: early.metric, patience: early.patience, restoreBest: true } : null,
+    }
+    setStarting(true)
+    try {
+      const r = await api.call('runs.start', { projectId: project.id, spec, hyperparameters, seed })
+      setCurves(emptyCurves())
+      setEvaluation(null)
+      setProgress(null)
+      setRun(r)
+    } catch (err) {
+      onError(err)
+    } finally {
+      setStarting(false)
+    }
+  }
+
+  const control = (method: 'runs.pause' | 'runs.resume' | 'runs.stop'): void => {
+    if (run) api.call(method, { runId: run.id }).then(() => refreshRun(run.id), onError)
+  }
+
+  if (dataset === undefined) return <p className="muted">Loading…</p>
+  if (dataset === null) {
+    return (
+      <section className="page" data-testid="page-train">
+        <header className="page-header">
+          <h1>Train</h1>
+        </header>
+        <div className="empty-state">
+          <h2>Import data first</h2>
+          <p>Training needs labeled data: import some on the Data page, then build a model on the Model page.</p>
+        </div>
+      </section>
+    )
+  }
+
+  const active = run !== null && activeStatuses.has(run.status)
+  const p = progress
+  const eta =
+    p && p.samplesPerSecond > 0 ? (((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * hp.batchSize) / p.samplesPerSecond : Number.NaN
+  const lossSeries: Series[] = [
+    { label: 'loss (batch)', color: '#adb5bd', points: curves.batchLoss, markers: false },
+    { label: 'loss (epoch)', color: '#4c6ef5', points: curves.loss, markers: true },
+    { label: 'validation loss', color: '#f76707', points: curves.valLoss, markers: true },
+  ]
+  const accSeries: Series[] = [
+    { label: 'accuracy (batch)', color: '#adb5bd', points: curves.batchAccuracy, markers: false },
+    { label: 'accuracy (epoch)', color: '#4c6ef5', points: curves.accuracy, markers: true },
+    { label: 'validation accuracy', color: '#f76707', points: curves.valAccuracy, markers: true },
+  ]
+
+  return (
+    <section className="page train-page" data-testid="page-train">
+      <header className="page-header">
+        <h1>Train</h1>
+        <p className="muted">
+          in {project.name} · {dataset.labeled.toLocaleString()} labeled {dataset.kind === 'image' ? 'images' : 'rows'} (frozen into a dataset version when you start)
+        </p>
+      </header>
+      <div className="train-layout">
+        <form
+          className="panel train-form"
+          onSubmit={(e) => {
+            e.preventDefault()
+            void start()
+          }}
+        >
+          <h2>Model</h2>
+          <select value={modelChoice} onChange={(e) => setModelChoice(e.target.value)} data-testid="train-model">
+            <option value="draft">{draft ? 'The model on the Model page' : 'No model yet: build one on the Model page'}</option>
+            {architectures.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} v{a.version}
+              </option>
+            ))}
+          </select>
+          <h2>Settings</h2>
+          <div className="form-grid">
+            <label>
+              Optimizer
+              <select value={hp.optimizer} onChange={(e) => setHp({ ...hp, optimizer: e.target.value })}>
+                <option value="adam">Adam</option>
+                <option value="sgd">SGD</option>
+                <option value="momentum">SGD with momentum</option>
+                <option value="rmsprop">RMSprop</option>
+                <option value="adagrad">Adagrad</option>
+              </select>
+            </label>
+            <label>
+              Learning rate
+              <input type="number" step="any" min={0} value={hp.learningRate} onChange={(e) => setHp({ ...hp, learningRate: Number(e.target.value) })} data-testid="train-lr" />
+            </label>
+            <label>
+              Batch size
+              <input type="number" min={1} value={hp.batchSize} onChange={(e) => setHp({ ...hp, batchSize: Math.max(1, Math.floor(Number(e.target.value))) })} />
+            </label>
+            <label>
+              Epochs
+              <input type="number" min={1} value={hp.epochs} onChange={(e) => setHp({ ...hp, epochs: Math.max(1, Math.floor(Number(e.target.value))) })} data-testid="train-epochs" />
+            </label>
+            <label>
+              Seed
+              <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))} data-testid="train-seed" />
+            </label>
+            {dataset.kind === 'image' && (
+              <label>
+                Pixels
+                <select value={hp.normalization} onChange={(e) => setHp({ ...hp, normalization: e.target.value })}>
+                  <option value="rescale">Rescale to 0–1</option>
+                  <option value="standardize">Standardise</option>
+                </select>
+              </label>
+            )}
+          </div>
+          <label className="check">
+            <input type="checkbox" checked={early.on} onChange={(e) => setEarly({ ...early, on: e.target.checked })} /> Stop early when{' '}
+            <select value={early.metric} onChange={(e) => setEarly({ ...early, metric: e.target.value as 'val_loss' | 'val_accuracy' })} disabled={!early.on}>
+              <option value="val_loss">validation loss</option>
+              <option value="val_accuracy">validation accuracy</option>
+            </select>{' '}
+            stops improving for{' '}
+            <input type="number" min={1} value={early.patience} disabled={!early.on} onChange={(e) => setEarly({ ...early, patience: Math.max(1, Number(e.target.value)) })} /> epochs
+          </label>
+          {dataset.kind === 'image' && (
+            <>
+              <h2>Augmentation</h2>
+              <div className="form-grid">
+                <label>
+                  Flip
+                  <select value={aug.flip} onChange={(e) => setAug({ ...aug, flip: e.target.value })}>
+                    <option value="none">none</option>
+                    <option value="horizontal">horizontal</option>
+                    <option value="vertical">vertical</option>
+                    <option value="both">both</option>
+                  </select>
+                </label>
+                <label>
+                  Rotation (±°)
+                  <input type="number" min={0} max={180} value={aug.rotation} onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })} />
+                </label>
+                <label>
+                  Zoom (±)
+                  <input type="number" min={0} max={0.9} step={0.05} value={aug.zoom} onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })} />
+                </label>
+                <label>
+                  Brightness (±)
+                  <input type="number" min={0} max={1} step={0.05} value={aug.brightness} onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })} />
+                </label>
+              </div>
+              <p className="muted small">A preview of augmented samples is not built yet.</p>
+            </>
+          )}
+          <button className="button primary" type="submit" disabled={starting || active} data-testid="train-start">
+            {starting ? 'Starting…' : 'Start training'}
+          </button>
+        </form>
+
+        <div className="train-main">
+          {!run ? (
+            <div className="empty-state">
+              <h2>No runs yet</h2>
+              <p>Choose the settings on the left and press Start training. Loss and accuracy appear here as the model learns.</p>
+            </div>
+          ) : (
+            <>
+              <div className="card run-status" data-testid="run-status" data-status={run.status}>
+                <div className="row-between">
+                  <div>
+                    <h2>
+                      {run.name} · <span className={`status ${run.status}`}>{run.status}</span>
+                    </h2>
+                    <p className="muted small">
+                      seed {run.seed}
+                      {run.engine && (
+                        <>
+                          {' '}
+                          · engine <a href="#/engine">{run.engine.engine}</a> ({run.engine.backend})
+                        </>
+                      )}
+                      {run.statusReason && ` · ${run.statusReason}`}
+                    </p>
+                  </div>
+                  <div className="row">
+                    {run.status === 'running' && (
+                      <button className="button" onClick={() => control('runs.pause')} data-testid="run-pause">
+                        Pause
+                      </button>
+                    )}
+                    {(run.status === 'paused' || run.status === 'interrupted') && (
+                      <button className="button" onClick={() => control('runs.resume')} data-testid="run-resume">
+                        Resume
+                      </button>
+                    )}
+                    {(active || run.status === 'interrupted') && (
+                      <button className="button danger-outline" onClick={() => control('runs.stop')} data-testid="run-stop">
+                        Stop
+                      </button>
+                    )}
+                  </div>
+                </div>
+                {active && (
+                  <div className="progress-rows" data-testid="run-progress">
+                    <label>
+                      Epoch {p?.epoch ?? run.epochsDone + 1} of {run.epochs}
+                      <progress max={p?.batches ?? 1} value={p?.batch ?? 0} />
+                    </label>
+                    <label>
+                      Whole run · {p ? `${Math.round(p.samplesPerSecond).toLocaleString()} samples/s · about ${formatDuration(eta)} left` : run.status === 'queued' ? 'preparing the data…' : 'starting…'}
+                      <progress max={run.epochs} value={p ? p.epoch - 1 + p.batch / p.batches : run.epochsDone} />
+                    </label>
+                  </div>
+                )}
+                {!active && evaluation && <Result evaluation={evaluation} latest={run.latest} />}
+              </div>
+              <div className="charts">
+                <LiveChart title="Loss" series={lossSeries} version={curves} testId="chart-loss" />
+                {dataset.task === 'classification' && <LiveChart title="Accuracy" series={accSeries} version={curves} testId="chart-accuracy" />}
+              </div>
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  )
+}
+
+function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record<string, number | null> }): React.JSX.Element {
+  if (evaluation.kind === 'regression') {
+    return (
+      <p data-testid="run-result">
+        Test MSE {evaluation.mse.toFixed(4)} · MAE {evaluation.mae.toFixed(4)} · R² {evaluation.r2.toFixed(3)}
+      </p>
+    )
+  }
+  const e = evaluation as ClassificationEvaluation
+  const max = Math.max(1, ...e.confusion.flat())
+  return (
+    <div className="result" data-testid="run-result">
+      <p>
+        <strong>Test accuracy {percent(e.accuracy)}</strong> · macro F1 {e.macro.f1.toFixed(3)} · validation accuracy {percent(latest.val_accuracy)} ·{' '}
+        {e.count.toLocaleString()} test examples
+      </p>
+      <table className="confusion" data-testid="confusion-matrix">
+        <thead>
+          <tr>
+            <th>true \ predicted</th>
+            {e.classes.map((c) => (
+              <th key={c.name}>{c.name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {e.confusion.map((row, i) => (
+            <tr key={i}>
+              <th>{e.classes[i]!.name}</th>
+              {row.map((n, j) => (
+                <td key={j} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
+                  {n}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

@@ -1,0 +1,95 @@
+/**
+ * Live loss and accuracy charts (chart.js). Points arrive in bursts; the charts redraw at most four times
+ * a second, without animation, so the window stays responsive while a run streams metrics.
+ */
+import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js'
+import { useEffect, useRef } from 'react'
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip)
+
+export interface Series {
+  label: string
+  color: string
+  points: Array<{ x: number; y: number }>
+  /** Epoch series get markers; batch series are a thin line. */
+  markers: boolean
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
+}
+
+export function LiveChart({ title, series, version, testId }: { title: string; series: Series[]; version: unknown; testId: string }): React.JSX.Element {
+  const canvas = useRef<HTMLCanvasElement>(null)
+  const chart = useRef<Chart<'line'> | null>(null)
+  const pending = useRef(false)
+  const latest = useRef(series)
+
+  useEffect(() => {
+    latest.current = series
+  })
+
+  useEffect(() => {
+    if (!canvas.current) return
+    const grid = cssVar('--border')
+    const text = cssVar('--muted')
+    chart.current = new Chart(canvas.current, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        normalized: true,
+        plugins: { legend: { labels: { color: text, boxWidth: 12 } }, tooltip: { intersect: false, mode: 'nearest' } },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step', color: text }, grid: { color: grid }, ticks: { color: text } },
+          y: { grid: { color: grid }, ticks: { color: text } },
+        },
+      },
+    })
+    return () => {
+      chart.current?.destroy()
+      chart.current = null
+    }
+  }, [])
+
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current)
+    },
+    [],
+  )
+
+  // One redraw per 250 ms at most: later points join the redraw already scheduled.
+  useEffect(() => {
+    if (pending.current) return
+    pending.current = true
+    timer.current = setTimeout(() => {
+      pending.current = false
+      const c = chart.current
+      if (!c) return
+      c.data.datasets = latest.current.map((s) => ({
+        label: s.label,
+        data: s.points,
+        borderColor: s.color,
+        backgroundColor: s.color,
+        borderWidth: s.markers ? 2 : 1,
+        pointRadius: s.markers ? 3 : 0,
+        tension: 0.2,
+      }))
+      c.update('none')
+    }, 250)
+  }, [version])
+
+  return (
+    <div className="chart-card" data-testid={testId} data-points={series.reduce((n, s) => n + s.points.length, 0)}>
+      <h3>{title}</h3>
+      <div className="chart-box">
+        <canvas ref={canvas} />
+      </div>
+    </div>
+  )
+}
