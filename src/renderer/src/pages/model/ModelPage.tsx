@@ -3,7 +3,7 @@
  * keyboard), live output shapes and parameter counts, the error placed at the layer that cannot follow,
  * templates, saved architectures and undo/redo.
  */
-import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core'
+import { closestCenter, DndContext, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent } from '@dnd-kit/core'
 import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
@@ -34,6 +34,12 @@ import {
 } from './stack-state'
 
 export const draftKey = (projectId: string): string => `modelbench.modelDraft.${projectId}`
+
+/** A drop goes where the pointer is (the dragged card is wide and overlaps several rows); else the nearest row. */
+const dropTarget: CollisionDetection = (args) => {
+  const within = pointerWithin(args)
+  return within.length > 0 ? within : closestCenter(args)
+}
 
 interface Props {
   project: Project
@@ -239,7 +245,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
         </button>
       </div>
 
-      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+      <DndContext sensors={sensors} collisionDetection={dropTarget} onDragEnd={onDragEnd}>
         <div className="model-layout">
           <aside className="panel palette" aria-label="Layers">
             <h2>Layers</h2>
@@ -413,13 +419,17 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }
       aria-label={`Layer ${index + 1}: ${item.layer.type}`}
     >
       <span className="stack-index">{index + 1}</span>
-      <span className="stack-type">{item.layer.type}</span>
-      <span className="stack-summary muted small">{summary(item)}</span>
-      <span className="stack-shape" data-testid="layer-shape">
-        {analysis.outputShape ? formatShape(analysis.outputShape) : '—'}
+      <span className="stack-name">
+        <span className="stack-type">{item.layer.type}</span>
+        <span className="stack-summary muted small">{summary(item)}</span>
       </span>
-      <span className="stack-params small" data-testid="layer-params">
-        {analysis.params ? `${(analysis.params.trainable + analysis.params.nonTrainable).toLocaleString()} params` : ''}
+      <span className="stack-dims">
+        <span className="stack-shape" data-testid="layer-shape">
+          {analysis.outputShape ? formatShape(analysis.outputShape) : '—'}
+        </span>
+        <span className="stack-params small" data-testid="layer-params">
+          {analysis.params ? `${(analysis.params.trainable + analysis.params.nonTrainable).toLocaleString()} params` : ''}
+        </span>
       </span>
       <span className="stack-actions" onPointerDown={(e) => e.stopPropagation()}>
         <button className="button icon" aria-label="Move up" title="Move up (Alt+↑)" disabled={index === 0} onClick={() => act({ name: 'moveLayer', id: item.id, to: index - 1 })}>

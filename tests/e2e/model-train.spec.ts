@@ -1,0 +1,104 @@
+import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { ModelPage } from './support/model-page'
+
+test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, train, pause, resume and stop', async ({ page, server }) => {
+  test.setTimeout(240_000)
+  await openApp(page, server)
+  await page.getByTestId('new-sample-digits').click()
+  await expect(page.getByTestId('import-summary')).toContainText('Imported 10,000 images', { timeout: 90_000 })
+
+  await page.getByTestId('nav-model').click()
+  const model = new ModelPage(page)
+  await page.getByTestId('template-select').selectOption('blank')
+  await expect(model.rows).toHaveCount(2)
+  await expect(model.row(1)).toHaveAttribute('data-type', 'Dense')
+
+  // Conv2D, MaxPooling2D, Conv2D, MaxPooling2D before the Flatten; Dense before the output.
+  await model.dragFromPalette('Conv2D', 0)
+  await expect(model.rows).toHaveCount(3)
+  await model.dragFromPalette('MaxPooling2D', 1)
+  await model.dragFromPalette('Conv2D', 2)
+  await model.dragFromPalette('MaxPooling2D', 3)
+  await model.dragFromPalette('Dense', 5)
+  await expect(model.rows).toHaveCount(7)
+  expect(await model.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')))).toEqual([
+    'Conv2D',
+    'MaxPooling2D',
+    'Conv2D',
+    'MaxPooling2D',
+    'Flatten',
+    'Dense',
+    'Dense',
+  ])
+  await model.select(0)
+  await model.setNumber('filters', 16)
+  await model.select(2)
+  await model.setNumber('filters', 32)
+  await model.select(5)
+  await model.setNumber('units', 64)
+  // A value the layer refuses is refused at the field, with the reason.
+  await model.setNumber('units', 0)
+  await expect(page.getByTestId('setting-error-units')).toHaveText('Dense: units must be a positive whole number. Received: units=0')
+  await model.setNumber('units', 64)
+
+  // The shapes and parameter count tfjs itself computes for this model (checked in build-model.test.ts).
+  await expect(page.getByTestId('layer-shape')).toHaveText(['(26, 26, 16)', '(13, 13, 16)', '(11, 11, 32)', '(5, 5, 32)', '(800)', '(64)', '(10)'])
+  await expect(page.getByTestId('total-params')).toHaveText('56,714')
+  await saveScreenshot(page, 'model-stacker')
+
+  // Remove the Flatten: the Dense after it cannot follow, Train is disabled, one click fixes it.
+  await model.row(4).getByTestId('remove-layer').click()
+  await expect(page.getByTestId('layer-error')).toContainText('Dense needs a flat input, but follows MaxPooling2D, whose output is (5, 5, 32)')
+  await expect(page.getByTestId('train-this-model')).toBeDisabled()
+  await saveScreenshot(page, 'model-error')
+  await page.getByTestId('quick-fix').click()
+  await expect(page.getByTestId('layer-error')).toHaveCount(0)
+  await expect(page.getByTestId('total-params')).toHaveText('56,714')
+
+  // Undo brings the broken stack back; redo the fix.
+  await page.locator('body').click({ position: { x: 5, y: 5 } })
+  await page.keyboard.press('Control+z')
+  await expect(page.getByTestId('layer-error')).toHaveCount(1)
+  await page.keyboard.press('Control+Shift+z')
+  await expect(page.getByTestId('layer-error')).toHaveCount(0)
+
+  await page.getByTestId('train-this-model').click()
+  await expect(page.getByTestId('page-train')).toBeVisible()
+  await page.getByTestId('train-epochs').fill('2')
+  await page.getByTestId('train-seed').fill('7')
+  // Record main-thread tasks over 50 ms while the run streams its metrics.
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] }
+    w.longTasks = []
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false })
+  })
+  await page.getByTestId('train-start').click()
+  const status = page.getByTestId('run-status')
+  await expect(status).toHaveAttribute('data-status', 'running', { timeout: 60_000 })
+  const chart = page.getByTestId('chart-loss')
+  await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(5)
+  const before = Number(await chart.getAttribute('data-points'))
+  await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(before)
+  await saveScreenshot(page, 'train-running')
+
+  await page.getByTestId('run-pause').click()
+  await expect(status).toHaveAttribute('data-status', 'paused')
+  await page.getByTestId('run-resume').click()
+  await expect(status).toHaveAttribute('data-status', 'running')
+  await expect(status).toHaveAttribute('data-status', 'completed', { timeout: 120_000 })
+  await expect(page.getByTestId('confusion-matrix')).toBeVisible()
+  await expect(page.getByTestId('run-result')).toContainText('Test accuracy')
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)
+  test.info().annotations.push({ type: 'long tasks while streaming', description: JSON.stringify(longTasks) })
+  console.log(`long main-thread tasks while the run streamed: ${longTasks.length} (${longTasks.map((d) => d.toFixed(0)).join(', ')} ms)`)
+  expect(longTasks.filter((d) => d > 50)).toEqual([])
+  await saveScreenshot(page, 'train-finished')
+
+  // A second run, stopped part-way.
+  await page.getByTestId('train-epochs').fill('5')
+  await page.getByTestId('train-start').click()
+  await expect(status).toHaveAttribute('data-status', 'running', { timeout: 60_000 })
+  await page.getByTestId('run-stop').click()
+  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 })
+  await expect(status).toContainText('Run 2')
+})
