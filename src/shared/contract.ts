@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { Evaluation, EngineInfo, HyperparametersInput, MetricPoint, PredictionRow, RunDetail, RunStatus, RunSummary } from './training'
+import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionRow, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -255,6 +255,10 @@ export interface Methods {
     output: { items: PredictionRow[]; total: number }
   }
   'engine.doctor': { input: Empty; output: DoctorReport }
+  'datasets.previewAugmentation': {
+    input: { projectId: string; inputShape: number[]; augmentation: Hyperparameters['augmentation']; seed: number }
+    output: Array<{ original: string; augmented: string[] }>
+  }
   'architectures.list': { input: { projectId: string }; output: Architecture[] }
   /** Saves a new version under the name (version 1 for a new name). */
   'architectures.save': { input: { projectId: string; name: string; spec: ModelSpec }; output: Architecture }
@@ -351,6 +355,7 @@ const methodTable = {
   'runs.evaluation': true,
   'runs.predictions': true,
   'engine.doctor': true,
+  'datasets.previewAugmentation': true,
   'architectures.list': true,
   'architectures.save': true,
   'architectures.rename': true,

@@ -98,6 +98,14 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.evaluation': z.object({ runId: id }).strict(),
   'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
   'engine.doctor': empty,
+  'datasets.previewAugmentation': z
+    .object({
+      projectId: id,
+      inputShape: z.tuple([z.number().int().min(4).max(512), z.number().int().min(4).max(512), z.union([z.literal(1), z.literal(3)])]),
+      augmentation: hyperparametersSchema.shape.augmentation.unwrap(),
+      seed: z.number().int().min(0),
+    })
+    .strict() as unknown as z.ZodType<MethodInput<'datasets.previewAugmentation'>, unknown>,
   'architectures.list': z.object({ projectId: id }).strict(),
   'architectures.save': z.object({ projectId: id, name: architectureName, spec: modelSpec }).strict() as unknown as z.ZodType<MethodInput<'architectures.save'>, unknown>,
   'architectures.rename': z.object({ projectId: id, name: architectureName, newName: architectureName }).strict(),

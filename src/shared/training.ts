@@ -3,6 +3,7 @@
  * (zod) and stored with the run, immutable once it exists.
  */
 import { z } from 'zod'
+import { initializers } from './model/types'
 
 export const optimizers = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const
 export type OptimizerName = (typeof optimizers)[number]
@@ -42,6 +43,8 @@ export const hyperparametersSchema = z
       .strict()
       .nullable()
       .default(null),
+    /** Initial weights for every Conv2D and Dense layer, or as each layer says. */
+    initializer: z.enum(['perLayer', ...initializers]).default('perLayer'),
     /** When the dataset version has no validation split, this share of train is held out instead. */
     validationFraction: z.number().min(0).max(0.5).default(0.1),
   })

@@ -62,8 +62,22 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await page.keyboard.press('Control+Shift+z')
   await expect(page.getByTestId('layer-error')).toHaveCount(0)
 
+  // Save it, and duplicate it from the saved models.
+  await page.getByTestId('model-name').fill('Tiny digits')
+  await page.getByTestId('model-save').click()
+  await expect(page.getByTestId('toast')).toContainText('Saved “Tiny digits”, version 1')
+  await page.getByTestId('manage-saved').click()
+  const saved = page.getByTestId('saved-models')
+  await saved.getByRole('button', { name: 'Duplicate' }).click()
+  await expect(saved).toContainText('Tiny digits copy')
+  await saved.getByRole('button', { name: 'Close' }).click()
+
   await page.getByTestId('train-this-model').click()
   await expect(page.getByTestId('page-train')).toBeVisible()
+  // The augmentation preview draws training images as the model will see them.
+  await page.getByLabel('Rotation (±°)').fill('20')
+  await expect(page.getByTestId('augmentation-preview').locator('img')).toHaveCount(16)
+  await page.getByLabel('Rotation (±°)').fill('0')
   await page.getByTestId('train-epochs').fill('2')
   await page.getByTestId('train-seed').fill('7')
   // Record main-thread tasks over 50 ms while the run streams its metrics.

@@ -20,6 +20,7 @@ import { AppError, toContractError } from './errors'
 import { EventBus } from './events'
 import { ProjectsService } from './projects'
 import { openDatabase, schemaVersion, type Db } from './store/database'
+import { augmentationPreview } from './training/augment-preview'
 import { gpuReport } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
@@ -175,6 +176,13 @@ export function createCore(options: CoreOptions): Core {
     'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
     'runs.evaluation': ({ runId }) => training.evaluation(runId),
     'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),
+    'datasets.previewAugmentation': async ({ projectId, inputShape, augmentation, seed }) => {
+      const dataset = datasets.forProject(projectId)
+      if (!dataset || dataset.kind !== 'image') throw new AppError('INVALID_STATE', 'Augmentation applies to image projects')
+      const [height, width, channels] = inputShape as [number, number, number]
+      if (channels !== 1 && channels !== 3) throw new AppError('INVALID_ARGUMENT', 'channels must be 1 or 3', 'inputShape')
+      return augmentationPreview(db, blobs, dataset.id, { height, width, channels }, augmentation, seed)
+    },
     'architectures.list': ({ projectId }) => {
       projects.get(projectId)
       return architectures.list(projectId)

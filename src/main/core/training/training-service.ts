@@ -196,7 +196,12 @@ export class TrainingService {
     const parsed = hyperparametersSchema.safeParse(input.hyperparameters ?? {})
     if (!parsed.success) throw new AppError('INVALID_ARGUMENT', `hyperparameters: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'hyperparameters')
     const hp = parsed.data
-    const spec = this.checkSpec(input.spec, dataset.kind, dataset.task, version, dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [])
+    const checked = this.checkSpec(input.spec, dataset.kind, dataset.task, version, dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [])
+    // A run-wide initializer is written into the layers, so the recorded spec says exactly what trained.
+    const spec: ModelSpec =
+      hp.initializer === 'perLayer'
+        ? checked
+        : { ...checked, layers: checked.layers.map((l) => ('kernelInitializer' in l.config ? ({ ...l, config: { ...l.config, kernelInitializer: hp.initializer } } as typeof l) : l)) }
     const seed = input.seed ?? Math.floor(Math.random() * 2 ** 31)
     const id = randomUUID()
     const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }

@@ -128,12 +128,15 @@ describe('training in the trainer process', () => {
         projectId: project.id,
         spec: { inputShape: [features], layers: [{ type: 'Dense', config: { units: 16 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] },
         seed: 3,
-        hyperparameters: { epochs: 40, batchSize: 16, learningRate: 0.02 },
+        hyperparameters: { epochs: 40, batchSize: 16, learningRate: 0.02, initializer: 'heUniform' },
         engine: 'wasm',
       }),
     )
     const done = await core.training.whenDone(run.id)
     expect(done.status).toBe('completed')
+    // A run-wide initializer is written into the recorded spec.
+    const detail = value<RunDetail>(await core.call('runs.get', { runId: run.id }))
+    expect(detail.spec.layers.map((l) => (l.config as { kernelInitializer: string }).kernelInitializer)).toEqual(['heUniform', 'heUniform'])
     const evaluation = value<{ test: ClassificationEvaluation; validation: ClassificationEvaluation }>(await core.call('runs.evaluation', { runId: run.id }))
     expect(evaluation.test.classes.map((c) => c.name)).toEqual(['setosa', 'versicolor', 'virginica'])
     expect(evaluation.test.accuracy).toBeGreaterThan(0.8)

@@ -12,6 +12,7 @@ import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
 import { api } from '../../api'
 import { LayerSettings } from './LayerSettings'
+import { SavedModels } from './SavedModels'
 import {
   analyze,
   apply,
@@ -58,6 +59,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const [selected, setSelected] = useState<string | null>(null)
   const [saved, setSaved] = useState<Architecture[]>([])
   const [name, setName] = useState('My model')
+  const [managing, setManaging] = useState(false)
 
   useEffect(() => {
     api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
@@ -243,7 +245,24 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
         <button className="button" onClick={() => void save()} disabled={analysis.firstError !== null || !name.trim()} data-testid="model-save">
           Save
         </button>
+        <button className="button link" onClick={() => setManaging(true)} data-testid="manage-saved">
+          Saved models…
+        </button>
       </div>
+      {managing && (
+        <SavedModels
+          projectId={project.id}
+          saved={saved}
+          onError={onError}
+          onClose={() => setManaging(false)}
+          onChanged={() => void api.call('architectures.list', { projectId: project.id }).then(setSaved, onError)}
+          onOpen={(a) => {
+            setName(a.name)
+            act({ name: 'replaceAll', draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) } })
+            setManaging(false)
+          }}
+        />
+      )}
 
       <DndContext sensors={sensors} collisionDetection={dropTarget} onDragEnd={onDragEnd}>
         <div className="model-layout">

@@ -4,12 +4,13 @@
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
 import { useCallback, useEffect, useState } from 'react'
-import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
+import type { Architecture, DatasetSummary, DatasetVersion, Project } from '../../../../shared/contract'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { useApiEvent } from '../../useApiEvent'
 import { draftKey } from '../model/ModelPage'
+import { AugmentationPreview } from './AugmentationPreview'
 import { LiveChart, type Series } from './TrainingCharts'
 
 interface Props {
@@ -53,6 +54,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [seed, setSeed] = useState(() => Math.floor(Math.random() * 100000))
   const [early, setEarly] = useState<{ on: boolean; metric: 'val_loss' | 'val_accuracy'; patience: number }>({ on: false, metric: 'val_loss', patience: 3 })
   const [aug, setAug] = useState({ flip: 'none', rotation: 0, zoom: 0, brightness: 0 })
+  const [initializer, setInitializer] = useState('perLayer')
+  const [versions, setVersions] = useState<DatasetVersion[]>([])
+  const [versionId, setVersionId] = useState('')
   const [run, setRun] = useState<RunSummary | null>(null)
   const [progress, setProgress] = useState<Progress | null>(null)
   const [evaluation, setEvaluation] = useState<Evaluation | null>(null)
@@ -75,7 +79,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   )
 
   useEffect(() => {
-    api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
+    api.call('datasets.get', { projectId: project.id }).then((d) => {
+      setDataset(d)
+      if (d) api.call('datasets.listVersions', { datasetId: d.id }).then(setVersions, onError)
+    }, onError)
     api.call('architectures.list', { projectId: project.id }).then(setArchitectures, onError)
     // Reattach to a run in progress, or show the latest one.
     api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
@@ -123,10 +130,13 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   })
   useApiEvent('training.statusChanged', (e) => e.runId === run?.id && refreshRun(e.runId))
 
+  function chosenSpec(): ModelSpec | null {
+    if (modelChoice === 'draft') return draft ? (JSON.parse(draft) as ModelSpec) : null
+    return architectures.find((a) => a.id === modelChoice)?.spec ?? null
+  }
+
   async function start(): Promise<void> {
-    let spec: ModelSpec | null = null
-    if (modelChoice === 'draft') spec = draft ? (JSON.parse(draft) as ModelSpec) : null
-    else spec = architectures.find((a) => a.id === modelChoice)?.spec ?? null
+    const spec = chosenSpec()
     if (!spec) {
       onError(new Error('Build a model on the Model page first'))
       return
@@ -139,10 +149,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       normalization: hp.normalization as 'rescale' | 'standardize',
       augmentation: aug as HyperparametersInput['augmentation'],
       earlyStopping: early.on ? { metric: early.metric, patience: early.patience, restoreBest: true } : null,
+      initializer: initializer as HyperparametersInput['initializer'],
     }
     setStarting(true)
     try {
-      const r = await api.call('runs.start', { projectId: project.id, spec, hyperparameters, seed })
+      const r = await api.call('runs.start', { projectId: project.id, spec, hyperparameters, seed, ...(versionId ? { datasetVersionId: versionId } : {}) })
       setCurves(emptyCurves())
       setEvaluation(null)
       setProgress(null)
@@ -213,6 +224,18 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               </option>
             ))}
           </select>
+          <h2>Data</h2>
+          <select value={versionId} onChange={(e) => setVersionId(e.target.value)} data-testid="train-version">
+            <option value="">The current labels (frozen into a version when you start)</option>
+            {versions.map((v) => (
+              <option key={v.id} value={v.id}>
+                Version {v.number} · {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}
+              </option>
+            ))}
+          </select>
+          <p className="muted small">
+            The train / validation / test split is set on the <a href="#/data">Data page</a>.
+          </p>
           <h2>Settings</h2>
           <div className="form-grid">
             <label>
@@ -240,6 +263,17 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             <label>
               Seed
               <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))} data-testid="train-seed" />
+            </label>
+            <label>
+              Initial weights
+              <select value={initializer} onChange={(e) => setInitializer(e.target.value)}>
+                <option value="perLayer">as each layer says</option>
+                <option value="glorotUniform">Glorot uniform</option>
+                <option value="glorotNormal">Glorot normal</option>
+                <option value="heUniform">He uniform</option>
+                <option value="heNormal">He normal</option>
+                <option value="lecunNormal">LeCun normal</option>
+              </select>
             </label>
             {dataset.kind === 'image' && (
               <label>
@@ -286,7 +320,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                   <input type="number" min={0} max={1} step={0.05} value={aug.brightness} onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })} />
                 </label>
               </div>
-              <p className="muted small">A preview of augmented samples is not built yet.</p>
+              <AugmentationPreview projectId={project.id} spec={chosenSpec()} augmentation={aug} seed={seed} />
             </>
           )}
           <button className="button primary" type="submit" disabled={starting || active} data-testid="train-start">
