@@ -112,6 +112,12 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await page.getByTestId('train-epochs').fill('5')
   await page.getByTestId('train-start').click()
   await expect(status).toHaveAttribute('data-status', 'running', { timeout: 60_000 })
+  // Reloading the browser reattaches to the run in progress, curves included.
+  await page.reload()
+  await page.locator('html[data-app-state="ready"]').waitFor()
+  await expect(status).toHaveAttribute('data-status', 'running')
+  await expect(status).toContainText('Run 2')
+  await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0)
   await page.getByTestId('run-stop').click()
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 })
   await expect(status).toContainText('Run 2')
