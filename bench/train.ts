@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Split } from '../src/shared/contract'
+import { referenceCnn } from '../src/shared/model/reference-cnn'
 import type { ModelSpec } from '../src/shared/model/types'
 import { hyperparametersSchema } from '../src/shared/training'
 import { loadMnistDigits } from '../src/main/core/datasets/sample-data'
@@ -25,18 +26,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const epochs = Number(process.env.BENCH_EPOCHS ?? 5)
 const seed = 1234
 
-const spec: ModelSpec = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'Conv2D', config: { filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-    { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
-    { type: 'Conv2D', config: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-    { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
-    { type: 'Flatten', config: {} },
-    { type: 'Dense', config: { units: 64, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-    { type: 'Dense', config: { units: 10, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' } },
-  ],
-}
+const spec: ModelSpec = referenceCnn
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)

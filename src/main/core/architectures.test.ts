@@ -1,16 +1,13 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Architecture, DatasetSummary, ImportInfo, Project, Result } from '../../shared/contract'
+import type { Architecture, DatasetSummary, ImportInfo, Project } from '../../shared/contract'
 import { useTempDirs } from '../test-support/temp-dir'
 import { createCore } from './core'
 import { writeDigitsFolder } from './datasets/sample-data'
+import { value } from '../test-support/result'
 
 const tempDir = useTempDirs()
 
-function value<T>(r: Result<unknown>): T {
-  if (!r.ok) throw new Error(JSON.stringify(r.error))
-  return r.value as T
-}
 
 const spec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 3, activation: 'softmax' } }] }
 

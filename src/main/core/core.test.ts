@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { EventName, Project, Result } from '../../shared/contract'
+import type { EventName, Project } from '../../shared/contract'
 import { useTempDirs } from '../test-support/temp-dir'
 import { createCore, type Core } from './core'
 import { migrations } from './store/migrations'
+import { value } from '../test-support/result'
 
 const tempDir = useTempDirs()
 
@@ -10,10 +11,6 @@ function open(dir = tempDir()): Core {
   return createCore({ dataDir: dir, shell: 'server', version: '1.2.3' })
 }
 
-function value<T>(result: Result<unknown>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`)
-  return result.value as T
-}
 
 describe('core: projects', () => {
   it('creates, lists, renames, deletes and restores a project, emitting projects.changed each time', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { analyzeStack, normalizeLayer } from './registry'
+import { referenceCnn } from './reference-cnn'
 import type { ModelSpec } from './types'
 
 describe('layer validation', () => {
@@ -26,18 +27,7 @@ describe('layer validation', () => {
 
 describe('stack analysis', () => {
   it('gives every layer its shape and parameters, and the totals', () => {
-    const spec: ModelSpec = {
-      inputShape: [28, 28, 1],
-      layers: [
-        { type: 'Conv2D', config: { filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-        { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
-        { type: 'Conv2D', config: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-        { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
-        { type: 'Flatten', config: {} },
-        { type: 'Dense', config: { units: 64, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
-        { type: 'Dense', config: { units: 10, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' } },
-      ],
-    }
+    const spec: ModelSpec = referenceCnn
     const a = analyzeStack(spec)
     expect(a.layers.map((l) => l.outputShape)).toEqual([[26, 26, 16], [13, 13, 16], [11, 11, 32], [5, 5, 32], [800], [64], [10]])
     // The reference small CNN of BENCHMARKS.md: 56,714 parameters.

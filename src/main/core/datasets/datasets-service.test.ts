@@ -2,16 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { solidImage } from '../../../../tests/fixtures/image-corpus'
-import type { ClassInfo, DatasetSummary, DatasetVersion, ImportInfo, Project, Result, SampleItem, TablePreview } from '../../../shared/contract'
+import type { ClassInfo, DatasetSummary, DatasetVersion, ImportInfo, Project, SampleItem, TablePreview } from '../../../shared/contract'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
+import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-function value<T>(result: Result<unknown>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`)
-  return result.value as T
-}
 
 /** A project with `perClass` images in each class folder plus `unlabeled` loose images. */
 async function imageProject(perClass: Record<string, number>, unlabeled = 0): Promise<{ core: Core; dataset: DatasetSummary; dir: string }> {

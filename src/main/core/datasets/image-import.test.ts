@@ -2,16 +2,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { solidImage, writeImageCorpus } from '../../../../tests/fixtures/image-corpus'
-import type { DatasetSummary, ImportInfo, ImportIssue, Project, Result, SampleItem } from '../../../shared/contract'
+import type { DatasetSummary, ImportInfo, ImportIssue, Project, SampleItem } from '../../../shared/contract'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
+import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-function value<T>(result: Result<unknown>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`)
-  return result.value as T
-}
 
 async function setup(batchSize = 100): Promise<{ core: Core; project: Project; dir: string }> {
   const dir = tempDir()

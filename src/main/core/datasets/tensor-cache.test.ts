@@ -3,18 +3,15 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { bmpImage } from '../../../../tests/fixtures/image-corpus'
-import type { DatasetSummary, DatasetVersion, ImportInfo, Project, Result } from '../../../shared/contract'
+import type { DatasetSummary, DatasetVersion, ImportInfo, Project } from '../../../shared/contract'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore } from '../core'
 import { openDatabase } from '../store/database'
 import { buildImageCache, cachePaths, ImageCacheReader } from './tensor-cache'
+import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-function value<T>(result: Result<unknown>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`)
-  return result.value as T
-}
 
 describe('image preprocessing cache', () => {
   it('decodes and resizes a version once into rows that read back exactly', async () => {

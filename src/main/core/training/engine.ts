@@ -8,24 +8,14 @@ import { createRequire } from 'node:module'
 import { cpus, platform, release, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import type { EngineInfo } from '../../../shared/training'
 import { registerWasmTrainingKernels } from './wasm-kernels'
 
 export const engineNames = ['node-gpu', 'node', 'wasm', 'cpu'] as const
 export type EngineName = (typeof engineNames)[number]
 
-export interface EngineReceipt {
-  engine: EngineName
-  /** The tfjs backend name in use ('tensorflow', 'wasm' or 'cpu'). */
-  backend: string
-  versions: Record<string, string>
-  cpu: string
-  cores: number
-  memoryGiB: number
-  os: string
-  node: string
-  /** Why faster engines were not used, one line each. */
-  skipped: string[]
-}
+/** What was chosen and on what machine (the contract's EngineInfo, with the engine's own name). */
+export type EngineReceipt = EngineInfo & { engine: EngineName }
 
 const requireHere = createRequire(import.meta.url)
 

@@ -6,13 +6,10 @@ import type { ClassificationEvaluation, RunDetail, RunSummary } from '../../../s
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
+import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-function value<T>(r: Result<unknown>): T {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`)
-  return r.value as T
-}
 
 const tinyCnn: ModelSpec = {
   inputShape: [28, 28, 1],

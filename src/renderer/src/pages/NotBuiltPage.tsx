@@ -25,6 +25,24 @@ export function OpenProjectFirst({ page, onGoToProjects }: { page: PageInfo; onG
   )
 }
 
+/** A page that works on the project's data, opened before any was imported. */
+export function ImportDataFirst({ title, testId, text }: { title: string; testId: string; text: string }): React.JSX.Element {
+  return (
+    <section className="page" data-testid={testId}>
+      <header className="page-header">
+        <h1>{title}</h1>
+      </header>
+      <div className="empty-state">
+        <h2>Import data first</h2>
+        <p>{text}</p>
+        <a className="button primary" href="#/data">
+          Go to the Data page
+        </a>
+      </div>
+    </section>
+  )
+}
+
 export function NotBuiltPage({ page, project }: Props): React.JSX.Element {
   return (
     <section className="page" data-testid={`page-${page.id}`}>

@@ -11,6 +11,7 @@ import type { Architecture, DatasetSummary, Project } from '../../../../shared/c
 import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
 import { api } from '../../api'
+import { ImportDataFirst } from '../NotBuiltPage'
 import { LayerSettings } from './LayerSettings'
 import { SavedModels } from './SavedModels'
 import {
@@ -135,17 +136,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
     )
   }
   if (dataset === null || !history || !target) {
-    return (
-      <section className="page" data-testid="page-model">
-        <header className="page-header">
-          <h1>Model</h1>
-        </header>
-        <div className="empty-state">
-          <h2>Import data first</h2>
-          <p>The model’s input and output follow the data, so import some on the Data page first.</p>
-        </div>
-      </section>
-    )
+    return <ImportDataFirst title="Model" testId="page-model" text="The model’s input and output follow the data, so import some on the Data page first." />
   }
 
   const draft = history.present

@@ -10,6 +10,7 @@ import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSum
 import { api } from '../../api'
 import { useApiEvent } from '../../useApiEvent'
 import { draftKey } from '../model/ModelPage'
+import { ImportDataFirst } from '../NotBuiltPage'
 import { AugmentationPreview } from './AugmentationPreview'
 import { LiveChart, type Series } from './TrainingCharts'
 
@@ -171,17 +172,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
 
   if (dataset === undefined) return <p className="muted">Loading…</p>
   if (dataset === null) {
-    return (
-      <section className="page" data-testid="page-train">
-        <header className="page-header">
-          <h1>Train</h1>
-        </header>
-        <div className="empty-state">
-          <h2>Import data first</h2>
-          <p>Training needs labeled data: import some on the Data page, then build a model on the Model page.</p>
-        </div>
-      </section>
-    )
+    return <ImportDataFirst title="Train" testId="page-train" text="Training needs labeled data: import some on the Data page, then build a model on the Model page." />
   }
 
   const active = run !== null && activeStatuses.has(run.status)
