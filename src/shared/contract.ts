@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionRow, RunDetail, RunStatus, RunSummary } from './training'
+import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -255,6 +255,12 @@ export interface Methods {
     output: { items: PredictionRow[]; total: number }
   }
   'engine.doctor': { input: Empty; output: DoctorReport }
+  'runs.update': { input: { runId: string; name?: string; tags?: string[]; notes?: string }; output: RunSummary }
+  'runs.delete': { input: { runId: string }; output: { runId: string } }
+  'runs.restore': { input: { runId: string }; output: RunSummary }
+  /** Starts a new run with the same model, settings, dataset version and seed, linked to the old one. */
+  'runs.rerun': { input: { runId: string }; output: RunSummary }
+  'runs.compare': { input: { runIds: string[]; metric: string }; output: RunComparison }
   'datasets.previewAugmentation': {
     input: { projectId: string; inputShape: number[]; augmentation: Hyperparameters['augmentation']; seed: number }
     output: Array<{ original: string; augmented: string[] }>
@@ -355,6 +361,11 @@ const methodTable = {
   'runs.evaluation': true,
   'runs.predictions': true,
   'engine.doctor': true,
+  'runs.update': true,
+  'runs.delete': true,
+  'runs.restore': true,
+  'runs.rerun': true,
+  'runs.compare': true,
   'datasets.previewAugmentation': true,
   'architectures.list': true,
   'architectures.save': true,

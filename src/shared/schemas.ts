@@ -98,6 +98,18 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.evaluation': z.object({ runId: id }).strict(),
   'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
   'engine.doctor': empty,
+  'runs.update': z
+    .object({
+      runId: id,
+      name: z.string().trim().min(1, 'A run needs a name').max(120).optional(),
+      tags: z.array(z.string().trim().min(1).max(40)).max(20).optional(),
+      notes: z.string().max(10_000).optional(),
+    })
+    .strict(),
+  'runs.delete': z.object({ runId: id }).strict(),
+  'runs.restore': z.object({ runId: id }).strict(),
+  'runs.rerun': z.object({ runId: id }).strict(),
+  'runs.compare': z.object({ runIds: z.array(id).min(2, 'choose at least two runs').max(20, 'compare at most twenty runs'), metric: z.string().min(1).max(64) }).strict(),
   'datasets.previewAugmentation': z
     .object({
       projectId: id,

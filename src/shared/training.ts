@@ -84,12 +84,33 @@ export interface RunSummary {
   finishedAt: number | null
   /** Latest value of each metric key. */
   latest: Record<string, number | null>
+  tags: string[]
+  notes: string
+  parentRunId: string | null
+  /** The settings a runs table shows. */
+  optimizer: string
+  learningRate: number
+  batchSize: number
+  architectureSummary: string
+  /** Test accuracy (classification) from the final evaluation, when there is one. */
+  testAccuracy: number | null
+}
+
+export interface RunComparison {
+  runs: RunDetail[]
+  /** Hyperparameter and layer settings, flattened to `path: value`, for each run in order. */
+  settings: Array<Record<string, string>>
+  /** The setting paths whose values differ between the runs. */
+  differing: string[]
+  /** The chosen metric's points, per run in order. */
+  curves: MetricPoint[][]
+  /** Final evaluation of each run on the test split (or validation when there is no test split). */
+  evaluations: Array<Evaluation | null>
 }
 
 export interface RunDetail extends RunSummary {
   spec: import('./model/types').ModelSpec
   hyperparameters: Hyperparameters
-  parentRunId: string | null
 }
 
 export interface MetricPoint {

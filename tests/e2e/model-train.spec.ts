@@ -92,7 +92,7 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   const chart = page.getByTestId('chart-loss')
   await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(5)
   const before = Number(await chart.getAttribute('data-points'))
-  await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(before)
+  await expect.poll(async () => Number(await chart.getAttribute('data-drawn')), { timeout: 30_000 }).toBeGreaterThan(before)
   await saveScreenshot(page, 'train-running')
 
   await page.getByTestId('run-pause').click()
@@ -121,4 +121,23 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await page.getByTestId('run-stop').click()
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 })
   await expect(status).toContainText('Run 2')
+
+  // The two runs differ in one setting: Compare shows exactly that one, and both curves.
+  await page.getByTestId('open-run').click()
+  await expect(page.getByTestId('page-runs')).toBeVisible()
+  await expect(page.getByTestId('run-row')).toHaveCount(2)
+  await expect(page.getByTestId('run-detail')).toContainText('Run 2')
+  // Open the finished run, whose curves and evaluation are complete.
+  await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
+  await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
+  await expect.poll(async () => Number(await page.getByTestId('detail-loss').getAttribute('data-drawn'))).toBeGreaterThan(1)
+  await saveScreenshot(page, 'run-detail')
+  for (const row of await page.getByTestId('run-row').all()) await row.getByRole('checkbox').check()
+  await saveScreenshot(page, 'runs-table')
+  await page.getByTestId('compare-selected').click()
+  await expect(page.getByTestId('diff-row')).toHaveCount(1)
+  await expect(page.getByTestId('diff-row')).toContainText('epochs')
+  await page.getByTestId('compare-metric').selectOption('batch/loss')
+  await expect.poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-drawn'))).toBeGreaterThan(10)
+  await saveScreenshot(page, 'runs-compare')
 })

@@ -173,6 +173,12 @@ export function createCore(options: CoreOptions): Core {
     'runs.stop': ({ runId }) => training.stop(runId),
     'runs.list': ({ projectId, offset, limit }) => training.list(projectId, offset, limit),
     'runs.get': ({ runId }) => training.get(runId),
+    'runs.update': ({ runId, name, tags, notes }) =>
+      training.update(runId, { ...(name !== undefined ? { name } : {}), ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }),
+    'runs.delete': ({ runId }) => training.delete(runId),
+    'runs.restore': ({ runId }) => training.restore(runId),
+    'runs.rerun': ({ runId }) => training.rerun(runId),
+    'runs.compare': ({ runIds, metric }) => training.compare(runIds, metric),
     'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
     'runs.evaluation': ({ runId }) => training.evaluation(runId),
     'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),

@@ -10,6 +10,7 @@ import { Toast, type ToastState } from './components/Toast'
 import { DataPage } from './pages/data/DataPage'
 import { EnginePage } from './pages/EnginePage'
 import { ModelPage } from './pages/model/ModelPage'
+import { RunsPage } from './pages/runs/RunsPage'
 import { TrainPage } from './pages/train/TrainPage'
 import { NotBuiltPage, OpenProjectFirst } from './pages/NotBuiltPage'
 import { ProjectsPage } from './pages/ProjectsPage'
@@ -211,6 +212,8 @@ export function App(): React.JSX.Element {
           <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} />
         ) : page === 'model' && current ? (
           <ModelPage key={current.id} project={current} onError={showError} onMessage={showMessage} onTrain={() => go('train')} />
+        ) : page === 'runs' && current ? (
+          <RunsPage key={current.id} project={current} onError={showError} onMessage={showMessage} />
         ) : page === 'train' && current ? (
           <TrainPage key={current.id} project={current} onError={showError} />
         ) : page === 'data' && current ? (

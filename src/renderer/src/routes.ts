@@ -34,7 +34,6 @@ export const pages: readonly PageInfo[] = [
     label: 'Runs',
     needsProject: true,
     purpose: 'Every run with its settings and results; compare runs side by side and study the mistakes.',
-    comingIn: 6,
   },
   {
     id: 'export',

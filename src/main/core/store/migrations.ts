@@ -235,4 +235,13 @@ CREATE TABLE architectures (
 CREATE UNIQUE INDEX architectures_version ON architectures (project_id, lower(name), version);
 `,
   },
+  {
+    id: 5,
+    name: 'run notes',
+    sql: `
+-- What a person writes about a run; unlike its settings, these can change.
+ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+`,
+  },
 ]

@@ -17,6 +17,7 @@ import {
   type Hyperparameters,
   type MetricPoint,
   type PredictionRow,
+  type RunComparison,
   type RunDetail,
   type RunStatus,
   type RunSummary,
@@ -48,6 +49,29 @@ interface RunRow {
   created_at: number
   started_at: number | null
   finished_at: number | null
+  tags_json: string
+  notes: string
+}
+
+/** "Conv2D ×2 · MaxPooling2D ×2 · Flatten · Dense ×2 · 56,714 parameters" */
+export function architectureSummary(spec: ModelSpec): string {
+  const counts = new Map<string, number>()
+  for (const l of spec.layers) counts.set(l.type, (counts.get(l.type) ?? 0) + 1)
+  const parts = [...counts].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t))
+  return `${parts.join(' · ')} · ${analyzeStack(spec).totalParams.toLocaleString('en')} parameters`
+}
+
+/** A run's settings as flat `path: value` pairs, so runs can be compared setting by setting. */
+export function flattenSettings(run: RunDetail, versionNumber: number): Record<string, string> {
+  const out: Record<string, string> = { 'data version': `v${versionNumber}`, seed: String(run.seed), 'input shape': `(${run.spec.inputShape.join(', ')})` }
+  const walk = (prefix: string, v: unknown): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x)
+    else out[prefix] = Array.isArray(v) ? v.join('×') : String(v)
+  }
+  walk('', run.hyperparameters)
+  out.layers = String(run.spec.layers.length)
+  run.spec.layers.forEach((l, i) => walk(`layer ${i + 1} ${l.type}`, l.config))
+  return out
 }
 
 interface Live {
@@ -88,8 +112,18 @@ export class TrainingService {
     return Object.fromEntries(rows.map((r) => [r.key, r.value]))
   }
 
+  private testAccuracy(runId: string): number | null {
+    const row = this.db
+      .prepare("SELECT metrics_json FROM evaluations WHERE run_id = ? ORDER BY CASE split WHEN 'test' THEN 0 ELSE 1 END LIMIT 1")
+      .get(runId) as { metrics_json: string } | undefined
+    if (!row) return null
+    const e = JSON.parse(row.metrics_json) as Evaluation
+    return e.kind === 'classification' ? e.accuracy : null
+  }
+
   private summary(r: RunRow): RunSummary {
     const hp = JSON.parse(r.hyperparameters_json) as Hyperparameters
+    const spec = JSON.parse(r.spec_json) as ModelSpec
     return {
       id: r.id,
       projectId: r.project_id,
@@ -105,12 +139,20 @@ export class TrainingService {
       startedAt: r.started_at,
       finishedAt: r.finished_at,
       latest: this.latest(r.id),
+      tags: JSON.parse(r.tags_json) as string[],
+      notes: r.notes,
+      parentRunId: r.parent_run_id,
+      optimizer: hp.optimizer,
+      learningRate: hp.learningRate,
+      batchSize: hp.batchSize,
+      architectureSummary: architectureSummary(spec),
+      testAccuracy: this.testAccuracy(r.id),
     }
   }
 
   get(runId: string): RunDetail {
     const r = this.row(runId)
-    return { ...this.summary(r), spec: JSON.parse(r.spec_json) as ModelSpec, hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters, parentRunId: r.parent_run_id }
+    return { ...this.summary(r), spec: JSON.parse(r.spec_json) as ModelSpec, hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters }
   }
 
   list(projectId: string, offset = 0, limit = 100): { items: RunSummary[]; total: number } {
@@ -188,7 +230,7 @@ export class TrainingService {
   // ---- starting --------------------------------------------------------------------------------------
 
   /** Checks everything a run needs, records it (queued) and starts it in the background. */
-  async start(input: StartRunInput): Promise<RunSummary> {
+  async start(input: StartRunInput, parentRunId: string | null = null): Promise<RunSummary> {
     const dataset = this.datasets.forProject(input.projectId)
     if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
     const version: DatasetVersion = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
@@ -207,10 +249,10 @@ export class TrainingService {
     const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }
     this.db
       .prepare(
-        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       )
-      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, this.now())
+      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, parentRunId, this.now())
     this.events.emit('training.statusChanged', { runId: id, projectId: input.projectId, status: 'queued', reason: null })
     this.launchInBackground(id, null, input.engine)
     return this.summary(this.row(id))
@@ -448,6 +490,61 @@ export class TrainingService {
       }
       this.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, ?, ?, ?)').run(r.id, split, JSON.stringify(evaluation), this.now())
     })()
+  }
+
+  // ---- what people write about runs, deleting, re-running, comparing -----------------------------------
+
+  update(runId: string, patch: { name?: string; tags?: string[]; notes?: string }): RunSummary {
+    this.row(runId)
+    if (patch.name !== undefined) this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(patch.name, runId)
+    if (patch.tags !== undefined) this.db.prepare('UPDATE runs SET tags_json = ? WHERE id = ?').run(JSON.stringify([...new Set(patch.tags)]), runId)
+    if (patch.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, runId)
+    return this.summary(this.row(runId))
+  }
+
+  delete(runId: string): { runId: string } {
+    const r = this.row(runId)
+    if (this.live.has(runId) || this.preparing.has(runId)) throw new AppError('INVALID_STATE', `“${r.name}” is training; stop it before deleting it`)
+    this.db.prepare('UPDATE runs SET deleted_at = ? WHERE id = ?').run(this.now(), runId)
+    return { runId }
+  }
+
+  restore(runId: string): RunSummary {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined
+    if (!r) throw notFound('Run', runId)
+    this.db.prepare('UPDATE runs SET deleted_at = NULL WHERE id = ?').run(runId)
+    return this.summary(this.row(runId))
+  }
+
+  /** The same model, settings, dataset version and seed, as a new run linked to this one. */
+  rerun(runId: string): Promise<RunSummary> {
+    const r = this.row(runId)
+    const engine = r.engine_json ? ((JSON.parse(r.engine_json) as { engine: EngineChoice }).engine as EngineChoice) : undefined
+    return this.start(
+      {
+        projectId: r.project_id,
+        spec: JSON.parse(r.spec_json) as ModelSpec,
+        hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
+        seed: r.seed,
+        datasetVersionId: r.dataset_version_id,
+        name: `${r.name} (re-run)`,
+        ...(engine ? { engine } : {}),
+      },
+      runId,
+    )
+  }
+
+  compare(runIds: string[], metric: string): RunComparison {
+    const runs = runIds.map((id) => this.get(id))
+    const settings = runs.map((run) => flattenSettings(run, this.datasets.version(run.datasetVersionId).number))
+    const keys = [...new Set(settings.flatMap((s) => Object.keys(s)))]
+    const differing = keys.filter((k) => new Set(settings.map((s) => s[k] ?? '—')).size > 1)
+    const curves = runIds.map((id) => this.metrics(id, [metric])[metric] ?? [])
+    const evaluations = runIds.map((id) => {
+      const e = this.evaluation(id)
+      return e.test ?? e.validation
+    })
+    return { runs, settings, differing, curves, evaluations }
   }
 
   // ---- control -------------------------------------------------------------------------------------

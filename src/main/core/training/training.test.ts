@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportInfo, Project, Result } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { ClassificationEvaluation, RunDetail, RunSummary } from '../../../shared/training'
+import type { ClassificationEvaluation, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
@@ -139,6 +139,36 @@ describe('training in the trainer process', () => {
     expect(evaluation.test.accuracy).toBeGreaterThan(0.8)
     await core.close()
   }, 120_000)
+
+  it('compares runs showing only the setting that differs, re-runs exactly, and keeps tags, notes and soft deletes', async () => {
+    const { core, project } = await digitsProject(12)
+    const start = async (learningRate: number): Promise<RunSummary> =>
+      core.training.whenDone(
+        value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 4, hyperparameters: { epochs: 1, batchSize: 16, learningRate }, engine: 'wasm' })).id,
+      )
+    const a = await start(0.005)
+    const b = await start(0.01)
+    const cmp = value<RunComparison>(await core.call('runs.compare', { runIds: [a.id, b.id], metric: 'loss' }))
+    expect(cmp.differing).toEqual(['learningRate'])
+    expect(cmp.settings.map((s) => s.learningRate)).toEqual(['0.005', '0.01'])
+    expect(cmp.curves.map((c) => c.length)).toEqual([1, 1])
+    expect(cmp.evaluations.every((e) => e?.kind === 'classification')).toBe(true)
+
+    const again = value<RunSummary>(await core.call('runs.rerun', { runId: a.id }))
+    expect(again).toMatchObject({ parentRunId: a.id, seed: 4, datasetVersionId: a.datasetVersionId, name: 'Run 1 (re-run)' })
+    await core.training.whenDone(again.id)
+    expect(values(core, again.id, 'batch/loss')).toEqual(values(core, a.id, 'batch/loss'))
+
+    expect(value<RunSummary>(await core.call('runs.update', { runId: b.id, tags: ['fast', 'fast', 'lr'], notes: 'higher rate' }))).toMatchObject({ tags: ['fast', 'lr'], notes: 'higher rate' })
+    value(await core.call('runs.delete', { runId: b.id }))
+    expect(value<{ items: RunSummary[] }>(await core.call('runs.list', { projectId: project.id })).items.map((r) => r.id)).not.toContain(b.id)
+    expect(value<RunSummary>(await core.call('runs.restore', { runId: b.id })).tags).toEqual(['fast', 'lr'])
+    const listed = value<{ items: RunSummary[] }>(await core.call('runs.list', { projectId: project.id })).items
+    expect(listed).toHaveLength(3)
+    expect(listed.find((r) => r.id === a.id)).toMatchObject({ optimizer: 'adam', learningRate: 0.005, batchSize: 16, testAccuracy: expect.any(Number) })
+    expect(listed[0]!.architectureSummary).toMatch(/^Conv2D · MaxPooling2D · Flatten · Dropout · Dense · [\d,]+ parameters$/)
+    await core.close()
+  }, 180_000)
 
   it('refuses an impossible model before training, naming the layer and the reason', async () => {
     const { core, project } = await digitsProject(3)

@@ -375,6 +375,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                   </div>
                 )}
                 {!active && evaluation && <Result evaluation={evaluation} latest={run.latest} />}
+                {!active && (
+                  <a href={`#/runs/${run.id}`} className="small" data-testid="open-run">
+                    See this run in Runs →
+                  </a>
+                )}
               </div>
               <div className="charts">
                 <LiveChart title="Loss" series={lossSeries} version={curves} testId="chart-loss" />

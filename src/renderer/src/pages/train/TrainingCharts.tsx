@@ -19,7 +19,7 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
 }
 
-export function LiveChart({ title, series, version, testId }: { title: string; series: Series[]; version: unknown; testId: string }): React.JSX.Element {
+export function LiveChart({ title, series, version, testId, xLabel = 'step' }: { title: string; series: Series[]; version: unknown; testId: string; xLabel?: string }): React.JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart<'line'> | null>(null)
   const pending = useRef(false)
@@ -44,7 +44,7 @@ export function LiveChart({ title, series, version, testId }: { title: string; s
         normalized: true,
         plugins: { legend: { labels: { color: text, boxWidth: 12 } }, tooltip: { intersect: false, mode: 'nearest' } },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step', color: text }, grid: { color: grid }, ticks: { color: text } },
+          x: { type: 'linear', title: { display: true, text: xLabel, color: text }, grid: { color: grid }, ticks: { color: text, precision: 0 } },
           y: { grid: { color: grid }, ticks: { color: text } },
         },
       },
@@ -53,7 +53,7 @@ export function LiveChart({ title, series, version, testId }: { title: string; s
       chart.current?.destroy()
       chart.current = null
     }
-  }, [])
+  }, [xLabel])
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
   useEffect(
@@ -81,6 +81,9 @@ export function LiveChart({ title, series, version, testId }: { title: string; s
         tension: 0.2,
       }))
       c.update('none')
+      // Say what is on the canvas now (tests wait for this rather than for a fixed time).
+      const card = canvas.current?.closest<HTMLElement>('.chart-card')
+      if (card) card.dataset.drawn = String(latest.current.reduce((n, s) => n + s.points.length, 0))
     }, 250)
   }, [version])
 

@@ -1,0 +1,208 @@
+/** One run: its curves, configuration, reproducibility receipt, evaluation, tags and notes. */
+import { useEffect, useState } from 'react'
+import type { ClassificationEvaluation, Evaluation, RunDetail as Detail } from '../../../../shared/training'
+import { api } from '../../api'
+import { LiveChart, type Series } from '../train/TrainingCharts'
+
+interface Props {
+  runId: string
+  onChanged: () => void
+  onRerun: (runId: string) => void
+  onDelete: (runId: string, name: string) => void
+  onError: (err: unknown) => void
+}
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
+
+export function RunDetail({ runId, onChanged, onRerun, onDelete, onError }: Props): React.JSX.Element {
+  const [run, setRun] = useState<Detail | null>(null)
+  const [evaluation, setEvaluation] = useState<{ validation: Evaluation | null; test: Evaluation | null } | null>(null)
+  const [curves, setCurves] = useState<Record<string, Array<{ x: number; y: number }>>>({})
+  const [notes, setNotes] = useState('')
+  const [tags, setTags] = useState('')
+
+  useEffect(() => {
+    let live = true
+    void Promise.all([api.call('runs.get', { runId }), api.call('runs.evaluation', { runId }), api.call('runs.metrics', { runId, keys: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] })]).then(
+      ([r, e, m]) => {
+        if (!live) return
+        setRun(r)
+        setNotes(r.notes)
+        setTags(r.tags.join(', '))
+        setEvaluation(e)
+        setCurves(Object.fromEntries(Object.entries(m).map(([k, pts]) => [k, pts.filter((p) => p.value !== null).map((p) => ({ x: p.epoch, y: p.value! }))])))
+      },
+      onError,
+    )
+    return () => {
+      live = false
+    }
+  }, [runId, onError])
+
+  if (!run) return <p className="muted">Loading…</p>
+  const save = (patch: { notes?: string; tags?: string[] }): void => void api.call('runs.update', { runId, ...patch }).then(onChanged, onError)
+  const e = evaluation?.test ?? evaluation?.validation ?? null
+  const loss: Series[] = [
+    { label: 'loss', color: '#4c6ef5', points: curves.loss ?? [], markers: true },
+    { label: 'validation loss', color: '#f76707', points: curves.val_loss ?? [], markers: true },
+  ]
+  const acc: Series[] = [
+    { label: 'accuracy', color: '#4c6ef5', points: curves.accuracy ?? [], markers: true },
+    { label: 'validation accuracy', color: '#f76707', points: curves.val_accuracy ?? [], markers: true },
+  ]
+  const hp = run.hyperparameters
+  return (
+    <div className="run-detail" data-testid="run-detail">
+      <div className="row-between">
+        <div>
+          <h2>{run.name}</h2>
+          <p className="muted small">
+            {run.status}
+            {run.statusReason ? ` · ${run.statusReason}` : ''}
+            {run.parentRunId ? ' · a re-run' : ''}
+          </p>
+        </div>
+        <div className="row">
+          <button className="button" onClick={() => onRerun(run.id)} data-testid="rerun">
+            Re-run exactly
+          </button>
+          <button className="button danger-outline" onClick={() => onDelete(run.id, run.name)} data-testid="delete-run">
+            Delete
+          </button>
+        </div>
+      </div>
+      <div className="charts">
+        <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
+        <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />
+      </div>
+      {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} />}
+      <div className="detail-grid">
+        <div className="card">
+          <h3>Settings</h3>
+          <dl className="facts">
+            <dt>Optimizer</dt>
+            <dd>
+              {hp.optimizer}, learning rate {hp.learningRate}
+            </dd>
+            <dt>Batch, epochs</dt>
+            <dd>
+              {hp.batchSize}, {run.epochsDone} of {hp.epochs}
+            </dd>
+            <dt>Early stopping</dt>
+            <dd>{hp.earlyStopping ? `${hp.earlyStopping.metric}, patience ${hp.earlyStopping.patience}` : 'off'}</dd>
+            <dt>Augmentation</dt>
+            <dd>
+              flip {hp.augmentation.flip}, rotation ±{hp.augmentation.rotation}°, zoom ±{hp.augmentation.zoom}, brightness ±{hp.augmentation.brightness}
+            </dd>
+            <dt>Model</dt>
+            <dd>{run.architectureSummary}</dd>
+          </dl>
+        </div>
+        <div className="card" data-testid="receipt">
+          <h3>Reproducibility receipt</h3>
+          <dl className="facts">
+            <dt>Dataset version</dt>
+            <dd>
+              <code>{run.datasetVersionId.slice(0, 8)}</code>
+            </dd>
+            <dt>Seed</dt>
+            <dd>{run.seed}</dd>
+            <dt>Engine</dt>
+            <dd>{run.engine ? `${run.engine.engine} (${run.engine.backend})` : '—'}</dd>
+            {run.engine &&
+              Object.entries(run.engine.versions).map(([k, v]) => (
+                <span key={k} style={{ display: 'contents' }}>
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </span>
+              ))}
+            <dt>Machine</dt>
+            <dd>{run.engine ? `${run.engine.cpu}, ${run.engine.cores} cores, ${run.engine.os}` : '—'}</dd>
+          </dl>
+        </div>
+        <div className="card">
+          <h3>Tags and notes</h3>
+          <input
+            value={tags}
+            onChange={(ev) => setTags(ev.target.value)}
+            onBlur={() => save({ tags: tags.split(',').map((t) => t.trim()).filter(Boolean) })}
+            placeholder="tags, separated by commas"
+            aria-label="Tags"
+            data-testid="run-tags"
+          />
+          <textarea value={notes} onChange={(ev) => setNotes(ev.target.value)} onBlur={() => save({ notes })} placeholder="What did you try, what did you learn?" aria-label="Notes" rows={4} />
+        </div>
+      </div>
+    </div>
+  )
+}
+
+export function EvaluationView({ evaluation, split }: { evaluation: Evaluation; split: string }): React.JSX.Element {
+  if (evaluation.kind === 'regression') {
+    return (
+      <div className="card">
+        <h3>Evaluation on {split}</h3>
+        <p>
+          MSE {evaluation.mse.toFixed(4)} · MAE {evaluation.mae.toFixed(4)} · R² {evaluation.r2.toFixed(3)} ({evaluation.count} examples)
+        </p>
+      </div>
+    )
+  }
+  const e = evaluation as ClassificationEvaluation
+  const max = Math.max(1, ...e.confusion.flat())
+  return (
+    <div className="card evaluation" data-testid="evaluation">
+      <h3>Evaluation on {split}</h3>
+      <p>
+        <strong>Accuracy {pct(e.accuracy)}</strong> · macro precision {e.macro.precision.toFixed(3)} · recall {e.macro.recall.toFixed(3)} · F1 {e.macro.f1.toFixed(3)}
+        {e.roc && ` · ROC AUC ${e.roc.auc.toFixed(3)}`} · {e.count.toLocaleString()} examples
+      </p>
+      <div className="evaluation-grid">
+        <table className="per-class">
+          <thead>
+            <tr>
+              <th>Class</th>
+              <th>Precision</th>
+              <th>Recall</th>
+              <th>F1</th>
+              <th>Support</th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.classes.map((c) => (
+              <tr key={c.name}>
+                <td>{c.name}</td>
+                <td>{c.precision.toFixed(3)}</td>
+                <td>{c.recall.toFixed(3)}</td>
+                <td>{c.f1.toFixed(3)}</td>
+                <td>{c.support}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table className="confusion" data-testid="detail-confusion">
+          <thead>
+            <tr>
+              <th>true \ predicted</th>
+              {e.classes.map((c) => (
+                <th key={c.name}>{c.name}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {e.confusion.map((row, i) => (
+              <tr key={i}>
+                <th>{e.classes[i]!.name}</th>
+                {row.map((n, j) => (
+                  <td key={j} title={`${n} ${e.classes[i]!.name} predicted as ${e.classes[j]!.name}`} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
+                    {n}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  )
+}
