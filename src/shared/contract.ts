@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
+import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -261,6 +261,12 @@ export interface Methods {
   /** Starts a new run with the same model, settings, dataset version and seed, linked to the old one. */
   'runs.rerun': { input: { runId: string }; output: RunSummary }
   'runs.compare': { input: { runIds: string[]; metric: string }; output: RunComparison }
+  /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
+  'runs.examples': {
+    input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
+    output: { items: PredictionExample[]; total: number; classNames: string[] }
+  }
+  'runs.markChecked': { input: { runId: string; split: 'validation' | 'test'; sampleId: number; checked: boolean }; output: { checked: boolean } }
   'datasets.previewAugmentation': {
     input: { projectId: string; inputShape: number[]; augmentation: Hyperparameters['augmentation']; seed: number }
     output: Array<{ original: string; augmented: string[] }>
@@ -366,6 +372,8 @@ const methodTable = {
   'runs.restore': true,
   'runs.rerun': true,
   'runs.compare': true,
+  'runs.examples': true,
+  'runs.markChecked': true,
   'datasets.previewAugmentation': true,
   'architectures.list': true,
   'architectures.save': true,

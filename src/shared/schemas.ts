@@ -107,6 +107,18 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     })
     .strict(),
   'runs.delete': z.object({ runId: id }).strict(),
+  'runs.examples': z
+    .object({
+      runId: id,
+      split: z.enum(['validation', 'test']),
+      trueIndex: z.number().int().min(0).optional(),
+      predictedIndex: z.number().int().min(0).optional(),
+      includeChecked: z.boolean().optional(),
+      offset,
+      limit,
+    })
+    .strict(),
+  'runs.markChecked': z.object({ runId: id, split: z.enum(['validation', 'test']), sampleId: rowId, checked: z.boolean() }).strict(),
   'runs.restore': z.object({ runId: id }).strict(),
   'runs.rerun': z.object({ runId: id }).strict(),
   'runs.compare': z.object({ runIds: z.array(id).min(2, 'choose at least two runs').max(20, 'compare at most twenty runs'), metric: z.string().min(1).max(64) }).strict(),

@@ -96,6 +96,20 @@ export interface RunSummary {
   testAccuracy: number | null
 }
 
+/** A stored prediction with what the gallery needs to show it and fix its label. */
+export interface PredictionExample {
+  sampleId: number
+  hash: string
+  name: string
+  trueIndex: number
+  predictedIndex: number
+  confidence: number
+  probabilities: number[]
+  /** The sample's label now, by class id (it may have been relabeled since the run). */
+  currentClassId: number | null
+  checked: boolean
+}
+
 export interface RunComparison {
   runs: RunDetail[]
   /** Hyperparameter and layer settings, flattened to `path: value`, for each run in order. */

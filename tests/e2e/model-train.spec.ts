@@ -132,6 +132,24 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
   await expect.poll(async () => Number(await page.getByTestId('detail-loss').getAttribute('data-drawn'))).toBeGreaterThan(1)
   await saveScreenshot(page, 'run-detail')
+  // Open a confusion-matrix cell of mistakes and relabel an example from the error gallery.
+  const cellId = await page.evaluate(() => {
+    const cells = [...document.querySelectorAll<HTMLElement>('[data-testid^="cell-"]')]
+    const off = cells.filter((c) => {
+      const [, i, j] = c.dataset.testid!.split('-')
+      return i !== j && Number(c.textContent) > 0
+    })
+    off.sort((a, b) => Number(b.textContent) - Number(a.textContent))
+    return off[0]?.dataset.testid ?? null
+  })
+  expect(cellId).not.toBeNull()
+  await page.getByTestId(cellId!).click()
+  const gallery = page.getByTestId('error-gallery')
+  await expect(gallery).toContainText('predicted as')
+  const first = gallery.getByTestId('example').first()
+  await first.getByRole('button', { name: /^It is / }).click()
+  await expect(first.getByTestId('example-state')).toContainText('relabeled as')
+  await saveScreenshot(page, 'error-gallery')
   for (const row of await page.getByTestId('run-row').all()) await row.getByRole('checkbox').check()
   await saveScreenshot(page, 'runs-table')
   await page.getByTestId('compare-selected').click()

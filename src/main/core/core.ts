@@ -179,6 +179,15 @@ export function createCore(options: CoreOptions): Core {
     'runs.restore': ({ runId }) => training.restore(runId),
     'runs.rerun': ({ runId }) => training.rerun(runId),
     'runs.compare': ({ runIds, metric }) => training.compare(runIds, metric),
+    'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
+      training.examples(
+        runId,
+        split,
+        { ...(trueIndex !== undefined ? { trueIndex } : {}), ...(predictedIndex !== undefined ? { predictedIndex } : {}), ...(includeChecked !== undefined ? { includeChecked } : {}) },
+        offset,
+        limit,
+      ),
+    'runs.markChecked': ({ runId, split, sampleId, checked }) => training.markChecked(runId, split, sampleId, checked),
     'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
     'runs.evaluation': ({ runId }) => training.evaluation(runId),
     'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),

@@ -244,4 +244,12 @@ ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 `,
   },
+  {
+    id: 6,
+    name: 'checked predictions',
+    sql: `
+-- Set when someone has looked at a mistake in the error gallery and judged it.
+ALTER TABLE predictions ADD COLUMN checked INTEGER NOT NULL DEFAULT 0 CHECK (checked IN (0, 1));
+`,
+  },
 ]

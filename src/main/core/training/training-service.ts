@@ -16,6 +16,7 @@ import {
   type Evaluation,
   type Hyperparameters,
   type MetricPoint,
+  type PredictionExample,
   type PredictionRow,
   type RunComparison,
   type RunDetail,
@@ -545,6 +546,72 @@ export class TrainingService {
       return e.test ?? e.validation
     })
     return { runs, settings, differing, curves, evaluations }
+  }
+
+  /**
+   * The error gallery: by default the mistakes (true ≠ predicted), or one confusion-matrix cell when both
+   * indices are given; most confident first, so the surest mistakes — often label errors — come first.
+   */
+  examples(
+    runId: string,
+    split: 'validation' | 'test',
+    filter: { trueIndex?: number; predictedIndex?: number; includeChecked?: boolean },
+    offset = 0,
+    limit = 60,
+  ): { items: PredictionExample[]; total: number; classNames: string[] } {
+    const r = this.row(runId)
+    const classNames = this.datasets.version(r.dataset_version_id).classNames
+    let where = 'p.run_id = ? AND p.split = ? AND p.true_index IS NOT NULL'
+    const params: Array<string | number> = [runId, split]
+    if (filter.trueIndex !== undefined) {
+      where += ' AND p.true_index = ?'
+      params.push(filter.trueIndex)
+    }
+    if (filter.predictedIndex !== undefined) {
+      where += ' AND p.predicted_index = ?'
+      params.push(filter.predictedIndex)
+    }
+    if (filter.trueIndex === undefined || filter.predictedIndex === undefined) where += ' AND p.true_index != p.predicted_index'
+    if (!filter.includeChecked) where += ' AND p.checked = 0'
+    const { n } = this.db.prepare(`SELECT count(*) AS n FROM predictions p WHERE ${where}`).get(...params) as { n: number }
+    const rows = this.db
+      .prepare(
+        `SELECT p.sample_id, p.true_index, p.predicted_index, p.confidence, p.probabilities, p.checked, s.content_hash, s.original_name, s.class_id
+         FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE ${where} ORDER BY p.confidence DESC, p.sample_id LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as Array<{
+      sample_id: number
+      true_index: number
+      predicted_index: number
+      confidence: number
+      probabilities: string
+      checked: number
+      content_hash: string
+      original_name: string
+      class_id: number | null
+    }>
+    return {
+      total: n,
+      classNames,
+      items: rows.map((x) => ({
+        sampleId: x.sample_id,
+        hash: x.content_hash,
+        name: x.original_name,
+        trueIndex: x.true_index,
+        predictedIndex: x.predicted_index,
+        confidence: x.confidence,
+        probabilities: JSON.parse(x.probabilities) as number[],
+        currentClassId: x.class_id,
+        checked: x.checked === 1,
+      })),
+    }
+  }
+
+  markChecked(runId: string, split: 'validation' | 'test', sampleId: number, checked: boolean): { checked: boolean } {
+    this.row(runId)
+    const info = this.db.prepare('UPDATE predictions SET checked = ? WHERE run_id = ? AND split = ? AND sample_id = ?').run(checked ? 1 : 0, runId, split, sampleId)
+    if (info.changes === 0) throw notFound('Prediction of sample', String(sampleId))
+    return { checked }
   }
 
   // ---- control -------------------------------------------------------------------------------------

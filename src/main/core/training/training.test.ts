@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportInfo, Project, Result } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { ClassificationEvaluation, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
+import type { ClassificationEvaluation, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
@@ -72,6 +72,19 @@ describe('training in the trainer process', () => {
     expect(predictions.total).toBe(30)
     expect(predictions.items[0]!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3)
     expect(seen).toEqual(expect.arrayContaining(['training.statusChanged', 'training.batchEnded', 'training.epochEnded', 'training.finished']))
+
+    // The error gallery: every mistake, most confident first; a confusion-matrix cell; checked ones hidden.
+    const wrong = evaluation.test.confusion.flatMap((row, t) => row.map((n, p) => (t === p ? 0 : n))).reduce((a, b) => a + b, 0)
+    const mistakes = value<{ items: PredictionExample[]; total: number }>(await core.call('runs.examples', { runId: done.id, split: 'test' }))
+    expect(mistakes.total).toBe(wrong)
+    for (const m of mistakes.items) expect(m.trueIndex).not.toBe(m.predictedIndex)
+    expect(mistakes.items.map((m) => m.confidence)).toEqual([...mistakes.items.map((m) => m.confidence)].sort((a, b) => b - a))
+    const cell = value<{ items: PredictionExample[] }>(await core.call('runs.examples', { runId: done.id, split: 'test', trueIndex: 1, predictedIndex: 1 }))
+    expect(cell.items).toHaveLength(evaluation.test.confusion[1]![1]!)
+    if (mistakes.items[0]) {
+      value(await core.call('runs.markChecked', { runId: done.id, split: 'test', sampleId: mistakes.items[0].sampleId, checked: true }))
+      expect(value<{ total: number }>(await core.call('runs.examples', { runId: done.id, split: 'test' })).total).toBe(wrong - 1)
+    }
     await core.close()
   }, 120_000)
 

@@ -1,10 +1,13 @@
 /** One run: its curves, configuration, reproducibility receipt, evaluation, tags and notes. */
 import { useEffect, useState } from 'react'
 import type { ClassificationEvaluation, Evaluation, RunDetail as Detail } from '../../../../shared/training'
+import type { ClassInfo } from '../../../../shared/contract'
 import { api } from '../../api'
+import { ErrorGallery } from './ErrorGallery'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 
 interface Props {
+  classes: ClassInfo[]
   runId: string
   onChanged: () => void
   onRerun: (runId: string) => void
@@ -14,12 +17,13 @@ interface Props {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
 
-export function RunDetail({ runId, onChanged, onRerun, onDelete, onError }: Props): React.JSX.Element {
+export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onError }: Props): React.JSX.Element {
   const [run, setRun] = useState<Detail | null>(null)
   const [evaluation, setEvaluation] = useState<{ validation: Evaluation | null; test: Evaluation | null } | null>(null)
   const [curves, setCurves] = useState<Record<string, Array<{ x: number; y: number }>>>({})
   const [notes, setNotes] = useState('')
   const [tags, setTags] = useState('')
+  const [cell, setCell] = useState<{ trueIndex: number; predictedIndex: number } | null>(null)
 
   useEffect(() => {
     let live = true
@@ -75,7 +79,10 @@ export function RunDetail({ runId, onChanged, onRerun, onDelete, onError }: Prop
         <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
         <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />
       </div>
-      {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} />}
+      {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} onCell={(trueIndex, predictedIndex) => setCell({ trueIndex, predictedIndex })} />}
+      {e?.kind === 'classification' && (
+        <ErrorGallery runId={runId} split={evaluation?.test ? 'test' : 'validation'} classes={classes} cell={cell} onClearCell={() => setCell(null)} onError={onError} />
+      )}
       <div className="detail-grid">
         <div className="card">
           <h3>Settings</h3>
@@ -137,7 +144,7 @@ export function RunDetail({ runId, onChanged, onRerun, onDelete, onError }: Prop
   )
 }
 
-export function EvaluationView({ evaluation, split }: { evaluation: Evaluation; split: string }): React.JSX.Element {
+export function EvaluationView({ evaluation, split, onCell }: { evaluation: Evaluation; split: string; onCell?: (trueIndex: number, predictedIndex: number) => void }): React.JSX.Element {
   if (evaluation.kind === 'regression') {
     return (
       <div className="card">
@@ -194,7 +201,13 @@ export function EvaluationView({ evaluation, split }: { evaluation: Evaluation; 
               <tr key={i}>
                 <th>{e.classes[i]!.name}</th>
                 {row.map((n, j) => (
-                  <td key={j} title={`${n} ${e.classes[i]!.name} predicted as ${e.classes[j]!.name}`} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
+                  <td
+                    key={j}
+                    title={`${n} ${e.classes[i]!.name} predicted as ${e.classes[j]!.name}: click to see them`}
+                    style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})`, cursor: onCell && n > 0 ? 'pointer' : undefined }}
+                    onClick={() => n > 0 && onCell?.(i, j)}
+                    data-testid={`cell-${i}-${j}`}
+                  >
                     {n}
                   </td>
                 ))}

@@ -3,7 +3,7 @@
  * comparison of 2–10 selected runs. Deleting is soft and can be undone.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { Project } from '../../../../shared/contract'
+import type { ClassInfo, Project } from '../../../../shared/contract'
 import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { useApiEvent } from '../../useApiEvent'
@@ -35,11 +35,15 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
   const [open, setOpen] = useState<string | null>(() => new URL(window.location.href).hash.split('/')[2] ?? null)
   const [comparing, setComparing] = useState<string[] | null>(null)
   const [deleted, setDeleted] = useState<{ id: string; name: string } | null>(null)
+  const [classes, setClasses] = useState<ClassInfo[]>([])
 
   const load = useCallback(() => {
     api.call('runs.list', { projectId: project.id, limit: 1000 }).then((r) => setRuns(r.items), onError)
   }, [project.id, onError])
   useEffect(load, [load])
+  useEffect(() => {
+    api.call('datasets.get', { projectId: project.id }).then((d) => setClasses(d?.classes ?? []), onError)
+  }, [project.id, onError])
   useApiEvent('training.statusChanged', (e) => e.projectId === project.id && load())
 
   const shown = useMemo(() => {
@@ -200,6 +204,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
             <RunDetail
               key={open}
               runId={open}
+              classes={classes}
               onChanged={load}
               onError={onError}
               onDelete={(id, name) => void remove(id, name)}
