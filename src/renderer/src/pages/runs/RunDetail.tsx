@@ -77,8 +77,21 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
       </div>
       <div className="charts">
         <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
-        <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />
+        {(curves.accuracy?.length ?? 0) > 0 && <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />}
       </div>
+      {e?.kind === 'classification' && e.roc && e.roc.points.length > 0 && (
+        <LiveChart
+          title={`ROC curve of “${e.classes[1]!.name}” (AUC ${e.roc.auc.toFixed(3)})`}
+          series={[
+            { label: 'ROC', color: '#4c6ef5', points: e.roc.points.map(([x, y]) => ({ x, y })), markers: false },
+            { label: 'chance', color: '#adb5bd', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], markers: false, dashed: true },
+          ]}
+          version={e}
+          testId="roc-chart"
+          xLabel="false positive rate"
+        />
+      )}
+      {e?.kind === 'regression' && <PredictedVsActual runId={runId} split={evaluation?.test ? 'test' : 'validation'} onError={onError} />}
       {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} onCell={(trueIndex, predictedIndex) => setCell({ trueIndex, predictedIndex })} />}
       {e?.kind === 'classification' && (
         <ErrorGallery runId={runId} split={evaluation?.test ? 'test' : 'validation'} classes={classes} cell={cell} onClearCell={() => setCell(null)} onError={onError} />
@@ -141,6 +154,29 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
         </div>
       </div>
     </div>
+  )
+}
+
+/** Regression: each example's predicted value against its true value, with the line where they agree. */
+function PredictedVsActual({ runId, split, onError }: { runId: string; split: 'validation' | 'test'; onError: (err: unknown) => void }): React.JSX.Element {
+  const [points, setPoints] = useState<Array<{ x: number; y: number }>>([])
+  useEffect(() => {
+    api.call('runs.predictions', { runId, split, limit: 1000 }).then((r) => setPoints(r.items.map((p) => ({ x: p.trueValue ?? 0, y: p.predictedValue ?? 0 }))), onError)
+  }, [runId, split, onError])
+  const xs = points.map((p) => p.x)
+  const lo = Math.min(...xs, 0)
+  const hi = Math.max(...xs, 1)
+  return (
+    <LiveChart
+      title="Predicted against actual"
+      series={[
+        { label: 'examples', color: '#4c6ef5', points, markers: true, line: false },
+        { label: 'perfect', color: '#adb5bd', points: [{ x: lo, y: lo }, { x: hi, y: hi }], markers: false, dashed: true },
+      ]}
+      version={points}
+      testId="regression-chart"
+      xLabel="actual"
+    />
   )
 }
 

@@ -13,6 +13,9 @@ export interface Series {
   points: Array<{ x: number; y: number }>
   /** Epoch series get markers; batch series are a thin line. */
   markers: boolean
+  /** False for a scatter plot (points only). */
+  line?: boolean
+  dashed?: boolean
 }
 
 function cssVar(name: string): string {
@@ -78,7 +81,9 @@ export function LiveChart({ title, series, version, testId, xLabel = 'step' }: {
         backgroundColor: s.color,
         borderWidth: s.markers ? 2 : 1,
         pointRadius: s.markers ? 3 : 0,
-        tension: 0.2,
+        showLine: s.line !== false,
+        borderDash: s.dashed ? [6, 4] : [],
+        tension: s.line === false ? 0 : 0.2,
       }))
       c.update('none')
       // Say what is on the canvas now (tests wait for this rather than for a fixed time).
