@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
+import type { CrossValidationSummary, Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -261,6 +261,9 @@ export interface Methods {
   /** Starts a new run with the same model, settings, dataset version and seed, linked to the old one. */
   'runs.rerun': { input: { runId: string }; output: RunSummary }
   'runs.compare': { input: { runIds: string[]; metric: string }; output: RunComparison }
+  /** k-fold cross-validation: a parent run and k child runs, each tested on one stratified fold. */
+  'runs.crossValidate': { input: StartRunInput & { k: number }; output: RunSummary }
+  'runs.crossValidation': { input: { runId: string }; output: CrossValidationSummary }
   /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
   'runs.examples': {
     input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
@@ -372,6 +375,8 @@ const methodTable = {
   'runs.restore': true,
   'runs.rerun': true,
   'runs.compare': true,
+  'runs.crossValidate': true,
+  'runs.crossValidation': true,
   'runs.examples': true,
   'runs.markChecked': true,
   'datasets.previewAugmentation': true,

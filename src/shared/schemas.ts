@@ -89,6 +89,19 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
     })
     .strict() as unknown as z.ZodType<MethodInput<'runs.start'>, unknown>,
+  'runs.crossValidate': z
+    .object({
+      projectId: id,
+      spec: modelSpec,
+      hyperparameters: hyperparametersSchema.optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      name: z.string().trim().min(1).max(120).optional(),
+      datasetVersionId: id.optional(),
+      engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
+      k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds'),
+    })
+    .strict() as unknown as z.ZodType<MethodInput<'runs.crossValidate'>, unknown>,
+  'runs.crossValidation': z.object({ runId: id }).strict(),
   'runs.pause': z.object({ runId: id }).strict(),
   'runs.resume': z.object({ runId: id }).strict(),
   'runs.stop': z.object({ runId: id }).strict(),

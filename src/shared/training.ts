@@ -92,8 +92,20 @@ export interface RunSummary {
   learningRate: number
   batchSize: number
   architectureSummary: string
-  /** Test accuracy (classification) from the final evaluation, when there is one. */
+  /** Test accuracy (classification) from the final evaluation, when there is one; for a
+   * cross-validation parent, the mean over its folds. */
   testAccuracy: number | null
+  /** Cross-validation: k on the parent, and the fold (0-based) on each child. */
+  folds: number | null
+  fold: number | null
+}
+
+export interface CrossValidationSummary {
+  parent: RunSummary
+  folds: RunSummary[]
+  /** Mean and standard deviation over the completed folds, per metric. */
+  mean: Record<string, number>
+  std: Record<string, number>
 }
 
 /** A stored prediction with what the gallery needs to show it and fix its label. */

@@ -179,6 +179,8 @@ export function createCore(options: CoreOptions): Core {
     'runs.restore': ({ runId }) => training.restore(runId),
     'runs.rerun': ({ runId }) => training.rerun(runId),
     'runs.compare': ({ runIds, metric }) => training.compare(runIds, metric),
+    'runs.crossValidate': (input) => training.crossValidate(input),
+    'runs.crossValidation': ({ runId }) => training.crossValidation(runId),
     'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
       training.examples(
         runId,

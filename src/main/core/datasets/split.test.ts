@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { seededRandom, stratifiedSplit, type Splittable } from './split'
+import { kfoldAssignment, seededRandom, stratifiedSplit, type Splittable } from './split'
 
 function items(perClass: Record<number, number>): Splittable[] {
   const out: Splittable[] = []
@@ -51,5 +51,30 @@ describe('seededRandom', () => {
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0)
     expect(Math.max(...xs)).toBeLessThan(1)
     expect(xs.reduce((s, x) => s + x, 0) / xs.length).toBeCloseTo(0.5, 1)
+  })
+})
+
+describe('kfoldAssignment', () => {
+  const data = items({ 1: 30, 2: 12, 3: 7 })
+
+  it('puts every sample in exactly one fold, stratified by class', () => {
+    const folds = kfoldAssignment(data, 3, 11)
+    expect(folds.size).toBe(data.length)
+    for (const group of [1, 2, 3]) {
+      const sizes = [0, 1, 2].map((f) => data.filter((d) => d.group === group && folds.get(d.id) === f).length)
+      expect(Math.max(...sizes) - Math.min(...sizes), `class ${group}: ${sizes}`).toBeLessThanOrEqual(1)
+    }
+    const total = [0, 1, 2].map((f) => [...folds.values()].filter((v) => v === f).length)
+    expect(Math.max(...total) - Math.min(...total)).toBeLessThanOrEqual(1)
+  })
+
+  it('is the same for the same seed, whatever the order, and differs for another seed', () => {
+    const a = kfoldAssignment(data, 5, 3)
+    expect([...kfoldAssignment([...data].reverse(), 5, 3).entries()].sort()).toEqual([...a.entries()].sort())
+    expect([...kfoldAssignment(data, 5, 4).entries()].sort()).not.toEqual([...a.entries()].sort())
+  })
+
+  it('refuses k below 2', () => {
+    expect(() => kfoldAssignment(data, 1, 0)).toThrow('k must be a whole number of at least 2, not 1')
   })
 })

@@ -69,3 +69,29 @@ function hashString(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
   return h >>> 0
 }
+
+/**
+ * k-fold assignment for cross-validation: within each group (class), samples ordered by content hash
+ * and shuffled with the seed are dealt round-robin to folds 0…k-1, so folds are disjoint, cover every
+ * sample, are stratified, and are the same for the same seed.
+ */
+export function kfoldAssignment(items: readonly Splittable[], k: number, seed: number): Map<number, number> {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`k must be a whole number of at least 2, not ${k}`)
+  const groups = new Map<number | string, Splittable[]>()
+  for (const item of items) {
+    const g = groups.get(item.group)
+    if (g) g.push(item)
+    else groups.set(item.group, [item])
+  }
+  const out = new Map<number, number>()
+  let offset = 0
+  for (const key of [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))) {
+    const members = groups.get(key)!.slice().sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
+    shuffleInPlace(members, seededRandom(seed ^ hashString(`fold:${String(key)}`)))
+    // Each class starts where the last one stopped, so small classes do not all land in fold 0.
+    members.forEach((m, i) => out.set(m.id, (offset + i) % k))
+    offset = (offset + members.length) % k
+  }
+  return out
+}
+

@@ -252,4 +252,13 @@ ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 ALTER TABLE predictions ADD COLUMN checked INTEGER NOT NULL DEFAULT 0 CHECK (checked IN (0, 1));
 `,
   },
+  {
+    id: 7,
+    name: 'cross-validation',
+    sql: `
+-- A cross-validation parent has folds = k; each of its children has fold = 0…k-1 and parent_run_id set.
+ALTER TABLE runs ADD COLUMN folds INTEGER;
+ALTER TABLE runs ADD COLUMN fold INTEGER;
+`,
+  },
 ]

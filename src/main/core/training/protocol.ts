@@ -11,6 +11,8 @@ export interface ImageJobData {
   kind: 'image'
   cacheData: string
   cacheMeta: string
+  /** Replaces the cache's splits row by row (a cross-validation fold). */
+  splits?: Split[]
 }
 
 export interface TableJobData {

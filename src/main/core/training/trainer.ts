@@ -111,7 +111,7 @@ function imageFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
   const meta = readCacheMeta(job.data.cacheMeta)
   const reader = new ImageCacheReader(job.data.cacheData, meta)
   const { height: h, width: w, channels: c } = meta.shape
-  const indices = splitIndices(meta.splits, job)
+  const indices = splitIndices(job.data.splits ?? meta.splits, job)
   let scale = 1 / 255
   let mean: Float32Array = new Float32Array(c)
   let std: Float32Array = new Float32Array(c).fill(1)

@@ -8,11 +8,12 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DatasetVersion, EngineChoice, StartRunInput, TableColumn } from '../../../shared/contract'
+import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
 import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import {
   hyperparametersSchema,
+  type CrossValidationSummary,
   type Evaluation,
   type Hyperparameters,
   type MetricPoint,
@@ -25,6 +26,7 @@ import {
 } from '../../../shared/training'
 import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
+import { kfoldAssignment } from '../datasets/split'
 import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
 import { AppError, notFound } from '../errors'
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics'
@@ -52,6 +54,8 @@ interface RunRow {
   finished_at: number | null
   tags_json: string
   notes: string
+  folds: number | null
+  fold: number | null
 }
 
 /** "Conv2D ×2 · MaxPooling2D ×2 · Flatten · Dense ×2 · 56,714 parameters" */
@@ -113,7 +117,12 @@ export class TrainingService {
     return Object.fromEntries(rows.map((r) => [r.key, r.value]))
   }
 
-  private testAccuracy(runId: string): number | null {
+  private testAccuracy(runId: string, folds: number | null = null): number | null {
+    if (folds !== null) {
+      const children = this.db.prepare('SELECT id FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL').all(runId) as Array<{ id: string }>
+      const accs = children.map((c) => this.testAccuracy(c.id)).filter((a): a is number => a !== null)
+      return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null
+    }
     const row = this.db
       .prepare("SELECT metrics_json FROM evaluations WHERE run_id = ? ORDER BY CASE split WHEN 'test' THEN 0 ELSE 1 END LIMIT 1")
       .get(runId) as { metrics_json: string } | undefined
@@ -147,7 +156,9 @@ export class TrainingService {
       learningRate: hp.learningRate,
       batchSize: hp.batchSize,
       architectureSummary: architectureSummary(spec),
-      testAccuracy: this.testAccuracy(r.id),
+      testAccuracy: this.testAccuracy(r.id, r.folds),
+      folds: r.folds,
+      fold: r.fold,
     }
   }
 
@@ -232,6 +243,13 @@ export class TrainingService {
 
   /** Checks everything a run needs, records it (queued) and starts it in the background. */
   async start(input: StartRunInput, parentRunId: string | null = null): Promise<RunSummary> {
+    const id = this.createRun(input, parentRunId)
+    this.launchInBackground(id, null, input.engine)
+    return this.summary(this.row(id))
+  }
+
+  /** Checks everything a run needs and records it, queued; returns its id. */
+  private createRun(input: StartRunInput, parentRunId: string | null, cv: { folds?: number; fold?: number } = {}): string {
     const dataset = this.datasets.forProject(input.projectId)
     if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
     const version: DatasetVersion = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
@@ -250,13 +268,101 @@ export class TrainingService {
     const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }
     this.db
       .prepare(
-        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, folds, fold, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       )
-      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, parentRunId, this.now())
+      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, parentRunId, cv.folds ?? null, cv.fold ?? null, this.now())
     this.events.emit('training.statusChanged', { runId: id, projectId: input.projectId, status: 'queued', reason: null })
-    this.launchInBackground(id, null, input.engine)
-    return this.summary(this.row(id))
+    return id
+  }
+
+  // ---- cross-validation ------------------------------------------------------------------------------
+
+  /** A parent run and k child runs on the same frozen data, each child tested on one stratified fold. */
+  async crossValidate(input: StartRunInput & { k: number }): Promise<RunSummary> {
+    const seed = input.seed ?? Math.floor(Math.random() * 2 ** 31)
+    const { k, ...start } = input
+    const parentId = this.createRun({ ...start, seed }, null, { folds: k })
+    const parent = this.row(parentId)
+    const name = `${parent.name} · ${k}-fold cross-validation`
+    this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, parentId)
+    for (let fold = 0; fold < k; fold++) {
+      this.createRun({ ...start, seed, datasetVersionId: parent.dataset_version_id, name: `${parent.name} · fold ${fold + 1} of ${k}` }, parentId, { fold })
+    }
+    this.runFoldsInBackground(parentId, input.engine)
+    return this.summary(this.row(parentId))
+  }
+
+  private children(parentId: string): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL AND deleted_at IS NULL ORDER BY fold').all(parentId) as RunRow[]
+  }
+
+  private runFoldsInBackground(parentId: string, engine?: EngineChoice): void {
+    const pending = this.runFolds(parentId, engine).finally(() => this.preparing.delete(parentId))
+    this.preparing.set(parentId, pending)
+  }
+
+  /** Trains the folds one after another (the cores are shared), then sums them up on the parent. */
+  private async runFolds(parentId: string, engine?: EngineChoice): Promise<void> {
+    this.setStatus(parentId, 'running', null, { started: true })
+    for (const child of this.children(parentId)) {
+      if (this.stoppingFolds.has(parentId)) break
+      if (child.status === 'completed') continue
+      if (child.status === 'interrupted') this.resume(child.id)
+      else if (child.status === 'queued') this.launchInBackground(child.id, null, engine)
+      else continue
+      await this.whenDone(child.id)
+    }
+    const children = this.children(parentId)
+    const stopped = this.stoppingFolds.delete(parentId)
+    for (const c of children) if (c.status === 'queued') this.setStatus(c.id, 'stopped', 'Cross-validation stopped before this fold', { finished: true })
+    const cv = this.crossValidation(parentId)
+    const done = cv.folds.filter((f) => f.status === 'completed').length
+    const summary =
+      cv.mean.testAccuracy !== undefined
+        ? `test accuracy ${(cv.mean.testAccuracy * 100).toFixed(1)} % ± ${(cv.std.testAccuracy! * 100).toFixed(1)} over ${done} folds`
+        : `${done} of ${children.length} folds completed`
+    const status: RunStatus = stopped ? 'stopped' : done === children.length ? 'completed' : this.children(parentId).some((c) => c.status === 'interrupted') ? 'interrupted' : 'failed'
+    this.setStatus(parentId, status, summary, { finished: true })
+  }
+
+  private readonly stoppingFolds = new Set<string>()
+
+  crossValidation(runId: string): CrossValidationSummary {
+    const parent = this.row(runId)
+    if (parent.folds === null) throw new AppError('INVALID_ARGUMENT', 'This run is not a cross-validation', 'runId')
+    const folds = this.children(runId).map((c) => this.summary(c))
+    const completed = folds.filter((f) => f.status === 'completed')
+    const mean: Record<string, number> = {}
+    const std: Record<string, number> = {}
+    const collect = (key: string, get: (f: RunSummary) => number | null | undefined): void => {
+      const xs = completed.map(get).filter((v): v is number => typeof v === 'number')
+      if (xs.length === 0) return
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length
+      mean[key] = m
+      std[key] = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0
+    }
+    collect('testAccuracy', (f) => f.testAccuracy)
+    for (const key of ['val_accuracy', 'val_loss', 'accuracy', 'loss']) collect(key, (f) => f.latest[key])
+    return { parent: this.summary(parent), folds, mean, std }
+  }
+
+  /** The splits a cross-validation child trains with: its fold is the test split, the rest train. */
+  private foldSplits(child: RunRow): Split[] | null {
+    if (child.fold === null || child.parent_run_id === null) return null
+    const parent = this.row(child.parent_run_id)
+    const rows = this.db
+      .prepare(
+        `SELECT vs.sample_id, vs.class_index, s.content_hash FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id
+         WHERE vs.version_id = ? ORDER BY vs.position`,
+      )
+      .all(child.dataset_version_id) as Array<{ sample_id: number; class_index: number | null; content_hash: string }>
+    const folds = kfoldAssignment(
+      rows.map((r) => ({ id: r.sample_id, hash: r.content_hash, group: r.class_index ?? 'all' })),
+      parent.folds!,
+      parent.seed,
+    )
+    return rows.map((r) => (folds.get(r.sample_id) === child.fold ? 'test' : 'train'))
   }
 
   /** Normalises the spec and refuses, before any training, a stack that cannot work with this data. */
@@ -287,13 +393,13 @@ export class TrainingService {
     return spec
   }
 
-  private async prepareData(runId: string, spec: ModelSpec, version: DatasetVersion): Promise<TrainJob['data']> {
+  private async prepareData(runId: string, spec: ModelSpec, version: DatasetVersion, splits: Split[] | null): Promise<TrainJob['data']> {
     const dataset = this.datasets.row(version.datasetId)
     if (dataset.kind === 'image') {
       const shape = { height: spec.inputShape[0]!, width: spec.inputShape[1]!, channels: spec.inputShape[2] as 1 | 3 }
       await buildImageCache(this.db, this.blobs, version.id, shape)
       const paths = cachePaths(this.blobs.dataDir, version.id, shape)
-      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta }
+      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta, ...(splits ? { splits } : {}) }
     }
     const rows = this.db
       .prepare(
@@ -316,7 +422,7 @@ export class TrainingService {
       featureCount: encoder.featureCount,
       targets: Float32Array.from(rows, (r) => (dataset.task === 'regression' ? r.target_value! : r.class_index!)),
       sampleIds: rows.map((r) => r.sample_id),
-      splits: rows.map((r) => r.split),
+      splits: splits ?? rows.map((r) => r.split),
     }
   }
 
@@ -352,7 +458,7 @@ export class TrainingService {
         seed: r.seed,
         task: dataset.task,
         classNames: version.classNames,
-        data: await this.prepareData(runId, spec, version),
+        data: await this.prepareData(runId, spec, version, this.foldSplits(r)),
         checkpointDir: join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
         resume,
         ...(engine ? { engine } : {}),
@@ -626,6 +732,11 @@ export class TrainingService {
 
   resume(runId: string): RunSummary {
     const r = this.row(runId)
+    if (r.folds !== null) {
+      if (this.preparing.has(runId)) throw new AppError('INVALID_STATE', 'This cross-validation is still running')
+      this.runFoldsInBackground(runId)
+      return this.summary(this.row(runId))
+    }
     const live = this.live.get(runId)
     if (live && r.status === 'paused') {
       live.child.send({ type: 'resume' })
@@ -643,6 +754,12 @@ export class TrainingService {
 
   stop(runId: string): RunSummary {
     const r = this.row(runId)
+    if (r.folds !== null && this.preparing.has(runId)) {
+      this.stoppingFolds.add(runId)
+      const current = this.children(runId).find((c) => this.live.has(c.id) || this.preparing.has(c.id))
+      if (current && this.live.has(current.id)) this.stop(current.id)
+      return this.summary(r)
+    }
     const live = this.live.get(runId)
     if (!live) {
       if (r.status === 'interrupted') {

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportInfo, Project, Result } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { ClassificationEvaluation, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
+import type { ClassificationEvaluation, CrossValidationSummary, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
@@ -180,6 +180,32 @@ describe('training in the trainer process', () => {
     expect(listed).toHaveLength(3)
     expect(listed.find((r) => r.id === a.id)).toMatchObject({ optimizer: 'adam', learningRate: 0.005, batchSize: 16, testAccuracy: expect.any(Number) })
     expect(listed[0]!.architectureSummary).toMatch(/^Conv2D · MaxPooling2D · Flatten · Dropout · Dense · [\d,]+ parameters$/)
+    await core.close()
+  }, 180_000)
+
+  it('cross-validates: k child runs whose test folds are disjoint and cover the data, summed up as mean ± std', async () => {
+    const { core, project } = await digitsProject(9)
+    const parent = value<RunSummary>(
+      await core.call('runs.crossValidate', { projectId: project.id, spec: tinyCnn, seed: 2, k: 3, hyperparameters: { epochs: 1, batchSize: 16 }, engine: 'wasm' }),
+    )
+    expect(parent).toMatchObject({ folds: 3, fold: null })
+    const done = await core.training.whenDone(parent.id)
+    expect(done.status).toBe('completed')
+    expect(done.statusReason).toMatch(/^test accuracy [\d.]+ % ± [\d.]+ over 3 folds$/)
+    const cv = value<CrossValidationSummary>(await core.call('runs.crossValidation', { runId: parent.id }))
+    expect(cv.folds.map((f) => [f.fold, f.status])).toEqual([
+      [0, 'completed'],
+      [1, 'completed'],
+      [2, 'completed'],
+    ])
+    expect(cv.mean.testAccuracy).toBeCloseTo(cv.folds.reduce((a, f) => a + f.testAccuracy!, 0) / 3, 10)
+    expect(cv.std.testAccuracy).toBeGreaterThanOrEqual(0)
+    const tested = await Promise.all(
+      cv.folds.map(async (f) => value<{ items: Array<{ sampleId: number }> }>(await core.call('runs.predictions', { runId: f.id, split: 'test', limit: 1000 })).items.map((p) => p.sampleId)),
+    )
+    const all = tested.flat()
+    expect(new Set(all).size).toBe(all.length)
+    expect(all.length).toBe(90)
     await core.close()
   }, 180_000)
 
