@@ -627,6 +627,17 @@ export class TrainingService {
   rerun(runId: string): Promise<RunSummary> {
     const r = this.row(runId)
     const engine = r.engine_json ? ((JSON.parse(r.engine_json) as { engine: EngineChoice }).engine as EngineChoice) : undefined
+    if (r.folds !== null) {
+      // A cross-validation re-runs as a cross-validation: same k, seed and frozen data, so the same folds.
+      return this.crossValidate({
+        projectId: r.project_id,
+        spec: JSON.parse(r.spec_json) as ModelSpec,
+        hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
+        seed: r.seed,
+        datasetVersionId: r.dataset_version_id,
+        k: r.folds,
+      })
+    }
     return this.start(
       {
         projectId: r.project_id,

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import type { ClassificationEvaluation, Evaluation, RunDetail as Detail } from '../../../../shared/training'
 import type { ClassInfo } from '../../../../shared/contract'
 import { api } from '../../api'
+import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 
@@ -75,7 +76,8 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
           </button>
         </div>
       </div>
-      <div className="charts">
+      {run.folds !== null && <CrossValidationView runId={run.id} onError={onError} />}
+      <div className="charts" hidden={run.folds !== null}>
         <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
         {(curves.accuracy?.length ?? 0) > 0 && <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />}
       </div>

@@ -188,7 +188,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                     </td>
                     <td className="small">{r.architectureSummary}</td>
                     <td className="small">
-                      {r.optimizer} {r.learningRate} · batch {r.batchSize} · {r.epochsDone}/{r.epochs} ep. · seed {r.seed}
+                      {r.optimizer} {r.learningRate} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} ep.` : `${r.epochsDone}/${r.epochs} ep.`} · seed {r.seed}
                     </td>
                     <td>{pct(r.latest.val_accuracy)}</td>
                     <td>{pct(r.testAccuracy)}</td>

@@ -58,6 +58,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [initializer, setInitializer] = useState('perLayer')
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
+  const [folds, setFolds] = useState(0)
+  /** The run whose batches and epochs drive the progress and charts: the run itself, or the fold in training. */
+  const [watchId, setWatchId] = useState<string | null>(null)
+  const [foldInfo, setFoldInfo] = useState<{ current: number; total: number } | null>(null)
   const [run, setRun] = useState<RunSummary | null>(null)
   const [progress, setProgress] = useState<Progress | null>(null)
   const [evaluation, setEvaluation] = useState<Evaluation | null>(null)
@@ -79,6 +83,25 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     [],
   )
 
+  /** For a cross-validation, watch the fold that is training now. */
+  const followFolds = useCallback(
+    (parentId: string) => {
+      api.call('runs.crossValidation', { runId: parentId }).then((cv) => {
+        const current = cv.folds.find((f) => f.status === 'running' || f.status === 'queued' || f.status === 'paused')
+        setFoldInfo(current ? { current: (current.fold ?? 0) + 1, total: cv.folds.length } : null)
+        setWatchId((old) => {
+          const next = current?.id ?? old
+          if (next !== old) {
+            setCurves(emptyCurves())
+            setProgress(null)
+          }
+          return next
+        })
+      }, onError)
+    },
+    [onError],
+  )
+
   useEffect(() => {
     api.call('datasets.get', { projectId: project.id }).then((d) => {
       setDataset(d)
@@ -88,25 +111,29 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     // Reattach to a run in progress, or show the latest one.
     api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
       const current = list.items.find((r) => activeStatuses.has(r.status)) ?? list.items[0]
-      if (current) void loadRun(current).catch(onError)
+      if (current) {
+        setWatchId(current.folds !== null ? null : current.id)
+        void loadRun(current).then(() => current.folds !== null && followFolds(current.id), onError)
+      }
     }, onError)
-  }, [project.id, onError, loadRun])
+  }, [project.id, onError, loadRun, followFolds])
 
   const refreshRun = useCallback(
     (runId: string) => {
       api.call('runs.get', { runId }).then((r) => {
         setRun(r)
+        if (r.folds !== null) followFolds(r.id)
         if (!activeStatuses.has(r.status)) {
           setProgress(null)
           api.call('runs.evaluation', { runId }).then((e) => setEvaluation(e.test ?? e.validation), onError)
         }
       }, onError)
     },
-    [onError],
+    [onError, followFolds],
   )
 
   useApiEvent('training.batchEnded', (e) => {
-    if (e.runId !== run?.id) return
+    if (e.runId !== (watchId ?? run?.id)) return
     setCurves((c) => ({
       ...c,
       batchLoss: [...c.batchLoss, { x: e.step, y: e.loss }],
@@ -115,7 +142,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     setProgress({ epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, samplesPerSecond: e.samplesPerSecond })
   })
   useApiEvent('training.epochEnded', (e) => {
-    if (e.runId !== run?.id) return
+    if (e.runId !== (watchId ?? run?.id)) return
     setCurves((c) => {
       const step = c.batchLoss.at(-1)?.x ?? e.epoch
       const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] => (v === undefined ? points : [...points, { x: step, y: v }])
@@ -127,9 +154,12 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
         valAccuracy: add(c.valAccuracy, e.metrics.val_accuracy),
       }
     })
-    refreshRun(e.runId)
+    if (run) refreshRun(run.id)
   })
-  useApiEvent('training.statusChanged', (e) => e.runId === run?.id && refreshRun(e.runId))
+  useApiEvent('training.statusChanged', (e) => {
+    if (!run) return
+    if (e.runId === run.id || e.runId === watchId || run.folds !== null) refreshRun(run.id)
+  })
 
   function chosenSpec(): ModelSpec | null {
     if (modelChoice === 'draft') return draft ? (JSON.parse(draft) as ModelSpec) : null
@@ -154,7 +184,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     }
     setStarting(true)
     try {
-      const r = await api.call('runs.start', { projectId: project.id, spec, hyperparameters, seed, ...(versionId ? { datasetVersionId: versionId } : {}) })
+      const input = { projectId: project.id, spec, hyperparameters, seed, ...(versionId ? { datasetVersionId: versionId } : {}) }
+      const r = folds > 1 ? await api.call('runs.crossValidate', { ...input, k: folds }) : await api.call('runs.start', input)
+      setWatchId(folds > 1 ? null : r.id)
+      setFoldInfo(null)
+      if (r.folds !== null) followFolds(r.id)
       setCurves(emptyCurves())
       setEvaluation(null)
       setProgress(null)
@@ -314,8 +348,17 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               <AugmentationPreview projectId={project.id} spec={chosenSpec()} augmentation={aug} seed={seed} />
             </>
           )}
+          <label className="check">
+            Cross-validate{' '}
+            <select value={folds} onChange={(e) => setFolds(Number(e.target.value))} data-testid="train-folds">
+              <option value={0}>no: one run on the split</option>
+              <option value={3}>3 folds</option>
+              <option value={5}>5 folds</option>
+              <option value={10}>10 folds</option>
+            </select>
+          </label>
           <button className="button primary" type="submit" disabled={starting || active} data-testid="train-start">
-            {starting ? 'Starting…' : 'Start training'}
+            {starting ? 'Starting…' : folds > 1 ? `Start ${folds}-fold cross-validation` : 'Start training'}
           </button>
         </form>
 
@@ -364,6 +407,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 </div>
                 {active && (
                   <div className="progress-rows" data-testid="run-progress">
+                    {foldInfo && (
+                      <strong data-testid="fold-progress">
+                        Fold {foldInfo.current} of {foldInfo.total}
+                      </strong>
+                    )}
                     <label>
                       Epoch {p?.epoch ?? run.epochsDone + 1} of {run.epochs}
                       <progress max={p?.batches ?? 1} value={p?.batch ?? 0} />

@@ -36,9 +36,10 @@ export function LiveChart({ title, series, version, testId, xLabel = 'step' }: {
     if (!canvas.current) return
     const grid = cssVar('--border')
     const text = cssVar('--muted')
+    // The datasets (and so the legend) are drawn from the start: the first full draw is the costly one.
     chart.current = new Chart(canvas.current, {
       type: 'line',
-      data: { datasets: [] },
+      data: { datasets: latest.current.map((s) => ({ label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color })) },
       options: {
         animation: false,
         responsive: true,
