@@ -3,7 +3,7 @@
  * one `start` job and control messages, and reports through the typed protocol; it never touches the
  * database.
  */
-import { runTraining, type TrainerControl } from './core/training/trainer'
+import { runPrediction, runTraining, type TrainerControl } from './core/training/trainer'
 import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
 
 interface Port {
@@ -46,6 +46,18 @@ port.onMessage((message) => {
       started = true
       runTraining(message.job, control, (m) => port.send(m)).then(
         () => setTimeout(() => port.exit(0), 50),
+        (err: unknown) => {
+          port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+          setTimeout(() => port.exit(1), 50)
+        },
+      )
+      return
+    case 'predict':
+      runPrediction(message.job).then(
+        (probabilities) => {
+          port.send({ type: 'predicted', probabilities })
+          setTimeout(() => port.exit(0), 50)
+        },
         (err: unknown) => {
           port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
           setTimeout(() => port.exit(1), 50)

@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { CrossValidationSummary, Evaluation, EngineInfo, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
+import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -264,6 +264,8 @@ export interface Methods {
   /** k-fold cross-validation: a parent run and k child runs, each tested on one stratified fold. */
   'runs.crossValidate': { input: StartRunInput & { k: number }; output: RunSummary }
   'runs.crossValidation': { input: { runId: string }; output: CrossValidationSummary }
+  /** A completed run's guesses for the unlabeled images, most uncertain first. */
+  'runs.suggestLabels': { input: { runId: string }; output: { items: LabelSuggestion[] } }
   /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
   'runs.examples': {
     input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
@@ -377,6 +379,7 @@ const methodTable = {
   'runs.compare': true,
   'runs.crossValidate': true,
   'runs.crossValidation': true,
+  'runs.suggestLabels': true,
   'runs.examples': true,
   'runs.markChecked': true,
   'datasets.previewAugmentation': true,

@@ -102,6 +102,7 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     })
     .strict() as unknown as z.ZodType<MethodInput<'runs.crossValidate'>, unknown>,
   'runs.crossValidation': z.object({ runId: id }).strict(),
+  'runs.suggestLabels': z.object({ runId: id }).strict(),
   'runs.pause': z.object({ runId: id }).strict(),
   'runs.resume': z.object({ runId: id }).strict(),
   'runs.stop': z.object({ runId: id }).strict(),

@@ -100,6 +100,14 @@ export interface RunSummary {
   fold: number | null
 }
 
+export interface LabelSuggestion {
+  sampleId: number
+  classId: number
+  className: string
+  /** The model's probability for its guess. */
+  confidence: number
+}
+
 export interface CrossValidationSummary {
   parent: RunSummary
   folds: RunSummary[]

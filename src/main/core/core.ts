@@ -181,6 +181,7 @@ export function createCore(options: CoreOptions): Core {
     'runs.compare': ({ runIds, metric }) => training.compare(runIds, metric),
     'runs.crossValidate': (input) => training.crossValidate(input),
     'runs.crossValidation': ({ runId }) => training.crossValidation(runId),
+    'runs.suggestLabels': ({ runId }) => training.suggestLabels(runId),
     'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
       training.examples(
         runId,

@@ -15,6 +15,8 @@ export interface LoopState {
   best: number | null
   bestEpoch: number
   epochsWithoutImprovement: number
+  /** How pixels were prepared (per-channel mean and deviation when standardised), for predicting later. */
+  normalization?: { mean: number[]; std: number[] } | null
 }
 
 interface TensorEntry {
@@ -50,8 +52,14 @@ async function writeHashed(path: string, data: Buffer | string): Promise<Checkpo
   return { path, sha256: createHash('sha256').update(data).digest('hex'), bytes }
 }
 
-export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: LoopState): Promise<{ dir: string; files: CheckpointFile[] }> {
-  const final = join(dir, `epoch-${state.epoch}`)
+export async function saveCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  state: LoopState,
+  name = `epoch-${state.epoch}`,
+): Promise<{ dir: string; files: CheckpointFile[] }> {
+  const final = join(dir, name)
   const tmp = `${final}.partial`
   await rm(tmp, { recursive: true, force: true })
   await mkdir(tmp, { recursive: true })
@@ -69,6 +77,16 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   await rm(final, { recursive: true, force: true })
   await rename(tmp, final)
   return { dir: final, files: files.map((f) => ({ ...f, path: f.path.replace(tmp, final) })) }
+}
+
+/** Loads only the model's weights (for predicting); returns the saved loop state. */
+export async function loadWeights(dir: string, model: tf.LayersModel): Promise<LoopState> {
+  const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { weights: TensorEntry[]; state: LoopState }
+  const weights = unpack(meta.weights, await readFile(join(dir, 'weights.bin')))
+  if (weights.length !== model.weights.length) throw new Error(`the checkpoint in ${dir} has ${weights.length} weights; the model has ${model.weights.length}`)
+  model.setWeights(weights.map((w) => w.tensor))
+  tf.dispose(weights.map((w) => w.tensor))
+  return meta.state
 }
 
 export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<LoopState> {

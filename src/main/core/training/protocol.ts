@@ -40,7 +40,16 @@ export interface TrainJob {
   engine?: EngineName
 }
 
-export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
+/** Predicting with a trained run: rows of uint8 pixels (N × h × w × c) in a file, and the weights to use. */
+export interface PredictJob {
+  spec: ModelSpec
+  weightsDir: string
+  pixels: string
+  count: number
+  engine?: EngineName
+}
+
+export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'predict'; job: PredictJob } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
 
 export interface CheckpointFile {
   path: string
@@ -64,6 +73,7 @@ export type FromTrainer =
   | { type: 'resumed' }
   | { type: 'predictions'; split: 'validation' | 'test'; loss: number | null; rows: PredictionRow[] }
   | { type: 'finished'; status: 'completed' | 'stopped'; reason: string }
+  | { type: 'predicted'; probabilities: number[][] }
   | { type: 'failed'; message: string }
 
 /** Throws for a message type the receiver does not know (a union on `type`, `default:` throws). */

@@ -14,9 +14,9 @@ import { seededRandom, shuffleInPlace } from '../datasets/split'
 import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
 import { augmentBatch } from './augment'
 import { buildModel, initializeWeights } from './build-model'
-import { loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint'
+import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './checkpoint'
 import { selectEngine } from './engine'
-import type { FromTrainer, TrainJob } from './protocol'
+import type { FromTrainer, PredictJob, TrainJob } from './protocol'
 
 /** Dropout whose masks come from the run's seed (tfjs' own Dropout draws unseeded). */
 class SeededDropout extends tf.layers.Layer {
@@ -99,6 +99,7 @@ function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor)
 
 interface Feed {
   shape: number[]
+  normalization: { mean: number[]; std: number[] } | null
   indices: Record<Split, number[]>
   sampleIds: number[]
   /** x batch (normalised, augmented if asked) and y batch for these rows. */
@@ -122,6 +123,7 @@ function imageFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
   const hp = job.hyperparameters
   return {
     shape: [h, w, c],
+    normalization: scale === 1 ? { mean: Array.from(mean), std: Array.from(std) } : null,
     indices,
     sampleIds: meta.sampleIds,
     batch(rows, augment) {
@@ -150,6 +152,7 @@ function tableFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
   const { features, featureCount, targets, sampleIds, splits } = job.data
   return {
     shape: [featureCount],
+    normalization: null,
     indices: splitIndices(splits, job),
     sampleIds,
     batch(rows) {
@@ -323,6 +326,8 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
       post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user' })
       return
     }
+    // The weights training ends with (the best ones when early stopping restored them), for predicting later.
+    await saveCheckpoint(job.checkpointDir, model, optimizer, { ...state, normalization: feed.normalization }, 'final')
     for (const split of ['validation', 'test'] as const) {
       const rows = feed.indices[split]
       if (rows.length === 0) continue
@@ -335,6 +340,39 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
     feed.close()
     model.dispose()
     optimizer.dispose()
+  }
+}
+
+/** Predicts class probabilities for rows of uint8 pixels with a run's final weights. */
+export async function runPrediction(job: PredictJob): Promise<number[][]> {
+  await selectEngine(job.engine)
+  const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
+  const model = buildModel(spec)
+  try {
+    const state = await loadWeights(job.weightsDir, model)
+    const [h, w, c] = spec.inputShape as [number, number, number]
+    const size = h * w * c
+    const { readFileSync } = await import('node:fs')
+    const raw = readFileSync(job.pixels)
+    const out: number[][] = []
+    for (let start = 0; start < job.count; start += 256) {
+      const n = Math.min(256, job.count - start)
+      const x = new Float32Array(n * size)
+      for (let j = 0; j < n * size; j++) {
+        const v = raw[start * size + j]!
+        const ch = j % c
+        x[j] = state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
+      }
+      const values = tf.tidy(() => (model.predict(tf.tensor4d(x, [n, h, w, c])) as tf.Tensor).dataSync()) as Float32Array
+      const width = values.length / n
+      for (let i = 0; i < n; i++) {
+        const row = Array.from(values.subarray(i * width, (i + 1) * width))
+        out.push(width === 1 ? [1 - row[0]!, row[0]!] : row)
+      }
+    }
+    return out
+  } finally {
+    model.dispose()
   }
 }
 

@@ -6,7 +6,7 @@
  * failed with the reason; an interrupted run resumes from its last checkpoint.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
 import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
@@ -14,6 +14,7 @@ import type { ModelSpec } from '../../../shared/model/types'
 import {
   hyperparametersSchema,
   type CrossValidationSummary,
+  type LabelSuggestion,
   type Evaluation,
   type Hyperparameters,
   type MetricPoint,
@@ -33,7 +34,8 @@ import { classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
-import { unknownMessage, type FromTrainer, type TrainJob } from './protocol'
+import { openImage } from '../datasets/image-file'
+import { unknownMessage, type FromTrainer, type PredictJob, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder } from './table-encoding'
 
 interface RunRow {
@@ -544,6 +546,9 @@ export class TrainingService {
         this.setStatus(runId, m.status, m.reason, { finished: true })
         this.events.emit('training.finished', { runId, projectId: r.project_id, status: m.status, reason: m.reason })
         return
+      case 'predicted':
+        // Only prediction jobs answer this; a training run never does.
+        return
       case 'failed':
         live.ended = true
         this.setStatus(runId, 'failed', m.message, { finished: true })
@@ -729,6 +734,71 @@ export class TrainingService {
     const info = this.db.prepare('UPDATE predictions SET checked = ? WHERE run_id = ? AND split = ? AND sample_id = ?').run(checked ? 1 : 0, runId, split, sampleId)
     if (info.changes === 0) throw notFound('Prediction of sample', String(sampleId))
     return { checked }
+  }
+
+  /**
+   * Label suggestions: the run's model (its final weights) over the dataset's unlabeled images, most
+   * uncertain first — those are the ones worth a person's look; confident ones can be accepted quickly.
+   */
+  async suggestLabels(runId: string, limit = 2000): Promise<{ items: LabelSuggestion[] }> {
+    const r = this.row(runId)
+    if (r.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can suggest labels; “${r.name}” is ${r.status}`)
+    const version = this.datasets.version(r.dataset_version_id)
+    const dataset = this.datasets.row(version.datasetId)
+    if (dataset.kind !== 'image' || dataset.task !== 'classification') throw new AppError('INVALID_STATE', 'Label suggestions are for image classification projects')
+    const spec = JSON.parse(r.spec_json) as ModelSpec
+    const weightsDir = join(this.blobs.dataDir, 'runs', runId, 'checkpoints', 'final')
+    if (!existsSync(join(weightsDir, 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${r.name}” was trained before final weights were kept; train it again to get suggestions`)
+    const samples = this.db
+      .prepare('SELECT id, content_hash FROM samples WHERE dataset_id = ? AND class_id IS NULL ORDER BY id LIMIT ?')
+      .all(dataset.id, limit) as Array<{ id: number; content_hash: string }>
+    if (samples.length === 0) return { items: [] }
+    const [h, w, c] = spec.inputShape as [number, number, 1 | 3]
+    const pixels = join(this.blobs.dataDir, 'runs', runId, `suggest-${randomUUID()}.u8`)
+    const rows = await Promise.all(
+      samples.map(async (s) => {
+        let p = openImage(readFileSync(this.blobs.blobPath(s.content_hash))).rotate().resize(w, h, { fit: 'fill' })
+        p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')
+        return p.raw().toBuffer()
+      }),
+    )
+    writeFileSync(pixels, Buffer.concat(rows))
+    try {
+      const probabilities = await this.predict({ spec, weightsDir, pixels, count: samples.length })
+      const classes = new Map(this.datasets.classes(dataset.id).map((k) => [k.name, k.id]))
+      const items = samples.flatMap((s, i) => {
+        const probs = probabilities[i]!
+        let best = 0
+        for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k
+        const className = version.classNames[best]!
+        const classId = classes.get(className)
+        return classId === undefined ? [] : [{ sampleId: s.id, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
+      })
+      items.sort((a, b) => a.confidence - b.confidence)
+      return { items }
+    } finally {
+      rmSync(pixels, { force: true })
+    }
+  }
+
+  private predict(job: PredictJob): Promise<number[][]> {
+    return new Promise((resolve, reject) => {
+      const child = this.launch()
+      let answered = false
+      child.onMessage((m) => {
+        if (m.type === 'predicted') {
+          answered = true
+          resolve(m.probabilities)
+        } else if (m.type === 'failed') {
+          answered = true
+          reject(new AppError('INTERNAL', `Predicting failed: ${m.message}`))
+        }
+      })
+      child.onExit((code, signal) => {
+        if (!answered) reject(new AppError('INTERNAL', `The prediction process ended unexpectedly (${signal ?? `exit code ${code}`})`))
+      })
+      child.send({ type: 'predict', job })
+    })
   }
 
   // ---- control -------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { DatasetSummary, ImportInfo, Project, Result } from '../../../shared/contract'
+import type { DatasetSummary, ImportInfo, Project, Result, SampleItem } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { ClassificationEvaluation, CrossValidationSummary, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
+import type { ClassificationEvaluation, CrossValidationSummary, LabelSuggestion, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
@@ -72,6 +72,16 @@ describe('training in the trainer process', () => {
     expect(predictions.total).toBe(30)
     expect(predictions.items[0]!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3)
     expect(seen).toEqual(expect.arrayContaining(['training.statusChanged', 'training.batchEnded', 'training.epochEnded', 'training.finished']))
+
+    // Label suggestions: unlabel ten images the model has seen, and it should give most of them back.
+    const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
+    const some = value<{ items: SampleItem[] }>(await core.call('samples.list', { datasetId: dataset.id, filter: { kind: 'split', split: 'train' }, limit: 10 })).items
+    value(await core.call('samples.setLabels', { labels: some.map((x) => ({ sampleId: x.id, classId: null })) }))
+    const suggestions = value<{ items: LabelSuggestion[] }>(await core.call('runs.suggestLabels', { runId: done.id })).items
+    expect(suggestions.map((x) => x.sampleId).sort()).toEqual(some.map((x) => x.id).sort())
+    expect(suggestions.map((x) => x.confidence)).toEqual([...suggestions.map((x) => x.confidence)].sort((a, b) => a - b))
+    const agree = suggestions.filter((x) => x.classId === some.find((y) => y.id === x.sampleId)!.classId).length
+    expect(agree).toBeGreaterThanOrEqual(6)
 
     // The error gallery: every mistake, most confident first; a confusion-matrix cell; checked ones hidden.
     const wrong = evaluation.test.confusion.flatMap((row, t) => row.map((n, p) => (t === p ? 0 : n))).reduce((a, b) => a + b, 0)
