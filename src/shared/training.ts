@@ -102,6 +102,7 @@ export interface RunSummary {
 
 export interface LabelSuggestion {
   sampleId: number
+  hash: string
   classId: number
   className: string
   /** The model's probability for its guess. */

@@ -772,7 +772,7 @@ export class TrainingService {
         for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k
         const className = version.classNames[best]!
         const classId = classes.get(className)
-        return classId === undefined ? [] : [{ sampleId: s.id, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
+        return classId === undefined ? [] : [{ sampleId: s.id, hash: s.content_hash, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
       })
       items.sort((a, b) => a.confidence - b.confidence)
       return { items }

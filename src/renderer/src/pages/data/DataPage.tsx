@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DatasetSummary, ImportInfo, Project, SampleFilter, Split } from '../../../../shared/contract'
+import type { LabelSuggestion, RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { fromDataTransfer } from '../../picked-files'
 import { useApiEvent } from '../../useApiEvent'
@@ -12,6 +13,7 @@ import { ImportPanel } from './ImportPanel'
 import { ImportProgressBar, ImportReportDialog, ImportSummary, type Progress } from './ImportStatus'
 import { SampleGrid } from './SampleGrid'
 import { SplitPanel } from './SplitPanel'
+import { SuggestionReview } from './SuggestionReview'
 import { useSamplePages } from './useSamplePages'
 
 interface Props {
@@ -173,6 +175,8 @@ function Labeler({
   setUndo: Props['setUndo']
 }): React.JSX.Element {
   const [filter, setFilter] = useState<SampleFilter>({ kind: 'all' })
+  const [suggestions, setSuggestions] = useState<LabelSuggestion[] | null>(null)
+  const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const pages = useSamplePages(dataset.id, filter)
   const undoStack = useRef<LabelChange[]>([])
   const unlabeled = dataset.total - dataset.labeled
@@ -267,6 +271,56 @@ function Labeler({
             </button>
           )}
         </div>
+        {dataset.kind === 'image' && unlabeled > 0 && !suggestions && (
+          <div className="row suggest-bar">
+            {runs === null ? (
+              <button
+                className="button"
+                data-testid="suggest-labels"
+                onClick={() =>
+                  api.call('runs.list', { projectId: dataset.projectId }).then((r) => setRuns(r.items.filter((x) => x.status === 'completed' && x.folds === null)), onError)
+                }
+              >
+                Suggest labels…
+              </button>
+            ) : runs.length === 0 ? (
+              <span className="muted small">Train a model first: a completed run can then suggest labels for the {unlabeled.toLocaleString()} unlabeled images.</span>
+            ) : (
+              <label className="small">
+                Suggest labels with{' '}
+                <select
+                  defaultValue=""
+                  data-testid="suggest-run"
+                  onChange={(e) =>
+                    e.target.value &&
+                    api.call('runs.suggestLabels', { runId: e.target.value }).then((r) => {
+                      setSuggestions(r.items)
+                      setRuns(null)
+                    }, onError)
+                  }
+                >
+                  <option value="">a trained run…</option>
+                  {runs.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name} · test accuracy {r.testAccuracy !== null ? `${(r.testAccuracy * 100).toFixed(1)} %` : '—'}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </div>
+        )}
+        {suggestions && (
+          <SuggestionReview
+            suggestions={suggestions}
+            classes={dataset.classes}
+            onLabel={(sampleId, classId) => void applyLabels([{ sampleId, classId }])}
+            onClose={() => {
+              setSuggestions(null)
+              reload()
+            }}
+          />
+        )}
         {pages.error && (
           <p className="field-error" role="alert">
             {pages.error}
