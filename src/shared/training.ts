@@ -72,6 +72,8 @@ export interface RunSummary {
   id: string
   projectId: string
   datasetVersionId: string
+  /** The dataset version's number (v1, v2, …) within the project. */
+  datasetVersion: number
   name: string
   status: RunStatus
   statusReason: string | null

@@ -172,6 +172,10 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('diff-row')).toContainText('epochs')
   await page.getByTestId('compare-metric').selectOption('batch/loss')
   await expect.poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-drawn'))).toBeGreaterThan(10)
+  await expect(page.getByTestId('compare-confusions')).toBeVisible()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('compare-png').click()
+  expect((await download).suggestedFilename()).toBe('modelbench-comparison.png')
   await saveScreenshot(page, 'runs-compare')
 
   // A 3-fold cross-validation, read as mean ± std.

@@ -140,6 +140,7 @@ export class TrainingService {
       id: r.id,
       projectId: r.project_id,
       datasetVersionId: r.dataset_version_id,
+      datasetVersion: this.datasets.version(r.dataset_version_id).number,
       name: r.name,
       status: r.status,
       statusReason: r.status_reason,

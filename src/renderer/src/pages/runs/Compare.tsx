@@ -27,6 +27,35 @@ function downloadCsv(c: RunComparison, keys: string[]): void {
   URL.revokeObjectURL(a.href)
 }
 
+function downloadChartPng(): void {
+  const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="compare-chart"] canvas')
+  if (!canvas) return
+  const a = document.createElement('a')
+  a.href = canvas.toDataURL('image/png')
+  a.download = 'modelbench-comparison.png'
+  a.click()
+}
+
+function MiniConfusion({ evaluation: e }: { evaluation: ClassificationEvaluation }): React.JSX.Element {
+  const max = Math.max(1, ...e.confusion.flat())
+  return (
+    <table className="confusion mini">
+      <tbody>
+        {e.confusion.map((row, i) => (
+          <tr key={i}>
+            <th>{e.classes[i]!.name}</th>
+            {row.map((n, j) => (
+              <td key={j} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
+                {n}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
 export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClose: () => void; onError: (err: unknown) => void }): React.JSX.Element {
   const [metric, setMetric] = useState('val_accuracy')
   const [cmp, setCmp] = useState<RunComparison | null>(null)
@@ -65,6 +94,9 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
           </label>
           <button className="button" onClick={() => downloadCsv(cmp, keys)}>
             Export CSV
+          </button>
+          <button className="button" onClick={downloadChartPng} data-testid="compare-png">
+            Chart as PNG
           </button>
           <button className="button" onClick={onClose}>
             Close
@@ -138,6 +170,23 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
         </table>
         <p className="muted small">Per-class F1 is marked green where it is better than in the first run and red where worse.</p>
       </div>
+      {cls.some((e) => e) && (
+        <div className="card">
+          <h3>Confusion matrices</h3>
+          <div className="confusions" data-testid="compare-confusions">
+            {cls.map((e, i) =>
+              e ? (
+                <div key={cmp.runs[i]!.id}>
+                  <p className="small">
+                    <strong>{cmp.runs[i]!.name}</strong>
+                  </p>
+                  <MiniConfusion evaluation={e} />
+                </div>
+              ) : null,
+            )}
+          </div>
+        </div>
+      )}
     </div>
   )
 }

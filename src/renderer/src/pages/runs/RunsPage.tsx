@@ -30,6 +30,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'createdAt', desc: true })
   const [status, setStatus] = useState('')
+  const [versionFilter, setVersionFilter] = useState('')
   const [text, setText] = useState('')
   const [selected, setSelected] = useState<Set<string>>(() => new Set())
   const [open, setOpen] = useState<string | null>(() => new URL(window.location.href).hash.split('/')[2] ?? null)
@@ -63,6 +64,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
     }
     return runs
       .filter((r) => !status || r.status === status)
+      .filter((r) => !versionFilter || String(r.datasetVersion) === versionFilter)
       .filter((r) => !needle || `${r.name} ${r.tags.join(' ')} ${r.architectureSummary} ${r.notes}`.toLowerCase().includes(needle))
       .sort((a, b) => {
         const x = value(a)
@@ -70,7 +72,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
         const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
         return sort.desc ? -c : c
       })
-  }, [runs, text, status, sort])
+  }, [runs, text, status, versionFilter, sort])
 
   const header = (key: SortKey, label: string): React.JSX.Element => (
     <th>
@@ -127,6 +129,16 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                 <option key={s}>{s}</option>
               ))}
             </select>
+            <select value={versionFilter} onChange={(e) => setVersionFilter(e.target.value)} aria-label="Data version">
+              <option value="">any data version</option>
+              {[...new Set((runs ?? []).map((r) => r.datasetVersion))]
+                .sort((a, b) => b - a)
+                .map((v) => (
+                  <option key={v} value={v}>
+                    data v{v}
+                  </option>
+                ))}
+            </select>
             <button
               className="button primary"
               disabled={selected.size < 2 || selected.size > 10}
@@ -153,6 +165,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                   <th />
                   {header('name', 'Run')}
                   {header('status', 'Status')}
+                  <th>Data</th>
                   <th>Model</th>
                   {header('learningRate', 'Settings')}
                   {header('val_accuracy', 'Val. acc.')}
@@ -186,6 +199,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                     <td>
                       <span className={`status ${r.status}`}>{r.status}</span>
                     </td>
+                    <td className="small">v{r.datasetVersion}</td>
                     <td className="small">{r.architectureSummary}</td>
                     <td className="small">
                       {r.optimizer} {r.learningRate} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} ep.` : `${r.epochsDone}/${r.epochs} ep.`} · seed {r.seed}
