@@ -36,6 +36,15 @@ const modelSpec = z
     layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
   })
   .strict()
+const startRun = z.object({
+  projectId: id,
+  spec: modelSpec,
+  hyperparameters: hyperparametersSchema.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  name: z.string().trim().min(1).max(120).optional(),
+  datasetVersionId: id.optional(),
+  engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
+})
 const sampleFilter = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }).strict(),
   z.object({ kind: z.literal('unlabeled') }).strict(),
@@ -78,29 +87,11 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     .refine((v) => v.sourceId !== v.targetId, { message: 'a class cannot be merged into itself', path: ['targetId'] }),
   'classes.delete': z.object({ classId: rowId }).strict(),
   'samples.list': z.object({ datasetId: id, filter: sampleFilter.optional(), offset, limit }).strict(),
-  'runs.start': z
-    .object({
-      projectId: id,
-      spec: modelSpec,
-      hyperparameters: hyperparametersSchema.optional(),
-      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-      name: z.string().trim().min(1).max(120).optional(),
-      datasetVersionId: id.optional(),
-      engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
-    })
-    .strict() as unknown as z.ZodType<MethodInput<'runs.start'>, unknown>,
-  'runs.crossValidate': z
-    .object({
-      projectId: id,
-      spec: modelSpec,
-      hyperparameters: hyperparametersSchema.optional(),
-      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-      name: z.string().trim().min(1).max(120).optional(),
-      datasetVersionId: id.optional(),
-      engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
-      k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds'),
-    })
-    .strict() as unknown as z.ZodType<MethodInput<'runs.crossValidate'>, unknown>,
+  'runs.start': startRun.strict() as unknown as z.ZodType<MethodInput<'runs.start'>, unknown>,
+  'runs.crossValidate': startRun.extend({ k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds') }).strict() as unknown as z.ZodType<
+    MethodInput<'runs.crossValidate'>,
+    unknown
+  >,
   'runs.crossValidation': z.object({ runId: id }).strict(),
   'runs.suggestLabels': z.object({ runId: id }).strict(),
   'runs.pause': z.object({ runId: id }).strict(),

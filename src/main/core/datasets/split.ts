@@ -43,12 +43,7 @@ export interface Splittable {
  * the ratio is non-zero and n ≥ 3), the rest to train.
  */
 export function stratifiedSplit(items: readonly Splittable[], ratios: SplitRatios, seed: number): Map<number, Split> {
-  const groups = new Map<number | string, Splittable[]>()
-  for (const item of items) {
-    const g = groups.get(item.group)
-    if (g) g.push(item)
-    else groups.set(item.group, [item])
-  }
+  const groups = groupBy(items)
   const out = new Map<number, Split>()
   const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))
   for (const key of keys) {
@@ -64,6 +59,17 @@ export function stratifiedSplit(items: readonly Splittable[], ratios: SplitRatio
   return out
 }
 
+/** Items by group, in first-seen order. */
+function groupBy(items: readonly Splittable[]): Map<number | string, Splittable[]> {
+  const groups = new Map<number | string, Splittable[]>()
+  for (const item of items) {
+    const g = groups.get(item.group)
+    if (g) g.push(item)
+    else groups.set(item.group, [item])
+  }
+  return groups
+}
+
 function hashString(s: string): number {
   let h = 2166136261
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
@@ -77,12 +83,7 @@ function hashString(s: string): number {
  */
 export function kfoldAssignment(items: readonly Splittable[], k: number, seed: number): Map<number, number> {
   if (!Number.isInteger(k) || k < 2) throw new Error(`k must be a whole number of at least 2, not ${k}`)
-  const groups = new Map<number | string, Splittable[]>()
-  for (const item of items) {
-    const g = groups.get(item.group)
-    if (g) g.push(item)
-    else groups.set(item.group, [item])
-  }
+  const groups = groupBy(items)
   const out = new Map<number, number>()
   let offset = 0
   for (const key of [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))) {

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react'
 import type { ClassificationEvaluation, RunComparison } from '../../../../shared/training'
 import { api } from '../../api'
+import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 
 const palette = ['#4c6ef5', '#f76707', '#2f9e44', '#e03131', '#ae3ec9', '#1098ad', '#f59f00', '#d6336c', '#5c940d', '#7950f2']
@@ -34,26 +35,6 @@ function downloadChartPng(): void {
   a.href = canvas.toDataURL('image/png')
   a.download = 'modelbench-comparison.png'
   a.click()
-}
-
-function MiniConfusion({ evaluation: e }: { evaluation: ClassificationEvaluation }): React.JSX.Element {
-  const max = Math.max(1, ...e.confusion.flat())
-  return (
-    <table className="confusion mini">
-      <tbody>
-        {e.confusion.map((row, i) => (
-          <tr key={i}>
-            <th>{e.classes[i]!.name}</th>
-            {row.map((n, j) => (
-              <td key={j} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
-                {n}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
 }
 
 export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClose: () => void; onError: (err: unknown) => void }): React.JSX.Element {
@@ -180,7 +161,7 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
                   <p className="small">
                     <strong>{cmp.runs[i]!.name}</strong>
                   </p>
-                  <MiniConfusion evaluation={e} />
+                  <ConfusionMatrix evaluation={e} compact />
                 </div>
               ) : null,
             )}

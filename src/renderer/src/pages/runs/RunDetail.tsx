@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import type { ClassificationEvaluation, Evaluation, RunDetail as Detail } from '../../../../shared/training'
 import type { ClassInfo } from '../../../../shared/contract'
 import { api } from '../../api'
+import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
 import { LiveChart, type Series } from '../train/TrainingCharts'
@@ -194,7 +195,6 @@ export function EvaluationView({ evaluation, split, onCell }: { evaluation: Eval
     )
   }
   const e = evaluation as ClassificationEvaluation
-  const max = Math.max(1, ...e.confusion.flat())
   return (
     <div className="card evaluation" data-testid="evaluation">
       <h3>Evaluation on {split}</h3>
@@ -225,34 +225,7 @@ export function EvaluationView({ evaluation, split, onCell }: { evaluation: Eval
             ))}
           </tbody>
         </table>
-        <table className="confusion" data-testid="detail-confusion">
-          <thead>
-            <tr>
-              <th>true \ predicted</th>
-              {e.classes.map((c) => (
-                <th key={c.name}>{c.name}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {e.confusion.map((row, i) => (
-              <tr key={i}>
-                <th>{e.classes[i]!.name}</th>
-                {row.map((n, j) => (
-                  <td
-                    key={j}
-                    title={`${n} ${e.classes[i]!.name} predicted as ${e.classes[j]!.name}: click to see them`}
-                    style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})`, cursor: onCell && n > 0 ? 'pointer' : undefined }}
-                    onClick={() => n > 0 && onCell?.(i, j)}
-                    data-testid={`cell-${i}-${j}`}
-                  >
-                    {n}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ConfusionMatrix evaluation={e} onCell={onCell} testId="detail-confusion" />
       </div>
     </div>
   )

@@ -8,6 +8,7 @@ import type { Architecture, DatasetSummary, DatasetVersion, Project } from '../.
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
+import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
 import { draftKey } from '../model/ModelPage'
 import { ImportDataFirst } from '../NotBuiltPage'
@@ -450,35 +451,13 @@ function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record
     )
   }
   const e = evaluation as ClassificationEvaluation
-  const max = Math.max(1, ...e.confusion.flat())
   return (
     <div className="result" data-testid="run-result">
       <p>
         <strong>Test accuracy {percent(e.accuracy)}</strong> · macro F1 {e.macro.f1.toFixed(3)} · validation accuracy {percent(latest.val_accuracy)} ·{' '}
         {e.count.toLocaleString()} test examples
       </p>
-      <table className="confusion" data-testid="confusion-matrix">
-        <thead>
-          <tr>
-            <th>true \ predicted</th>
-            {e.classes.map((c) => (
-              <th key={c.name}>{c.name}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {e.confusion.map((row, i) => (
-            <tr key={i}>
-              <th>{e.classes[i]!.name}</th>
-              {row.map((n, j) => (
-                <td key={j} style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})` }}>
-                  {n}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ConfusionMatrix evaluation={e} testId="confusion-matrix" />
     </div>
   )
 }
