@@ -44,6 +44,13 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   // The shapes and parameter count tfjs itself computes for this model (checked in build-model.test.ts).
   await expect(page.getByTestId('layer-shape')).toHaveText(['(26, 26, 16)', '(13, 13, 16)', '(11, 11, 32)', '(5, 5, 32)', '(800)', '(64)', '(10)'])
   await expect(page.getByTestId('total-params')).toHaveText('56,714')
+  // The training-memory estimate follows the chosen batch size.
+  const megabytes = async (): Promise<number> => parseFloat((await page.getByTestId('training-memory').textContent()) ?? '')
+  const at32 = await megabytes()
+  await page.getByTestId('memory-batch').selectOption('256')
+  await expect.poll(megabytes).toBeGreaterThan(at32)
+  await page.getByTestId('memory-batch').selectOption('32')
+  await expect.poll(megabytes).toBe(at32)
   await saveScreenshot(page, 'model-stacker')
 
   // Remove the Flatten: the Dense after it cannot follow, Train is disabled, one click fixes it.

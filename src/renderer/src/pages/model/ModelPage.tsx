@@ -59,6 +59,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const [history, setHistory] = useState<History | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [saved, setSaved] = useState<Architecture[]>([])
+  const [memoryBatch, setMemoryBatch] = useState(32)
   const [name, setName] = useState('My model')
   const [managing, setManaging] = useState(false)
 
@@ -308,7 +309,20 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
               </span>
               <span>{analysis.trainableParams.toLocaleString()} trainable</span>
               <span title="Weights, gradients and optimizer state, plus the activations kept for the backward pass">
-                ≈ {formatBytes(trainingMemoryBytes(draft, analysis, 32))} to train with batch 32
+                ≈ <span data-testid="training-memory">{formatBytes(trainingMemoryBytes(draft, analysis, memoryBatch))}</span> to train with batch{' '}
+                <select
+                  className="inline-select"
+                  aria-label="Batch size for the memory estimate"
+                  value={memoryBatch}
+                  onChange={(e) => setMemoryBatch(Number(e.target.value))}
+                  data-testid="memory-batch"
+                >
+                  {[8, 16, 32, 64, 128, 256].map((b) => (
+                    <option key={b} value={b}>
+                      {b}
+                    </option>
+                  ))}
+                </select>
               </span>
               {blocked && <span className="field-error">Fix the model to train it</span>}
             </footer>
