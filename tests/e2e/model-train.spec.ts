@@ -62,10 +62,13 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('layer-error')).toHaveCount(0)
   await expect(page.getByTestId('total-params')).toHaveText('56,714')
 
-  // Undo brings the broken stack back; redo the fix.
+  // Undo brings the broken stack back; redo the fix. The buttons name the edit they undo or redo.
+  await expect(page.getByTestId('stack-undo')).toHaveAttribute('title', 'Undo Insert Flatten (Ctrl+Z)')
   await page.locator('body').click({ position: { x: 5, y: 5 } })
   await page.keyboard.press('Control+z')
   await expect(page.getByTestId('layer-error')).toHaveCount(1)
+  await expect(page.getByTestId('stack-redo')).toHaveAttribute('title', 'Redo Insert Flatten (Ctrl+Shift+Z)')
+  await expect(page.getByTestId('stack-undo')).toHaveAttribute('title', 'Undo Remove Flatten (Ctrl+Z)')
   await page.keyboard.press('Control+Shift+z')
   await expect(page.getByTestId('layer-error')).toHaveCount(0)
 

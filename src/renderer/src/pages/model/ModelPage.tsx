@@ -28,6 +28,7 @@ import {
   templates,
   toSpec,
   trainingMemoryBytes,
+  newHistory,
   undo,
   type History,
   type StackAction,
@@ -87,7 +88,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
         })()
       : templates.find((t) => t.id === (target.kind === 'table' ? 'mlp' : 'tiny-cnn'))!.build(target)
     // eslint-disable-next-line react-hooks/set-state-in-effect -- the first draft needs the dataset, which arrives later
-    setHistory({ past: [], present: start, future: [] })
+    setHistory(newHistory(start))
   }, [target, history, project.id])
 
   useEffect(() => {
@@ -181,10 +182,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           </p>
         </div>
         <div className="row">
-          <button className="button" onClick={() => setHistory(undo(history))} disabled={history.past.length === 0} title="Undo (Ctrl+Z)" data-testid="stack-undo">
+          <button className="button" onClick={() => setHistory(undo(history))} disabled={history.past.length === 0} title={history.past.length ? `Undo ${history.pastNames.at(-1)} (Ctrl+Z)` : 'Nothing to undo'} data-testid="stack-undo">
             Undo
           </button>
-          <button className="button" onClick={() => setHistory(redo(history))} disabled={history.future.length === 0} title="Redo (Ctrl+Shift+Z)" data-testid="stack-redo">
+          <button className="button" onClick={() => setHistory(redo(history))} disabled={history.future.length === 0} title={history.future.length ? `Redo ${history.futureNames[0]} (Ctrl+Shift+Z)` : 'Nothing to redo'} data-testid="stack-redo">
             Redo
           </button>
           <button className="button primary" disabled={blocked} onClick={onTrain} title={blocked ? 'Fix the model first' : 'Train this model'} data-testid="train-this-model">

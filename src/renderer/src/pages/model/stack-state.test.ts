@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { analyze, apply, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, templates, trainingMemoryBytes, undo, type Draft, type History } from './stack-state'
+import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, templates, trainingMemoryBytes, undo, type Draft, type History } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 
 const digits = { kind: 'image' as const, task: 'classification' as const, classes: 10, inputShape: [28, 28, 1] }
 
 function start(): History {
-  return { past: [], present: templates.find((t) => t.id === 'tiny-cnn')!.build(digits), future: [] }
+  return newHistory(templates.find((t) => t.id === 'tiny-cnn')!.build(digits))
 }
 
 describe('stacker actions', () => {
@@ -20,10 +20,17 @@ describe('stacker actions', () => {
     expect(h.present.items.filter((i) => i.layer.type === 'Conv2D')).toHaveLength(3)
     h = apply(h, { name: 'removeLayer', id: first })
     const afterRemove = h.present
+    expect(h.pastNames).toEqual(['Add Dropout', 'Move Conv2D', 'Duplicate Conv2D', 'Remove Conv2D'])
     h = undo(undo(h))
     expect(h.present.items.map((i) => i.layer.type).slice(0, 3)).toEqual(['Dropout', 'MaxPooling2D', 'Conv2D'])
-    h = redo(redo(h))
+    expect(h.pastNames).toEqual(['Add Dropout', 'Move Conv2D'])
+    expect(h.futureNames).toEqual(['Duplicate Conv2D', 'Remove Conv2D'])
+    h = redo(h)
+    expect(h.pastNames.at(-1)).toBe('Duplicate Conv2D')
+    expect(h.futureNames).toEqual(['Remove Conv2D'])
+    h = redo(h)
     expect(h.present).toBe(afterRemove)
+    expect(h.futureNames).toEqual([])
     expect(undo({ ...h, past: [] })).toEqual({ ...h, past: [] })
   })
 

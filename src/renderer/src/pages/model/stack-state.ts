@@ -20,6 +20,13 @@ export interface History {
   past: Draft[]
   present: Draft
   future: Draft[]
+  /** The name of each edit: pastNames[i] made past[i] into the next draft; futureNames[i] makes future[i]. */
+  pastNames: string[]
+  futureNames: string[]
+}
+
+export function newHistory(present: Draft): History {
+  return { past: [], present, future: [], pastNames: [], futureNames: [] }
 }
 
 let nextId = 1
@@ -93,20 +100,63 @@ export function perform(d: Draft, a: StackAction): Draft {
   }
 }
 
+/** What an action is called in the Undo and Redo buttons ("Remove Flatten"). */
+export function actionName(d: Draft, a: StackAction): string {
+  const type = 'id' in a ? (d.items.find((i) => i.id === a.id)?.layer.type ?? 'layer') : ''
+  switch (a.name) {
+    case 'addLayer':
+      return `Add ${a.type}`
+    case 'removeLayer':
+      return `Remove ${type}`
+    case 'duplicateLayer':
+      return `Duplicate ${type}`
+    case 'moveLayer':
+      return `Move ${type}`
+    case 'updateLayer':
+      return `Change ${type} settings`
+    case 'setInputShape':
+      return 'Change input shape'
+    case 'replaceAll':
+      return 'Replace the stack'
+    case 'insertFlatten':
+      return 'Insert Flatten'
+  }
+}
+
 export function apply(h: History, a: StackAction): History {
   const next = perform(h.present, a)
   if (next === h.present) return h
-  return { past: [...h.past.slice(-99), h.present], present: next, future: [] }
+  return {
+    past: [...h.past.slice(-99), h.present],
+    pastNames: [...h.pastNames.slice(-99), actionName(h.present, a)],
+    present: next,
+    future: [],
+    futureNames: [],
+  }
 }
 
 export function undo(h: History): History {
   const prev = h.past.at(-1)
-  return prev ? { past: h.past.slice(0, -1), present: prev, future: [h.present, ...h.future] } : h
+  if (!prev) return h
+  return {
+    past: h.past.slice(0, -1),
+    pastNames: h.pastNames.slice(0, -1),
+    present: prev,
+    future: [h.present, ...h.future],
+    futureNames: [h.pastNames.at(-1)!, ...h.futureNames],
+  }
 }
 
 export function redo(h: History): History {
   const next = h.future[0]
-  return next ? { past: [...h.past, h.present], present: next, future: h.future.slice(1) } : h
+  if (!next) return h
+  return {
+    past: [...h.past, h.present],
+    pastNames: [...h.pastNames, h.futureNames[0]!],
+    present: next,
+    future: h.future.slice(1),
+    futureNames: h.futureNames.slice(1),
+  }
 }
 
 /** An obvious one-click fix for the first error, where there is one. */
