@@ -31,6 +31,8 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'createdAt', desc: true })
   const [status, setStatus] = useState('')
   const [versionFilter, setVersionFilter] = useState('')
+  const [tagFilter, setTagFilter] = useState('')
+  const [architectureFilter, setArchitectureFilter] = useState('')
   const [text, setText] = useState('')
   const [selected, setSelected] = useState<Set<string>>(() => new Set())
   const [open, setOpen] = useState<string | null>(() => new URL(window.location.href).hash.split('/')[2] ?? null)
@@ -65,6 +67,8 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
     return runs
       .filter((r) => !status || r.status === status)
       .filter((r) => !versionFilter || String(r.datasetVersion) === versionFilter)
+      .filter((r) => !tagFilter || r.tags.includes(tagFilter))
+      .filter((r) => !architectureFilter || r.architectureSummary === architectureFilter)
       .filter((r) => !needle || `${r.name} ${r.tags.join(' ')} ${r.architectureSummary} ${r.notes}`.toLowerCase().includes(needle))
       .sort((a, b) => {
         const x = value(a)
@@ -72,7 +76,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
         const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
         return sort.desc ? -c : c
       })
-  }, [runs, text, status, versionFilter, sort])
+  }, [runs, text, status, versionFilter, tagFilter, architectureFilter, sort])
 
   const header = (key: SortKey, label: string): React.JSX.Element => (
     <th>
@@ -122,7 +126,7 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
       ) : (
         <>
           <div className="row runs-toolbar">
-            <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Filter by name, tag, model or notes" aria-label="Filter runs" data-testid="runs-filter" />
+            <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Search name, tags, notes…" title="Matches the name, tags, model and notes" aria-label="Filter runs" data-testid="runs-filter" />
             <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="Status">
               <option value="">any status</option>
               {['running', 'paused', 'completed', 'stopped', 'failed', 'interrupted', 'queued'].map((s) => (
@@ -138,6 +142,24 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                     data v{v}
                   </option>
                 ))}
+            </select>
+            <select value={tagFilter} onChange={(e) => setTagFilter(e.target.value)} aria-label="Tag" data-testid="runs-tag-filter">
+              <option value="">any tag</option>
+              {[...new Set((runs ?? []).flatMap((r) => r.tags))].sort().map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+            <select
+              value={architectureFilter}
+              onChange={(e) => setArchitectureFilter(e.target.value)}
+              aria-label="Architecture"
+              className="architecture-filter"
+              data-testid="runs-architecture-filter"
+            >
+              <option value="">any architecture</option>
+              {[...new Set((runs ?? []).map((r) => r.architectureSummary))].sort().map((a) => (
+                <option key={a}>{a}</option>
+              ))}
             </select>
             <button
               className="button primary"
