@@ -201,7 +201,7 @@ export interface StartRunInput {
 type Empty = Record<string, never>
 
 import type { ModelSpec } from './model/types'
-import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
+import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, TryImageResult, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -266,6 +266,8 @@ export interface Methods {
   'runs.crossValidation': { input: { runId: string }; output: CrossValidationSummary }
   /** A completed run's guesses for the unlabeled images, most uncertain first. */
   'runs.suggestLabels': { input: { runId: string }; output: { items: LabelSuggestion[] } }
+  /** "Try it": a completed run's class probabilities for a dataset sample or an image file (base64). */
+  'runs.tryImage': { input: { runId: string; sampleId?: number; imageBase64?: string; fileName?: string }; output: TryImageResult }
   /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
   'runs.examples': {
     input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
@@ -380,6 +382,7 @@ const methodTable = {
   'runs.crossValidate': true,
   'runs.crossValidation': true,
   'runs.suggestLabels': true,
+  'runs.tryImage': true,
   'runs.examples': true,
   'runs.markChecked': true,
   'datasets.previewAugmentation': true,

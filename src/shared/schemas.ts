@@ -17,6 +17,8 @@ export const projectName = z
 
 const empty = z.object({}).strict()
 const rowId = z.number().int().positive()
+/** Base64 of a ~700 KB file, inside the HTTP bridge's 1 MiB request limit. */
+const maxTryImageBase64 = 960_000
 const path = z.string().min(1, 'must not be empty').max(4096)
 const offset = z.number().int().min(0).optional()
 const limit = z.number().int().min(1).max(1000).optional()
@@ -94,6 +96,15 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   >,
   'runs.crossValidation': z.object({ runId: id }).strict(),
   'runs.suggestLabels': z.object({ runId: id }).strict(),
+  'runs.tryImage': z
+    .object({
+      runId: id,
+      sampleId: rowId.optional(),
+      imageBase64: z.string().min(1).max(maxTryImageBase64, 'The image is too large to try here; use one under 700 KB').optional(),
+      fileName: z.string().max(260).optional(),
+    })
+    .strict()
+    .refine((v) => (v.sampleId === undefined) !== (v.imageBase64 === undefined), 'Give either sampleId or imageBase64'),
   'runs.pause': z.object({ runId: id }).strict(),
   'runs.resume': z.object({ runId: id }).strict(),
   'runs.stop': z.object({ runId: id }).strict(),

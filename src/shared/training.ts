@@ -102,6 +102,16 @@ export interface RunSummary {
   fold: number | null
 }
 
+/** "Try it": one image's class probabilities from a completed run. */
+export interface TryImageResult {
+  predicted: string
+  /** The sample's label and image hash when a dataset sample was tried. */
+  trueClass: string | null
+  sampleHash: string | null
+  /** In the model's class order. */
+  classes: Array<{ name: string; probability: number }>
+}
+
 export interface LabelSuggestion {
   sampleId: number
   hash: string

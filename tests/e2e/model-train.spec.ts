@@ -157,6 +157,15 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
   await expect.poll(async () => Number(await page.getByTestId('detail-loss').getAttribute('data-drawn'))).toBeGreaterThan(1)
   await saveScreenshot(page, 'run-detail')
+  // Try it: a test image gets the model's class probabilities; a file that is not an image is refused by name.
+  await page.getByTestId('try-test-image').click()
+  await expect(page.getByTestId('try-bar')).toHaveCount(10)
+  await expect(page.getByTestId('try-image')).toBeVisible()
+  expect(await page.getByTestId('try-predicted').textContent()).toBe(await page.getByTestId('try-true').textContent())
+  await page.getByTestId('try-it').scrollIntoViewIfNeeded()
+  await saveScreenshot(page, 'run-try-it')
+  await page.getByTestId('try-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello, not an image') })
+  await expect(page.getByTestId('try-error')).toHaveText('notes.png: not an image: the file contains text')
   // Open a confusion-matrix cell of mistakes and relabel an example from the error gallery.
   const cellId = await page.evaluate(() => {
     const cells = [...document.querySelectorAll<HTMLElement>('[data-testid^="cell-"]')]

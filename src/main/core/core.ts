@@ -182,6 +182,8 @@ export function createCore(options: CoreOptions): Core {
     'runs.crossValidate': (input) => training.crossValidate(input),
     'runs.crossValidation': ({ runId }) => training.crossValidation(runId),
     'runs.suggestLabels': ({ runId }) => training.suggestLabels(runId),
+    'runs.tryImage': ({ runId, sampleId, imageBase64, fileName }) =>
+      training.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
     'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
       training.examples(
         runId,

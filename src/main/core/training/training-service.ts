@@ -15,6 +15,7 @@ import {
   hyperparametersSchema,
   type CrossValidationSummary,
   type LabelSuggestion,
+  type TryImageResult,
   type Evaluation,
   type Hyperparameters,
   type MetricPoint,
@@ -34,7 +35,7 @@ import { classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
-import { openImage } from '../datasets/image-file'
+import { BadFileError, inspectImage, openImage } from '../datasets/image-file'
 import { unknownMessage, type FromTrainer, type PredictJob, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder } from './table-encoding'
 
@@ -742,41 +743,85 @@ export class TrainingService {
    * uncertain first — those are the ones worth a person's look; confident ones can be accepted quickly.
    */
   async suggestLabels(runId: string, limit = 2000): Promise<{ items: LabelSuggestion[] }> {
-    const r = this.row(runId)
-    if (r.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can suggest labels; “${r.name}” is ${r.status}`)
-    const version = this.datasets.version(r.dataset_version_id)
-    const dataset = this.datasets.row(version.datasetId)
-    if (dataset.kind !== 'image' || dataset.task !== 'classification') throw new AppError('INVALID_STATE', 'Label suggestions are for image classification projects')
-    const spec = JSON.parse(r.spec_json) as ModelSpec
-    const weightsDir = join(this.blobs.dataDir, 'runs', runId, 'checkpoints', 'final')
-    if (!existsSync(join(weightsDir, 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${r.name}” was trained before final weights were kept; train it again to get suggestions`)
+    const { run, dataset, version } = this.imageClassifier(runId, 'suggest labels')
     const samples = this.db
       .prepare('SELECT id, content_hash FROM samples WHERE dataset_id = ? AND class_id IS NULL ORDER BY id LIMIT ?')
       .all(dataset.id, limit) as Array<{ id: number; content_hash: string }>
     if (samples.length === 0) return { items: [] }
+    const probabilities = await this.predictImages(run, samples.map((s) => readFileSync(this.blobs.blobPath(s.content_hash))))
+    const classes = new Map(this.datasets.classes(dataset.id).map((k) => [k.name, k.id]))
+    const items = samples.flatMap((s, i) => {
+      const probs = probabilities[i]!
+      const best = argmax(probs)
+      const className = version.classNames[best]!
+      const classId = classes.get(className)
+      return classId === undefined ? [] : [{ sampleId: s.id, hash: s.content_hash, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
+    })
+    items.sort((a, b) => a.confidence - b.confidence)
+    return { items }
+  }
+
+  /** "Try it": a completed run's class probabilities for one image — a dataset sample or a file's bytes —
+   * preprocessed exactly as in training. */
+  async tryImage(runId: string, input: { sampleId?: number; image?: Buffer; fileName?: string }): Promise<TryImageResult> {
+    const { run, dataset, version } = this.imageClassifier(runId, 'try an image')
+    let data: Buffer
+    let trueClass: string | null = null
+    let sampleHash: string | null = null
+    if (input.sampleId !== undefined) {
+      const s = this.db.prepare('SELECT s.content_hash, c.name AS class FROM samples s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.dataset_id = ?').get(input.sampleId, dataset.id) as
+        | { content_hash: string; class: string | null }
+        | undefined
+      if (!s) throw notFound('Sample', String(input.sampleId))
+      data = readFileSync(this.blobs.blobPath(s.content_hash))
+      trueClass = s.class
+      sampleHash = s.content_hash
+    } else if (input.image) {
+      data = input.image
+      try {
+        await inspectImage(data)
+      } catch (err) {
+        if (err instanceof BadFileError) throw new AppError('INVALID_ARGUMENT', `${input.fileName ?? 'The file'}: ${err.message}`, 'imageBase64')
+        throw err
+      }
+    } else {
+      throw new AppError('INVALID_ARGUMENT', 'Give a sample or an image to try')
+    }
+    const [probabilities] = (await this.predictImages(run, [data])) as [number[]]
+    const classes = version.classNames.map((name, i) => ({ name, probability: probabilities[i]! }))
+    return { predicted: version.classNames[argmax(probabilities)]!, trueClass, sampleHash, classes }
+  }
+
+  /** A completed image-classification run with final weights, or an error saying why not. */
+  private imageClassifier(runId: string, purpose: string): { run: RunRow; dataset: ReturnType<DatasetsService['row']>; version: DatasetVersion } {
+    const run = this.row(runId)
+    if (run.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can ${purpose}; “${run.name}” is ${run.status}`)
+    const version = this.datasets.version(run.dataset_version_id)
+    const dataset = this.datasets.row(version.datasetId)
+    if (dataset.kind !== 'image' || dataset.task !== 'classification') throw new AppError('INVALID_STATE', `Only image classification runs can ${purpose}`)
+    if (!existsSync(join(this.finalWeights(runId), 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${run.name}” was trained before final weights were kept; train it again to ${purpose}`)
+    return { run, dataset, version }
+  }
+
+  private finalWeights(runId: string): string {
+    return join(this.blobs.dataDir, 'runs', runId, 'checkpoints', 'final')
+  }
+
+  /** Decodes and resizes images as the training cache does, and predicts them with the run's final weights. */
+  private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
+    const spec = JSON.parse(run.spec_json) as ModelSpec
     const [h, w, c] = spec.inputShape as [number, number, 1 | 3]
-    const pixels = join(this.blobs.dataDir, 'runs', runId, `suggest-${randomUUID()}.u8`)
     const rows = await Promise.all(
-      samples.map(async (s) => {
-        let p = openImage(readFileSync(this.blobs.blobPath(s.content_hash))).rotate().resize(w, h, { fit: 'fill' })
+      images.map(async (data) => {
+        let p = openImage(data).rotate().resize(w, h, { fit: 'fill' })
         p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')
         return p.raw().toBuffer()
       }),
     )
+    const pixels = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.u8`)
     writeFileSync(pixels, Buffer.concat(rows))
     try {
-      const probabilities = await this.predict({ spec, weightsDir, pixels, count: samples.length })
-      const classes = new Map(this.datasets.classes(dataset.id).map((k) => [k.name, k.id]))
-      const items = samples.flatMap((s, i) => {
-        const probs = probabilities[i]!
-        let best = 0
-        for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k
-        const className = version.classNames[best]!
-        const classId = classes.get(className)
-        return classId === undefined ? [] : [{ sampleId: s.id, hash: s.content_hash, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
-      })
-      items.sort((a, b) => a.confidence - b.confidence)
-      return { items }
+      return await this.predict({ spec, weightsDir: this.finalWeights(run.id), pixels, count: images.length })
     } finally {
       rmSync(pixels, { force: true })
     }
@@ -873,4 +918,10 @@ export class TrainingService {
     for (const l of lives) l.child.kill()
     await Promise.all(lives.map((l) => l.done))
   }
+}
+
+function argmax(values: number[]): number {
+  let best = 0
+  for (let k = 1; k < values.length; k++) if (values[k]! > values[best]!) best = k
+  return best
 }

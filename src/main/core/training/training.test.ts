@@ -1,8 +1,9 @@
 import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportInfo, Project, Result, SampleItem } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { ClassificationEvaluation, CrossValidationSummary, LabelSuggestion, PredictionExample, RunComparison, RunDetail, RunSummary } from '../../../shared/training'
+import type { ClassificationEvaluation, CrossValidationSummary, LabelSuggestion, PredictionExample, PredictionRow, RunComparison, RunDetail, RunSummary, TryImageResult } from '../../../shared/training'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
@@ -82,6 +83,25 @@ describe('training in the trainer process', () => {
     expect(suggestions.map((x) => x.confidence)).toEqual([...suggestions.map((x) => x.confidence)].sort((a, b) => a - b))
     const agree = suggestions.filter((x) => x.classId === some.find((y) => y.id === x.sampleId)!.classId).length
     expect(agree).toBeGreaterThanOrEqual(6)
+
+    // Try it: a test image, by sample or by its file's bytes, gets the probabilities stored at evaluation.
+    const stored = value<{ items: PredictionRow[] }>(await core.call('runs.predictions', { runId: done.id, split: 'test', limit: 3 })).items
+    const testSamples = value<{ items: SampleItem[] }>(await core.call('samples.list', { datasetId: dataset.id, filter: { kind: 'split', split: 'test' }, limit: 1000 })).items
+    for (const row of stored) {
+      const bySample = value<TryImageResult>(await core.call('runs.tryImage', { runId: done.id, sampleId: row.sampleId }))
+      bySample.classes.forEach((c, i) => expect(Math.abs(c.probability - row.probabilities![i]!)).toBeLessThan(1e-4))
+      expect(bySample.predicted).toBe(bySample.classes[row.predictedIndex!]!.name)
+      expect(bySample.trueClass).toBe(bySample.classes[row.trueIndex!]!.name)
+      const hash = testSamples.find((x) => x.id === row.sampleId)!.hash
+      const imageBase64 = readFileSync(core.blobs.blobPath(hash)).toString('base64')
+      const byFile = value<TryImageResult>(await core.call('runs.tryImage', { runId: done.id, imageBase64, fileName: 'digit.png' }))
+      expect(byFile.classes.map((c) => c.probability)).toEqual(bySample.classes.map((c) => c.probability))
+      expect(byFile.trueClass).toBeNull()
+    }
+    const bad = await core.call('runs.tryImage', { runId: done.id, imageBase64: Buffer.from('hello, not an image').toString('base64'), fileName: 'notes.png' })
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(JSON.stringify(bad)).toContain('notes.png: not an image: the file contains text')
+    expect(await core.call('runs.tryImage', { runId: done.id })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
 
     // The error gallery: every mistake, most confident first; a confusion-matrix cell; checked ones hidden.
     const wrong = evaluation.test.confusion.flatMap((row, t) => row.map((n, p) => (t === p ? 0 : n))).reduce((a, b) => a + b, 0)

@@ -6,6 +6,7 @@ import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
+import { TryIt } from './TryIt'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 
 interface Props {
@@ -96,6 +97,9 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
       )}
       {e?.kind === 'regression' && <PredictedVsActual runId={runId} split={evaluation?.test ? 'test' : 'validation'} onError={onError} />}
       {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} onCell={(trueIndex, predictedIndex) => setCell({ trueIndex, predictedIndex })} />}
+      {e?.kind === 'classification' && run.status === 'completed' && run.spec.inputShape.length === 3 && (
+        <TryIt runId={runId} testCount={evaluation?.test?.count ?? 0} />
+      )}
       {e?.kind === 'classification' && (
         <ErrorGallery runId={runId} split={evaluation?.test ? 'test' : 'validation'} classes={classes} cell={cell} onClearCell={() => setCell(null)} onError={onError} />
       )}

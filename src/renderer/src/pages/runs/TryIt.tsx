@@ -1,0 +1,141 @@
+/** "Try it": drop an image or pick a test image, and see the run's class probabilities. */
+import { useRef, useState } from 'react'
+import type { TryImageResult } from '../../../../shared/training'
+import { api } from '../../api'
+
+interface Props {
+  runId: string
+  /** How many test predictions the run stored, to step through them. */
+  testCount: number
+}
+
+function readAsBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
+    reader.onerror = () => reject(new Error(`${file.name} could not be read`))
+    reader.readAsDataURL(file)
+  })
+}
+
+export function TryIt({ runId, testCount }: Props): React.JSX.Element {
+  const [result, setResult] = useState<TryImageResult | null>(null)
+  const [preview, setPreview] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
+  const [next, setNext] = useState(0)
+  const [dragging, setDragging] = useState(false)
+  const picker = useRef<HTMLInputElement>(null)
+
+  async function run(work: () => Promise<TryImageResult>, imageUrl: string | null): Promise<void> {
+    setBusy(true)
+    setProblem(null)
+    try {
+      const r = await work()
+      setResult(r)
+      setPreview(r.sampleHash ? api.mediaUrl('thumbs', r.sampleHash) : imageUrl)
+    } catch (err) {
+      setProblem(err instanceof Error ? err.message : String(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function tryFile(file: File): Promise<void> {
+    if (file.size > 700 * 1024) {
+      setProblem(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under 700 KB`)
+      return
+    }
+    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file), fileName: file.name }), URL.createObjectURL(file))
+  }
+
+  async function tryTestImage(): Promise<void> {
+    const index = next % Math.max(1, testCount)
+    setNext(index + 1)
+    await run(async () => {
+      const row = (await api.call('runs.predictions', { runId, split: 'test', offset: index, limit: 1 })).items[0]
+      if (!row) throw new Error('This run has no test images to try')
+      return api.call('runs.tryImage', { runId, sampleId: row.sampleId })
+    }, null)
+  }
+
+  const ranked = result ? [...result.classes].sort((a, b) => b.probability - a.probability) : []
+  return (
+    <div className="card try-it" data-testid="try-it">
+      <h3>Try it</h3>
+      <div
+        className={`try-drop${dragging ? ' dragging' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault()
+          setDragging(true)
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault()
+          setDragging(false)
+          const file = e.dataTransfer.files[0]
+          if (file) void tryFile(file)
+        }}
+      >
+        {preview ? <img src={preview} alt="The image tried" className="try-image pixelated" data-testid="try-image" /> : <span className="muted">Drop an image here</span>}
+      </div>
+      <div className="try-side">
+        <p className="muted">The image is resized and converted exactly as the training images were, then the run's final model predicts it.</p>
+        <div className="row">
+          <button className="button" onClick={() => picker.current?.click()} disabled={busy} data-testid="try-choose">
+            Choose an image…
+          </button>
+          <button className="button" onClick={() => void tryTestImage()} disabled={busy || testCount === 0} data-testid="try-test-image">
+            {next === 0 ? 'Pick a test image' : 'Next test image'}
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            accept="image/*"
+            hidden
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              e.target.value = ''
+              if (file) void tryFile(file)
+            }}
+            data-testid="try-file"
+          />
+        </div>
+        {busy && (
+          <p className="muted" role="status">
+            Predicting…
+          </p>
+        )}
+        {problem && (
+          <p className="field-error" role="alert" data-testid="try-error">
+            {problem}
+          </p>
+        )}
+        {result && !busy && (
+          <>
+            <p data-testid="try-summary">
+              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({((ranked[0]?.probability ?? 0) * 100).toFixed(1)} %)
+              {result.trueClass !== null && (
+                <>
+                  {' '}
+                  · labeled <strong data-testid="try-true">{result.trueClass}</strong>
+                </>
+              )}
+            </p>
+            <ul className="try-bars" aria-label="Class probabilities">
+              {ranked.map((c) => (
+                <li key={c.name} className={c.name === result.predicted ? 'top' : ''} data-testid="try-bar">
+                  <span className="try-name">{c.name}</span>
+                  <span className="try-track">
+                    <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
+                  </span>
+                  <span className="try-value">{(c.probability * 100).toFixed(1)} %</span>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </div>
+  )
+}
