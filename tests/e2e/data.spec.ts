@@ -17,8 +17,8 @@ async function writePets(root: string): Promise<void> {
   symlinkSync(join(root, 'gone.png'), join(root, 'dogs', 'moved.png'))
 }
 
-test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({ page, server, dataDir }) => {
-  const root = join(dataDir, '..', `${dataDir.split('/').pop()}-pets`)
+test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({ page, server, sourceDir }) => {
+  const root = join(sourceDir, 'pets')
   await writePets(root)
   await openApp(page, server)
   await new ProjectsPage(page).create('Pets')

@@ -21,10 +21,17 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: false })
 }
 
-export const test = base.extend<{ dataDir: string; server: ServerHandle }>({
+export const test = base.extend<{ dataDir: string; sourceDir: string; server: ServerHandle }>({
   // eslint-disable-next-line no-empty-pattern
   dataDir: async ({}, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'modelbench-e2e-'))
+    await use(dir)
+    rmSync(dir, { recursive: true, force: true })
+  },
+  /** A folder outside the data directory for files a test imports; removed afterwards. */
+  // eslint-disable-next-line no-empty-pattern
+  sourceDir: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelbench-e2e-source-'))
     await use(dir)
     rmSync(dir, { recursive: true, force: true })
   },
