@@ -6,6 +6,13 @@
  */
 import type { ClassificationEvaluation, RegressionEvaluation } from '../../../shared/training'
 
+/** The index of the largest value (the first, on ties): the predicted class from a row of probabilities. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0
+  for (let k = 1; k < values.length; k++) if (values[k]! > values[best]!) best = k
+  return best
+}
+
 export function classificationMetrics(
   classNames: readonly string[],
   truth: readonly number[],

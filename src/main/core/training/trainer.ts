@@ -11,6 +11,7 @@ import { normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { Hyperparameters, PredictionRow } from '../../../shared/training'
 import { seededRandom, shuffleInPlace } from '../datasets/split'
+import { argmax } from '../evaluation/metrics'
 import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
 import { augmentBatch } from './augment'
 import { buildModel, initializeWeights } from './build-model'
@@ -331,7 +332,7 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
     for (const split of ['validation', 'test'] as const) {
       const rows = feed.indices[split]
       if (rows.length === 0) continue
-      const { loss, predictions } = predictSplit(model, feed, rows, kind, hp.batchSize, job)
+      const { loss, predictions } = predictSplit(model, feed, rows, kind, hp.batchSize)
       post({ type: 'predictions', split, loss, rows: predictions })
     }
     const early = hp.earlyStopping && state.epoch < hp.epochs
@@ -393,7 +394,7 @@ function evaluateSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: 
   return { loss: lossSum / rows.length, accuracy: kind === 'mse' ? null : correct / rows.length }
 }
 
-function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number, job: TrainJob): { loss: number; predictions: PredictionRow[] } {
+function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number): { loss: number; predictions: PredictionRow[] } {
   const out: PredictionRow[] = []
   let lossSum = 0
   const size = Math.max(batchSize, 256)
@@ -412,12 +413,10 @@ function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: L
         return
       }
       const probs = kind === 'binary' ? [1 - values[i]!, values[i]!] : Array.from(values.subarray(i * width, (i + 1) * width))
-      let best = 0
-      for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k
+      const best = argmax(probs)
       out.push({ sampleId, trueIndex: truth[i]!, predictedIndex: best, confidence: round(probs[best]!), probabilities: probs.map(round), trueValue: null, predictedValue: null })
     })
     tf.dispose([x, y, p])
   }
-  void job
   return { loss: lossSum / rows.length, predictions: out }
 }

@@ -31,7 +31,7 @@ import type { DatasetsService } from '../datasets/datasets-service'
 import { kfoldAssignment } from '../datasets/split'
 import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
 import { AppError, notFound } from '../errors'
-import { classificationMetrics, regressionMetrics } from '../evaluation/metrics'
+import { argmax, classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
@@ -918,10 +918,4 @@ export class TrainingService {
     for (const l of lives) l.child.kill()
     await Promise.all(lives.map((l) => l.done))
   }
-}
-
-function argmax(values: number[]): number {
-  let best = 0
-  for (let k = 1; k < values.length; k++) if (values[k]! > values[best]!) best = k
-  return best
 }
