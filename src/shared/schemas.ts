@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodInput, MethodName } from './contract'
-import { hyperparametersSchema } from './training'
+import { hyperparametersSchema, maxTryImageBytes } from './training'
 
 const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
 
@@ -17,8 +17,6 @@ export const projectName = z
 
 const empty = z.object({}).strict()
 const rowId = z.number().int().positive()
-/** Base64 of a ~700 KB file, inside the HTTP bridge's 1 MiB request limit. */
-const maxTryImageBase64 = 960_000
 const path = z.string().min(1, 'must not be empty').max(4096)
 const offset = z.number().int().min(0).optional()
 const limit = z.number().int().min(1).max(1000).optional()
@@ -100,7 +98,11 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     .object({
       runId: id,
       sampleId: rowId.optional(),
-      imageBase64: z.string().min(1).max(maxTryImageBase64, 'The image is too large to try here; use one under 700 KB').optional(),
+      imageBase64: z
+        .string()
+        .min(1)
+        .max(Math.ceil(maxTryImageBytes / 3) * 4, `The image is too large to try here; use one under ${maxTryImageBytes / 1024} KB`)
+        .optional(),
       fileName: z.string().max(260).optional(),
     })
     .strict()

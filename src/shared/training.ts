@@ -102,6 +102,9 @@ export interface RunSummary {
   fold: number | null
 }
 
+/** The largest image file "Try it" takes: sent as base64 inside the HTTP bridge's 1 MiB request limit. */
+export const maxTryImageBytes = 700 * 1024
+
 /** "Try it": one image's class probabilities from a completed run. */
 export interface TryImageResult {
   predicted: string

@@ -1,3 +1,4 @@
+import { solidImage } from '../fixtures/image-corpus'
 import { expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { ModelPage } from './support/model-page'
 
@@ -166,6 +167,12 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await saveScreenshot(page, 'run-try-it')
   await page.getByTestId('try-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello, not an image') })
   await expect(page.getByTestId('try-error')).toHaveText('notes.png: not an image: the file contains text')
+  // A readable file of another size and colour is resized as in training and shown from the file itself.
+  await page.getByTestId('try-file').setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await solidImage('png', 3, 48) })
+  await expect(page.getByTestId('try-error')).toHaveCount(0)
+  await expect(page.getByTestId('try-image')).toHaveAttribute('src', /^blob:/)
+  await expect(page.getByTestId('try-bar')).toHaveCount(10)
+  await expect(page.getByTestId('try-true')).toHaveCount(0)
   // Open a confusion-matrix cell of mistakes and relabel an example from the error gallery.
   const cellId = await page.evaluate(() => {
     const cells = [...document.querySelectorAll<HTMLElement>('[data-testid^="cell-"]')]

@@ -1,6 +1,6 @@
 /** "Try it": drop an image or pick a test image, and see the run's class probabilities. */
-import { useRef, useState } from 'react'
-import type { TryImageResult } from '../../../../shared/training'
+import { useEffect, useRef, useState } from 'react'
+import { maxTryImageBytes, type TryImageResult } from '../../../../shared/training'
 import { api } from '../../api'
 
 interface Props {
@@ -27,13 +27,20 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
   const [dragging, setDragging] = useState(false)
   const picker = useRef<HTMLInputElement>(null)
 
-  async function run(work: () => Promise<TryImageResult>, imageUrl: string | null): Promise<void> {
+  // A dropped file is previewed through an object URL; release it when the preview changes or the panel closes.
+  useEffect(() => {
+    return () => {
+      if (preview?.startsWith('blob:')) URL.revokeObjectURL(preview)
+    }
+  }, [preview])
+
+  async function run(work: () => Promise<TryImageResult>, file: File | null): Promise<void> {
     setBusy(true)
     setProblem(null)
     try {
       const r = await work()
       setResult(r)
-      setPreview(r.sampleHash ? api.mediaUrl('thumbs', r.sampleHash) : imageUrl)
+      setPreview(r.sampleHash ? api.mediaUrl('thumbs', r.sampleHash) : file ? URL.createObjectURL(file) : null)
     } catch (err) {
       setProblem(err instanceof Error ? err.message : String(err))
     } finally {
@@ -42,11 +49,11 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
   }
 
   async function tryFile(file: File): Promise<void> {
-    if (file.size > 700 * 1024) {
-      setProblem(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under 700 KB`)
+    if (file.size > maxTryImageBytes) {
+      setProblem(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under ${maxTryImageBytes / 1024} KB`)
       return
     }
-    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file), fileName: file.name }), URL.createObjectURL(file))
+    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file), fileName: file.name }), file)
   }
 
   async function tryTestImage(): Promise<void> {
