@@ -15,6 +15,7 @@ import { SampleGrid } from './SampleGrid'
 import { SplitPanel } from './SplitPanel'
 import { SuggestionReview } from './SuggestionReview'
 import { useSamplePages } from './useSamplePages'
+import { percent } from '../../format'
 
 interface Props {
   project: Project
@@ -302,7 +303,7 @@ function Labeler({
                   <option value="">a trained run…</option>
                   {runs.map((r) => (
                     <option key={r.id} value={r.id}>
-                      {r.name} · test accuracy {r.testAccuracy !== null ? `${(r.testAccuracy * 100).toFixed(1)} %` : '—'}
+                      {r.name} · test accuracy {percent(r.testAccuracy)}
                     </option>
                   ))}
                 </select>

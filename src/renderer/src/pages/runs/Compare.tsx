@@ -8,6 +8,7 @@ import type { ClassificationEvaluation, RunComparison } from '../../../../shared
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { LiveChart, type Series } from '../train/TrainingCharts'
+import { percent } from '../../format'
 
 const palette = ['#4c6ef5', '#f76707', '#2f9e44', '#e03131', '#ae3ec9', '#1098ad', '#f59f00', '#d6336c', '#5c940d', '#7950f2']
 const metrics = ['val_accuracy', 'val_loss', 'accuracy', 'loss', 'batch/loss', 'batch/accuracy']
@@ -121,7 +122,7 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
               <td>test accuracy</td>
               {cls.map((e, i) => (
                 <td key={i} className={i === accBest ? 'best' : ''}>
-                  {e ? `${(e.accuracy * 100).toFixed(1)} %` : '—'}
+                  {percent(e?.accuracy)}
                 </td>
               ))}
             </tr>

@@ -8,6 +8,7 @@ import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
 import { TryIt } from './TryIt'
 import { LiveChart, type Series } from '../train/TrainingCharts'
+import { percent } from '../../format'
 
 interface Props {
   classes: ClassInfo[]
@@ -18,7 +19,6 @@ interface Props {
   onError: (err: unknown) => void
 }
 
-const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
 
 export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onError }: Props): React.JSX.Element {
   const [run, setRun] = useState<Detail | null>(null)
@@ -203,7 +203,7 @@ export function EvaluationView({ evaluation, split, onCell }: { evaluation: Eval
     <div className="card evaluation" data-testid="evaluation">
       <h3>Evaluation on {split}</h3>
       <p>
-        <strong>Accuracy {pct(e.accuracy)}</strong> · macro precision {e.macro.precision.toFixed(3)} · recall {e.macro.recall.toFixed(3)} · F1 {e.macro.f1.toFixed(3)}
+        <strong>Accuracy {percent(e.accuracy)}</strong> · macro precision {e.macro.precision.toFixed(3)} · recall {e.macro.recall.toFixed(3)} · F1 {e.macro.f1.toFixed(3)}
         {e.roc && ` · ROC AUC ${e.roc.auc.toFixed(3)}`} · {e.count.toLocaleString()} examples
       </p>
       <div className="evaluation-grid">

@@ -9,6 +9,7 @@ import { api } from '../../api'
 import { useApiEvent } from '../../useApiEvent'
 import { Compare } from './Compare'
 import { RunDetail } from './RunDetail'
+import { formatDuration, percent } from '../../format'
 
 interface Props {
   project: Project
@@ -18,12 +19,10 @@ interface Props {
 
 type SortKey = 'createdAt' | 'name' | 'status' | 'val_accuracy' | 'testAccuracy' | 'duration' | 'learningRate'
 
-const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
 const duration = (r: RunSummary): number | null => (r.startedAt && r.finishedAt ? (r.finishedAt - r.startedAt) / 1000 : null)
-
-function formatDuration(s: number | null): string {
-  if (s === null) return '—'
-  return s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+const runTime = (r: RunSummary): string => {
+  const s = duration(r)
+  return s === null ? '—' : formatDuration(s)
 }
 
 export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Element {
@@ -226,9 +225,9 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                     <td className="small">
                       {r.optimizer} {r.learningRate} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} ep.` : `${r.epochsDone}/${r.epochs} ep.`} · seed {r.seed}
                     </td>
-                    <td>{pct(r.latest.val_accuracy)}</td>
-                    <td>{pct(r.testAccuracy)}</td>
-                    <td>{formatDuration(duration(r))}</td>
+                    <td>{percent(r.latest.val_accuracy)}</td>
+                    <td>{percent(r.testAccuracy)}</td>
+                    <td>{runTime(r)}</td>
                     <td className="small">{r.engine?.engine ?? '—'}</td>
                     <td className="small">{r.tags.join(', ')}</td>
                   </tr>

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { maxTryImageBytes, type TryImageResult } from '../../../../shared/training'
 import { api } from '../../api'
+import { percent } from '../../format'
 
 interface Props {
   runId: string
@@ -121,7 +122,7 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
         {result && !busy && (
           <>
             <p data-testid="try-summary">
-              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({((ranked[0]?.probability ?? 0) * 100).toFixed(1)} %)
+              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({percent(ranked[0]?.probability ?? 0)})
               {result.trueClass !== null && (
                 <>
                   {' '}
@@ -136,7 +137,7 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
                   <span className="try-track">
                     <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
                   </span>
-                  <span className="try-value">{(c.probability * 100).toFixed(1)} %</span>
+                  <span className="try-value">{percent(c.probability)}</span>
                 </li>
               ))}
             </ul>

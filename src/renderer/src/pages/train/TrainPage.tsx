@@ -14,6 +14,7 @@ import { draftKey } from '../model/ModelPage'
 import { ImportDataFirst } from '../NotBuiltPage'
 import { AugmentationPreview } from './AugmentationPreview'
 import { LiveChart, type Series } from './TrainingCharts'
+import { formatDuration, percent } from '../../format'
 
 interface Props {
   project: Project
@@ -40,13 +41,8 @@ interface Curves {
 const emptyCurves = (): Curves => ({ batchLoss: [], batchAccuracy: [], loss: [], valLoss: [], accuracy: [], valAccuracy: [] })
 const activeStatuses = new Set(['queued', 'running', 'paused'])
 
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '…'
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
-}
-
-const percent = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`)
+/** An ETA: never "0 s" while work remains, "…" until there is a rate to estimate from. */
+const formatEta = (seconds: number): string => (Number.isFinite(seconds) ? formatDuration(Math.max(1, seconds)) : '…')
 
 export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
@@ -418,7 +414,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                       <progress max={p?.batches ?? 1} value={p?.batch ?? 0} />
                     </label>
                     <label>
-                      Whole run · {p ? `${Math.round(p.samplesPerSecond).toLocaleString()} samples/s · about ${formatDuration(eta)} left` : run.status === 'queued' ? 'preparing the data…' : 'starting…'}
+                      Whole run · {p ? `${Math.round(p.samplesPerSecond).toLocaleString()} samples/s · about ${formatEta(eta)} left` : run.status === 'queued' ? 'preparing the data…' : 'starting…'}
                       <progress max={run.epochs} value={p ? p.epoch - 1 + p.batch / p.batches : run.epochsDone} />
                     </label>
                   </div>

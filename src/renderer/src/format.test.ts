@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { formatDuration, percent } from './format'
+
+describe('number formats', () => {
+  it('shows fractions as percentages with one decimal, and a dash for no value', () => {
+    expect(percent(0.9678)).toBe('96.8 %')
+    expect(percent(0)).toBe('0.0 %')
+    expect(percent(1)).toBe('100.0 %')
+    expect(percent(null)).toBe('—')
+    expect(percent(undefined)).toBe('—')
+  })
+
+  it('shows seconds, then minutes and seconds', () => {
+    expect(formatDuration(0.4)).toBe('0 s')
+    expect(formatDuration(42.4)).toBe('42 s')
+    expect(formatDuration(185)).toBe('3 min 5 s')
+    expect(formatDuration(3600)).toBe('60 min 0 s')
+  })
+})

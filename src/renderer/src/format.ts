@@ -1,0 +1,11 @@
+/** How numbers read in the interface: one formatter per kind, so every page shows them alike. */
+
+/** A fraction as a percentage with one decimal ("96.8 %"); a dash when there is no value. */
+export function percent(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`
+}
+
+/** Seconds as "42 s" or "3 min 5 s". */
+export function formatDuration(seconds: number): string {
+  return seconds < 60 ? `${Math.round(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+}
