@@ -59,7 +59,18 @@ export interface CheckpointFile {
 
 export type FromTrainer =
   | { type: 'started'; engine: EngineReceipt; counts: Record<'train' | 'validation' | 'test', number> }
-  | { type: 'batchEnded'; epoch: number; batch: number; batches: number; step: number; loss: number; accuracy: number | null; samplesPerSecond: number }
+  | {
+      type: 'batchEnded'
+      epoch: number
+      batch: number
+      batches: number
+      step: number
+      loss: number
+      accuracy: number | null
+      samplesPerSecond: number
+      /** Every batch since the previous message, this one last: all are recorded, the messages are throttled. */
+      recorded: Array<{ step: number; loss: number; accuracy: number | null }>
+    }
   | {
       type: 'epochEnded'
       epoch: number

@@ -247,10 +247,20 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
       const batches = Math.ceil(order.length / hp.batchSize)
       const started = performance.now()
       let lastPost = 0
+      // Every batch's loss is recorded; the messages carrying them are sent at most every 100 ms.
+      let pending: Array<{ step: number; loss: number; accuracy: number | null }> = []
+      let lastBatch: Omit<Extract<FromTrainer, { type: 'batchEnded' }>, 'type' | 'recorded'> | null = null
+      const flush = (): void => {
+        if (!lastBatch || pending.length === 0) return
+        post({ type: 'batchEnded', ...lastBatch, recorded: pending })
+        pending = []
+        lastPost = performance.now()
+      }
       let lossSum = 0
       let correct = 0
       let seen = 0
       for (let b = 0; b < batches; b++) {
+        if (control.paused || control.stopped) flush()
         while (control.paused && !control.stopped) {
           post({ type: 'paused' })
           await control.wait()
@@ -275,19 +285,10 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
         correct += right
         seen += rows.length
         const now = performance.now()
-        if (now - lastPost > 100 || b === batches - 1) {
-          lastPost = now
-          post({
-            type: 'batchEnded',
-            epoch,
-            batch: b + 1,
-            batches,
-            step: state.step,
-            loss,
-            accuracy: kind === 'mse' ? null : right / rows.length,
-            samplesPerSecond: seen / ((now - started) / 1000),
-          })
-        }
+        const accuracy = kind === 'mse' ? null : right / rows.length
+        pending.push({ step: state.step, loss, accuracy })
+        lastBatch = { epoch, batch: b + 1, batches, step: state.step, loss, accuracy, samplesPerSecond: seen / ((now - started) / 1000) }
+        if (now - lastPost > 100 || b === batches - 1) flush()
         // Let control messages (pause, stop) in between batches.
         await new Promise((resolve) => setImmediate(resolve))
       }

@@ -511,7 +511,9 @@ export class TrainingService {
         this.setStatus(runId, 'running', null, { started: true })
         return
       case 'batchEnded':
-        this.recordMetrics(runId, m.step, m.epoch, { 'batch/loss': m.loss, ...(m.accuracy !== null ? { 'batch/accuracy': m.accuracy } : {}) })
+        this.db.transaction(() => {
+          for (const b of m.recorded) this.recordMetrics(runId, b.step, m.epoch, { 'batch/loss': b.loss, ...(b.accuracy !== null ? { 'batch/accuracy': b.accuracy } : {}) })
+        })()
         this.events.emit('training.batchEnded', {
           runId,
           projectId: r.project_id,
