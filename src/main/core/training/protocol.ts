@@ -2,7 +2,7 @@
  * The typed messages between the main process and the trainer process. The main process is the only
  * database writer: the trainer reports, the main process records.
  */
-import type { Split } from '../../../shared/contract'
+import type { EventPayload, Split } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { Hyperparameters, PredictionRow } from '../../../shared/training'
 import type { EngineName, EngineReceipt } from './engine'
@@ -59,18 +59,11 @@ export interface CheckpointFile {
 
 export type FromTrainer =
   | { type: 'started'; engine: EngineReceipt; counts: Record<'train' | 'validation' | 'test', number> }
-  | {
+  | ({
       type: 'batchEnded'
-      epoch: number
-      batch: number
-      batches: number
-      step: number
-      loss: number
-      accuracy: number | null
-      samplesPerSecond: number
       /** Every batch since the previous message, this one last: all are recorded, the messages are throttled. */
       recorded: Array<{ step: number; loss: number; accuracy: number | null }>
-    }
+    } & Omit<EventPayload<'training.batchEnded'>, 'runId' | 'projectId' | 'epochs'>)
   | {
       type: 'epochEnded'
       epoch: number
