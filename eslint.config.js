@@ -53,6 +53,24 @@ export default tseslint.config(
     },
   },
   {
+    // The export check loads exports as a deploying team would; it must share no code with the writer.
+    files: ['src/main/export-runtime/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\./|@tensorflow/tfjs$|onnxruntime-node$)',
+              message: 'The export runtime imports only Node built-ins, @tensorflow/tfjs, onnxruntime-node and its own folder.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/renderer/**'],
     languageOptions: { globals: globals.browser },
     plugins: { 'react-hooks': reactHooks },
