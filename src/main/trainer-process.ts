@@ -1,8 +1,9 @@
 /**
  * Entry of the trainer process (child_process.fork headless, utilityProcess in Electron). It receives
- * one `start` job and control messages, and reports through the typed protocol; it never touches the
- * database.
+ * one job — `start` (then control messages), `predict` or `export` — and reports through the typed
+ * protocol; it never touches the database.
  */
+import { runExport } from './core/export/export-job'
 import { runPrediction, runTraining, type TrainerControl } from './core/training/trainer'
 import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
 
@@ -39,30 +40,36 @@ const control: TrainerControl = {
 }
 let started = false
 
+/** Runs a one-off job (training, predicting, exporting), reports its end and exits. */
+function runJob<T>(work: Promise<T>, done: (result: T) => FromTrainer | null): void {
+  work.then(
+    (result) => {
+      const message = done(result)
+      if (message) port.send(message)
+      setTimeout(() => port.exit(0), 50)
+    },
+    (err: unknown) => {
+      port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+      setTimeout(() => port.exit(1), 50)
+    },
+  )
+}
+
 port.onMessage((message) => {
   switch (message.type) {
     case 'start':
       if (started) return
       started = true
-      runTraining(message.job, control, (m) => port.send(m)).then(
-        () => setTimeout(() => port.exit(0), 50),
-        (err: unknown) => {
-          port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
-          setTimeout(() => port.exit(1), 50)
-        },
+      runJob(
+        runTraining(message.job, control, (m) => port.send(m)),
+        () => null,
       )
       return
     case 'predict':
-      runPrediction(message.job).then(
-        (probabilities) => {
-          port.send({ type: 'predicted', probabilities })
-          setTimeout(() => port.exit(0), 50)
-        },
-        (err: unknown) => {
-          port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
-          setTimeout(() => port.exit(1), 50)
-        },
-      )
+      runJob(runPrediction(message.job), (probabilities) => ({ type: 'predicted', probabilities }))
+      return
+    case 'export':
+      runJob(runExport(message.job), (files) => ({ type: 'exported', files }))
       return
     case 'pause':
       control.paused = true

@@ -200,6 +200,7 @@ export interface StartRunInput {
 
 type Empty = Record<string, never>
 
+import type { ExportFormat, ExportRecord, ExportStatus, TryRowResult } from './export'
 import type { ModelSpec } from './model/types'
 import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, TryImageResult, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
@@ -269,6 +270,14 @@ export interface Methods {
   /** "Try it": a completed run's class probabilities for a dataset sample or an image file (base64). */
   'runs.tryImage': { input: { runId: string; sampleId?: number; imageBase64?: string; fileName?: string }; output: TryImageResult }
   /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
+  /** "Try it" for tables: a completed run's prediction for a dataset row or values typed in. */
+  'runs.tryRow': { input: { runId: string; sampleId?: number; values?: Record<string, string | number | null> }; output: TryRowResult }
+  /** Exports a completed run (into `dir`, or a new folder under the data directory) and checks each format. */
+  'exports.start': { input: { runId: string; formats: ExportFormat[]; dir?: string }; output: ExportRecord }
+  'exports.get': { input: { exportId: string }; output: ExportRecord }
+  'exports.list': { input: { projectId: string }; output: ExportRecord[] }
+  /** Where an export of the run goes unless told otherwise. */
+  'exports.defaultDir': { input: { runId: string }; output: { dir: string } }
   'runs.examples': {
     input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
     output: { items: PredictionExample[]; total: number; classNames: string[] }
@@ -326,6 +335,8 @@ export interface Events {
   }
   'training.finished': { runId: string; projectId: string; status: 'completed' | 'stopped'; reason: string }
   'training.failed': { runId: string; projectId: string; message: string }
+  'exports.progressed': { exportId: string; projectId: string; runId: string; fraction: number; step: string }
+  'exports.finished': { exportId: string; projectId: string; runId: string; status: ExportStatus }
 }
 
 export type MethodName = keyof Methods
@@ -383,6 +394,11 @@ const methodTable = {
   'runs.crossValidation': true,
   'runs.suggestLabels': true,
   'runs.tryImage': true,
+  'runs.tryRow': true,
+  'exports.start': true,
+  'exports.get': true,
+  'exports.list': true,
+  'exports.defaultDir': true,
   'runs.examples': true,
   'runs.markChecked': true,
   'datasets.previewAugmentation': true,
@@ -402,6 +418,8 @@ const eventTable = {
   'training.epochEnded': true,
   'training.finished': true,
   'training.failed': true,
+  'exports.progressed': true,
+  'exports.finished': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { MethodInput, MethodName } from './contract'
+import { exportFormats } from './export'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
 
 const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
@@ -107,6 +108,27 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     })
     .strict()
     .refine((v) => (v.sampleId === undefined) !== (v.imageBase64 === undefined), 'Give either sampleId or imageBase64'),
+  'runs.tryRow': z
+    .object({
+      runId: id,
+      sampleId: rowId.optional(),
+      values: z.record(z.string().max(200), z.union([z.string().max(1000), z.number(), z.null()])).optional(),
+    })
+    .strict()
+    .refine((v) => (v.sampleId === undefined) !== (v.values === undefined), 'Give either sampleId or values'),
+  'exports.start': z
+    .object({
+      runId: id,
+      formats: z
+        .array(z.enum(exportFormats))
+        .min(1, 'Choose at least one format')
+        .refine((f) => new Set(f).size === f.length, 'Each format once'),
+      dir: path.optional(),
+    })
+    .strict(),
+  'exports.get': z.object({ exportId: id }).strict(),
+  'exports.list': z.object({ projectId: id }).strict(),
+  'exports.defaultDir': z.object({ runId: id }).strict(),
   'runs.pause': z.object({ runId: id }).strict(),
   'runs.resume': z.object({ runId: id }).strict(),
   'runs.stop': z.object({ runId: id }).strict(),

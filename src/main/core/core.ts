@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ArchitecturesService } from './architectures'
+import { ExportService, forkVerifier, type VerifyLauncher } from './export/export-service'
 import { BlobStore } from './datasets/blob-store'
 import { DatasetsService } from './datasets/datasets-service'
 import { ImportsService, type ImportOptions } from './datasets/imports-service'
@@ -35,10 +36,16 @@ export interface CoreOptions {
   sampleOnFirstStart?: boolean
   /** How to start the trainer process; by default the TypeScript source through tsx (tests, development). */
   trainer?: TrainerLauncher
+  /** How to start the export check process; by default its TypeScript source through tsx. */
+  verifier?: VerifyLauncher
 }
 
 function sourceTrainer(): TrainerLauncher {
   return forkLauncher(fileURLToPath(new URL('../trainer-process.ts', import.meta.url)), ['--import', 'tsx'])
+}
+
+function sourceVerifier(): VerifyLauncher {
+  return forkVerifier(fileURLToPath(new URL('../export-runtime/verify.ts', import.meta.url)), ['--import', 'tsx'])
 }
 
 type Handlers = { [M in MethodName]: (input: MethodInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> }
@@ -49,6 +56,7 @@ export interface Core {
   readonly blobs: BlobStore
   readonly imports: ImportsService
   readonly training: TrainingService
+  readonly exports: ExportService
   call(method: string, input: unknown): Promise<Result<unknown>>
   /** Stops running work (imports end as cancelled, whole batches kept) and closes the database. */
   close(): Promise<void>
@@ -68,6 +76,7 @@ export function createCore(options: CoreOptions): Core {
   const imports = new ImportsService(db, datasets, blobs, events, options.import)
   const architectures = new ArchitecturesService(db)
   const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
+  const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
 
   /**
    * Creates a sample project under a free name, opens it if asked, and starts importing its generated
@@ -184,6 +193,11 @@ export function createCore(options: CoreOptions): Core {
     'runs.suggestLabels': ({ runId }) => training.suggestLabels(runId),
     'runs.tryImage': ({ runId, sampleId, imageBase64, fileName }) =>
       training.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
+    'runs.tryRow': ({ runId, sampleId, values }) => training.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
+    'exports.start': ({ runId, formats, dir }) => exports.start(runId, formats, dir),
+    'exports.get': ({ exportId }) => exports.get(exportId),
+    'exports.list': ({ projectId }) => exports.list(projectId),
+    'exports.defaultDir': ({ runId }) => ({ dir: exports.defaultDir(runId) }),
     'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
       training.examples(
         runId,
@@ -248,9 +262,11 @@ export function createCore(options: CoreOptions): Core {
     blobs,
     imports,
     training,
+    exports,
     call,
     close: async () => {
       await imports.stopAll()
+      await exports.closeAll()
       await training.stopAll()
       db.close()
     },

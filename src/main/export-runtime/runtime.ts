@@ -134,7 +134,9 @@ export async function loadTfjs(dir: string): Promise<LoadedExport> {
 
 /** Loads model.onnx with onnxruntime-node (CPU). */
 export async function loadOnnx(dir: string): Promise<LoadedExport> {
-  const ort = (await import('onnxruntime-node')).default
+  // A CommonJS package: its exports arrive as named exports or as the default, depending on the loader.
+  const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
+  const ort = mod.InferenceSession ? mod : mod.default!
   const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
   const { preprocessing, labels } = readPreprocessing(dir)
   const shape = inputShape(preprocessing)

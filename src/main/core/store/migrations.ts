@@ -261,4 +261,25 @@ ALTER TABLE runs ADD COLUMN folds INTEGER;
 ALTER TABLE runs ADD COLUMN fold INTEGER;
 `,
   },
+  {
+    id: 8,
+    name: 'exports',
+    sql: `
+-- A run exported for deployment: where, in which formats, and what the independent check found.
+-- status: running, verified (every format passed), unverified (a check failed), failed (no export written).
+CREATE TABLE exports (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  dir TEXT NOT NULL,
+  formats_json TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'verified', 'unverified', 'failed')),
+  error TEXT,
+  result_json TEXT,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX exports_project ON exports (project_id, created_at);
+`,
+  },
 ]

@@ -40,16 +40,37 @@ export interface TrainJob {
   engine?: EngineName
 }
 
-/** Predicting with a trained run: rows of uint8 pixels (N × h × w × c) in a file, and the weights to use. */
+/**
+ * Predicting with a trained run: a file of inputs — uint8 pixels (N × h × w × c), prepared as in training,
+ * or float32 feature rows already encoded — and the weights to use.
+ */
 export interface PredictJob {
   spec: ModelSpec
   weightsDir: string
-  pixels: string
+  inputs: { path: string; type: 'pixels' | 'features' }
   count: number
+  task: 'classification' | 'regression'
   engine?: EngineName
 }
 
-export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'predict'; job: PredictJob } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' }
+/** Writing an export's model files from a run's final weights. */
+export interface ExportJob {
+  spec: ModelSpec
+  weightsDir: string
+  outDir: string
+  formats: Array<'tfjs' | 'onnx'>
+  producerVersion: string
+  /** Written into the ONNX model's metadata_props. */
+  metadata: Record<string, string>
+}
+
+export type ToTrainer =
+  | { type: 'start'; job: TrainJob }
+  | { type: 'predict'; job: PredictJob }
+  | { type: 'export'; job: ExportJob }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
 
 export interface CheckpointFile {
   path: string
@@ -78,6 +99,7 @@ export type FromTrainer =
   | { type: 'predictions'; split: 'validation' | 'test'; loss: number | null; rows: PredictionRow[] }
   | { type: 'finished'; status: 'completed' | 'stopped'; reason: string }
   | { type: 'predicted'; probabilities: number[][] }
+  | { type: 'exported'; files: Record<string, string[]> }
   | { type: 'failed'; message: string }
 
 /** Throws for a message type the receiver does not know (a union on `type`, `default:` throws). */

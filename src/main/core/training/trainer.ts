@@ -352,24 +352,31 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
   const model = buildModel(spec)
   try {
     const state = await loadWeights(job.weightsDir, model)
-    const [h, w, c] = spec.inputShape as [number, number, number]
-    const size = h * w * c
+    const size = spec.inputShape.reduce((a, b) => a * b, 1)
+    const c = spec.inputShape.at(-1)!
     const { readFileSync } = await import('node:fs')
-    const raw = readFileSync(job.pixels)
+    const raw = readFileSync(job.inputs.path)
+    const features = job.inputs.type === 'features' ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : null
     const out: number[][] = []
     for (let start = 0; start < job.count; start += 256) {
       const n = Math.min(256, job.count - start)
-      const x = new Float32Array(n * size)
-      for (let j = 0; j < n * size; j++) {
-        const v = raw[start * size + j]!
-        const ch = j % c
-        x[j] = state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
+      let x: Float32Array
+      if (features) {
+        x = features.slice(start * size, (start + n) * size)
+      } else {
+        x = new Float32Array(n * size)
+        for (let j = 0; j < n * size; j++) {
+          const v = raw[start * size + j]!
+          const ch = j % c
+          x[j] = state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
+        }
       }
-      const values = tf.tidy(() => (model.predict(tf.tensor4d(x, [n, h, w, c])) as tf.Tensor).dataSync()) as Float32Array
+      const values = tf.tidy(() => (model.predict(tf.tensor(x, [n, ...spec.inputShape])) as tf.Tensor).dataSync()) as Float32Array
       const width = values.length / n
       for (let i = 0; i < n; i++) {
         const row = Array.from(values.subarray(i * width, (i + 1) * width))
-        out.push(width === 1 ? [1 - row[0]!, row[0]!] : row)
+        // One sigmoid unit for two classes: the probability of the second.
+        out.push(width === 1 && job.task === 'classification' ? [1 - row[0]!, row[0]!] : row)
       }
     }
     return out

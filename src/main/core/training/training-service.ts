@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
 import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
+import type { TryRowResult } from '../../../shared/export'
 import {
   hyperparametersSchema,
   type CrossValidationSummary,
@@ -36,10 +37,11 @@ import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
 import { BadFileError, inspectImage, openImage } from '../datasets/image-file'
-import { unknownMessage, type FromTrainer, type PredictJob, type TrainJob } from './protocol'
-import { encodeRows, fitEncoder } from './table-encoding'
+import type { LoopState } from './checkpoint'
+import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
+import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
 
-interface RunRow {
+export interface RunRow {
   id: string
   project_id: string
   dataset_version_id: string
@@ -551,7 +553,8 @@ export class TrainingService {
         this.events.emit('training.finished', { runId, projectId: r.project_id, status: m.status, reason: m.reason })
         return
       case 'predicted':
-        // Only prediction jobs answer this; a training run never does.
+      case 'exported':
+        // Only one-off jobs answer these; a training run never does.
         return
       case 'failed':
         live.ended = true
@@ -794,24 +797,63 @@ export class TrainingService {
     return { predicted: version.classNames[argmax(probabilities)]!, trueClass, sampleHash, classes }
   }
 
+  /** "Try it" for tables: a completed run's prediction for a dataset row or for values typed in. */
+  async tryRow(runId: string, input: { sampleId?: number; values?: Record<string, string | number | null> }): Promise<TryRowResult> {
+    const run = this.completedRun(runId, 'try a row')
+    const version = this.datasets.version(run.dataset_version_id)
+    const dataset = this.datasets.row(version.datasetId)
+    if (dataset.kind !== 'table') throw new AppError('INVALID_STATE', 'Only runs trained on a table can try a row; use an image for this run')
+    let values: Record<string, string | number | null>
+    let trueClass: string | null = null
+    let trueValue: number | null = null
+    if (input.sampleId !== undefined) {
+      const s = this.db.prepare('SELECT s.values_json, s.target_value, c.name AS class FROM samples s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.dataset_id = ?').get(input.sampleId, dataset.id) as
+        | { values_json: string; target_value: number | null; class: string | null }
+        | undefined
+      if (!s) throw notFound('Row', String(input.sampleId))
+      values = JSON.parse(s.values_json) as Record<string, string | number | null>
+      trueClass = s.class
+      trueValue = s.target_value
+    } else {
+      values = input.values ?? {}
+    }
+    const [out] = (await this.predictInputs(runId, { type: 'features', data: this.encodeTableRows(runId, [values]) }, 1)) as [number[]]
+    if (dataset.task === 'regression') return { predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
+    return { predicted: version.classNames[argmax(out)]!, value: null, trueClass, trueValue: null, classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })) }
+  }
+
   /** A completed image-classification run with final weights, or an error saying why not. */
   private imageClassifier(runId: string, purpose: string): { run: RunRow; dataset: ReturnType<DatasetsService['row']>; version: DatasetVersion } {
-    const run = this.row(runId)
-    if (run.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can ${purpose}; “${run.name}” is ${run.status}`)
+    const run = this.completedRun(runId, purpose)
     const version = this.datasets.version(run.dataset_version_id)
     const dataset = this.datasets.row(version.datasetId)
     if (dataset.kind !== 'image' || dataset.task !== 'classification') throw new AppError('INVALID_STATE', `Only image classification runs can ${purpose}`)
-    if (!existsSync(join(this.finalWeights(runId), 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${run.name}” was trained before final weights were kept; train it again to ${purpose}`)
     return { run, dataset, version }
   }
 
-  private finalWeights(runId: string): string {
+  finalWeights(runId: string): string {
     return join(this.blobs.dataDir, 'runs', runId, 'checkpoints', 'final')
   }
 
-  /** Decodes and resizes images as the training cache does, and predicts them with the run's final weights. */
-  private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
-    const spec = JSON.parse(run.spec_json) as ModelSpec
+  /** A completed run with final weights — what predicting and exporting need — or an error saying why not. */
+  completedRun(runId: string, purpose: string): RunRow {
+    const run = this.row(runId)
+    if (run.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can ${purpose}; “${run.name}” is ${run.status}`)
+    if (!existsSync(join(this.finalWeights(runId), 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${run.name}” was trained before final weights were kept; train it again to ${purpose}`)
+    return run
+  }
+
+  /** How the run's inputs were prepared: per-channel pixel mean and deviation, or the table encoder. */
+  inputPreparation(runId: string): { kind: 'image'; mean: number[]; std: number[] } | { kind: 'table'; encoder: TableEncoder } {
+    const table = join(this.blobs.dataDir, 'runs', runId, 'preprocessing.json')
+    if (existsSync(table)) return { kind: 'table', encoder: (JSON.parse(readFileSync(table, 'utf8')) as { encoder: TableEncoder }).encoder }
+    const { state } = JSON.parse(readFileSync(join(this.finalWeights(runId), 'checkpoint.json'), 'utf8')) as { state: LoopState }
+    const channels = (JSON.parse(this.row(runId).spec_json) as ModelSpec).inputShape[2] ?? 1
+    return state.normalization ? { kind: 'image', ...state.normalization } : { kind: 'image', mean: Array<number>(channels).fill(0), std: Array<number>(channels).fill(255) }
+  }
+
+  /** Decodes and resizes images as the training cache does: uint8 pixels, N × h × w × c. */
+  async imagePixels(spec: ModelSpec, images: Buffer[]): Promise<Buffer> {
     const [h, w, c] = spec.inputShape as [number, number, 1 | 3]
     const rows = await Promise.all(
       images.map(async (data) => {
@@ -820,32 +862,61 @@ export class TrainingService {
         return p.raw().toBuffer()
       }),
     )
-    const pixels = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.u8`)
-    writeFileSync(pixels, Buffer.concat(rows))
+    return Buffer.concat(rows)
+  }
+
+  private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
+    return this.predictInputs(run.id, { type: 'pixels', data: await this.imagePixels(JSON.parse(run.spec_json) as ModelSpec, images) }, images.length)
+  }
+
+  /**
+   * Predicts with a completed run's final weights: images as uint8 pixels prepared by imagePixels, or table
+   * rows encoded with the run's encoder.
+   */
+  async predictInputs(runId: string, inputs: { type: 'pixels' | 'features'; data: Buffer }, count: number): Promise<number[][]> {
+    const run = this.row(runId)
+    const task = this.datasets.row(this.datasets.version(run.dataset_version_id).datasetId).task
+    const path = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.bin`)
+    writeFileSync(path, inputs.data)
     try {
-      return await this.predict({ spec, weightsDir: this.finalWeights(run.id), pixels, count: images.length })
+      const answer = await this.oneOff({ type: 'predict', job: { spec: JSON.parse(run.spec_json) as ModelSpec, weightsDir: this.finalWeights(run.id), inputs: { path, type: inputs.type }, count, task } }, 'predicted', 'Predicting')
+      return answer.probabilities
     } finally {
-      rmSync(pixels, { force: true })
+      rmSync(path, { force: true })
     }
   }
 
-  private predict(job: PredictJob): Promise<number[][]> {
+  /** Encodes table rows with the run's encoder, as training did. */
+  encodeTableRows(runId: string, rows: Array<Record<string, string | number | null>>): Buffer {
+    const prep = this.inputPreparation(runId)
+    if (prep.kind !== 'table') throw new AppError('INVALID_STATE', 'This run was not trained on a table')
+    const features = encodeRows(prep.encoder, rows)
+    return Buffer.from(features.buffer, features.byteOffset, features.byteLength)
+  }
+
+  /** Writes an export's model files from a run's final weights (in a trainer process). */
+  async writeModelFiles(job: ExportJob): Promise<Record<string, string[]>> {
+    return (await this.oneOff({ type: 'export', job }, 'exported', 'Writing the model files')).files
+  }
+
+  /** Runs one job in its own trainer process and resolves with its answer. */
+  private oneOff<T extends 'predicted' | 'exported'>(message: ToTrainer, answer: T, what: string): Promise<Extract<FromTrainer, { type: T }>> {
     return new Promise((resolve, reject) => {
       const child = this.launch()
       let answered = false
       child.onMessage((m) => {
-        if (m.type === 'predicted') {
+        if (m.type === answer) {
           answered = true
-          resolve(m.probabilities)
+          resolve(m as Extract<FromTrainer, { type: T }>)
         } else if (m.type === 'failed') {
           answered = true
-          reject(new AppError('INTERNAL', `Predicting failed: ${m.message}`))
+          reject(new AppError('INTERNAL', `${what} failed: ${m.message}`))
         }
       })
       child.onExit((code, signal) => {
-        if (!answered) reject(new AppError('INTERNAL', `The prediction process ended unexpectedly (${signal ?? `exit code ${code}`})`))
+        if (!answered) reject(new AppError('INTERNAL', `${what} ended unexpectedly: the process exited (${signal ?? `exit code ${code}`})`))
       })
-      child.send({ type: 'predict', job })
+      child.send(message)
     })
   }
 

@@ -1,0 +1,348 @@
+/**
+ * Exports for deployment. An export writes a completed run's model (TF.js and/or ONNX, in a trainer
+ * process), labels.json and preprocessing.json, then checks each format in a process of its own that
+ * loads the folder with the format's official runtime (see export-runtime/) and predicts up to 100 test
+ * inputs; the app predicts the same inputs with its own engine. A format is verified only when every top
+ * class matches and every probability is within 1e-4. MODEL_CARD.md and metadata.json come last, with the
+ * check's result. Every export is recorded in SQLite with its outcome.
+ */
+import { randomUUID } from 'node:crypto'
+import { fork } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, resolve } from 'node:path'
+import type { ExportFormat, ExportFormatResult, ExportRecord, ExportStatus } from '../../../shared/export'
+import { verifyInputCount, verifyTolerance } from '../../../shared/export'
+import type { Preprocessing, TableRow } from '../../export-runtime/runtime'
+import type { VerifyJob, VerifyResult } from '../../export-runtime/verify'
+import type { BlobStore } from '../datasets/blob-store'
+import type { DatasetsService } from '../datasets/datasets-service'
+import { AppError, notFound } from '../errors'
+import { argmax } from '../evaluation/metrics'
+import type { EventBus } from '../events'
+import type { Db } from '../store/database'
+import type { TrainingService } from '../training/training-service'
+import { modelCard, modelMetadata, type CardInput } from './model-card'
+
+/** Runs the export check (`verify-export <job.json> <result.json>`) in a separate process; resolves when it exits. */
+export type VerifyLauncher = (jobFile: string, resultFile: string) => Promise<{ code: number | null; output: string }>
+
+export function forkVerifier(entry: string, execArgv: string[] = []): VerifyLauncher {
+  return (jobFile, resultFile) =>
+    new Promise((resolvePromise) => {
+      const child = fork(entry, [jobFile, resultFile], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+      let output = ''
+      const collect = (chunk: Buffer): void => {
+        output = (output + chunk.toString()).slice(-4000)
+      }
+      child.stdout?.on('data', collect)
+      child.stderr?.on('data', collect)
+      child.on('error', (err) => resolvePromise({ code: null, output: err.message }))
+      child.on('exit', (code) => resolvePromise({ code, output }))
+    })
+}
+
+interface ExportRow {
+  id: string
+  run_id: string
+  project_id: string
+  dir: string
+  formats_json: string
+  status: ExportStatus
+  error: string | null
+  result_json: string | null
+  created_at: number
+  finished_at: number | null
+}
+
+const formatNames: Record<ExportFormat, string> = { tfjs: 'TF.js', onnx: 'ONNX' }
+
+/** "Digits CNN #3" → "digits-cnn-3" */
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'model'
+  )
+}
+
+export class ExportService {
+  private readonly running = new Map<string, Promise<void>>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly training: TrainingService,
+    private readonly datasets: DatasetsService,
+    private readonly blobs: BlobStore,
+    private readonly events: EventBus,
+    private readonly verifier: VerifyLauncher,
+    private readonly appVersion: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    // An export the app was closed in the middle of cannot finish: say so instead of "running" forever.
+    this.db.prepare("UPDATE exports SET status = 'failed', error = 'ModelBench closed before the export finished', finished_at = ? WHERE status = 'running'").run(this.now())
+  }
+
+  private record(r: ExportRow): ExportRecord {
+    const run = this.db.prepare('SELECT name FROM runs WHERE id = ?').get(r.run_id) as { name: string } | undefined
+    return {
+      id: r.id,
+      runId: r.run_id,
+      runName: run?.name ?? '(deleted run)',
+      projectId: r.project_id,
+      dir: r.dir,
+      formats: JSON.parse(r.formats_json) as ExportFormat[],
+      status: r.status,
+      error: r.error,
+      results: r.result_json ? (JSON.parse(r.result_json) as ExportFormatResult[]) : [],
+      createdAt: r.created_at,
+      finishedAt: r.finished_at,
+    }
+  }
+
+  get(exportId: string): ExportRecord {
+    const r = this.db.prepare('SELECT * FROM exports WHERE id = ?').get(exportId) as ExportRow | undefined
+    if (!r) throw notFound('Export', exportId)
+    return this.record(r)
+  }
+
+  list(projectId: string): ExportRecord[] {
+    return (this.db.prepare('SELECT * FROM exports WHERE project_id = ? ORDER BY created_at DESC LIMIT 200').all(projectId) as ExportRow[]).map((r) => this.record(r))
+  }
+
+  defaultDir(runId: string): string {
+    const run = this.training.get(runId)
+    const stamp = new Date(this.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
+    return join(this.blobs.dataDir, 'exports', `${slug(run.name)}-${stamp}`)
+  }
+
+  /** Checks the run and the destination now (errors are immediate), then exports in the background. */
+  start(runId: string, formats: ExportFormat[], dir?: string): ExportRecord {
+    const run = this.training.get(runId)
+    if (run.folds !== null) throw new AppError('INVALID_STATE', `“${run.name}” is a cross-validation summary with no model of its own; export one of its folds`)
+    this.training.completedRun(runId, 'be exported')
+    const outDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : this.defaultDir(runId)
+    const created = prepareDestination(outDir)
+    const id = randomUUID()
+    const ordered = (['tfjs', 'onnx'] as const).filter((f) => formats.includes(f))
+    this.db
+      .prepare("INSERT INTO exports (id, run_id, project_id, dir, formats_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)")
+      .run(id, runId, run.projectId, outDir, JSON.stringify(ordered), this.now())
+    const work = this.run(id, runId, ordered, outDir).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err)
+      // Nothing half-written stays behind: the folder was new or empty.
+      if (created) rmSync(outDir, { recursive: true, force: true })
+      else for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { recursive: true, force: true })
+      this.finish(id, runId, run.projectId, 'failed', message, [])
+    })
+    this.running.set(
+      id,
+      work.finally(() => this.running.delete(id)),
+    )
+    return this.get(id)
+  }
+
+  async whenDone(exportId: string): Promise<ExportRecord> {
+    await this.running.get(exportId)
+    return this.get(exportId)
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.running.values())
+  }
+
+  private progress(id: string, runId: string, projectId: string, fraction: number, step: string): void {
+    this.events.emit('exports.progressed', { exportId: id, projectId, runId, fraction, step })
+  }
+
+  private finish(id: string, runId: string, projectId: string, status: ExportStatus, error: string | null, results: ExportFormatResult[]): void {
+    this.db.prepare('UPDATE exports SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?').run(status, error, JSON.stringify(results), this.now(), id)
+    this.events.emit('exports.finished', { exportId: id, projectId, runId, status })
+  }
+
+  private async run(id: string, runId: string, formats: ExportFormat[], outDir: string): Promise<void> {
+    const run = this.training.get(runId)
+    const step = (fraction: number, text: string): void => this.progress(id, runId, run.projectId, fraction, text)
+    const version = this.datasets.version(run.datasetVersionId)
+    const dataset = this.datasets.row(version.datasetId)
+    const task = dataset.task
+    const labels = task === 'classification' ? version.classNames : []
+    const last = run.spec.layers.at(-1)
+    const activation = last && 'activation' in last.config ? last.config.activation : 'linear'
+    const output: Preprocessing['output'] = task === 'regression' ? 'linear' : activation === 'sigmoid' ? 'sigmoid' : 'softmax'
+    const prep = this.training.inputPreparation(runId)
+    const preprocessing: Preprocessing =
+      prep.kind === 'image'
+        ? { kind: 'image', inputShape: run.spec.inputShape as [number, number, number], colorMode: run.spec.inputShape[2] === 1 ? 'grayscale' : 'rgb', resize: 'stretch', mean: prep.mean, std: prep.std, output }
+        : { kind: 'table', columns: prep.encoder.columns, featureCount: prep.encoder.featureCount, output }
+
+    step(0.05, 'Writing labels and preprocessing')
+    writeFileSync(join(outDir, 'labels.json'), JSON.stringify(labels, null, 1))
+    writeFileSync(join(outDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 1))
+
+    step(0.1, `Writing ${formats.map((f) => formatNames[f]).join(' and ')}`)
+    const files = (await this.training.writeModelFiles({
+      spec: run.spec,
+      weightsDir: this.training.finalWeights(runId),
+      outDir,
+      formats,
+      producerVersion: this.appVersion,
+      metadata: { labels: JSON.stringify(labels), preprocessing: JSON.stringify(preprocessing), run_id: runId, dataset_version_hash: version.hash },
+    })) as Partial<Record<ExportFormat, string[]>>
+
+    step(0.35, 'Predicting the check inputs with the app')
+    const inputs = this.checkInputs(run.datasetVersionId, dataset.kind)
+    const tmp = await mkdtemp(join(this.blobs.dataDir, 'tmp-export-'))
+    const results: ExportFormatResult[] = []
+    try {
+      let job: (format: ExportFormat) => VerifyJob
+      let expected: number[][]
+      if (inputs.kind === 'image') {
+        const pixels = await this.training.imagePixels(run.spec, inputs.images)
+        const pixelsFile = join(tmp, 'pixels.u8')
+        await writeFile(pixelsFile, pixels)
+        expected = await this.training.predictInputs(runId, { type: 'pixels', data: pixels }, inputs.images.length)
+        job = (format) => ({ dir: outDir, format, kind: 'image', pixels: pixelsFile, count: inputs.images.length })
+      } else {
+        expected = await this.training.predictInputs(runId, { type: 'features', data: this.training.encodeTableRows(runId, inputs.rows) }, inputs.rows.length)
+        job = (format) => ({ dir: outDir, format, kind: 'table', rows: inputs.rows })
+      }
+      for (const [i, format] of formats.entries()) {
+        step(0.5 + (0.4 * i) / formats.length, `Checking ${formatNames[format]} with its own runtime`)
+        results.push(await this.verify(tmp, job(format), expected, task, files[format] ?? []))
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
+
+    step(0.95, 'Writing the model card')
+    const card = this.cardInput(run, labels, dataset.target_column, preprocessing, files, results)
+    writeFileSync(join(outDir, 'metadata.json'), JSON.stringify(modelMetadata(card), null, 1))
+    writeFileSync(join(outDir, 'MODEL_CARD.md'), modelCard(card))
+    const allVerified = results.every((r) => r.verified)
+    this.finish(id, runId, run.projectId, allVerified ? 'verified' : 'unverified', allVerified ? null : results.find((r) => !r.verified)?.error ?? null, results)
+  }
+
+  /** Up to 100 inputs: the test split first, topped up from validation and then train when it is smaller. */
+  private checkInputs(versionId: string, kind: 'image' | 'table'): { kind: 'image'; images: Buffer[] } | { kind: 'table'; rows: TableRow[] } {
+    const rows = this.db
+      .prepare(
+        `SELECT s.content_hash, s.values_json FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ?
+         ORDER BY CASE vs.split WHEN 'test' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, vs.position LIMIT ?`,
+      )
+      .all(versionId, verifyInputCount) as Array<{ content_hash: string | null; values_json: string | null }>
+    if (rows.length === 0) throw new AppError('INVALID_STATE', 'The dataset version has no samples to check the export with')
+    if (kind === 'image') return { kind, images: rows.map((r) => readFileSync(this.blobs.blobPath(r.content_hash!))) }
+    return { kind, rows: rows.map((r) => JSON.parse(r.values_json ?? '{}') as TableRow) }
+  }
+
+  private async verify(tmp: string, job: VerifyJob, expected: number[][], task: 'classification' | 'regression', files: string[]): Promise<ExportFormatResult> {
+    const jobFile = join(tmp, `verify-${job.format}.json`)
+    const resultFile = join(tmp, `verify-${job.format}-result.json`)
+    await writeFile(jobFile, JSON.stringify(job))
+    const base = { format: job.format, files, checked: expected.length }
+    const { code, output } = await this.verifier(jobFile, resultFile)
+    let result: VerifyResult
+    try {
+      result = JSON.parse(readFileSync(resultFile, 'utf8')) as VerifyResult
+    } catch {
+      return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `the check process ended without an answer (exit code ${code})${output ? `: ${output.trim().split('\n').at(-1)}` : ''}` }
+    }
+    if ('error' in result) return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `${formatNames[job.format]} could not be loaded or run: ${result.error}` }
+    return { ...base, runtime: result.runtime, ...compare(expected, result.probabilities, task) }
+  }
+
+  private cardInput(
+    run: ReturnType<TrainingService['get']>,
+    labels: string[],
+    target: string | null,
+    preprocessing: Preprocessing,
+    files: CardInput['files'],
+    verification: ExportFormatResult[],
+  ): CardInput {
+    const version = this.datasets.version(run.datasetVersionId)
+    const classCounts = { train: labels.map(() => 0), validation: labels.map(() => 0), test: labels.map(() => 0) }
+    const counted = this.db
+      .prepare('SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index')
+      .all(run.datasetVersionId) as Array<{ split: 'train' | 'validation' | 'test'; class_index: number; n: number }>
+    for (const c of counted) classCounts[c.split][c.class_index] = c.n
+    const project = this.db.prepare('SELECT name FROM projects WHERE id = ?').get(run.projectId) as { name: string }
+    return {
+      run,
+      projectName: project.name,
+      task: this.datasets.row(version.datasetId).task,
+      labels,
+      target,
+      preprocessing,
+      dataset: { version: version.number, hash: version.hash, counts: { train: version.counts.train, validation: version.counts.validation, test: version.counts.test }, classCounts },
+      evaluation: this.training.evaluation(run.id),
+      files,
+      verification,
+      appVersion: this.appVersion,
+      exportedAt: new Date(this.now()),
+    }
+  }
+}
+
+/** The check's verdict: same top class everywhere (classification) and every value within the tolerance. */
+export function compare(expected: number[][], got: number[][], task: 'classification' | 'regression'): Pick<ExportFormatResult, 'sameTop1' | 'maxDifference' | 'verified' | 'error'> {
+  if (got.length !== expected.length || got.some((row, i) => row.length !== expected[i]!.length)) {
+    return { sameTop1: null, maxDifference: null, verified: false, error: `the runtime gave ${got.length} predictions of ${got[0]?.length ?? 0} values; the app gave ${expected.length} of ${expected[0]?.length ?? 0}` }
+  }
+  let maxDifference = 0
+  let sameTop1 = 0
+  expected.forEach((row, i) => {
+    row.forEach((v, j) => {
+      const d = Math.abs(v - got[i]![j]!)
+      // A regression value is compared relative to its size (float32 carries about 7 digits).
+      maxDifference = Math.max(maxDifference, task === 'regression' ? d / Math.max(1, Math.abs(v)) : d)
+    })
+    if (argmax(row) === argmax(got[i]!)) sameTop1++
+  })
+  const top1Ok = task === 'regression' || sameTop1 === expected.length
+  const verified = top1Ok && maxDifference <= verifyTolerance && Number.isFinite(maxDifference)
+  let error: string | null = null
+  if (!top1Ok) error = `the top class differed from the app's on ${expected.length - sameTop1} of ${expected.length} inputs`
+  else if (!verified) error = `a prediction differed from the app's by ${maxDifference.toExponential(2)}, more than the ${verifyTolerance} allowed`
+  return { sameTop1: task === 'regression' ? null : sameTop1, maxDifference, verified, error }
+}
+
+/**
+ * Makes sure the destination can take the export: a new folder, or an empty one, that we can write to.
+ * Returns whether the folder was created here (so a failed export can remove it).
+ */
+function prepareDestination(dir: string): boolean {
+  let created = false
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new AppError('INVALID_ARGUMENT', `${dir} is a file, not a folder; choose a folder for the export`, 'dir')
+    if (readdirSync(dir).length > 0) throw new AppError('INVALID_ARGUMENT', `${dir} is not empty; choose a new or empty folder so nothing in it is overwritten`, 'dir')
+  } else {
+    try {
+      mkdirSync(dir, { recursive: true })
+      created = true
+    } catch (err) {
+      throw new AppError('INVALID_ARGUMENT', `Cannot create ${dir}: ${describeFsError(err)}`, 'dir')
+    }
+  }
+  const probe = join(dir, `.modelbench-write-test-${process.pid}`)
+  try {
+    writeFileSync(probe, '')
+    rmSync(probe)
+  } catch (err) {
+    if (created) rmSync(dir, { recursive: true, force: true })
+    throw new AppError('INVALID_ARGUMENT', `Cannot write to ${dir}: ${describeFsError(err)}`, 'dir')
+  }
+  return created
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EROFS') return 'the disk is read-only'
+  if (code === 'ENOTDIR') return 'part of the path is a file, not a folder'
+  if (code === 'ENOSPC') return 'the disk is full'
+  return err instanceof Error ? err.message : String(err)
+}
