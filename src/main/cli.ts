@@ -1,11 +1,16 @@
 /**
  * The `modelbench` command line (plain Node, no Electron). `serve` runs the headless server: the whole
- * app in any browser, bound to 127.0.0.1 with a random access token unless told otherwise.
+ * app in any browser, bound to 127.0.0.1 with a random access token unless told otherwise. `export`
+ * exports a completed run for deployment and checks it; `predict` runs an export folder on files.
  */
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createCore } from './core/core'
+import { exportFormats, type ExportFormat, type ExportRecord } from '../shared/export'
+import { createCore, type CoreOptions } from './core/core'
+import { forkVerifier } from './core/export/export-service'
+import { ExportFolderError, predictFiles } from './core/export/predict-files'
 import { SchemaError } from './core/store/database'
 import { forkLauncher } from './core/training/launcher'
 import { defaultDataDir } from './data-dir'
@@ -15,7 +20,9 @@ import { appVersion } from './version'
 const usage = `Usage: modelbench <command> [options]
 
 Commands:
-  serve    Run ModelBench as a local web server and print the URL to open
+  serve      Run ModelBench as a local web server and print the URL to open
+  export     Export a completed run for deployment (TF.js and/or ONNX) and check it
+  predict    Predict image files, or the rows of CSV/TSV files, with an exported model (JSON lines)
 
 Options for serve:
   --host <address>    Address to bind (default 127.0.0.1; anything else is reachable from other machines)
@@ -23,7 +30,17 @@ Options for serve:
   --data-dir <path>   Where projects and runs are stored (default ${defaultDataDir()})
   --no-sample         Do not create the digits sample project on first start
   -h, --help          Show this help
-  -v, --version       Show the version`
+  -v, --version       Show the version
+
+  modelbench export --run <id> --out <folder> [--format tfjs|onnx]… [--data-dir <path>]
+    --run <id>          The run to export (its id, as the Runs page and the Export page show it)
+    --out <folder>      A new or empty folder for the export
+    --format <name>     tfjs or onnx; give it twice for both (default: both)
+    Exits 0 when every format was verified, 1 otherwise.
+
+  modelbench predict --model <export folder> [--format tfjs|onnx] <files…>
+    Prints one JSON line per image (or table row): file, label, probabilities (or value).
+    Files that cannot be read are reported on stderr and make the exit code 1.`
 
 export class UsageError extends Error {}
 
@@ -57,13 +74,12 @@ async function serve(args: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   const staticDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 
-  const here = dirname(fileURLToPath(import.meta.url))
   const core = createCore({
     dataDir,
     shell: 'server',
     version: appVersion,
     sampleOnFirstStart: !values['no-sample'],
-    trainer: forkLauncher(join(here, 'trainer.js')),
+    ...childProcesses(),
   })
   let server
   for (let attempt = 0; ; attempt++) {
@@ -98,6 +114,97 @@ async function serve(args: string[]): Promise<void> {
   process.once('SIGTERM', stop)
 }
 
+/** The built trainer and export-check entries next to this file; from source, the core's tsx defaults. */
+function childProcesses(): Pick<CoreOptions, 'trainer' | 'verifier'> {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const trainer = join(here, 'trainer.js')
+  return existsSync(trainer) ? { trainer: forkLauncher(trainer), verifier: forkVerifier(join(here, 'verify-export.js')) } : {}
+}
+
+function parseFormats(values: string[] | undefined): ExportFormat[] {
+  const formats = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase())
+  for (const f of formats) {
+    if (!(exportFormats as readonly string[]).includes(f)) throw new UsageError(`--format must be tfjs or onnx, not "${f}"`)
+  }
+  return formats.length > 0 ? [...new Set(formats as ExportFormat[])] : [...exportFormats]
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { run: { type: 'string' }, out: { type: 'string' }, format: { type: 'string', multiple: true }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(usage)
+    return 0
+  }
+  if (!values.run) throw new UsageError('export needs --run <id>')
+  if (!values.out) throw new UsageError('export needs --out <folder>')
+  const formats = parseFormats(values.format)
+  // The app may be running on the same data directory: leave its runs and imports alone.
+  const core = createCore({ dataDir: resolve(values['data-dir'] ?? defaultDataDir()), shell: 'server', version: appVersion, ownsWork: false, ...childProcesses() })
+  try {
+    const unsubscribe = core.events.onAny((event, payload) => {
+      if (event === 'exports.progressed') {
+        const p = payload as { fraction: number; step: string }
+        console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`)
+      }
+    })
+    const started = await core.call('exports.start', { runId: values.run, formats, dir: resolve(values.out) })
+    if (!started.ok) {
+      console.error(`modelbench: ${started.error.message}`)
+      return 1
+    }
+    const done = await core.exports.whenDone((started.value as ExportRecord).id)
+    unsubscribe()
+    if (done.status === 'failed') {
+      console.error(`modelbench: the export failed: ${done.error}`)
+      return 1
+    }
+    console.log(`Exported “${done.runName}” to ${done.dir}`)
+    for (const r of done.results) {
+      const name = r.format === 'tfjs' ? 'TF.js' : 'ONNX'
+      console.log(
+        r.verified
+          ? `  ${name}: verified with ${r.runtime} on ${r.checked} inputs${r.sameTop1 !== null ? `, same top class ${r.sameTop1}/${r.checked}` : ''}, largest difference ${r.maxDifference?.toExponential(2)}`
+          : `  ${name}: NOT verified: ${r.error}`,
+      )
+    }
+    return done.status === 'verified' ? 0 : 1
+  } finally {
+    await core.close()
+  }
+}
+
+async function predictCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { model: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  })
+  if (values.help) {
+    console.log(usage)
+    return 0
+  }
+  if (!values.model) throw new UsageError('predict needs --model <export folder>')
+  if (positionals.length === 0) throw new UsageError('predict needs at least one file')
+  const [format] = values.format ? parseFormats([values.format]) : []
+  try {
+    const { lines, problems } = await predictFiles(resolve(values.model), positionals, format)
+    for (const line of lines) console.log(JSON.stringify(line))
+    for (const p of problems) console.error(`modelbench: ${p.file}: ${p.error}`)
+    return problems.length > 0 ? 1 : 0
+  } catch (err) {
+    if (err instanceof ExportFolderError) {
+      console.error(`modelbench: ${err.message}`)
+      return 1
+    }
+    throw err
+  }
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
@@ -105,6 +212,10 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'serve':
         await serve(rest)
         return 0
+      case 'export':
+        return await exportCommand(rest)
+      case 'predict':
+        return await predictCommand(rest)
       case undefined:
       case '-h':
       case '--help':

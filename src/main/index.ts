@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron'
 import { mediaScheme } from '../shared/contract'
 import { createCore, type Core } from './core/core'
+import type { VerifyLauncher } from './core/export/export-service'
 import type { TrainerLauncher } from './core/training/launcher'
 import type { FromTrainer } from './core/training/protocol'
 import { registerIpc } from './ipc'
@@ -104,6 +105,19 @@ const utilityTrainer: TrainerLauncher = () => {
   }
 }
 
+/** The export check runs in a utility process of its own, loading the export with the official runtimes. */
+const utilityVerifier: VerifyLauncher = (jobFile, resultFile) =>
+  new Promise((resolvePromise) => {
+    const child = utilityProcess.fork(join(here, 'verify-export.js'), [jobFile, resultFile], { serviceName: 'ModelBench export check', stdio: 'pipe' })
+    let output = ''
+    const collect = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000)
+    }
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
+    child.once('exit', (code) => resolvePromise({ code, output }))
+  })
+
 function startCore(): Core {
   // better-sqlite3 built against Electron's ABI, when scripts/start.mjs has prepared one.
   const nativeBinding = join(app.getAppPath(), 'out', 'native', 'better_sqlite3.node')
@@ -113,6 +127,7 @@ function startCore(): Core {
     version: appVersion,
     sampleOnFirstStart: true,
     trainer: utilityTrainer,
+    verifier: utilityVerifier,
     ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
   })
 }

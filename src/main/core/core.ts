@@ -36,6 +36,12 @@ export interface CoreOptions {
   sampleOnFirstStart?: boolean
   /** How to start the trainer process; by default the TypeScript source through tsx (tests, development). */
   trainer?: TrainerLauncher
+  /**
+   * Whether this process owns the data directory's work (the app and the server do): at start-up, runs,
+   * imports and exports left running by a previous process are marked interrupted. A command such as
+   * `modelbench export`, which may run beside the app, says false so it leaves the app's work alone.
+   */
+  ownsWork?: boolean
   /** How to start the export check process; by default its TypeScript source through tsx. */
   verifier?: VerifyLauncher
 }
@@ -77,6 +83,11 @@ export function createCore(options: CoreOptions): Core {
   const architectures = new ArchitecturesService(db)
   const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
   const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
+  if (options.ownsWork !== false) {
+    imports.recoverInterrupted()
+    training.recoverInterrupted()
+    exports.recoverInterrupted()
+  }
 
   /**
    * Creates a sample project under a free name, opens it if asked, and starts importing its generated

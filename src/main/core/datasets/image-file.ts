@@ -65,6 +65,16 @@ export function openImage(data: Buffer, options: { limitInputPixels: number | fa
   return sharp(data, { limitInputPixels: options.limitInputPixels, failOn: 'error', pages: 1 })
 }
 
+/**
+ * An image as a model input: stretched to the input's width and height (aspect ratio not kept), grey or
+ * sRGB without alpha, as uint8 pixels h × w × c — the same preparation as the training cache.
+ */
+export async function modelInputPixels(data: Buffer, [h, w, c]: readonly [number, number, 1 | 3]): Promise<Buffer> {
+  let p = openImage(data).rotate().resize(w, h, { fit: 'fill' })
+  p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')
+  return p.raw().toBuffer()
+}
+
 export async function inspectImage(data: Buffer): Promise<InspectedImage> {
   if (data.length === 0) throw new BadFileError('empty file (0 bytes)')
   if (isBmp(data)) return inspectBmp(data)

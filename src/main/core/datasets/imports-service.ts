@@ -56,7 +56,10 @@ export class ImportsService {
   ) {
     this.batchSize = options.batchSize ?? 100
     this.concurrency = options.concurrency ?? 8
-    // Imports that were running when the app stopped did not finish: say so.
+  }
+
+  /** At start-up: imports that were running when the app stopped did not finish; say so. */
+  recoverInterrupted(): void {
     this.db.prepare("UPDATE imports SET status = 'interrupted', finished_at = ? WHERE status = 'running'").run(this.now())
   }
 

@@ -11,7 +11,7 @@ import type { Split } from '../../../shared/contract'
 import { AppError, notFound } from '../errors'
 import type { Db } from '../store/database'
 import type { BlobStore } from './blob-store'
-import { openImage } from './image-file'
+import { modelInputPixels } from './image-file'
 import { mapConcurrent } from './imports-service'
 
 export interface InputShape {
@@ -69,9 +69,7 @@ export async function buildImageCache(
       const part = rows.slice(start, start + chunk)
       await mapConcurrent(part, 8, async (row) => {
         const data = readFileSync(blobs.blobPath(row.content_hash))
-        let pipeline = openImage(data).rotate().resize(shape.width, shape.height, { fit: 'fill' })
-        pipeline = shape.channels === 1 ? pipeline.greyscale() : pipeline.removeAlpha().toColourspace('srgb')
-        const pixels = await pipeline.raw().toBuffer()
+        const pixels = await modelInputPixels(data, [shape.height, shape.width, shape.channels])
         if (pixels.length !== size) throw new Error(`decoded ${row.content_hash} to ${pixels.length} bytes, expected ${size}`)
         const index = start + part.indexOf(row)
         await file.write(pixels, 0, size, index * size)

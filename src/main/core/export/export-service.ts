@@ -81,8 +81,10 @@ export class ExportService {
     private readonly verifier: VerifyLauncher,
     private readonly appVersion: string,
     private readonly now: () => number = Date.now,
-  ) {
-    // An export the app was closed in the middle of cannot finish: say so instead of "running" forever.
+  ) {}
+
+  /** At start-up: an export the app was closed in the middle of cannot finish; say so. */
+  recoverInterrupted(): void {
     this.db.prepare("UPDATE exports SET status = 'failed', error = 'ModelBench closed before the export finished', finished_at = ? WHERE status = 'running'").run(this.now())
   }
 

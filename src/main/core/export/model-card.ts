@@ -203,7 +203,7 @@ export function modelCard(c: CardInput): string {
   r.spec.layers.forEach((l, i) => {
     const info = analysis.layers[i]
     const settings = Object.entries(l.config)
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('×') : String(v)}`)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('×') : v === null ? 'default' : String(v)}`)
       .join(', ')
     lines.push(`| ${i + 1} | ${l.type} | ${settings || '—'} | ${info?.outputShape ? `(${info.outputShape.join(', ')})` : '—'} | ${info?.params ? (info.params.trainable + info.params.nonTrainable).toLocaleString('en') : '—'} |`)
   })

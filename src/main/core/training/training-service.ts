@@ -36,7 +36,7 @@ import { argmax, classificationMetrics, regressionMetrics } from '../evaluation/
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
-import { BadFileError, inspectImage, openImage } from '../datasets/image-file'
+import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-file'
 import type { LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
@@ -104,8 +104,10 @@ export class TrainingService {
     private readonly events: EventBus,
     private readonly launch: TrainerLauncher,
     private readonly now: () => number = Date.now,
-  ) {
-    // Runs that were going when the app stopped are interrupted: they can be resumed.
+  ) {}
+
+  /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
+  recoverInterrupted(): void {
     this.db
       .prepare("UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused')")
       .run()
@@ -854,15 +856,7 @@ export class TrainingService {
 
   /** Decodes and resizes images as the training cache does: uint8 pixels, N × h × w × c. */
   async imagePixels(spec: ModelSpec, images: Buffer[]): Promise<Buffer> {
-    const [h, w, c] = spec.inputShape as [number, number, 1 | 3]
-    const rows = await Promise.all(
-      images.map(async (data) => {
-        let p = openImage(data).rotate().resize(w, h, { fit: 'fill' })
-        p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')
-        return p.raw().toBuffer()
-      }),
-    )
-    return Buffer.concat(rows)
+    return Buffer.concat(await Promise.all(images.map((data) => modelInputPixels(data, spec.inputShape as [number, number, 1 | 3]))))
   }
 
   private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
