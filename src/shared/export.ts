@@ -44,6 +44,8 @@ export interface ExportRecord {
 
 /** One table row's prediction ("Try it" for tables). */
 export interface TryRowResult {
+  /** The row's values as the model read them. */
+  values: Record<string, string | number | null>
   /** Classification: the predicted class; regression: null. */
   predicted: string | null
   value: number | null

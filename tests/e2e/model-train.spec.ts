@@ -1,8 +1,10 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { solidImage } from '../fixtures/image-corpus'
 import { expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { ModelPage } from './support/model-page'
 
-test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, train, pause, resume and stop', async ({ page, server }) => {
+test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, train, pause, resume and stop', async ({ page, server, dataDir }) => {
   test.setTimeout(420_000)
   await openApp(page, server)
   await page.getByTestId('new-sample-digits').click()
@@ -173,6 +175,32 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('try-image')).toHaveAttribute('src', /^blob:/)
   await expect(page.getByTestId('try-bar')).toHaveCount(10)
   await expect(page.getByTestId('try-true')).toHaveCount(0)
+
+  // Export Run 1 in both formats: each is loaded by its own runtime in another process and must agree.
+  await page.getByTestId('export-run-link').click()
+  await expect(page.getByTestId('page-export')).toBeVisible()
+  await expect(page.getByTestId('export-run').locator('option:checked')).toContainText('Run 1')
+  const suggested = await page.getByTestId('export-dir').inputValue()
+  expect(suggested.startsWith(join(dataDir, 'exports', 'run-1-'))).toBe(true)
+  // A folder with files in it is refused by name, and nothing in it is touched.
+  await page.getByTestId('export-dir').fill(dataDir)
+  await page.getByTestId('export-start').click()
+  await expect(page.getByTestId('export-error')).toHaveText(`${dataDir} is not empty; choose a new or empty folder so nothing in it is overwritten`)
+  const exportDir = join(dataDir, 'my-exports', 'digits')
+  await page.getByTestId('export-dir').fill(exportDir)
+  await page.getByTestId('export-start').click()
+  await expect(page.getByTestId('export-result')).toContainText('Exported and verified', { timeout: 60_000 })
+  for (const format of ['tfjs', 'onnx']) {
+    await expect(page.getByTestId(`export-check-${format}`)).toContainText(': verified')
+    await expect(page.getByTestId(`export-check-${format}`)).toContainText('the top class matched ModelBench\'s 100 of 100 times')
+    expect(Number(await page.getByTestId(`export-diff-${format}`).textContent())).toBeLessThan(1e-4)
+  }
+  expect(readdirSync(exportDir).sort()).toEqual(['MODEL_CARD.md', 'group1-shard1of1.bin', 'labels.json', 'metadata.json', 'model.json', 'model.onnx', 'preprocessing.json'])
+  await expect(page.getByTestId('export-history').locator('tbody tr')).toHaveCount(1)
+  await saveScreenshot(page, 'export-result')
+  await page.getByTestId('nav-runs').click()
+  await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
+  await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
   // Open a confusion-matrix cell of mistakes and relabel an example from the error gallery.
   const cellId = await page.evaluate(() => {
     const cells = [...document.querySelectorAll<HTMLElement>('[data-testid^="cell-"]')]

@@ -71,7 +71,7 @@ test('rename refuses a clash, delete asks first and can be undone', async ({ pag
   await expect(projects.row('Flowers')).toBeVisible()
 })
 
-test('pages not built yet say so, and keyboard navigation works', async ({ page, server }) => {
+test('pages without a project or data say what to do next, and keyboard navigation works', async ({ page, server }) => {
   await openApp(page, server)
   await page.keyboard.press('Alt+3')
   await expect(page).toHaveURL(/#\/model$/)
@@ -84,7 +84,7 @@ test('pages not built yet say so, and keyboard navigation works', async ({ page,
   await page.keyboard.press('Alt+5')
   await expect(page.getByTestId('page-runs')).toContainText('No runs yet')
   await page.keyboard.press('Alt+6')
-  await expect(page.getByTestId('page-export')).toContainText('Not built yet')
+  await expect(page.getByTestId('export-empty')).toContainText('No finished runs to export yet')
   await page.keyboard.press('Control+n')
   await expect(page.getByTestId('new-project-name')).toBeFocused()
 })
@@ -103,6 +103,7 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(background).toBe(scheme === 'dark' ? '#14161b' : '#f6f7f9')
     await saveScreenshot(page, `shell-${scheme}`)
     await page.getByTestId('nav-export').click()
-    await saveScreenshot(page, `not-built-${scheme}`)
+    await expect(page.getByTestId('export-empty')).toBeVisible()
+    await saveScreenshot(page, `export-empty-${scheme}`)
   })
 }

@@ -12,7 +12,8 @@ import { EnginePage } from './pages/EnginePage'
 import { ModelPage } from './pages/model/ModelPage'
 import { RunsPage } from './pages/runs/RunsPage'
 import { TrainPage } from './pages/train/TrainPage'
-import { NotBuiltPage, OpenProjectFirst } from './pages/NotBuiltPage'
+import { OpenProjectFirst } from './pages/EmptyStates'
+import { ExportPage } from './pages/export/ExportPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
 import { useProjects } from './useProjects'
@@ -166,7 +167,6 @@ export function App(): React.JSX.Element {
                 title={`${p.label} (Alt+${i + 1})`}
               >
                 <span>{p.label}</span>
-                {p.comingIn !== undefined && <span className="badge">soon</span>}
               </a>
             </li>
           ))}
@@ -218,9 +218,9 @@ export function App(): React.JSX.Element {
           <TrainPage key={current.id} project={current} onError={showError} />
         ) : page === 'data' && current ? (
           <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
-        ) : (
-          <NotBuiltPage page={pageInfo} project={current} />
-        )}
+        ) : page === 'export' && current ? (
+          <ExportPage key={current.id} project={current} onError={showError} />
+        ) : null}
       </main>
       {toast && <Toast toast={toast} onClose={() => setToast(null)} />}
     </div>

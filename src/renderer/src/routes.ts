@@ -1,12 +1,10 @@
-/** The app's pages, in navigation order, with the issue that builds each one still to come. */
+/** The app's pages, in navigation order. */
 export interface PageInfo {
   id: 'projects' | 'data' | 'model' | 'train' | 'runs' | 'export' | 'engine'
   label: string
   needsProject: boolean
-  /** What the page will do, shown while it is not built. */
+  /** What the page does, shown when it needs a project and none is open. */
   purpose: string
-  /** Set while the page is not built yet: the tracker issue that builds it. */
-  comingIn?: number
 }
 
 export const pages: readonly PageInfo[] = [
@@ -40,7 +38,6 @@ export const pages: readonly PageInfo[] = [
     label: 'Export',
     needsProject: true,
     purpose: 'Export a trained model to TF.js or ONNX, verified to predict the same, with a model card.',
-    comingIn: 7,
   },
   { id: 'engine', label: 'Engine & GPU', needsProject: false, purpose: 'Which engine trains here, and what the GPU needs.' },
 ]

@@ -820,8 +820,8 @@ export class TrainingService {
       values = input.values ?? {}
     }
     const [out] = (await this.predictInputs(runId, { type: 'features', data: this.encodeTableRows(runId, [values]) }, 1)) as [number[]]
-    if (dataset.task === 'regression') return { predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
-    return { predicted: version.classNames[argmax(out)]!, value: null, trueClass, trueValue: null, classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })) }
+    if (dataset.task === 'regression') return { values, predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
+    return { values, predicted: version.classNames[argmax(out)]!, value: null, trueClass, trueValue: null, classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })) }
   }
 
   /** A completed image-classification run with final weights, or an error saying why not. */

@@ -11,7 +11,7 @@ import type { Architecture, DatasetSummary, Project } from '../../../../shared/c
 import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
 import { api } from '../../api'
-import { ImportDataFirst } from '../NotBuiltPage'
+import { ImportDataFirst } from '../EmptyStates'
 import { LayerSettings } from './LayerSettings'
 import { SavedModels } from './SavedModels'
 import {

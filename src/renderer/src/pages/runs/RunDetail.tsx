@@ -7,6 +7,7 @@ import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
 import { TryIt } from './TryIt'
+import { TryRow } from './TryRow'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 import { percent } from '../../format'
 
@@ -70,6 +71,11 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
           </p>
         </div>
         <div className="row">
+          {run.status === 'completed' && run.folds === null && (
+            <a className="button" href={`#/export?run=${run.id}`} data-testid="export-run-link">
+              Export…
+            </a>
+          )}
           <button className="button" onClick={() => onRerun(run.id)} data-testid="rerun">
             Re-run exactly
           </button>
@@ -100,6 +106,7 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
       {e?.kind === 'classification' && run.status === 'completed' && run.spec.inputShape.length === 3 && (
         <TryIt runId={runId} testCount={evaluation?.test?.count ?? 0} />
       )}
+      {run.status === 'completed' && run.folds === null && run.spec.inputShape.length === 1 && <TryRow runId={runId} projectId={run.projectId} testCount={evaluation?.test?.count ?? 0} />}
       {e?.kind === 'classification' && (
         <ErrorGallery runId={runId} split={evaluation?.test ? 'test' : 'validation'} classes={classes} cell={cell} onClearCell={() => setCell(null)} onError={onError} />
       )}

@@ -130,20 +130,27 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
                 </>
               )}
             </p>
-            <ul className="try-bars" aria-label="Class probabilities">
-              {ranked.map((c) => (
-                <li key={c.name} className={c.name === result.predicted ? 'top' : ''} data-testid="try-bar">
-                  <span className="try-name">{c.name}</span>
-                  <span className="try-track">
-                    <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
-                  </span>
-                  <span className="try-value">{percent(c.probability)}</span>
-                </li>
-              ))}
-            </ul>
+            <ProbabilityBars ranked={ranked} predicted={result.predicted} />
           </>
         )}
       </div>
     </div>
+  )
+}
+
+/** Class probabilities as bars, most likely first. */
+export function ProbabilityBars({ ranked, predicted }: { ranked: Array<{ name: string; probability: number }>; predicted: string | null }): React.JSX.Element {
+  return (
+    <ul className="try-bars" aria-label="Class probabilities">
+      {ranked.map((c) => (
+        <li key={c.name} className={c.name === predicted ? 'top' : ''} data-testid="try-bar">
+          <span className="try-name">{c.name}</span>
+          <span className="try-track">
+            <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
+          </span>
+          <span className="try-value">{percent(c.probability)}</span>
+        </li>
+      ))}
+    </ul>
   )
 }

@@ -1,11 +1,5 @@
-/** Stands in for a page that a later issue builds: says plainly what it will do and that it is not there yet. */
-import type { Project } from '../../../shared/contract'
+/** Empty states shared by pages: no project open, no data imported yet. */
 import type { PageInfo } from '../routes'
-
-interface Props {
-  page: PageInfo
-  project: Project | null
-}
 
 /** A page that works inside a project, opened with none open. */
 export function OpenProjectFirst({ page, onGoToProjects }: { page: PageInfo; onGoToProjects: () => void }): React.JSX.Element {
@@ -38,24 +32,6 @@ export function ImportDataFirst({ title, testId, text }: { title: string; testId
         <a className="button primary" href="#/data">
           Go to the Data page
         </a>
-      </div>
-    </section>
-  )
-}
-
-export function NotBuiltPage({ page, project }: Props): React.JSX.Element {
-  return (
-    <section className="page" data-testid={`page-${page.id}`}>
-      <header className="page-header">
-        <h1>{page.label}</h1>
-        {project && <p className="muted">in {project.name}</p>}
-      </header>
-      <div className="empty-state">
-        <h2>Not built yet</h2>
-        <p>{page.purpose}</p>
-        <p className="muted">
-          This page is not part of this version of ModelBench{page.comingIn !== undefined ? ` (tracked as issue #${page.comingIn})` : ''}.
-        </p>
       </div>
     </section>
   )

@@ -1,0 +1,136 @@
+/** "Try it" for tables: type a row's values, or pick a test row, and see the run's prediction. */
+import { useEffect, useState } from 'react'
+import type { TableColumn } from '../../../../shared/contract'
+import type { TryRowResult } from '../../../../shared/export'
+import { api } from '../../api'
+import { percent } from '../../format'
+import { ProbabilityBars } from './TryIt'
+
+interface Props {
+  runId: string
+  projectId: string
+  testCount: number
+}
+
+export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Element {
+  const [columns, setColumns] = useState<TableColumn[]>([])
+  const [values, setValues] = useState<Record<string, string>>({})
+  const [result, setResult] = useState<TryRowResult | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
+  const [next, setNext] = useState(0)
+
+  useEffect(() => {
+    api.call('datasets.get', { projectId }).then(
+      (d) => setColumns(d?.columns ?? []),
+      (err: unknown) => setProblem(err instanceof Error ? err.message : String(err)),
+    )
+  }, [projectId])
+
+  async function run(work: () => Promise<TryRowResult>): Promise<void> {
+    setBusy(true)
+    setProblem(null)
+    try {
+      setResult(await work())
+    } catch (err) {
+      setProblem(err instanceof Error ? err.message : String(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  function tryTyped(): Promise<void> {
+    const typed = Object.fromEntries(
+      columns.map((c) => {
+        const v = (values[c.name] ?? '').trim()
+        return [c.name, v === '' ? null : c.type === 'numeric' ? Number(v) : v]
+      }),
+    )
+    const bad = columns.find((c) => c.type === 'numeric' && typed[c.name] !== null && !Number.isFinite(typed[c.name]))
+    if (bad) {
+      setProblem(`${bad.name} must be a number, not “${values[bad.name]}”`)
+      return Promise.resolve()
+    }
+    return run(() => api.call('runs.tryRow', { runId, values: typed }))
+  }
+
+  function tryTestRow(): Promise<void> {
+    const index = next % Math.max(1, testCount)
+    setNext(index + 1)
+    return run(async () => {
+      const row = (await api.call('runs.predictions', { runId, split: 'test', offset: index, limit: 1 })).items[0]
+      if (!row) throw new Error('This run has no test rows to try')
+      const r = await api.call('runs.tryRow', { runId, sampleId: row.sampleId })
+      setValues(Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, v === null ? '' : String(v)])))
+      return r
+    })
+  }
+
+  const ranked = result ? [...result.classes].sort((a, b) => b.probability - a.probability) : []
+  return (
+    <div className="card try-it" data-testid="try-row">
+      <h3>Try it</h3>
+      <form
+        className="form-grid try-row-form"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void tryTyped()
+        }}
+      >
+        {columns.map((c) => (
+          <label key={c.name}>
+            {c.name}
+            <input
+              value={values[c.name] ?? ''}
+              inputMode={c.type === 'numeric' ? 'decimal' : 'text'}
+              placeholder={c.type === 'numeric' ? 'number (empty = average)' : 'category'}
+              onChange={(e) => setValues({ ...values, [c.name]: e.target.value })}
+              data-testid={`try-value-${c.name}`}
+            />
+          </label>
+        ))}
+        <div className="row">
+          <button className="button primary" type="submit" disabled={busy} data-testid="try-row-predict">
+            Predict
+          </button>
+          <button className="button" type="button" onClick={() => void tryTestRow()} disabled={busy || testCount === 0} data-testid="try-test-row">
+            {next === 0 ? 'Pick a test row' : 'Next test row'}
+          </button>
+        </div>
+      </form>
+      <div className="try-side">
+        <p className="muted">The values are encoded exactly as in training (numbers standardised with the training split, categories one-hot).</p>
+        {busy && (
+          <p className="muted" role="status">
+            Predicting…
+          </p>
+        )}
+        {problem && (
+          <p className="field-error" role="alert" data-testid="try-error">
+            {problem}
+          </p>
+        )}
+        {result && !busy && result.value !== null && (
+          <p data-testid="try-summary">
+            Predicted <strong data-testid="try-predicted">{result.value.toPrecision(5)}</strong>
+            {result.trueValue !== null && <> · actual {result.trueValue}</>}
+          </p>
+        )}
+        {result && !busy && result.predicted !== null && (
+          <>
+            <p data-testid="try-summary">
+              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({percent(ranked[0]?.probability ?? 0)})
+              {result.trueClass !== null && (
+                <>
+                  {' '}
+                  · labeled <strong data-testid="try-true">{result.trueClass}</strong>
+                </>
+              )}
+            </p>
+            <ProbabilityBars ranked={ranked} predicted={result.predicted} />
+          </>
+        )}
+      </div>
+    </div>
+  )
+}
