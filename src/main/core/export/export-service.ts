@@ -4,9 +4,10 @@
  * loads the folder with the format's official runtime (see export-runtime/) and predicts up to 100 test
  * inputs; the app predicts the same inputs with its own engine. A format is verified only when every top
  * class matches and every probability is within 1e-4. MODEL_CARD.md and metadata.json come last, with the
- * check's result. Every export is recorded in SQLite with its outcome.
+ * check's result. Every export is recorded in SQLite with its outcome, and its files, hashed, as the
+ * run's export artifacts.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { fork } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -224,8 +225,21 @@ export class ExportService {
     const card = this.cardInput(run, labels, dataset.target_column, preprocessing, files, results)
     writeFileSync(join(outDir, 'metadata.json'), JSON.stringify(modelMetadata(card), null, 1))
     writeFileSync(join(outDir, 'MODEL_CARD.md'), modelCard(card))
+    this.recordArtifacts(runId, outDir)
     const allVerified = results.every((r) => r.verified)
     this.finish(id, runId, run.projectId, allVerified ? 'verified' : 'unverified', allVerified ? null : results.find((r) => !r.verified)?.error ?? null, results)
+  }
+
+  /** Every file of the export, hashed, as the run's export artifacts. */
+  private recordArtifacts(runId: string, outDir: string): void {
+    const insert = this.db.prepare("INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, 'export', NULL, ?, ?, ?, ?)")
+    const files = readdirSync(outDir).map((name) => {
+      const data = readFileSync(join(outDir, name))
+      return { path: join(outDir, name), sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }
+    })
+    this.db.transaction(() => {
+      for (const f of files) insert.run(randomUUID(), runId, f.path, f.sha256, f.bytes, this.now())
+    })()
   }
 
   /** Up to 100 inputs: the test split first, topped up from validation and then train when it is smaller. */

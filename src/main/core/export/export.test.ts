@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -9,6 +10,7 @@ import { value } from '../../test-support/result'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
+import { openDatabase } from '../store/database'
 import { compare } from './export-service'
 
 const tempDir = useTempDirs()
@@ -105,6 +107,13 @@ describe('exporting a run', () => {
     expect(card).toContain('ort.InferenceSession("model.onnx")')
     expect(card).toContain('Intended use and limits')
     expect(value<ExportRecord[]>(await core.call('exports.list', { projectId: project.id })).map((e) => e.id)).toEqual([record.id])
+    // Its files are the run's export artifacts, hashed.
+    const db = openDatabase(join(dir, 'data'))
+    const artifacts = db.prepare("SELECT path, sha256, bytes FROM artifacts WHERE run_id = ? AND kind = 'export' ORDER BY path").all(run.id) as Array<{ path: string; sha256: string; bytes: number }>
+    db.close()
+    expect(artifacts.map((a) => a.path)).toEqual(readdirSync(out).sort().map((f) => join(out, f)))
+    const onnxFile = artifacts.find((a) => a.path.endsWith('model.onnx'))!
+    expect(onnxFile.sha256).toBe(createHash('sha256').update(readFileSync(onnxFile.path)).digest('hex'))
 
     // Bad destinations are refused before anything is written; what was there stays.
     const full = join(dir, 'full')
