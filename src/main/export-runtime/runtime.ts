@@ -112,6 +112,29 @@ export async function loadTfjs(dir: string): Promise<LoadedExport> {
     },
   }
   const model = await tf.loadLayersModel(handler)
+  return withPreprocessing(dir, async (x, shape) => {
+    const input = tf.tensor(x, shape)
+    const y = model.predict(input) as import('@tensorflow/tfjs').Tensor
+    const values = await y.data<'float32'>()
+    tf.dispose([input, y])
+    return values
+  })
+}
+
+/** Loads model.onnx with onnxruntime-node (CPU). */
+export async function loadOnnx(dir: string): Promise<LoadedExport> {
+  // A CommonJS package: its exports arrive as named exports or as the default, depending on the loader.
+  const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
+  const ort = mod.InferenceSession ? mod : mod.default!
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
+  return withPreprocessing(dir, async (x, shape) => {
+    const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, shape) })
+    return result[session.outputNames[0]!]!.data as Float32Array
+  })
+}
+
+/** A loaded model with the folder's preprocessing.json and labels, predicting in batches of 256. */
+function withPreprocessing(dir: string, predictBatch: (x: Float32Array, shape: number[]) => Promise<Float32Array>): LoadedExport {
   const { preprocessing, labels } = readPreprocessing(dir)
   const shape = inputShape(preprocessing)
   return {
@@ -122,30 +145,9 @@ export async function loadTfjs(dir: string): Promise<LoadedExport> {
       const size = inputs.length / count
       for (let start = 0; start < count; start += 256) {
         const n = Math.min(256, count - start)
-        const x = tf.tensor(inputs.subarray(start * size, (start + n) * size), [n, ...shape])
-        const y = model.predict(x) as import('@tensorflow/tfjs').Tensor
-        out.push(...rows(await y.data<'float32'>(), n, preprocessing.output))
-        tf.dispose([x, y])
+        out.push(...rows(await predictBatch(inputs.subarray(start * size, (start + n) * size), [n, ...shape]), n, preprocessing.output))
       }
       return out
-    },
-  }
-}
-
-/** Loads model.onnx with onnxruntime-node (CPU). */
-export async function loadOnnx(dir: string): Promise<LoadedExport> {
-  // A CommonJS package: its exports arrive as named exports or as the default, depending on the loader.
-  const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
-  const ort = mod.InferenceSession ? mod : mod.default!
-  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
-  const { preprocessing, labels } = readPreprocessing(dir)
-  const shape = inputShape(preprocessing)
-  return {
-    preprocessing,
-    labels,
-    predict: async (inputs, count) => {
-      const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', inputs, [count, ...shape]) })
-      return rows(result[session.outputNames[0]!]!.data as Float32Array, count, preprocessing.output)
     },
   }
 }

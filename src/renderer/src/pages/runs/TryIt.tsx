@@ -67,7 +67,6 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
     }, null)
   }
 
-  const ranked = result ? [...result.classes].sort((a, b) => b.probability - a.probability) : []
   return (
     <div className="card try-it" data-testid="try-it">
       <h3>Try it</h3>
@@ -119,38 +118,37 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
             {problem}
           </p>
         )}
-        {result && !busy && (
-          <>
-            <p data-testid="try-summary">
-              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({percent(ranked[0]?.probability ?? 0)})
-              {result.trueClass !== null && (
-                <>
-                  {' '}
-                  · labeled <strong data-testid="try-true">{result.trueClass}</strong>
-                </>
-              )}
-            </p>
-            <ProbabilityBars ranked={ranked} predicted={result.predicted} />
-          </>
-        )}
+        {result && !busy && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
       </div>
     </div>
   )
 }
 
-/** Class probabilities as bars, most likely first. */
-export function ProbabilityBars({ ranked, predicted }: { ranked: Array<{ name: string; probability: number }>; predicted: string | null }): React.JSX.Element {
+/** A classifier's answer: the predicted class (and the label, when known) and every class's probability, most likely first. */
+export function ClassPrediction({ predicted, trueClass, classes }: { predicted: string; trueClass: string | null; classes: Array<{ name: string; probability: number }> }): React.JSX.Element {
+  const ranked = [...classes].sort((a, b) => b.probability - a.probability)
   return (
-    <ul className="try-bars" aria-label="Class probabilities">
-      {ranked.map((c) => (
-        <li key={c.name} className={c.name === predicted ? 'top' : ''} data-testid="try-bar">
-          <span className="try-name">{c.name}</span>
-          <span className="try-track">
-            <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
-          </span>
-          <span className="try-value">{percent(c.probability)}</span>
-        </li>
-      ))}
-    </ul>
+    <>
+      <p data-testid="try-summary">
+        Predicted <strong data-testid="try-predicted">{predicted}</strong> ({percent(ranked[0]?.probability ?? 0)})
+        {trueClass !== null && (
+          <>
+            {' '}
+            · labeled <strong data-testid="try-true">{trueClass}</strong>
+          </>
+        )}
+      </p>
+      <ul className="try-bars" aria-label="Class probabilities">
+        {ranked.map((c) => (
+          <li key={c.name} className={c.name === predicted ? 'top' : ''} data-testid="try-bar">
+            <span className="try-name">{c.name}</span>
+            <span className="try-track">
+              <span className="try-fill" style={{ width: `${(c.probability * 100).toFixed(2)}%` }} />
+            </span>
+            <span className="try-value">{percent(c.probability)}</span>
+          </li>
+        ))}
+      </ul>
+    </>
   )
 }

@@ -3,8 +3,7 @@ import { useEffect, useState } from 'react'
 import type { TableColumn } from '../../../../shared/contract'
 import type { TryRowResult } from '../../../../shared/export'
 import { api } from '../../api'
-import { percent } from '../../format'
-import { ProbabilityBars } from './TryIt'
+import { ClassPrediction } from './TryIt'
 
 interface Props {
   runId: string
@@ -66,7 +65,6 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
     })
   }
 
-  const ranked = result ? [...result.classes].sort((a, b) => b.probability - a.probability) : []
   return (
     <div className="card try-it" data-testid="try-row">
       <h3>Try it</h3>
@@ -116,20 +114,7 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
             {result.trueValue !== null && <> · actual {result.trueValue}</>}
           </p>
         )}
-        {result && !busy && result.predicted !== null && (
-          <>
-            <p data-testid="try-summary">
-              Predicted <strong data-testid="try-predicted">{result.predicted}</strong> ({percent(ranked[0]?.probability ?? 0)})
-              {result.trueClass !== null && (
-                <>
-                  {' '}
-                  · labeled <strong data-testid="try-true">{result.trueClass}</strong>
-                </>
-              )}
-            </p>
-            <ProbabilityBars ranked={ranked} predicted={result.predicted} />
-          </>
-        )}
+        {result && !busy && result.predicted !== null && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
       </div>
     </div>
   )
