@@ -202,6 +202,7 @@ type Empty = Record<string, never>
 
 import type { ExportFormat, ExportRecord, ExportStatus, TryRowResult } from './export'
 import type { ModelSpec } from './model/types'
+import type { PruningRule, SweepBudget, SweepDetail, SweepObjective, SweepParam, SweepStatus, SweepStrategy, SweepSummary } from './sweep'
 import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, TryImageResult, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
 
 /** Every method: its single object argument and its result. */
@@ -276,6 +277,16 @@ export interface Methods {
   'exports.start': { input: { runId: string; formats: ExportFormat[]; dir?: string }; output: ExportRecord }
   'exports.get': { input: { exportId: string }; output: ExportRecord }
   'exports.list': { input: { projectId: string }; output: ExportRecord[] }
+  /** A hyperparameter sweep over the given base settings; each trial is a run linked to the sweep. */
+  'sweeps.start': {
+    input: StartRunInput & { space: SweepParam[]; strategy: SweepStrategy; objective?: Partial<SweepObjective>; budget: Partial<SweepBudget>; pruning?: PruningRule }
+    output: SweepSummary
+  }
+  'sweeps.list': { input: { projectId: string }; output: SweepSummary[] }
+  'sweeps.get': { input: { sweepId: string }; output: SweepDetail }
+  'sweeps.pause': { input: { sweepId: string }; output: SweepSummary }
+  'sweeps.resume': { input: { sweepId: string }; output: SweepSummary }
+  'sweeps.stop': { input: { sweepId: string }; output: SweepSummary }
   /** Where an export of the run goes unless told otherwise. */
   'exports.defaultDir': { input: { runId: string }; output: { dir: string } }
   'runs.examples': {
@@ -337,6 +348,8 @@ export interface Events {
   'training.failed': { runId: string; projectId: string; message: string }
   'exports.progressed': { exportId: string; projectId: string; runId: string; fraction: number; step: string }
   'exports.finished': { exportId: string; projectId: string; runId: string; status: ExportStatus }
+  /** A sweep started, paused, resumed, stopped or ended, or one of its trials started or ended. */
+  'sweeps.changed': { sweepId: string; projectId: string; status: SweepStatus }
 }
 
 export type MethodName = keyof Methods
@@ -399,6 +412,12 @@ const methodTable = {
   'exports.get': true,
   'exports.list': true,
   'exports.defaultDir': true,
+  'sweeps.start': true,
+  'sweeps.list': true,
+  'sweeps.get': true,
+  'sweeps.pause': true,
+  'sweeps.resume': true,
+  'sweeps.stop': true,
   'runs.examples': true,
   'runs.markChecked': true,
   'datasets.previewAugmentation': true,
@@ -420,6 +439,7 @@ const eventTable = {
   'training.failed': true,
   'exports.progressed': true,
   'exports.finished': true,
+  'sweeps.changed': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

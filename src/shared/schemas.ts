@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { MethodInput, MethodName } from './contract'
 import { exportFormats } from './export'
+import { budgetSchema, objectiveSchema, pruningSchema, sweepParamSchema, sweepStrategies } from './sweep'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
 
 const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
@@ -126,6 +127,20 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       dir: path.optional(),
     })
     .strict(),
+  'sweeps.start': startRun
+    .extend({
+      space: z.array(sweepParamSchema).max(20, 'at most 20 settings'),
+      strategy: z.enum(sweepStrategies),
+      objective: objectiveSchema.default({ metric: 'val_accuracy', direction: 'maximize' }),
+      budget: budgetSchema,
+      pruning: pruningSchema.default({ rule: 'none' }),
+    })
+    .strict() as unknown as z.ZodType<MethodInput<'sweeps.start'>, unknown>,
+  'sweeps.list': z.object({ projectId: id }).strict(),
+  'sweeps.get': z.object({ sweepId: id }).strict(),
+  'sweeps.pause': z.object({ sweepId: id }).strict(),
+  'sweeps.resume': z.object({ sweepId: id }).strict(),
+  'sweeps.stop': z.object({ sweepId: id }).strict(),
   'exports.get': z.object({ exportId: id }).strict(),
   'exports.list': z.object({ projectId: id }).strict(),
   'exports.defaultDir': z.object({ runId: id }).strict(),

@@ -78,13 +78,13 @@ export const pruningSchema = z.discriminatedUnion('rule', [
 ])
 export type PruningRule = z.infer<typeof pruningSchema>
 
+/** A grid needs no budget (it runs all its points unless one is given); random and TPE need one. */
 export const budgetSchema = z
   .object({
     trials: z.number().int().min(1).max(1000).nullable().default(null),
     minutes: z.number().positive().max(60 * 24 * 7).nullable().default(null),
   })
   .strict()
-  .refine((b) => b.trials !== null || b.minutes !== null, 'Give a number of trials, a time limit, or both')
 export type SweepBudget = z.infer<typeof budgetSchema>
 
 export type SweepStatus = 'running' | 'paused' | 'completed' | 'stopped' | 'failed'

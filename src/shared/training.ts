@@ -100,6 +100,8 @@ export interface RunSummary {
   /** Cross-validation: k on the parent, and the fold (0-based) on each child. */
   folds: number | null
   fold: number | null
+  /** Set on a sweep's trials. */
+  sweepId: string | null
 }
 
 /** The largest image file "Try it" takes: sent as base64 inside the HTTP bridge's 1 MiB request limit. */

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ArchitecturesService } from './architectures'
 import { ExportService, forkVerifier, type VerifyLauncher } from './export/export-service'
+import { SweepService, type StartSweepInput } from './sweeps/sweep-service'
 import { BlobStore } from './datasets/blob-store'
 import { DatasetsService } from './datasets/datasets-service'
 import { ImportsService, type ImportOptions } from './datasets/imports-service'
@@ -63,6 +64,7 @@ export interface Core {
   readonly imports: ImportsService
   readonly training: TrainingService
   readonly exports: ExportService
+  readonly sweeps: SweepService
   call(method: string, input: unknown): Promise<Result<unknown>>
   /** Stops running work (imports end as cancelled, whole batches kept) and closes the database. */
   close(): Promise<void>
@@ -83,10 +85,13 @@ export function createCore(options: CoreOptions): Core {
   const architectures = new ArchitecturesService(db)
   const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
   const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
+  const sweeps = new SweepService(db, training, datasets, events)
   if (options.ownsWork !== false) {
     imports.recoverInterrupted()
     training.recoverInterrupted()
     exports.recoverInterrupted()
+    // After the runs are marked interrupted: a sweep that was running resumes its trial's run.
+    sweeps.recoverInterrupted()
   }
 
   /**
@@ -206,6 +211,12 @@ export function createCore(options: CoreOptions): Core {
       training.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
     'runs.tryRow': ({ runId, sampleId, values }) => training.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
     'exports.start': ({ runId, formats, dir }) => exports.start(runId, formats, dir),
+    'sweeps.start': (input) => sweeps.start(input as StartSweepInput),
+    'sweeps.list': ({ projectId }) => sweeps.list(projectId),
+    'sweeps.get': ({ sweepId }) => sweeps.get(sweepId),
+    'sweeps.pause': ({ sweepId }) => sweeps.pause(sweepId),
+    'sweeps.resume': ({ sweepId }) => sweeps.resume(sweepId),
+    'sweeps.stop': ({ sweepId }) => sweeps.stop(sweepId),
     'exports.get': ({ exportId }) => exports.get(exportId),
     'exports.list': ({ projectId }) => exports.list(projectId),
     'exports.defaultDir': ({ runId }) => ({ dir: exports.defaultDir(runId) }),
@@ -274,11 +285,12 @@ export function createCore(options: CoreOptions): Core {
     imports,
     training,
     exports,
+    sweeps,
     call,
     close: async () => {
       await imports.stopAll()
       await exports.closeAll()
-      await training.stopAll()
+      await sweeps.closeAll(() => training.stopAll())
       db.close()
     },
   }

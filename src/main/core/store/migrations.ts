@@ -282,4 +282,44 @@ CREATE TABLE exports (
 CREATE INDEX exports_project ON exports (project_id, created_at);
 `,
   },
+  {
+    id: 9,
+    name: 'sweeps',
+    sql: `
+-- A hyperparameter sweep: its space, strategy, objective, budget, pruning rule and seed, and its trials.
+-- Each trial is an ordinary run (runs.sweep_id); sweep_trials says why it ended.
+CREATE TABLE sweeps (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects (id),
+  name TEXT NOT NULL,
+  base_json TEXT NOT NULL,
+  space_json TEXT NOT NULL,
+  strategy TEXT NOT NULL CHECK (strategy IN ('grid', 'random', 'tpe')),
+  objective_json TEXT NOT NULL,
+  budget_json TEXT NOT NULL,
+  pruning_json TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'paused', 'completed', 'stopped', 'failed')),
+  status_reason TEXT,
+  elapsed_ms INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+) STRICT;
+CREATE INDEX sweeps_project ON sweeps (project_id, created_at);
+CREATE TABLE sweep_trials (
+  sweep_id TEXT NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  params_json TEXT NOT NULL,
+  run_id TEXT REFERENCES runs (id),
+  state TEXT NOT NULL CHECK (state IN ('running', 'completed', 'pruned', 'failed', 'stopped')),
+  objective REAL,
+  curve_json TEXT NOT NULL DEFAULT '[]',
+  ended_reason TEXT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  PRIMARY KEY (sweep_id, number)
+) STRICT;
+ALTER TABLE runs ADD COLUMN sweep_id TEXT REFERENCES sweeps (id);
+`,
+  },
 ]

@@ -61,6 +61,7 @@ export interface RunRow {
   notes: string
   folds: number | null
   fold: number | null
+  sweep_id: string | null
 }
 
 /** "Conv2D ×2 · MaxPooling2D ×2 · Flatten · Dense ×2 · 56,714 parameters" */
@@ -88,6 +89,8 @@ interface Live {
   child: TrainerChild
   /** Set when the user asked to stop, so the exit is read as stopped rather than crashed. */
   stopping: boolean
+  /** Why it was stopped, when not by the user (a sweep's pruning rule). */
+  stopReason?: string
   ended: boolean
   done: Promise<void>
 }
@@ -167,6 +170,7 @@ export class TrainingService {
       testAccuracy: this.testAccuracy(r.id, r.folds),
       folds: r.folds,
       fold: r.fold,
+      sweepId: r.sweep_id,
     }
   }
 
@@ -250,14 +254,14 @@ export class TrainingService {
   // ---- starting --------------------------------------------------------------------------------------
 
   /** Checks everything a run needs, records it (queued) and starts it in the background. */
-  async start(input: StartRunInput, parentRunId: string | null = null): Promise<RunSummary> {
-    const id = this.createRun(input, parentRunId)
+  async start(input: StartRunInput, parentRunId: string | null = null, sweepId: string | null = null): Promise<RunSummary> {
+    const id = this.createRun(input, parentRunId, {}, sweepId)
     this.launchInBackground(id, null, input.engine)
     return this.summary(this.row(id))
   }
 
   /** Checks everything a run needs and records it, queued; returns its id. */
-  private createRun(input: StartRunInput, parentRunId: string | null, cv: { folds?: number; fold?: number } = {}): string {
+  private createRun(input: StartRunInput, parentRunId: string | null, cv: { folds?: number; fold?: number } = {}, sweepId: string | null = null): string {
     const dataset = this.datasets.forProject(input.projectId)
     if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
     const version: DatasetVersion = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
@@ -276,10 +280,10 @@ export class TrainingService {
     const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }
     this.db
       .prepare(
-        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, folds, fold, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, folds, fold, sweep_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       )
-      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, parentRunId, cv.folds ?? null, cv.fold ?? null, this.now())
+      .run(id, input.projectId, version.id, input.name ?? `Run ${n + 1}`, JSON.stringify(spec), JSON.stringify(hp), seed, parentRunId, cv.folds ?? null, cv.fold ?? null, sweepId, this.now())
     this.events.emit('training.statusChanged', { runId: id, projectId: input.projectId, status: 'queued', reason: null })
     return id
   }
@@ -492,7 +496,7 @@ export class TrainingService {
       if (!live.ended) {
         live.ended = true
         if (live.stopping) {
-          this.setStatus(runId, 'stopped', 'Stopped by the user', { finished: true })
+          this.setStatus(runId, 'stopped', live.stopReason ?? 'Stopped by the user', { finished: true })
         } else {
           const reason = signal
             ? `The trainer process was killed (${signal}); resume continues from the last checkpoint`
@@ -549,11 +553,13 @@ export class TrainingService {
       case 'predictions':
         this.recordPredictions(r, m.split, m.rows, m.loss)
         return
-      case 'finished':
+      case 'finished': {
         live.ended = true
-        this.setStatus(runId, m.status, m.reason, { finished: true })
-        this.events.emit('training.finished', { runId, projectId: r.project_id, status: m.status, reason: m.reason })
+        const reason = m.status === 'stopped' && live.stopReason ? live.stopReason : m.reason
+        this.setStatus(runId, m.status, reason, { finished: true })
+        this.events.emit('training.finished', { runId, projectId: r.project_id, status: m.status, reason })
         return
+      }
       case 'predicted':
       case 'exported':
         // Only one-off jobs answer these; a training run never does.
@@ -946,7 +952,8 @@ export class TrainingService {
     return this.summary(this.row(runId))
   }
 
-  stop(runId: string): RunSummary {
+  /** Stops a run; `reason` replaces "Stopped by the user" when something else stopped it. */
+  stop(runId: string, reason?: string): RunSummary {
     const r = this.row(runId)
     if (r.folds !== null && this.preparing.has(runId)) {
       this.stoppingFolds.add(runId)
@@ -963,6 +970,7 @@ export class TrainingService {
       throw new AppError('INVALID_STATE', `This run is not training; it is ${r.status}`)
     }
     live.stopping = true
+    if (reason) live.stopReason = reason
     live.child.send({ type: 'stop' })
     return this.summary(r)
   }
