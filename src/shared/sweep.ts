@@ -129,7 +129,53 @@ export interface SweepSummary {
 }
 
 export interface SweepDetail extends SweepSummary {
+  /** The settings every trial starts from, before its own values are applied. */
+  base: { spec: import('./model/types').ModelSpec; hyperparameters: import('./training').HyperparametersInput }
   trials: SweepTrial[]
   /** Per parameter: how much of the objective's variation it explains (0–1), and how it was estimated. */
   importance: { method: string; values: Array<{ path: string; importance: number }> }
+}
+
+// ---- grids and checks, shared by the sweep editor and the core -----------------------------------
+
+/** The values a parameter takes in a grid. */
+export function gridValues(p: SweepParam): ParamValue[] {
+  switch (p.kind) {
+    case 'categorical':
+      return [...p.choices]
+    case 'int': {
+      const out: number[] = []
+      for (let v = p.low; v <= p.high; v += p.step) out.push(v)
+      return out
+    }
+    case 'float': {
+      const n = p.gridPoints
+      return Array.from({ length: n }, (_, i) => {
+        const t = i / (n - 1)
+        const v = p.log ? Math.exp(Math.log(p.low) + t * (Math.log(p.high) - Math.log(p.low))) : p.low + t * (p.high - p.low)
+        return Number(v.toPrecision(6))
+      })
+    }
+  }
+}
+
+export function gridSize(space: SweepParam[]): number {
+  return space.reduce((n, p) => n * gridValues(p).length, 1)
+}
+
+/** Checks a space before a sweep starts; returns the reason it cannot be searched, or null. */
+export function spaceProblem(space: SweepParam[], strategy: 'grid' | 'random' | 'tpe'): string | null {
+  if (space.length === 0) return 'The search space is empty: add at least one setting to vary'
+  const seen = new Set<string>()
+  for (const p of space) {
+    if (seen.has(p.path)) return `${p.path} appears twice in the search space`
+    seen.add(p.path)
+    if (p.kind === 'float' || p.kind === 'int') {
+      if (!(p.low <= p.high)) return `${p.path}: the lowest value (${p.low}) is above the highest (${p.high})`
+      if (p.kind === 'float' && p.log && p.low <= 0) return `${p.path}: a log scale needs values above 0 (lowest is ${p.low})`
+    }
+    if (p.kind === 'categorical' && new Set(p.choices.map(String)).size !== p.choices.length) return `${p.path}: a choice is listed twice`
+  }
+  if (strategy === 'grid' && gridSize(space) > 1000) return `The grid has ${gridSize(space).toLocaleString('en')} points; narrow it to 1,000 or fewer, or use random or TPE search`
+  return null
 }

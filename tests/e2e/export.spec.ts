@@ -1,13 +1,4 @@
-import { expect, openApp, saveScreenshot, test } from './support/fixtures'
-import type { ServerHandle } from './support/server'
-
-/** Calls a contract method over the server's HTTP API (setting up what this spec is not about). */
-async function call<T>(server: ServerHandle, method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${server.url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token }, body: JSON.stringify(input) })
-  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } }
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`)
-  return body.value
-}
+import { callApi as call, expect, openApp, saveScreenshot, test } from './support/fixtures'
 
 test('a table run: try a row, then export it in both formats, verified', async ({ page, server }) => {
   const { project, import: started } = await call<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'iris' })

@@ -21,6 +21,14 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: false })
 }
 
+/** Calls a contract method over the server's HTTP API (to set up what a spec is not about). */
+export async function callApi<T>(server: ServerHandle, method: string, input: unknown): Promise<T> {
+  const res = await fetch(`${server.url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token }, body: JSON.stringify(input) })
+  const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } }
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`)
+  return body.value
+}
+
 export const test = base.extend<{ dataDir: string; sourceDir: string; server: ServerHandle }>({
   // eslint-disable-next-line no-empty-pattern
   dataDir: async ({}, use) => {

@@ -152,7 +152,8 @@ export class SweepService {
     const r = this.row(id)
     const trials = this.trials(id)
     const summary = this.summary(r, trials)
-    return { ...summary, trials: trials.map((t) => this.trial(t)), importance: importance(summary.space, trials) }
+    const base = JSON.parse(r.base_json) as Base
+    return { ...summary, base: { spec: base.spec, hyperparameters: base.hyperparameters ?? {} }, trials: trials.map((t) => this.trial(t)), importance: importance(summary.space, trials) }
   }
 
   // ---- starting and control --------------------------------------------------------------------------

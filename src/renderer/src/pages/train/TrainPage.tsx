@@ -6,6 +6,8 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { Architecture, DatasetSummary, DatasetVersion, Project } from '../../../../shared/contract'
 import type { ModelSpec } from '../../../../shared/model/types'
+import type { SweepDetail, TrialParams } from '../../../../shared/sweep'
+import { applyTrialParams } from '../../../../shared/sweep-apply'
 import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
@@ -13,6 +15,8 @@ import { useApiEvent } from '../../useApiEvent'
 import { draftKey } from '../model/ModelPage'
 import { ImportDataFirst } from '../EmptyStates'
 import { AugmentationPreview } from './AugmentationPreview'
+import { SweepEditor } from './SweepEditor'
+import { formatParam, SweepView } from './SweepView'
 import { LiveChart, type Series } from './TrainingCharts'
 import { formatDuration, percent } from '../../format'
 
@@ -64,6 +68,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [evaluation, setEvaluation] = useState<Evaluation | null>(null)
   const [starting, setStarting] = useState(false)
   const [curves, setCurves] = useState<Curves>(emptyCurves)
+  const [sweepOpen, setSweepOpen] = useState(false)
+  const [sweepId, setSweepId] = useState<string | null>(null)
+  const [copied, setCopied] = useState<string | null>(null)
   const draft = sessionStorage.getItem(draftKey(project.id))
 
   const loadRun = useCallback(
@@ -105,6 +112,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       if (d) api.call('datasets.listVersions', { datasetId: d.id }).then(setVersions, onError)
     }, onError)
     api.call('architectures.list', { projectId: project.id }).then(setArchitectures, onError)
+    // Show the sweep in progress, or the latest one.
+    api.call('sweeps.list', { projectId: project.id }).then((list) => setSweepId((list.find((s) => s.status === 'running') ?? list[0])?.id ?? null), onError)
     // Reattach to a run in progress, or show the latest one.
     api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
       const current = list.items.find((r) => activeStatuses.has(r.status)) ?? list.items[0]
@@ -163,13 +172,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     return architectures.find((a) => a.id === modelChoice)?.spec ?? null
   }
 
-  async function start(): Promise<void> {
-    const spec = chosenSpec()
-    if (!spec) {
-      onError(new Error('Build a model on the Model page first'))
-      return
-    }
-    const hyperparameters: HyperparametersInput = {
+  function hyperparametersInput(): HyperparametersInput {
+    return {
       optimizer: hp.optimizer as HyperparametersInput['optimizer'],
       learningRate: hp.learningRate,
       batchSize: hp.batchSize,
@@ -179,6 +183,38 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       earlyStopping: early.on ? { metric: early.metric, patience: early.patience, restoreBest: true } : null,
       initializer: initializer as HyperparametersInput['initializer'],
     }
+  }
+
+  /** "Use best settings": the sweep's base settings with the best trial's values, into this page and the Model page's draft. */
+  function useBest(sweep: SweepDetail, params: TrialParams): void {
+    const applied = applyTrialParams(sweep.base.spec, sweep.base.hyperparameters, params)
+    const h = applied.hyperparameters
+    setHp({
+      optimizer: h.optimizer ?? 'adam',
+      learningRate: h.learningRate ?? 0.001,
+      batchSize: h.batchSize ?? 32,
+      epochs: h.epochs ?? 5,
+      normalization: h.normalization ?? 'rescale',
+    })
+    setAug({ flip: 'none', rotation: 0, zoom: 0, brightness: 0, ...(h.augmentation ?? {}) })
+    setEarly(h.earlyStopping ? { on: true, metric: h.earlyStopping.metric ?? 'val_loss', patience: h.earlyStopping.patience ?? 3 } : { on: false, metric: 'val_loss', patience: 3 })
+    setInitializer(h.initializer ?? 'perLayer')
+    sessionStorage.setItem(draftKey(project.id), JSON.stringify(applied.spec))
+    setModelChoice('draft')
+    setCopied(
+      `Copied the best trial's settings (${Object.entries(params)
+        .map(([k, v]) => `${k} = ${formatParam(v)}`)
+        .join(', ')}) into the settings here and the model on the Model page.`,
+    )
+  }
+
+  async function start(): Promise<void> {
+    const spec = chosenSpec()
+    if (!spec) {
+      onError(new Error('Build a model on the Model page first'))
+      return
+    }
+    const hyperparameters = hyperparametersInput()
     setStarting(true)
     try {
       const input = { projectId: project.id, spec, hyperparameters, seed, ...(versionId ? { datasetVersionId: versionId } : {}) }
@@ -433,6 +469,37 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             </>
           )}
         </div>
+      </div>
+      <div className="sweep-section">
+        {copied && (
+          <div className="banner info" role="status" data-testid="sweep-copied">
+            {copied}
+            <button className="button link" onClick={() => setCopied(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {sweepOpen ? (
+          <SweepEditor
+            projectId={project.id}
+            spec={chosenSpec()}
+            hyperparameters={hyperparametersInput()}
+            seed={seed}
+            datasetVersionId={versionId}
+            onStarted={(id) => {
+              setSweepId(id)
+              setSweepOpen(false)
+            }}
+          />
+        ) : (
+          <div className="row">
+            <button className="button" onClick={() => setSweepOpen(true)} data-testid="sweep-open">
+              Sweep these settings…
+            </button>
+            <span className="muted small">Try many settings automatically — grid, random or Bayesian search — and stop the hopeless trials early.</span>
+          </div>
+        )}
+        {sweepId && <SweepView key={sweepId} sweepId={sweepId} onUseBest={useBest} onError={onError} />}
       </div>
     </section>
   )
