@@ -54,10 +54,15 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   await parallel.scrollIntoViewIfNeeded()
   await expect(parallel).toHaveAttribute('data-lines', '4')
   await expect(view.getByTestId('sweep-importance')).toBeVisible()
+  // The trials table sorts by the objective, best first.
+  await view.getByTestId('sweep-sort-validation accuracy').click()
+  const firstRow = view.getByTestId('sweep-trial').first()
+  const sweepId = (await callApi<Array<{ id: string }>>(server, 'sweeps.list', { projectId: project.id }))[0]!.id
+  const best = await callApi<{ best: { number: number; params: Record<string, number> } }>(server, 'sweeps.get', { sweepId })
+  await expect(firstRow.locator('td').first()).toHaveText(String(best.best.number))
   await saveScreenshot(page, 'sweep-parallel')
 
   // Use best settings: the best trial's learning rate lands in the settings, its dropout in the model.
-  const best = await callApi<{ best: { params: Record<string, number> } }>(server, 'sweeps.get', { sweepId: (await callApi<Array<{ id: string }>>(server, 'sweeps.list', { projectId: project.id }))[0]!.id })
   await view.getByTestId('sweep-use-best').click()
   await expect(page.getByTestId('sweep-copied')).toContainText("Copied the best trial's settings")
   expect(Number(await page.getByTestId('train-lr').inputValue())).toBeCloseTo(best.best.params.learningRate!, 10)

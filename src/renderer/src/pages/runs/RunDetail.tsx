@@ -68,6 +68,12 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
             {run.status}
             {run.statusReason ? ` · ${run.statusReason}` : ''}
             {run.parentRunId ? ' · a re-run' : ''}
+            {run.sweepId && (
+              <>
+                {' '}
+                · a sweep trial (<a href="#/train">see the sweep on the Train page</a>)
+              </>
+            )}
           </p>
         </div>
         <div className="row">

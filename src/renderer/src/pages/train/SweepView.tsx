@@ -23,6 +23,18 @@ export function formatParam(v: TrialParams[string] | undefined): string {
   return String(v)
 }
 
+/** Trials sorted by a column: '#', 'objective', 'state' or a setting's path; trials without a value last. */
+function sortTrials(trials: SweepTrial[], key: string, descending: boolean): SweepTrial[] {
+  const value = (t: SweepTrial): string | number | boolean | null => (key === '#' ? t.number : key === 'objective' ? t.objective : key === 'state' ? t.state : (t.params[key] ?? null))
+  return [...trials].sort((a, b) => {
+    const va = value(a)
+    const vb = value(b)
+    if (va === null || vb === null) return va === vb ? a.number - b.number : va === null ? 1 : -1
+    const order = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb))
+    return (descending ? -order : order) || a.number - b.number
+  })
+}
+
 /** The best completed objective after each completed trial. */
 function bestSoFar(trials: SweepTrial[], maximize: boolean): Array<{ x: number; y: number }> {
   const out: Array<{ x: number; y: number }> = []
@@ -36,6 +48,7 @@ function bestSoFar(trials: SweepTrial[], maximize: boolean): Array<{ x: number; 
 
 export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Element {
   const [sweep, setSweep] = useState<SweepDetail | null>(null)
+  const [sort, setSort] = useState<{ key: string; descending: boolean }>({ key: '#', descending: false })
   const pending = useRef(false)
 
   const refresh = useCallback(() => {
@@ -162,16 +175,18 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
       <table className="runs-table sweep-trials" data-testid="sweep-trials">
         <thead>
           <tr>
-            <th>#</th>
-            {sweep.space.map((p) => (
-              <th key={p.path}>{p.path}</th>
+            {['#', ...sweep.space.map((p) => p.path), metric, 'state'].map((key) => (
+              <th key={key} aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : undefined}>
+                <button className="sort" onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : key === metric && maximize })} data-testid={`sweep-sort-${key}`}>
+                  {key === 'state' ? 'Ended' : key}
+                  {sort.key === key ? (sort.descending ? ' ↓' : ' ↑') : ''}
+                </button>
+              </th>
             ))}
-            <th>{metric}</th>
-            <th>Ended</th>
           </tr>
         </thead>
         <tbody>
-          {sweep.trials.map((t) => (
+          {sortTrials(sweep.trials, sort.key === metric ? 'objective' : sort.key, sort.descending).map((t) => (
             <tr key={t.number} className={sweep.best?.number === t.number ? 'open' : ''} data-testid="sweep-trial" data-state={t.state}>
               <td>{t.runId ? <a href={`#/runs/${t.runId}`}>{t.number}</a> : t.number}</td>
               {sweep.space.map((p) => (
