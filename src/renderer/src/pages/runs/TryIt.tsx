@@ -108,19 +108,28 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
             data-testid="try-file"
           />
         </div>
-        {busy && (
-          <p className="muted" role="status">
-            Predicting…
-          </p>
-        )}
-        {problem && (
-          <p className="field-error" role="alert" data-testid="try-error">
-            {problem}
-          </p>
-        )}
+        <TryStatus busy={busy} problem={problem} />
         {result && !busy && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
       </div>
     </div>
+  )
+}
+
+/** "Predicting…" while busy, and the reason a try failed. */
+export function TryStatus({ busy, problem }: { busy: boolean; problem: string | null }): React.JSX.Element {
+  return (
+    <>
+      {busy && (
+        <p className="muted" role="status">
+          Predicting…
+        </p>
+      )}
+      {problem && (
+        <p className="field-error" role="alert" data-testid="try-error">
+          {problem}
+        </p>
+      )}
+    </>
   )
 }
 

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react'
 import type { TableColumn } from '../../../../shared/contract'
 import type { TryRowResult } from '../../../../shared/export'
 import { api } from '../../api'
-import { ClassPrediction } from './TryIt'
+import { ClassPrediction, TryStatus } from './TryIt'
 
 interface Props {
   runId: string
@@ -98,16 +98,7 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
       </form>
       <div className="try-side">
         <p className="muted">The values are encoded exactly as in training (numbers standardised with the training split, categories one-hot).</p>
-        {busy && (
-          <p className="muted" role="status">
-            Predicting…
-          </p>
-        )}
-        {problem && (
-          <p className="field-error" role="alert" data-testid="try-error">
-            {problem}
-          </p>
-        )}
+        <TryStatus busy={busy} problem={problem} />
         {result && !busy && result.value !== null && (
           <p data-testid="try-summary">
             Predicted <strong data-testid="try-predicted">{result.value.toPrecision(5)}</strong>
