@@ -337,7 +337,7 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
       post({ type: 'predictions', split, loss, rows: predictions })
     }
     const early = hp.earlyStopping && state.epoch < hp.epochs
-    post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epochs` })
+    post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` })
   } finally {
     feed.close()
     model.dispose()

@@ -194,7 +194,7 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
               ))}
               <td>{t.objective !== null ? formatParam(t.objective) : '—'}</td>
               <td className="small">
-                <span className={`badge trial-${t.state}`}>{t.state}</span> {t.state === 'running' ? `epoch ${t.curve.length}` : (t.endedReason ?? '')}
+                <span className={`badge trial-${t.state}`}>{t.state}</span> {t.state === 'running' ? `${t.curve.length} epoch${t.curve.length === 1 ? '' : 's'} done` : (t.endedReason ?? '')}
               </td>
             </tr>
           ))}
