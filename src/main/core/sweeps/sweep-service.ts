@@ -19,7 +19,7 @@ import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainingService } from '../training/training-service'
 import { shouldPrune, type TrialCurve } from './pruning'
-import { gridPoint, gridSize, randomPoint, spaceProblem, tpePropose } from './search'
+import { gridPoint, gridSize, randomPoint, spaceProblem, tpeDefaults, tpePropose } from './search'
 
 export interface StartSweepInput {
   projectId: string
@@ -302,7 +302,10 @@ export class SweepService {
     const history = trials
       .filter((t) => (t.state === 'completed' || t.state === 'pruned') && t.objective !== null)
       .map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, loss: sign * t.objective! }))
-    return tpePropose(space, history, random)
+    // Optuna's 10 random start-up trials, fewer for a small budget so TPE still gets to learn: a third of it, at least 3.
+    const budget = JSON.parse(r.budget_json) as SweepBudget
+    const startupTrials = budget.trials === null ? tpeDefaults.startupTrials : Math.max(3, Math.min(tpeDefaults.startupTrials, Math.floor(budget.trials / 3)))
+    return tpePropose(space, history, random, { ...tpeDefaults, startupTrials })
   }
 
   private async startTrial(r: SweepRow, number: number, params: TrialParams): Promise<void> {
