@@ -79,6 +79,49 @@ describe('sweeps', () => {
     await core.close()
   }, 120_000)
 
+  it('runs a TPE sweep whose last trials are proposed from the finished ones, pruning by the median rule', async () => {
+    const { core, projectId } = await irisCore(join(tempDir(), 'data'))
+    const started = value<SweepSummary>(
+      await core.call('sweeps.start', {
+        projectId,
+        spec: mlp,
+        hyperparameters: { epochs: 4, batchSize: 16 },
+        seed: 2,
+        engine: 'wasm',
+        space: [
+          { path: 'learningRate', kind: 'float', low: 0.0005, high: 0.2, log: true },
+          { path: 'optimizer', kind: 'categorical', choices: ['adam', 'sgd'] },
+          { path: 'layers.1.present', kind: 'categorical', choices: [true, false] },
+        ],
+        strategy: 'tpe',
+        budget: { trials: 6 },
+        objective: { metric: 'val_loss', direction: 'minimize' },
+        pruning: { rule: 'median', warmupEpochs: 1, minTrials: 2 },
+      }),
+    )
+    const done = await core.sweeps.whenDone(started.id)
+    expect(done.status).toBe('completed')
+    expect(done.trials).toHaveLength(6)
+    expect(done.counts.completed + done.counts.pruned).toBe(6)
+    // With this seed two trials fall behind the median after their second epoch.
+    expect(done.counts.pruned).toBeGreaterThan(0)
+    for (const t of done.trials) {
+      expect(t.params.learningRate).toBeGreaterThanOrEqual(0.0005)
+      expect(t.params.learningRate).toBeLessThanOrEqual(0.2)
+      const run = value<RunDetail>(await core.call('runs.get', { runId: t.runId! }))
+      // A layer left out by the trial is not in its run's model.
+      expect(run.spec.layers.map((l) => l.type)).toEqual(t.params['layers.1.present'] ? ['Dense', 'Dropout', 'Dense'] : ['Dense', 'Dense'])
+      if (t.state === 'pruned') {
+        expect(t.endedReason).toMatch(/^Pruned: median rule at epoch [23] \(best so far/)
+        expect(run.statusReason).toMatch(/^Pruned by Sweep 1: median rule at epoch/)
+      }
+    }
+    // Minimising: the best is the lowest validation loss among the completed trials.
+    const completed = done.trials.filter((t) => t.state === 'completed')
+    expect(done.best!.objective).toBe(Math.min(...completed.map((t) => t.objective!)))
+    await core.close()
+  }, 120_000)
+
   it('refuses an empty or impossible space with the reason', async () => {
     const { core, projectId } = await irisCore(join(tempDir(), 'data'))
     const base = { projectId, spec: mlp, budget: { trials: 2 } }
