@@ -41,7 +41,7 @@ import type { LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
 
-export interface RunRow {
+interface RunRow {
   id: string
   project_id: string
   dataset_version_id: string
