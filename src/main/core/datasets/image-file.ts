@@ -126,24 +126,34 @@ function greyOrColour(meta: Metadata): 1 | 3 {
   return meta.space === 'b-w' || (meta.channels ?? 3) <= 2 ? 1 : 3
 }
 
-/** A reason for a file-system error, in plain words. */
-export function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  switch (code) {
+/** A file-system error in plain words, whether reading or writing: "permission denied", "the disk is full"… */
+export function fsErrorReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
     case 'ENOENT':
-      return 'cannot read: the file is gone or is a broken link'
+      return 'the file is gone or is a broken link'
     case 'EACCES':
     case 'EPERM':
-      return 'cannot read: permission denied'
+      return 'permission denied'
     case 'ELOOP':
-      return 'cannot read: symbolic link loop'
+      return 'symbolic link loop'
     case 'EISDIR':
-      return 'cannot read: this is a folder'
+      return 'this is a folder'
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder'
     case 'ENAMETOOLONG':
-      return 'cannot read: the path is too long'
+      return 'the path is too long'
     case 'EIO':
-      return 'cannot read: input/output error on the disk'
+      return 'input/output error on the disk'
+    case 'EROFS':
+      return 'the disk is read-only'
+    case 'ENOSPC':
+      return 'the disk is full'
     default:
-      return `cannot read: ${(err as Error).message ?? String(err)}`
+      return (err as Error).message ?? String(err)
   }
+}
+
+/** A reason a file could not be read, in plain words. */
+export function describeFsError(err: unknown): string {
+  return `cannot read: ${fsErrorReason(err)}`
 }
