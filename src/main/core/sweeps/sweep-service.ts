@@ -69,6 +69,30 @@ interface TrialRow {
 
 type Base = Omit<StartRunInput, 'name'>
 
+/** A sweep's stored settings, read from its row. */
+interface Settings {
+  base: Base
+  space: SweepParam[]
+  objective: SweepObjective
+  budget: SweepBudget
+  pruning: PruningRule
+  /** The objective oriented so that lower is better (search and pruning work that way); null is NaN. */
+  toLoss: (value: number | null) => number
+}
+
+function settings(r: SweepRow): Settings {
+  const objective = JSON.parse(r.objective_json) as SweepObjective
+  const sign = objective.direction === 'maximize' ? -1 : 1
+  return {
+    base: JSON.parse(r.base_json) as Base,
+    space: JSON.parse(r.space_json) as SweepParam[],
+    objective,
+    budget: JSON.parse(r.budget_json) as SweepBudget,
+    pruning: JSON.parse(r.pruning_json) as PruningRule,
+    toLoss: (value) => (value === null ? NaN : sign * value),
+  }
+}
+
 export class SweepService {
   private readonly driving = new Map<string, Promise<void>>()
   private closing = false
@@ -98,13 +122,10 @@ export class SweepService {
   // ---- reading ---------------------------------------------------------------------------------------
 
   private summary(r: SweepRow, trials = this.trials(r.id)): SweepSummary {
-    const objective = JSON.parse(r.objective_json) as SweepObjective
-    const budget = JSON.parse(r.budget_json) as SweepBudget
-    const space = JSON.parse(r.space_json) as SweepParam[]
+    const { space, objective, budget, pruning, toLoss } = settings(r)
     const counts: Record<TrialState, number> = { running: 0, completed: 0, pruned: 0, failed: 0, stopped: 0 }
     for (const t of trials) counts[t.state]++
-    const sign = objective.direction === 'maximize' ? 1 : -1
-    const best = trials.filter((t) => t.state === 'completed' && t.objective !== null).sort((a, b) => sign * (b.objective! - a.objective!))[0]
+    const best = trials.filter((t) => t.state === 'completed' && t.objective !== null).sort((a, b) => toLoss(a.objective) - toLoss(b.objective))[0]
     const grid = r.strategy === 'grid' ? gridSize(space) : null
     const live = this.driving.has(r.id) && r.status === 'running'
     return {
@@ -115,7 +136,7 @@ export class SweepService {
       strategy: r.strategy,
       objective,
       budget,
-      pruning: JSON.parse(r.pruning_json) as PruningRule,
+      pruning,
       seed: r.seed,
       status: r.status,
       statusReason: r.status_reason,
@@ -152,7 +173,7 @@ export class SweepService {
     const r = this.row(id)
     const trials = this.trials(id)
     const summary = this.summary(r, trials)
-    const base = JSON.parse(r.base_json) as Base
+    const { base } = settings(r)
     return { ...summary, base: { spec: base.spec, hyperparameters: base.hyperparameters ?? {} }, trials: trials.map((t) => this.trial(t)), importance: importance(summary.space, trials) }
   }
 
@@ -278,8 +299,7 @@ export class SweepService {
         await this.continueTrial(r, unfinished)
         continue
       }
-      const budget = JSON.parse(r.budget_json) as SweepBudget
-      const space = JSON.parse(r.space_json) as SweepParam[]
+      const { budget, space } = settings(r)
       this.saveElapsed(id)
       const elapsedMinutes = this.row(id).elapsed_ms / 60_000
       const done = (reason: string): void => this.setStatus(id, 'completed', reason, true)
@@ -292,24 +312,21 @@ export class SweepService {
 
   /** The parameters of trial `number`, drawn from a seed of its own so a resumed sweep proposes the same. */
   private propose(r: SweepRow, trials: TrialRow[]): TrialParams {
-    const space = JSON.parse(r.space_json) as SweepParam[]
+    const { space, budget, toLoss } = settings(r)
     const number = trials.length + 1
-    const random = seededRandom((r.seed * 7919 + number) % 2 ** 31)
     if (r.strategy === 'grid') return gridPoint(space, number - 1)
+    const random = seededRandom((r.seed * 7919 + number) % 2 ** 31)
     if (r.strategy === 'random') return randomPoint(space, random)
-    const objective = JSON.parse(r.objective_json) as SweepObjective
-    const sign = objective.direction === 'maximize' ? -1 : 1
     const history = trials
       .filter((t) => (t.state === 'completed' || t.state === 'pruned') && t.objective !== null)
-      .map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, loss: sign * t.objective! }))
+      .map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, loss: toLoss(t.objective) }))
     // Optuna's 10 random start-up trials, fewer for a small budget so TPE still gets to learn: a third of it, at least 3.
-    const budget = JSON.parse(r.budget_json) as SweepBudget
     const startupTrials = budget.trials === null ? tpeDefaults.startupTrials : Math.max(3, Math.min(tpeDefaults.startupTrials, Math.floor(budget.trials / 3)))
     return tpePropose(space, history, random, { ...tpeDefaults, startupTrials })
   }
 
   private async startTrial(r: SweepRow, number: number, params: TrialParams): Promise<void> {
-    const base = JSON.parse(r.base_json) as Base
+    const { base } = settings(r)
     const applied = applyTrialParams(base.spec, base.hyperparameters ?? {}, params)
     this.db.prepare("INSERT INTO sweep_trials (sweep_id, number, params_json, state, started_at) VALUES (?, ?, ?, 'running', ?)").run(r.id, number, JSON.stringify(params), this.now())
     this.changed(r)
@@ -336,9 +353,7 @@ export class SweepService {
 
   /** Follows a trial's run epoch by epoch, applying the pruning rule, until it ends. */
   private async watch(r: SweepRow, number: number, runId: string): Promise<void> {
-    const objective = JSON.parse(r.objective_json) as SweepObjective
-    const pruning = JSON.parse(r.pruning_json) as PruningRule
-    const sign = objective.direction === 'maximize' ? -1 : 1
+    const { objective, pruning, toLoss } = settings(r)
     let pruned: string | null = null
     const unsubscribe = this.events.onAny((event, payload) => {
       if (event !== 'training.epochEnded' || pruned !== null) return
@@ -347,8 +362,8 @@ export class SweepService {
       const curve = this.recordCurve(r.id, number, runId, objective.metric)
       const others = this.trials(r.id)
         .filter((t) => t.number !== number)
-        .map((t): TrialCurve => ({ values: (JSON.parse(t.curve_json) as Array<number | null>).map((v) => (v === null ? NaN : sign * v)), finished: t.state === 'completed' }))
-      const decision = shouldPrune(pruning, { values: curve.map((v) => (v === null ? NaN : sign * v)), finished: false }, e.epoch, others, e.epochs)
+        .map((t): TrialCurve => ({ values: (JSON.parse(t.curve_json) as Array<number | null>).map(toLoss), finished: t.state === 'completed' }))
+      const decision = shouldPrune(pruning, { values: curve.map(toLoss), finished: false }, e.epoch, others, e.epochs)
       if (decision.prune) {
         pruned = decision.reason
         try {
@@ -375,7 +390,7 @@ export class SweepService {
   }
 
   private finishTrial(r: SweepRow, number: number, runId: string, pruned: string | null): void {
-    const objective = JSON.parse(r.objective_json) as SweepObjective
+    const { objective } = settings(r)
     const curve = this.recordCurve(r.id, number, runId, objective.metric).filter((v): v is number => v !== null && Number.isFinite(v))
     const best = curve.length === 0 ? null : objective.direction === 'maximize' ? Math.max(...curve) : Math.min(...curve)
     const run = this.training.get(runId)
