@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { exportFormats, type ExportFormat, type ExportRecord } from '../shared/export'
+import { exportFormatNames, exportFormats, type ExportFormat, type ExportRecord } from '../shared/export'
 import { createCore, type CoreOptions } from './core/core'
 import { forkVerifier } from './core/export/export-service'
 import { ExportFolderError, predictFiles } from './core/export/predict-files'
@@ -164,7 +164,7 @@ async function exportCommand(args: string[]): Promise<number> {
     }
     console.log(`Exported “${done.runName}” to ${done.dir}`)
     for (const r of done.results) {
-      const name = r.format === 'tfjs' ? 'TF.js' : 'ONNX'
+      const name = exportFormatNames[r.format]
       console.log(
         r.verified
           ? `  ${name}: verified with ${r.runtime} on ${r.checked} inputs${r.sameTop1 !== null ? `, same top class ${r.sameTop1}/${r.checked}` : ''}, largest difference ${r.maxDifference?.toExponential(2)}`

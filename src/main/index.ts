@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron'
 import { mediaScheme } from '../shared/contract'
 import { createCore, type Core } from './core/core'
-import type { VerifyLauncher } from './core/export/export-service'
+import { outputTail, type VerifyLauncher } from './core/export/export-service'
 import type { TrainerLauncher } from './core/training/launcher'
 import type { FromTrainer } from './core/training/protocol'
 import { registerIpc } from './ipc'
@@ -109,13 +109,8 @@ const utilityTrainer: TrainerLauncher = () => {
 const utilityVerifier: VerifyLauncher = (jobFile, resultFile) =>
   new Promise((resolvePromise) => {
     const child = utilityProcess.fork(join(here, 'verify-export.js'), [jobFile, resultFile], { serviceName: 'ModelBench export check', stdio: 'pipe' })
-    let output = ''
-    const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000)
-    }
-    child.stdout?.on('data', collect)
-    child.stderr?.on('data', collect)
-    child.once('exit', (code) => resolvePromise({ code, output }))
+    const output = outputTail(child)
+    child.once('exit', (code) => resolvePromise({ code, output: output() }))
   })
 
 function startCore(): Core {

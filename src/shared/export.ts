@@ -5,6 +5,8 @@
  */
 export const exportFormats = ['tfjs', 'onnx'] as const
 export type ExportFormat = (typeof exportFormats)[number]
+/** How a format is named to people. */
+export const exportFormatNames: Record<ExportFormat, string> = { tfjs: 'TF.js', onnx: 'ONNX' }
 
 /** The check: each format loaded by its runtime must agree with the app on the same test inputs. */
 export const verifyTolerance = 1e-4

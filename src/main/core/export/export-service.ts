@@ -12,12 +12,14 @@ import { fork } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
+import type { DatasetVersion } from '../../../shared/contract'
 import type { ExportFormat, ExportFormatResult, ExportRecord, ExportStatus } from '../../../shared/export'
-import { verifyInputCount, verifyTolerance } from '../../../shared/export'
+import { exportFormatNames, verifyInputCount, verifyTolerance } from '../../../shared/export'
 import type { Preprocessing, TableRow } from '../../export-runtime/runtime'
 import type { VerifyJob, VerifyResult } from '../../export-runtime/verify'
 import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
+import { fsErrorReason } from '../datasets/image-file'
 import { AppError, notFound } from '../errors'
 import { argmax } from '../evaluation/metrics'
 import type { EventBus } from '../events'
@@ -28,18 +30,24 @@ import { modelCard, modelMetadata, type CardInput } from './model-card'
 /** Runs the export check (`verify-export <job.json> <result.json>`) in a separate process; resolves when it exits. */
 export type VerifyLauncher = (jobFile: string, resultFile: string) => Promise<{ code: number | null; output: string }>
 
+/** Keeps the last 4,000 characters a check process printed, to explain a check that gave no answer. */
+export function outputTail(child: { stdout?: NodeJS.ReadableStream | null; stderr?: NodeJS.ReadableStream | null }): () => string {
+  let output = ''
+  const collect = (chunk: Buffer | string): void => {
+    output = (output + chunk.toString()).slice(-4000)
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  return () => output
+}
+
 export function forkVerifier(entry: string, execArgv: string[] = []): VerifyLauncher {
   return (jobFile, resultFile) =>
     new Promise((resolvePromise) => {
       const child = fork(entry, [jobFile, resultFile], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-      let output = ''
-      const collect = (chunk: Buffer): void => {
-        output = (output + chunk.toString()).slice(-4000)
-      }
-      child.stdout?.on('data', collect)
-      child.stderr?.on('data', collect)
+      const output = outputTail(child)
       child.on('error', (err) => resolvePromise({ code: null, output: err.message }))
-      child.on('exit', (code) => resolvePromise({ code, output }))
+      child.on('exit', (code) => resolvePromise({ code, output: output() }))
     })
 }
 
@@ -55,8 +63,6 @@ interface ExportRow {
   created_at: number
   finished_at: number | null
 }
-
-const formatNames: Record<ExportFormat, string> = { tfjs: 'TF.js', onnx: 'ONNX' }
 
 /** "Digits CNN #3" → "digits-cnn-3" */
 function slug(name: string): string {
@@ -186,7 +192,7 @@ export class ExportService {
     writeFileSync(join(outDir, 'labels.json'), JSON.stringify(labels, null, 1))
     writeFileSync(join(outDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 1))
 
-    step(0.1, `Writing ${formats.map((f) => formatNames[f]).join(' and ')}`)
+    step(0.1, `Writing ${formats.map((f) => exportFormatNames[f]).join(' and ')}`)
     const files = (await this.training.writeModelFiles({
       spec: run.spec,
       weightsDir: this.training.finalWeights(runId),
@@ -214,7 +220,7 @@ export class ExportService {
         job = (format) => ({ dir: outDir, format, kind: 'table', rows: inputs.rows })
       }
       for (const [i, format] of formats.entries()) {
-        step(0.5 + (0.4 * i) / formats.length, `Checking ${formatNames[format]} with its own runtime`)
+        step(0.5 + (0.4 * i) / formats.length, `Checking ${exportFormatNames[format]} with its own runtime`)
         results.push(await this.verify(tmp, job(format), expected, task, files[format] ?? []))
       }
     } finally {
@@ -222,7 +228,7 @@ export class ExportService {
     }
 
     step(0.95, 'Writing the model card')
-    const card = this.cardInput(run, labels, dataset.target_column, preprocessing, files, results)
+    const card = this.cardInput(run, version, task, labels, dataset.target_column, preprocessing, files, results)
     writeFileSync(join(outDir, 'metadata.json'), JSON.stringify(modelMetadata(card), null, 1))
     writeFileSync(join(outDir, 'MODEL_CARD.md'), modelCard(card))
     this.recordArtifacts(runId, outDir)
@@ -267,19 +273,20 @@ export class ExportService {
     } catch {
       return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `the check process ended without an answer (exit code ${code})${output ? `: ${output.trim().split('\n').at(-1)}` : ''}` }
     }
-    if ('error' in result) return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `${formatNames[job.format]} could not be loaded or run: ${result.error}` }
+    if ('error' in result) return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `${exportFormatNames[job.format]} could not be loaded or run: ${result.error}` }
     return { ...base, runtime: result.runtime, ...compare(expected, result.probabilities, task) }
   }
 
   private cardInput(
     run: ReturnType<TrainingService['get']>,
+    version: DatasetVersion,
+    task: 'classification' | 'regression',
     labels: string[],
     target: string | null,
     preprocessing: Preprocessing,
     files: CardInput['files'],
     verification: ExportFormatResult[],
   ): CardInput {
-    const version = this.datasets.version(run.datasetVersionId)
     const classCounts = { train: labels.map(() => 0), validation: labels.map(() => 0), test: labels.map(() => 0) }
     const counted = this.db
       .prepare('SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index')
@@ -289,7 +296,7 @@ export class ExportService {
     return {
       run,
       projectName: project.name,
-      task: this.datasets.row(version.datasetId).task,
+      task,
       labels,
       target,
       preprocessing,
@@ -340,7 +347,7 @@ function prepareDestination(dir: string): boolean {
       mkdirSync(dir, { recursive: true })
       created = true
     } catch (err) {
-      throw new AppError('INVALID_ARGUMENT', `Cannot create ${dir}: ${describeFsError(err)}`, 'dir')
+      throw new AppError('INVALID_ARGUMENT', `Cannot create ${dir}: ${fsErrorReason(err)}`, 'dir')
     }
   }
   const probe = join(dir, `.modelbench-write-test-${process.pid}`)
@@ -349,16 +356,7 @@ function prepareDestination(dir: string): boolean {
     rmSync(probe)
   } catch (err) {
     if (created) rmSync(dir, { recursive: true, force: true })
-    throw new AppError('INVALID_ARGUMENT', `Cannot write to ${dir}: ${describeFsError(err)}`, 'dir')
+    throw new AppError('INVALID_ARGUMENT', `Cannot write to ${dir}: ${fsErrorReason(err)}`, 'dir')
   }
   return created
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'EROFS') return 'the disk is read-only'
-  if (code === 'ENOTDIR') return 'part of the path is a file, not a folder'
-  if (code === 'ENOSPC') return 'the disk is full'
-  return err instanceof Error ? err.message : String(err)
 }

@@ -3,7 +3,7 @@
  * from the run record — task, labels, input and preprocessing, dataset version and class counts, the
  * architecture, hyperparameters, engine, metrics and confusion matrix, the export check, and how to load it.
  */
-import type { ExportFormat, ExportFormatResult } from '../../../shared/export'
+import { exportFormatNames, type ExportFormat, type ExportFormatResult } from '../../../shared/export'
 import { analyzeStack } from '../../../shared/model/registry'
 import type { Evaluation, RunDetail } from '../../../shared/training'
 import type { Preprocessing } from '../../export-runtime/runtime'
@@ -226,8 +226,8 @@ export function modelCard(c: CardInput): string {
   for (const v of c.verification) {
     lines.push(
       v.verified
-        ? `- **${v.format === 'tfjs' ? 'TF.js' : 'ONNX'}: verified** — loaded with ${v.runtime} in a separate process; on ${v.checked} inputs ${v.sameTop1 !== null ? `the top class matched the app's ${v.sameTop1} times out of ${v.checked} and ` : ''}the largest difference from the app was ${v.maxDifference?.toExponential(2)}.`
-        : `- **${v.format === 'tfjs' ? 'TF.js' : 'ONNX'}: not verified** — ${v.error ?? 'the check did not pass'}.`,
+        ? `- **${exportFormatNames[v.format]}: verified** — loaded with ${v.runtime} in a separate process; on ${v.checked} inputs ${v.sameTop1 !== null ? `the top class matched the app's ${v.sameTop1} times out of ${v.checked} and ` : ''}the largest difference from the app was ${v.maxDifference?.toExponential(2)}.`
+        : `- **${exportFormatNames[v.format]}: not verified** — ${v.error ?? 'the check did not pass'}.`,
     )
   }
   lines.push('')

@@ -63,7 +63,8 @@ const float = (name: string, value: number): onnxProto.onnx.IAttributeProto => (
 /** Keras' padding as explicit ONNX pads [top, left, bottom, right]: "same" puts the odd pixel at the end. */
 function pads(padding: Padding, input: Pair, kernel: Pair, strides: Pair): number[] {
   if (padding === 'valid') return [0, 0, 0, 0]
-  const [begin, end] = [0, 1].map(() => [0, 0]) as [number[], number[]]
+  const begin = [0, 0]
+  const end = [0, 0]
   for (const d of [0, 1]) {
     const out = Math.ceil(input[d]! / strides[d]!)
     const total = Math.max((out - 1) * strides[d]! + kernel[d]! - input[d]!, 0)

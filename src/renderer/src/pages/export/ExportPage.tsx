@@ -3,9 +3,9 @@
  * then each format shows whether its own runtime, loaded in a separate process, predicted the same as the
  * app. Earlier exports are listed with their outcome.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import type { Project } from '../../../../shared/contract'
-import { verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
+import { exportFormatNames, verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
 import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { formatDuration, percent } from '../../format'
@@ -36,6 +36,8 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
   const [formats, setFormats] = useState<Record<ExportFormat, boolean>>({ tfjs: true, onnx: true })
   const [dir, setDir] = useState('')
   const [dirEdited, setDirEdited] = useState(false)
+  /** Bumped when an export finishes, so the next one is offered a fresh folder. */
+  const [exportsDone, setExportsDone] = useState(0)
   const [problem, setProblem] = useState<string | null>(null)
   const [current, setCurrent] = useState<ExportRecord | null>(null)
   const [progress, setProgress] = useState<{ fraction: number; step: string; startedAt: number; at: number } | null>(null)
@@ -59,7 +61,7 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
   useEffect(() => {
     if (!runId || dirEdited) return
     api.call('exports.defaultDir', { runId }).then((r) => setDir(r.dir), onError)
-  }, [runId, dirEdited, onError])
+  }, [runId, dirEdited, exportsDone, onError])
 
   useApiEvent('exports.progressed', (e) => {
     if (e.exportId !== current?.id) return
@@ -76,16 +78,13 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
       api.call('exports.get', { exportId: e.exportId }).then(setCurrent, onError)
       // The next export goes to a fresh folder.
       setDirEdited(false)
-      if (runId) api.call('exports.defaultDir', { runId }).then((r) => setDir(r.dir), onError)
+      setExportsDone((n) => n + 1)
     }
   })
 
   const chosen = (Object.keys(formats) as ExportFormat[]).filter((f) => formats[f])
   const running = current?.status === 'running'
-  const command = useMemo(
-    () => (runId ? `modelbench export --run ${runId} ${chosen.map((f) => `--format ${f}`).join(' ')} --out ${shellQuote(dir || '<folder>')}` : ''),
-    [runId, chosen, dir],
-  )
+  const command = runId ? `modelbench export --run ${runId} ${chosen.map((f) => `--format ${f}`).join(' ')} --out ${shellQuote(dir || '<folder>')}` : ''
 
   async function start(): Promise<void> {
     setProblem(null)
@@ -217,7 +216,7 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
                 <tr key={h.id} className={h.id === current?.id ? 'open' : ''}>
                   <td>{new Date(h.createdAt).toLocaleString()}</td>
                   <td>{h.runName}</td>
-                  <td>{h.formats.map((f) => (f === 'tfjs' ? 'TF.js' : 'ONNX')).join(', ')}</td>
+                  <td>{h.formats.map((f) => exportFormatNames[f]).join(', ')}</td>
                   <td>
                     <StatusBadge status={h.status} />
                   </td>
@@ -283,7 +282,7 @@ function ExportResult({ record }: { record: ExportRecord }): React.JSX.Element {
 }
 
 function FormatCheck({ result: r }: { result: ExportFormatResult }): React.JSX.Element {
-  const name = r.format === 'tfjs' ? 'TF.js' : 'ONNX'
+  const name = exportFormatNames[r.format]
   return (
     <li className={`export-check ${r.verified ? 'ok' : 'bad'}`} data-testid={`export-check-${r.format}`}>
       <span className="export-mark" aria-hidden="true">
