@@ -21,7 +21,7 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   const root = join(sourceDir, 'pets')
   await writePets(root)
   await openApp(page, server)
-  await new ProjectsPage(page).create('Pets')
+  await new ProjectsPage(page).createAndOpen('Pets')
   const data = new DataPage(page)
   await expect(page.getByText('Bring in your data')).toBeVisible()
   await saveScreenshot(page, 'data-empty')

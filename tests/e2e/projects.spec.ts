@@ -9,7 +9,7 @@ test('a new user creates a project, restarts the server and finds it again', asy
   await expect(projects.empty).toContainText('No projects yet')
   await saveScreenshot(page, 'projects-empty-light')
 
-  await projects.create('Handwritten digits')
+  await projects.createAndOpen('Handwritten digits')
   // Creating opens the project and moves on to its Data page, ready for an import.
   await expect(page.getByTestId('page-data')).toContainText('Bring in your data')
   await expect(page.getByTestId('current-project')).toContainText('Handwritten digits')
@@ -30,9 +30,9 @@ test('a new user creates a project, restarts the server and finds it again', asy
 test('rename refuses a clash, delete asks first and can be undone', async ({ page, server }) => {
   await openApp(page, server, '#/projects')
   const projects = new ProjectsPage(page)
-  await projects.create('Cats vs dogs')
+  await projects.createAndOpen('Cats vs dogs')
   await projects.goto()
-  await projects.create('Flowers')
+  await projects.createAndOpen('Flowers')
   await projects.goto()
   await expect(projects.rows).toHaveCount(2)
 
@@ -77,7 +77,7 @@ test('pages without a project or data say what to do next, and keyboard navigati
   await expect(page).toHaveURL(/#\/model$/)
   await expect(page.getByTestId('page-model')).toContainText('Open a project first')
   await page.keyboard.press('Alt+1')
-  await new ProjectsPage(page).create('Flowers')
+  await new ProjectsPage(page).createAndOpen('Flowers')
   await expect(page.getByTestId('page-data')).toContainText('Bring in your data')
   await page.keyboard.press('Alt+3')
   await expect(page.getByTestId('page-model')).toContainText('Import data first')
@@ -95,7 +95,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await openApp(page, server, '#/projects')
     const projects = new ProjectsPage(page)
     for (const name of ['Handwritten digits', 'Iris flowers', 'Cats vs dogs']) {
-      await projects.create(name)
+      await projects.createAndOpen(name)
       await projects.goto()
     }
     await expect(projects.rows).toHaveCount(3)

@@ -65,7 +65,7 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // Use best settings: the best trial's learning rate lands in the settings, its dropout in the model.
   await view.getByTestId('sweep-use-best').click()
   await expect(page.getByTestId('sweep-copied')).toContainText("Copied the best trial's settings")
-  expect(Number(await page.getByTestId('train-lr').inputValue())).toBeCloseTo(best.best.params.learningRate!, 10)
+  await expect.poll(async () => Number(await page.getByTestId('train-lr').inputValue())).toBeCloseTo(best.best.params.learningRate!, 10)
   await expect(page.getByTestId('train-model')).toHaveValue('draft')
   await page.getByTestId('sweep-copied').scrollIntoViewIfNeeded()
   await saveScreenshot(page, 'sweep-use-best')

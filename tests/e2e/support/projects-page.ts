@@ -1,5 +1,5 @@
 /** Page object for the projects page. */
-import type { Locator, Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 
 export class ProjectsPage {
   readonly nameInput: Locator
@@ -20,9 +20,20 @@ export class ProjectsPage {
     await this.page.getByTestId('nav-projects').click()
   }
 
+  /** Types a name and presses Enter; returns at once (use it when the create should be refused). */
   async create(name: string): Promise<void> {
     await this.nameInput.fill(name)
     await this.nameInput.press('Enter')
+  }
+
+  /**
+   * Creates a project and waits until the app has opened it on its Data page. Without the wait a
+   * following click could land before the app's own move to Data, which then undoes it.
+   */
+  async createAndOpen(name: string): Promise<void> {
+    await this.create(name)
+    await expect(this.page.getByTestId('current-project')).toContainText(name)
+    await expect(this.page.getByTestId('page-data')).toBeVisible()
   }
 
   row(name: string): Locator {

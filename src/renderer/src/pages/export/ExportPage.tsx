@@ -178,7 +178,7 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
           <code className="muted small export-command" title="The same export from the command line">
             {command}
           </code>
-          <button className="button primary" type="submit" disabled={running || !runId || chosen.length === 0} data-testid="export-start">
+          <button className="button primary" type="submit" disabled={running || !runId || chosen.length === 0 || dir.trim() === ''} data-testid="export-start">
             {running ? 'Exporting…' : 'Export'}
           </button>
         </div>
