@@ -3,7 +3,7 @@
  * samples/s, the engine in use, live loss and accuracy — with pause, resume and stop. Coming back (or
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Architecture, DatasetSummary, DatasetVersion, Project } from '../../../../shared/contract'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { SweepDetail, TrialParams } from '../../../../shared/sweep'
@@ -33,13 +33,18 @@ interface Progress {
   samplesPerSecond: number
 }
 
+interface Point {
+  x: number
+  y: number
+}
+
 interface Curves {
-  batchLoss: Array<{ x: number; y: number }>
-  batchAccuracy: Array<{ x: number; y: number }>
-  loss: Array<{ x: number; y: number }>
-  valLoss: Array<{ x: number; y: number }>
-  accuracy: Array<{ x: number; y: number }>
-  valAccuracy: Array<{ x: number; y: number }>
+  batchLoss: Point[]
+  batchAccuracy: Point[]
+  loss: Point[]
+  valLoss: Point[]
+  accuracy: Point[]
+  valAccuracy: Point[]
 }
 
 const emptyCurves = (): Curves => ({ batchLoss: [], batchAccuracy: [], loss: [], valLoss: [], accuracy: [], valAccuracy: [] })
@@ -77,7 +82,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     async (r: RunSummary) => {
       setRun(r)
       const m = await api.call('runs.metrics', { runId: r.id })
-      const pts = (k: string): Array<{ x: number; y: number }> => (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
+      const pts = (k: string): Point[] => (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
       setCurves({ batchLoss: pts('batch/loss'), batchAccuracy: pts('batch/accuracy'), loss: pts('loss'), valLoss: pts('val_loss'), accuracy: pts('accuracy'), valAccuracy: pts('val_accuracy') })
       if (!activeStatuses.has(r.status)) {
         const e = await api.call('runs.evaluation', { runId: r.id })
@@ -138,17 +143,45 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     [onError, followFolds],
   )
 
+  // Batch metrics arrive up to ten times a second; the page takes them in at most four times a second
+  // (the charts redraw no more often), so a streaming run re-renders this page a few times a second.
+  const watched = watchId ?? run?.id ?? null
+  const watchedRef = useRef(watched)
+  useEffect(() => {
+    watchedRef.current = watched
+  })
+  const incoming = useRef<{ runId: string | null; loss: Point[]; accuracy: Point[]; progress: Progress | null }>({ runId: null, loss: [], accuracy: [], progress: null })
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const flushBatches = useCallback(() => {
+    if (flushTimer.current) clearTimeout(flushTimer.current)
+    flushTimer.current = null
+    const { runId, loss, accuracy, progress: latest } = incoming.current
+    incoming.current = { runId: null, loss: [], accuracy: [], progress: null }
+    // Points of a run no longer watched (a new run started, the next fold began) are dropped.
+    if (runId === null || runId !== watchedRef.current) return
+    setCurves((c) => ({ ...c, batchLoss: [...c.batchLoss, ...loss], batchAccuracy: accuracy.length ? [...c.batchAccuracy, ...accuracy] : c.batchAccuracy }))
+    setProgress(latest)
+  }, [])
+  useEffect(
+    () => () => {
+      if (flushTimer.current) clearTimeout(flushTimer.current)
+    },
+    [],
+  )
+
   useApiEvent('training.batchEnded', (e) => {
-    if (e.runId !== (watchId ?? run?.id)) return
-    setCurves((c) => ({
-      ...c,
-      batchLoss: [...c.batchLoss, { x: e.step, y: e.loss }],
-      batchAccuracy: e.accuracy === null ? c.batchAccuracy : [...c.batchAccuracy, { x: e.step, y: e.accuracy }],
-    }))
-    setProgress({ epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, samplesPerSecond: e.samplesPerSecond })
+    if (e.runId !== watched) return
+    if (incoming.current.runId !== e.runId) incoming.current = { runId: e.runId, loss: [], accuracy: [], progress: null }
+    const buffer = incoming.current
+    buffer.loss.push({ x: e.step, y: e.loss })
+    if (e.accuracy !== null) buffer.accuracy.push({ x: e.step, y: e.accuracy })
+    buffer.progress = { epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, samplesPerSecond: e.samplesPerSecond }
+    flushTimer.current ??= setTimeout(flushBatches, 250)
   })
   useApiEvent('training.epochEnded', (e) => {
-    if (e.runId !== (watchId ?? run?.id)) return
+    if (e.runId !== watched) return
+    // The epoch's points are placed after its last batch: take in the batches still waiting first.
+    flushBatches()
     setCurves((c) => {
       const step = c.batchLoss.at(-1)?.x ?? e.epoch
       const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] => (v === undefined ? points : [...points, { x: step, y: v }])
