@@ -12,11 +12,13 @@ export default defineConfig({
     build: {
       rollupOptions: {
         // index: the Electron main process; cli: the headless server and command line (plain Node);
-        // trainer: the training process both of them start; verify-export: the export check's process.
+        // trainer: the training process both of them start, replica-worker: its extra training threads;
+        // verify-export: the export check's process.
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           trainer: resolve(__dirname, 'src/main/trainer-process.ts'),
+          'replica-worker': resolve(__dirname, 'src/main/replica-worker.ts'),
           'verify-export': resolve(__dirname, 'src/main/export-runtime/verify.ts'),
         },
       },

@@ -58,9 +58,10 @@ function writeData(dir: string): string {
 interface Result {
   rate: number
   accuracy: number | null
+  threads: number
 }
 
-async function modelbench(engine: EngineName, base: string, dir: string, limitTrain?: number): Promise<Result> {
+async function modelbench(engine: EngineName, base: string, dir: string, limitTrain?: number, threads?: number): Promise<Result> {
   const metaPath = `${base}.json`
   let cacheMeta = metaPath
   if (limitTrain) {
@@ -74,17 +75,23 @@ async function modelbench(engine: EngineName, base: string, dir: string, limitTr
   }
   const rates: number[] = []
   let accuracy: number | null = null
+  let usedThreads = 1
+  if (threads) process.env.MODELBENCH_TRAIN_THREADS = String(threads)
+  else delete process.env.MODELBENCH_TRAIN_THREADS
   const hp = hyperparametersSchema.parse({ epochs: limitTrain ? 2 : epochs, batchSize: 32, learningRate: 0.001, validationFraction: 0 })
   await runTraining(
     { runId: 'bench', spec, hyperparameters: hp, seed, task: 'classification', classNames: [...'0123456789'], data: { kind: 'image', cacheData: `${base}.u8`, cacheMeta }, checkpointDir: join(dir, `ckpt-${engine}`), resume: null, engine },
     { paused: false, stopped: false, wait: () => new Promise(() => undefined) },
     (m: FromTrainer) => {
+      if (m.type === 'started') usedThreads = m.engine.threads ?? 1
       if (m.type === 'epochEnded') rates.push(m.samplesPerSecond)
       if (m.type === 'predictions' && m.split === 'test' && !limitTrain) accuracy = m.rows.filter((r) => r.trueIndex === r.predictedIndex).length / m.rows.length
       if (m.type === 'failed') throw new Error(m.message)
     },
+    // As the trainer process runs it: on wasm, a batch in parts on one thread per core.
+    { replicaEntry: join(import.meta.dirname, '../src/main/replica-worker.ts') },
   )
-  return { rate: median(rates.slice(1)), accuracy }
+  return { rate: median(rates.slice(1)), accuracy, threads: usedThreads }
 }
 
 function pytorch(base: string): (Result & { version: string }) | { skipped: string } {
@@ -94,7 +101,7 @@ function pytorch(base: string): (Result & { version: string }) | { skipped: stri
   const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_cnn.py'), base, String(epochs), String(seed)], { encoding: 'utf8', env })
   if (r.status !== 0) return { skipped: `PyTorch failed: ${r.stderr.trim().split('\n').at(-1)}` }
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rates: number[]; accuracy: number; torch: string }
-  return { rate: median(out.rates.slice(1)), accuracy: out.accuracy, version: out.torch }
+  return { rate: median(out.rates.slice(1)), accuracy: out.accuracy, version: out.torch, threads: 2 }
 }
 
 async function main(): Promise<void> {
@@ -117,7 +124,13 @@ async function main(): Promise<void> {
       for (const e of engines) {
         const r = await modelbench(e, base, dir)
         add(`modelbench-${e}`, r)
-        console.log(`round ${round}: modelbench ${e}: ${r.rate.toFixed(0)} samples/s, test accuracy ${(r.accuracy! * 100).toFixed(2)} %, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+        console.log(`round ${round}: modelbench ${e} (${r.threads} thread${r.threads === 1 ? '' : 's'}): ${r.rate.toFixed(0)} samples/s, test accuracy ${(r.accuracy! * 100).toFixed(2)} %, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+        if (e === 'wasm' && r.threads > 1) {
+          // The same engine on one thread, to show what the batch-in-parts threads add.
+          const one = await modelbench(e, base, dir, undefined, 1)
+          add('single-wasm-1-thread', one)
+          console.log(`round ${round}: modelbench wasm (1 thread): ${one.rate.toFixed(0)} samples/s, test accuracy ${(one.accuracy! * 100).toFixed(2)} %`)
+        }
       }
       const t = pytorch(base)
       if ('skipped' in t) {
@@ -132,7 +145,9 @@ async function main(): Promise<void> {
     console.log(`modelbench cpu (pure JS, speed only, 320 samples): ${cpu.rate.toFixed(1)} samples/s`)
     console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
-    const best = [...results.entries()].filter(([k]) => k.startsWith('modelbench')).map(([k, rs]) => ({ k, rate: median(rs.map((r) => r.rate)), acc: median(rs.map((r) => r.accuracy!)) })).sort((a, b) => b.rate - a.rate)[0]
+    const best = [...results.entries()].filter(([k]) => k.startsWith('modelbench')).map(([k, rs]) => ({ k, rate: median(rs.map((r) => r.rate)), acc: median(rs.map((r) => r.accuracy!)), threads: rs[0]!.threads })).sort((a, b) => b.rate - a.rate)[0]
+    const single = results.get('single-wasm-1-thread')
+    if (best && single) console.log(`wasm on 1 thread: ${median(single.map((r) => r.rate)).toFixed(0)} samples/s; on ${best.threads} threads ×${(best.rate / median(single.map((r) => r.rate))).toFixed(2)}`)
     const torch = results.get('pytorch')
     if (best && torch) {
       const tr = median(torch.map((r) => r.rate))

@@ -3,6 +3,7 @@
  * one job — `start` (then control messages), `predict` or `export` — and reports through the typed
  * protocol; it never touches the database.
  */
+import { fileURLToPath } from 'node:url'
 import { runExport } from './core/export/export-job'
 import { runPrediction, runTraining, type TrainerControl } from './core/training/trainer'
 import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
@@ -28,6 +29,9 @@ function electronPort(parentPort: { postMessage(m: unknown): void; on(e: 'messag
     exit: (code) => process.exit(code),
   }
 }
+
+// The replica threads' entry sits beside this one: replica-worker.js when built, .ts under tsx.
+const replicaEntry = fileURLToPath(new URL(`./replica-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))
 
 const electronParent = (process as unknown as { parentPort?: Parameters<typeof electronPort>[0] }).parentPort
 const port = electronParent ? electronPort(electronParent) : nodePort()
@@ -61,7 +65,7 @@ port.onMessage((message) => {
       if (started) return
       started = true
       runJob(
-        runTraining(message.job, control, (m) => port.send(m)),
+        runTraining(message.job, control, (m) => port.send(m), { replicaEntry }),
         () => null,
       )
       return

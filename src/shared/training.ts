@@ -66,6 +66,8 @@ export interface EngineInfo {
   os: string
   node: string
   skipped: string[]
+  /** Threads the run trained on (wasm trains a batch in parts, one per core); absent on older runs. */
+  threads?: number
 }
 
 export interface RunSummary {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, percent } from './format'
+import { engineDetail, formatDuration, percent } from './format'
 
 describe('number formats', () => {
   it('shows fractions as percentages with one decimal, and a dash for no value', () => {
@@ -15,5 +15,11 @@ describe('number formats', () => {
     expect(formatDuration(42.4)).toBe('42 s')
     expect(formatDuration(185)).toBe('3 min 5 s')
     expect(formatDuration(3600)).toBe('60 min 0 s')
+  })
+
+  it('names the backend, and the threads where a run trained on more than one', () => {
+    expect(engineDetail({ backend: 'wasm', threads: 2 })).toBe('wasm, 2 threads')
+    expect(engineDetail({ backend: 'wasm', threads: 1 })).toBe('wasm')
+    expect(engineDetail({ backend: 'tensorflow' })).toBe('tensorflow')
   })
 })

@@ -9,3 +9,8 @@ export function percent(v: number | null | undefined): string {
 export function formatDuration(seconds: number): string {
   return seconds < 60 ? `${Math.round(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
 }
+
+/** The backend a run trained on and, where it trained a batch in parts, on how many threads: "wasm, 2 threads". */
+export function engineDetail(engine: { backend: string; threads?: number }): string {
+  return engine.threads && engine.threads > 1 ? `${engine.backend}, ${engine.threads} threads` : engine.backend
+}

@@ -18,32 +18,8 @@ import { buildModel, initializeWeights } from './build-model'
 import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './checkpoint'
 import { selectEngine } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
-
-/** Dropout whose masks come from the run's seed (tfjs' own Dropout draws unseeded). */
-class SeededDropout extends tf.layers.Layer {
-  static className = 'SeededDropout'
-  constructor(
-    private readonly rate: number,
-    private readonly nextSeed: () => number,
-  ) {
-    super({})
-  }
-  override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return shape
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs
-    if (!kwargs.training || this.rate === 0) return x
-    return tf.tidy(() => {
-      const keep = 1 - this.rate
-      const mask = tf.randomUniform(x.shape, 0, 1, 'float32', this.nextSeed()).less(keep).cast('float32').div(keep)
-      return x.mul(mask)
-    })
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate }
-  }
-}
+import { startReplica, trainingThreads, type Replica } from './replica'
+import { correctCount, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
 
 function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
   switch (hp.optimizer) {
@@ -59,43 +35,6 @@ function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
     case 'adagrad':
       return tf.train.adagrad(hp.learningRate)
   }
-}
-
-type LossKind = 'categorical' | 'binary' | 'mse'
-
-export function lossKind(task: TrainJob['task'], classes: number, outputUnits: number): LossKind {
-  if (task === 'regression') {
-    if (outputUnits !== 1) throw new Error(`A regression model needs 1 output unit, but the last layer has ${outputUnits}`)
-    return 'mse'
-  }
-  if (classes === 2 && outputUnits === 1) return 'binary'
-  if (outputUnits !== classes) throw new Error(`The last layer has ${outputUnits} units but the dataset has ${classes} classes`)
-  return 'categorical'
-}
-
-function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
-  const eps = 1e-7
-  switch (kind) {
-    case 'categorical':
-      return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(predictions, eps, 1 - eps))), -1))) as tf.Scalar
-    case 'binary': {
-      const p = tf.clipByValue(predictions, eps, 1 - eps)
-      return tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))))) as tf.Scalar
-    }
-    case 'mse':
-      return tf.mean(tf.square(tf.sub(predictions, labels))) as tf.Scalar
-  }
-}
-
-/** Correct predictions in a batch (classification). */
-function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): number {
-  return tf.tidy(() => {
-    const right =
-      kind === 'binary'
-        ? tf.equal(tf.greater(predictions, 0.5).cast('float32'), labels)
-        : tf.equal(tf.argMax(predictions, -1), tf.argMax(labels, -1))
-    return right.cast('float32').sum().dataSync()[0]!
-  })
 }
 
 interface Feed {
@@ -211,8 +150,16 @@ export interface TrainerControl {
   wait(): Promise<void>
 }
 
+export interface TrainingOptions {
+  /**
+   * The replica thread's entry file (replica-worker). Given, a run on the wasm engine trains each batch
+   * in parts on as many threads as `trainingThreads` allows; absent, on one thread.
+   */
+  replicaEntry?: string
+}
+
 /** Runs a whole job; every outcome is reported through `post` (failures too). */
-export async function runTraining(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void): Promise<void> {
+export async function runTraining(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void, options: TrainingOptions = {}): Promise<void> {
   const engine = await selectEngine(job.engine)
   const hp = job.hyperparameters
   const classes = job.classNames.length
@@ -233,8 +180,22 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
 
   const optimizer = makeOptimizer(hp)
   const feed = job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
+  const replicas: Replica[] = []
   try {
-    post({ type: 'started', engine, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
+    // Image models on the single-threaded wasm engine train each batch in parts, one per core.
+    const wanted = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' ? trainingThreads(hp.batchSize) : 1
+    const skipped = [...engine.skipped]
+    for (let part = 1; part < wanted; part++) {
+      try {
+        replicas.push(await startReplica(options.replicaEntry!, { spec, kind, part }))
+      } catch (err) {
+        // Training goes on with the threads that started; the receipt says why there are fewer.
+        skipped.push(`training threads beyond ${part}: ${err instanceof Error ? err.message : String(err)}`)
+        break
+      }
+    }
+    const step = replicas.length > 0 ? parallelStep(model, optimizer, kind, replicas) : null
+    post({ type: 'started', engine: { ...engine, skipped, threads: replicas.length + 1 }, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
     if (feed.indices.train.length === 0) throw new Error('The training split is empty')
     let state: LoopState = { epoch: 0, step: 0, best: null, bestEpoch: 0, epochsWithoutImprovement: 0 }
     if (job.resume) state = await loadCheckpoint(job.resume.dir, model, optimizer)
@@ -271,15 +232,22 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
         batchSeed = job.seed * 100_003 + epoch * 10_007 + b
         dropoutCalls = 0
         const { x, y } = feed.batch(rows, augmentRandom)
-        let predictions: tf.Tensor | null = null
-        const lossTensor = optimizer.minimize(() => {
-          const p = model.apply(x, { training: true }) as tf.Tensor
-          predictions = tf.keep(p)
-          return lossOf(kind, y, p)
-        }, true)!
-        const loss = lossTensor.dataSync()[0]!
-        const right = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
-        tf.dispose([x, y, lossTensor, predictions!])
+        let loss: number
+        let right: number
+        if (step && rows.length > replicas.length) {
+          ;({ loss, right } = await step(x, y, batchSeed))
+          tf.dispose([x, y])
+        } else {
+          let predictions: tf.Tensor | null = null
+          const lossTensor = optimizer.minimize(() => {
+            const p = model.apply(x, { training: true }) as tf.Tensor
+            predictions = tf.keep(p)
+            return lossOf(kind, y, p)
+          }, true)!
+          loss = lossTensor.dataSync()[0]!
+          right = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
+          tf.dispose([x, y, lossTensor, predictions!])
+        }
         state.step++
         lossSum += loss * rows.length
         correct += right
@@ -339,9 +307,74 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
     const early = hp.earlyStopping && state.epoch < hp.epochs
     post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` })
   } finally {
+    await Promise.all(replicas.map((r) => r.close()))
     feed.close()
     model.dispose()
     optimizer.dispose()
+  }
+}
+
+/**
+ * One optimizer step over a batch split into parts: the first part here, part i on replica i, all at
+ * once. The gradients are averaged weighted by rows, as the whole batch's mean loss would give them.
+ */
+function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: LossKind, replicas: Replica[]): (x: tf.Tensor, y: tf.Tensor, seed: number) => Promise<{ loss: number; right: number }> {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const position = new Map(variables.map((v, i) => [v.name, i]))
+  return async (x, y, seed) => {
+    const n = x.shape[0]!
+    const parts = replicas.length + 1
+    const sizes = Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0))
+    const xData = x.dataSync() as Float32Array
+    const yData = y.dataSync() as Float32Array
+    const xRow = xData.length / n
+    const yRow = yData.length / n
+    let start = sizes[0]!
+    const pending = replicas.map((replica, i) => {
+      const rows = sizes[i + 1]!
+      const input = {
+        weights: variables.map((v) => v.dataSync() as Float32Array),
+        x: xData.slice(start * xRow, (start + rows) * xRow),
+        xShape: [rows, ...x.shape.slice(1)],
+        y: yData.slice(start * yRow, (start + rows) * yRow),
+        yShape: [rows, ...y.shape.slice(1)],
+        seed,
+      }
+      start += rows
+      return replica.step(input)
+    })
+    const mine = sizes[0]!
+    const x0 = x.slice(0, mine)
+    const y0 = y.slice(0, mine)
+    let predictions: tf.Tensor | null = null
+    const { value, grads } = tf.variableGrads(() => {
+      const p = model.apply(x0, { training: true }) as tf.Tensor
+      predictions = tf.keep(p)
+      return lossOf(kind, y0, p)
+    })
+    let loss = value.dataSync()[0]! * mine
+    let right = kind === 'mse' ? 0 : correctCount(kind, y0, predictions!)
+    tf.dispose([x0, y0, value, predictions!])
+    const others = await Promise.all(pending).catch((err: unknown) => {
+      tf.dispose(Object.values(grads))
+      throw err
+    })
+    const combined = tf.tidy(() => {
+      const out: tf.NamedTensorMap = {}
+      for (const [name, g] of Object.entries(grads)) {
+        const i = position.get(name)!
+        out[name] = others.reduce((sum, r, k) => sum.add(tf.tensor(r.grads[i]!, g.shape).mul(sizes[k + 1]! / n)), g.mul(mine / n))
+      }
+      return out
+    })
+    tf.dispose(Object.values(grads))
+    optimizer.applyGradients(combined)
+    tf.dispose(Object.values(combined))
+    others.forEach((r, k) => {
+      loss += r.loss * sizes[k + 1]!
+      right += r.correct
+    })
+    return { loss: loss / n, right }
   }
 }
 

@@ -131,6 +131,35 @@ describe('training in the trainer process', () => {
     await core.close()
   }, 180_000)
 
+  it('trains a batch in parts on two threads: repeatable, and the same losses as one thread up to rounding', async () => {
+    const { core, project } = await digitsProject(20)
+    // Without dropout the parts draw no masks, so one thread and two differ only by rounding.
+    const noDropout: ModelSpec = { ...tinyCnn, layers: tinyCnn.layers.filter((l) => l.type !== 'Dropout') }
+    const saved = process.env.MODELBENCH_TRAIN_THREADS
+    const run = async (threads: string): Promise<RunSummary> => {
+      // The trainer process reads the variable when it is started.
+      process.env.MODELBENCH_TRAIN_THREADS = threads
+      const started = value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec: noDropout, seed: 3, hyperparameters: { epochs: 1, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }))
+      return core.training.whenDone(started.id)
+    }
+    try {
+      const one = await run('1')
+      const two = await run('2')
+      const again = await run('2')
+      expect(one.engine).toMatchObject({ threads: 1 })
+      expect(two.engine).toMatchObject({ threads: 2 })
+      expect(values(core, again.id, 'batch/loss')).toEqual(values(core, two.id, 'batch/loss'))
+      const single = values(core, one.id, 'batch/loss')
+      const parts = values(core, two.id, 'batch/loss')
+      expect(parts).toHaveLength(single.length)
+      parts.forEach((loss, i) => expect(Math.abs(loss - single[i]!)).toBeLessThan(1e-3))
+    } finally {
+      if (saved === undefined) delete process.env.MODELBENCH_TRAIN_THREADS
+      else process.env.MODELBENCH_TRAIN_THREADS = saved
+      await core.close()
+    }
+  }, 120_000)
+
   it('marks a killed trainer interrupted, and resume continues from the checkpoint to the same result', async () => {
     const { core, project } = await digitsProject(20)
     const reference = await train(core, project.id, 9, 3)

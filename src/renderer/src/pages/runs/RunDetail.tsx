@@ -9,7 +9,7 @@ import { ErrorGallery } from './ErrorGallery'
 import { TryIt } from './TryIt'
 import { TryRow } from './TryRow'
 import { LiveChart, type Series } from '../train/TrainingCharts'
-import { percent } from '../../format'
+import { engineDetail, percent } from '../../format'
 
 interface Props {
   classes: ClassInfo[]
@@ -148,7 +148,7 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
             <dt>Seed</dt>
             <dd>{run.seed}</dd>
             <dt>Engine</dt>
-            <dd>{run.engine ? `${run.engine.engine} (${run.engine.backend})` : '—'}</dd>
+            <dd>{run.engine ? `${run.engine.engine} (${engineDetail(run.engine)})` : '—'}</dd>
             {run.engine &&
               Object.entries(run.engine.versions).map(([k, v]) => (
                 <span key={k} style={{ display: 'contents' }}>

@@ -18,7 +18,7 @@ import { AugmentationPreview } from './AugmentationPreview'
 import { SweepEditor } from './SweepEditor'
 import { formatParam, SweepView } from './SweepView'
 import { LiveChart, type Series } from './TrainingCharts'
-import { formatDuration, percent } from '../../format'
+import { engineDetail, formatDuration, percent } from '../../format'
 
 interface Props {
   project: Project
@@ -447,7 +447,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                       {run.engine && (
                         <>
                           {' '}
-                          · engine <a href="#/engine">{run.engine.engine}</a> ({run.engine.backend})
+                          · engine <a href="#/engine">{run.engine.engine}</a> ({engineDetail(run.engine)})
                         </>
                       )}
                       {run.statusReason && ` · ${run.statusReason}`}

@@ -1,0 +1,69 @@
+/**
+ * What one training step is made of, shared by the trainer and its replica threads: dropout with seeded
+ * masks, the loss for the task, and the count of correct predictions.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { TrainJob } from './protocol'
+
+/** Dropout whose masks come from the run's seed (tfjs' own Dropout draws unseeded). */
+export class SeededDropout extends tf.layers.Layer {
+  static className = 'SeededDropout'
+  constructor(
+    private readonly rate: number,
+    private readonly nextSeed: () => number,
+  ) {
+    super({})
+  }
+  override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return shape
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs
+    if (!kwargs.training || this.rate === 0) return x
+    return tf.tidy(() => {
+      const keep = 1 - this.rate
+      const mask = tf.randomUniform(x.shape, 0, 1, 'float32', this.nextSeed()).less(keep).cast('float32').div(keep)
+      return x.mul(mask)
+    })
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate }
+  }
+}
+
+export type LossKind = 'categorical' | 'binary' | 'mse'
+
+export function lossKind(task: TrainJob['task'], classes: number, outputUnits: number): LossKind {
+  if (task === 'regression') {
+    if (outputUnits !== 1) throw new Error(`A regression model needs 1 output unit, but the last layer has ${outputUnits}`)
+    return 'mse'
+  }
+  if (classes === 2 && outputUnits === 1) return 'binary'
+  if (outputUnits !== classes) throw new Error(`The last layer has ${outputUnits} units but the dataset has ${classes} classes`)
+  return 'categorical'
+}
+
+export function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
+  const eps = 1e-7
+  switch (kind) {
+    case 'categorical':
+      return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(predictions, eps, 1 - eps))), -1))) as tf.Scalar
+    case 'binary': {
+      const p = tf.clipByValue(predictions, eps, 1 - eps)
+      return tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))))) as tf.Scalar
+    }
+    case 'mse':
+      return tf.mean(tf.square(tf.sub(predictions, labels))) as tf.Scalar
+  }
+}
+
+/** Correct predictions in a batch (classification). */
+export function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): number {
+  return tf.tidy(() => {
+    const right =
+      kind === 'binary'
+        ? tf.equal(tf.greater(predictions, 0.5).cast('float32'), labels)
+        : tf.equal(tf.argMax(predictions, -1), tf.argMax(labels, -1))
+    return right.cast('float32').sum().dataSync()[0]!
+  })
+}
