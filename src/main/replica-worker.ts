@@ -1,6 +1,6 @@
 /** Entry of a replica thread of the trainer (data-parallel training on the wasm engine; see replica.ts). */
-import { parentPort, workerData } from 'node:worker_threads'
-import { serveReplica, type ReplicaInit } from './core/training/replica'
+import { parentPort } from 'node:worker_threads'
+import { serveReplica } from './core/training/replica'
 
 if (!parentPort) throw new Error('replica-worker runs as a worker thread of the trainer')
-void serveReplica(parentPort as unknown as Parameters<typeof serveReplica>[0], workerData as ReplicaInit)
+serveReplica(parentPort as unknown as Parameters<typeof serveReplica>[0])

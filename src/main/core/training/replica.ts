@@ -7,7 +7,7 @@
  * and takes one optimizer step. Every part draws its dropout masks from the batch's seed and its own
  * index, so a run is as reproducible as on one thread.
  *
- * This module is both sides: `startReplica` on the trainer's side, `serveReplica` in the worker.
+ * This module is both sides: `launchReplica` on the trainer's side, `serveReplica` in the worker.
  */
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
@@ -44,6 +44,7 @@ export interface ReplicaResult {
   grads: Float32Array[]
 }
 
+type ToReplica = ({ type: 'init' } & ReplicaInit) | ({ type: 'step' } & ReplicaStep)
 type FromReplica = { type: 'ready' } | ({ type: 'result' } & ReplicaResult) | { type: 'error'; message: string }
 
 export interface Replica {
@@ -51,104 +52,134 @@ export interface Replica {
   close(): Promise<void>
 }
 
+/** Below this many training samples × epochs a run is over before extra threads repay their start (~1 s). */
+export const threadedWorkMinimum = 15_000
+
 /**
- * How many threads a run trains on: one per core, at most four, and at least four rows per part.
- * MODELBENCH_TRAIN_THREADS overrides the core count (1 trains on one thread).
+ * How many threads a run trains on: one per core, at most four, at least four rows per part, and one
+ * for a short run (`work`: training samples × epochs). A whole number in MODELBENCH_TRAIN_THREADS is
+ * taken instead of the core count, for runs of any length (1 trains on one thread).
  */
-export function trainingThreads(batchSize: number, cores = availableParallelism()): number {
-  const wanted = Number(process.env.MODELBENCH_TRAIN_THREADS ?? cores)
-  const threads = Math.min(Number.isInteger(wanted) && wanted >= 1 ? wanted : cores, 4, Math.floor(batchSize / 4))
-  return Math.max(1, threads)
+export function trainingThreads(batchSize: number, work: number, cores = availableParallelism()): number {
+  const forced = Number(process.env.MODELBENCH_TRAIN_THREADS)
+  const isForced = Number.isInteger(forced) && forced >= 1
+  if (!isForced && work < threadedWorkMinimum) return 1
+  return Math.max(1, Math.min(isForced ? forced : cores, 4, Math.floor(batchSize / 4)))
 }
 
 /**
  * A TypeScript entry (development, tests, benchmarks) runs through tsx, as the trainer does under tsx.
  * A worker ignores `--import` in its execArgv on Node 20, so a small script registers tsx first.
  */
-function typeScriptWorker(entry: string, init: ReplicaInit): Worker {
+function typeScriptWorker(entry: string): Worker {
   // tsx's ESM API (its `import` build, beside the loader `--import tsx` runs) registers its hooks here.
   const tsxApi = join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs')
   const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}) })`
-  return new Worker(code, { eval: true, workerData: init })
+  return new Worker(code, { eval: true })
 }
 
-/** Starts a replica thread and resolves once its model is built. */
-export function startReplica(entry: string, init: ReplicaInit): Promise<Replica> {
-  const worker = entry.endsWith('.ts') ? typeScriptWorker(entry, init) : new Worker(entry, { workerData: init })
-  let waiting: { resolve: (r: ReplicaResult) => void; reject: (e: Error) => void } | null = null
+export interface LaunchedReplica {
+  /** Builds the model in the thread; resolves once it can take steps. */
+  init(init: ReplicaInit): Promise<Replica>
+  close(): Promise<void>
+}
+
+/**
+ * Starts a replica thread, which loads tfjs and the wasm engine at once (about a second); `init` then
+ * gives it the model.
+ */
+export function launchReplica(entry: string): LaunchedReplica {
+  const worker = entry.endsWith('.ts') ? typeScriptWorker(entry) : new Worker(entry)
+  let waiting: { resolve: (m: FromReplica) => void; reject: (e: Error) => void } | null = null
   let failure: Error | null = null
   const fail = (err: Error): void => {
     failure ??= err
     waiting?.reject(failure)
     waiting = null
   }
-  return new Promise((resolveStart, rejectStart) => {
-    worker.on('message', (m: FromReplica) => {
-      if (m.type === 'ready') resolveStart(replica)
-      else if (m.type === 'error') {
-        fail(new Error(`A training thread failed: ${m.message}`))
-        rejectStart(failure)
-      } else {
-        waiting?.resolve(m)
-        waiting = null
-      }
-    })
-    worker.on('error', (err) => {
-      fail(new Error(`A training thread failed: ${err.message}`))
-      rejectStart(failure)
-    })
-    worker.on('exit', (code) => {
-      fail(new Error(`A training thread stopped (exit code ${code})`))
-      rejectStart(failure)
-    })
-    const replica: Replica = {
-      step: (input) =>
-        new Promise((resolve, reject) => {
-          if (failure) return reject(failure)
-          waiting = { resolve, reject }
-          worker.postMessage(input, [...input.weights.map((w) => w.buffer as ArrayBuffer), input.x.buffer as ArrayBuffer, input.y.buffer as ArrayBuffer])
-        }),
-      close: async () => {
-        failure ??= new Error('The training thread was closed')
-        await worker.terminate()
-      },
+  worker.on('message', (m: FromReplica) => {
+    if (m.type === 'error') fail(new Error(`A training thread failed: ${m.message}`))
+    else {
+      waiting?.resolve(m)
+      waiting = null
     }
   })
+  worker.on('error', (err) => fail(new Error(`A training thread failed: ${err.message}`)))
+  worker.on('exit', (code) => fail(new Error(`A training thread stopped (exit code ${code})`)))
+  const ask = (message: ToReplica, transfer: ArrayBuffer[] = []): Promise<FromReplica> =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure)
+      waiting = { resolve, reject }
+      worker.postMessage(message, transfer)
+    })
+  const close = async (): Promise<void> => {
+    failure ??= new Error('The training thread was closed')
+    await worker.terminate()
+  }
+  const replica: Replica = {
+    step: async (input) => {
+      const transfer = [...input.weights.map((w) => w.buffer as ArrayBuffer), input.x.buffer as ArrayBuffer, input.y.buffer as ArrayBuffer]
+      return (await ask({ type: 'step', ...input }, transfer)) as ReplicaResult
+    },
+    close,
+  }
+  return {
+    init: async (init) => {
+      await ask({ type: 'init', ...init })
+      return replica
+    },
+    close,
+  }
 }
 
-/** The worker's side: builds the model, then answers each step with the part's loss and gradients. */
-export async function serveReplica(port: { postMessage(m: FromReplica, transfer?: ArrayBuffer[]): void; on(e: 'message', l: (m: ReplicaStep) => void): void }, init: ReplicaInit): Promise<void> {
-  try {
-    await selectEngine('wasm')
-    let seed = 0
-    let calls = 0
-    // Dropout seeds of part p never meet the trainer's own (part 0): batchSeed·1000 + 250·p + call.
-    const model = buildModel(init.spec, { dropout: (rate) => new SeededDropout(rate, () => seed * 1000 + 250 * init.part + calls++) })
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    port.on('message', (m) => {
-      try {
-        seed = m.seed
-        calls = 0
-        tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape))))
-        const x = tf.tensor(m.x, m.xShape)
-        const y = tf.tensor(m.y, m.yShape)
-        let predictions: tf.Tensor | null = null
-        const { value, grads } = tf.variableGrads(() => {
-          const p = model.apply(x, { training: true }) as tf.Tensor
-          predictions = tf.keep(p)
-          return lossOf(init.kind, y, p)
-        }, variables)
-        const loss = value.dataSync()[0]!
-        const correct = init.kind === 'mse' ? 0 : correctCount(init.kind, y, predictions!)
-        const out = variables.map((v) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size)))
-        tf.dispose([x, y, value, predictions!, ...Object.values(grads)])
-        port.postMessage({ type: 'result', loss, correct, grads: out }, out.map((g) => g.buffer as ArrayBuffer))
-      } catch (err) {
-        port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
-      }
-    })
-    port.postMessage({ type: 'ready' })
-  } catch (err) {
-    port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+/** The worker's side: loads the engine, builds the model when told, then answers each step with the part's loss and gradients. */
+export function serveReplica(port: { postMessage(m: FromReplica, transfer?: ArrayBuffer[]): void; on(e: 'message', l: (m: ToReplica) => void): void }): void {
+  const reply = (work: () => FromReplica | Promise<FromReplica>): void => {
+    Promise.resolve()
+      .then(work)
+      .then(
+        (m) => port.postMessage(m, m.type === 'result' ? m.grads.map((g) => g.buffer as ArrayBuffer) : []),
+        (err: unknown) => port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+      )
   }
+  const engine = selectEngine('wasm')
+  engine.catch(() => undefined)
+  let seed = 0
+  let calls = 0
+  let model: tf.LayersModel | null = null
+  let variables: tf.Variable[] = []
+  let kind: LossKind = 'categorical'
+  port.on('message', (m) => {
+    if (m.type === 'init') {
+      reply(async () => {
+        await engine
+        kind = m.kind
+        // Dropout seeds of part p never meet the trainer's own (part 0): batchSeed·1000 + 250·p + call.
+        model = buildModel(m.spec, { dropout: (rate) => new SeededDropout(rate, () => seed * 1000 + 250 * m.part + calls++) })
+        variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
+        return { type: 'ready' }
+      })
+      return
+    }
+    reply(() => {
+      if (!model) throw new Error('a step came before the model')
+      seed = m.seed
+      calls = 0
+      tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape))))
+      const x = tf.tensor(m.x, m.xShape)
+      const y = tf.tensor(m.y, m.yShape)
+      let predictions: tf.Tensor | null = null
+      const net = model
+      const { value, grads } = tf.variableGrads(() => {
+        const p = net.apply(x, { training: true }) as tf.Tensor
+        predictions = tf.keep(p)
+        return lossOf(kind, y, p)
+      }, variables)
+      const loss = value.dataSync()[0]!
+      const correct = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
+      const out = variables.map((v) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size)))
+      tf.dispose([x, y, value, predictions!, ...Object.values(grads)])
+      return { type: 'result', loss, correct, grads: out }
+    })
+  })
 }

@@ -18,7 +18,7 @@ import { buildModel, initializeWeights } from './build-model'
 import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './checkpoint'
 import { selectEngine } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
-import { startReplica, trainingThreads, type Replica } from './replica'
+import { launchReplica, trainingThreads, type LaunchedReplica, type Replica } from './replica'
 import { correctCount, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
 
 function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
@@ -160,8 +160,18 @@ export interface TrainingOptions {
 
 /** Runs a whole job; every outcome is reported through `post` (failures too). */
 export async function runTraining(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void, options: TrainingOptions = {}): Promise<void> {
-  const engine = await selectEngine(job.engine)
+  const launched: LaunchedReplica[] = []
+  try {
+    await train(job, control, post, options, launched)
+  } finally {
+    // The replica threads are closed however the run ends.
+    await Promise.all(launched.map((r) => r.close()))
+  }
+}
+
+async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void, options: TrainingOptions, launched: LaunchedReplica[]): Promise<void> {
   const hp = job.hyperparameters
+  const engine = await selectEngine(job.engine)
   const classes = job.classNames.length
   const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
   // Dropout masks are drawn from a seed per batch and call, so they repeat exactly in a re-run.
@@ -182,15 +192,18 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
   const feed = job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
   const replicas: Replica[] = []
   try {
-    // Image models on the single-threaded wasm engine train each batch in parts, one per core.
-    const wanted = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' ? trainingThreads(hp.batchSize) : 1
+    // Image models on the single-threaded wasm engine train each batch in parts, one per core, when the
+    // run is long enough to repay starting the threads.
     const skipped = [...engine.skipped]
-    for (let part = 1; part < wanted; part++) {
+    const threads = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs) : 1
+    for (let part = 1; part < threads; part++) launched.push(launchReplica(options.replicaEntry!))
+    for (const [i, launch] of launched.entries()) {
       try {
-        replicas.push(await startReplica(options.replicaEntry!, { spec, kind, part }))
+        replicas.push(await launch.init({ spec, kind, part: i + 1 }))
       } catch (err) {
         // Training goes on with the threads that started; the receipt says why there are fewer.
-        skipped.push(`training threads beyond ${part}: ${err instanceof Error ? err.message : String(err)}`)
+        skipped.push(`training threads beyond ${i + 1}: ${err instanceof Error ? err.message : String(err)}`)
+        await Promise.all(launched.slice(i).map((r) => r.close()))
         break
       }
     }
@@ -307,7 +320,6 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
     const early = hp.earlyStopping && state.epoch < hp.epochs
     post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` })
   } finally {
-    await Promise.all(replicas.map((r) => r.close()))
     feed.close()
     model.dispose()
     optimizer.dispose()
