@@ -5,7 +5,9 @@
  * receives the current weights and its rows, and returns its loss, its correct count and its gradients;
  * the trainer averages the gradients weighted by rows (the whole batch's mean gradient, up to rounding)
  * and takes one optimizer step. Every part draws its dropout masks from the batch's seed and its own
- * index, so a run is as reproducible as on one thread.
+ * index, so a run is as reproducible as on one thread. Batch normalisation normalises each part by its own
+ * rows (as data-parallel training does elsewhere); the moving averages kept for prediction follow the
+ * trainer's part.
  *
  * This module is both sides: `launchReplica` on the trainer's side, `serveReplica` in the worker.
  */
