@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { solidImage } from '../fixtures/image-corpus'
 import { expect, openApp, saveScreenshot, test } from './support/fixtures'
@@ -116,6 +117,9 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await page.getByTestId('train-start').click()
   const status = page.getByTestId('run-status')
   await expect(status).toHaveAttribute('data-status', 'running', { timeout: 60_000 })
+  // 8,000 training digits × 2 epochs is long enough for one training thread per core (at most four).
+  const threads = Math.min(availableParallelism(), 4)
+  await expect(status).toContainText(threads > 1 ? `engine wasm (wasm, ${threads} threads)` : 'engine wasm (wasm)')
   const chart = page.getByTestId('chart-loss')
   await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(5)
   const before = Number(await chart.getAttribute('data-points'))
