@@ -27,6 +27,7 @@ const epochs = Number(process.env.BENCH_EPOCHS ?? 5)
 const seed = 1234
 
 const spec: ModelSpec = referenceCnn
+const callerThreads = process.env.MODELBENCH_TRAIN_THREADS
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -76,8 +77,10 @@ async function modelbench(engine: EngineName, base: string, dir: string, limitTr
   const rates: number[] = []
   let accuracy: number | null = null
   let usedThreads = 1
+  // The trainer reads MODELBENCH_TRAIN_THREADS: a forced count for this run, else what the caller set.
   if (threads) process.env.MODELBENCH_TRAIN_THREADS = String(threads)
-  else delete process.env.MODELBENCH_TRAIN_THREADS
+  else if (callerThreads === undefined) delete process.env.MODELBENCH_TRAIN_THREADS
+  else process.env.MODELBENCH_TRAIN_THREADS = callerThreads
   const hp = hyperparametersSchema.parse({ epochs: limitTrain ? 2 : epochs, batchSize: 32, learningRate: 0.001, validationFraction: 0 })
   await runTraining(
     { runId: 'bench', spec, hyperparameters: hp, seed, task: 'classification', classNames: [...'0123456789'], data: { kind: 'image', cacheData: `${base}.u8`, cacheMeta }, checkpointDir: join(dir, `ckpt-${engine}`), resume: null, engine },
@@ -147,7 +150,10 @@ async function main(): Promise<void> {
 
     const best = [...results.entries()].filter(([k]) => k.startsWith('modelbench')).map(([k, rs]) => ({ k, rate: median(rs.map((r) => r.rate)), acc: median(rs.map((r) => r.accuracy!)), threads: rs[0]!.threads })).sort((a, b) => b.rate - a.rate)[0]
     const single = results.get('single-wasm-1-thread')
-    if (best && single) console.log(`wasm on 1 thread: ${median(single.map((r) => r.rate)).toFixed(0)} samples/s; on ${best.threads} threads ×${(best.rate / median(single.map((r) => r.rate))).toFixed(2)}`)
+    if (best && single) {
+      const oneRate = median(single.map((r) => r.rate))
+      console.log(`wasm on 1 thread: ${oneRate.toFixed(0)} samples/s; on ${best.threads} threads ×${(best.rate / oneRate).toFixed(2)}`)
+    }
     const torch = results.get('pytorch')
     if (best && torch) {
       const tr = median(torch.map((r) => r.rate))
