@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { ModelSpec } from '../../../shared/model/types'
 import { buildModel } from './build-model'
 import { selectEngine } from './engine'
-import { correctCount, lossOf, SeededDropout, type LossKind } from './step-parts'
+import { gradientsOf, SeededDropout, type LossKind } from './step-parts'
 
 export interface ReplicaInit {
   spec: ModelSpec
@@ -170,17 +170,9 @@ export function serveReplica(port: { postMessage(m: FromReplica, transfer?: Arra
       tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape))))
       const x = tf.tensor(m.x, m.xShape)
       const y = tf.tensor(m.y, m.yShape)
-      let predictions: tf.Tensor | null = null
-      const net = model
-      const { value, grads } = tf.variableGrads(() => {
-        const p = net.apply(x, { training: true }) as tf.Tensor
-        predictions = tf.keep(p)
-        return lossOf(kind, y, p)
-      }, variables)
-      const loss = value.dataSync()[0]!
-      const correct = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
+      const { grads, loss, correct } = gradientsOf(model, kind, x, y, variables)
       const out = variables.map((v) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size)))
-      tf.dispose([x, y, value, predictions!, ...Object.values(grads)])
+      tf.dispose([x, y, ...Object.values(grads)])
       return { type: 'result', loss, correct, grads: out }
     })
   })

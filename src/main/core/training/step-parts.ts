@@ -1,6 +1,6 @@
 /**
  * What one training step is made of, shared by the trainer and its replica threads: dropout with seeded
- * masks, the loss for the task, and the count of correct predictions.
+ * masks, the loss for the task, the count of correct predictions, and the gradients of a batch (or part).
  */
 import * as tf from '@tensorflow/tfjs'
 import type { TrainJob } from './protocol'
@@ -66,4 +66,22 @@ export function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.
         : tf.equal(tf.argMax(predictions, -1), tf.argMax(labels, -1))
     return right.cast('float32').sum().dataSync()[0]!
   })
+}
+
+/**
+ * Gradients of the mean loss over x (training mode: dropout on, batch statistics) for the given variables
+ * (all trainable ones when absent, as `optimizer.minimize` takes them), with the loss and the correct count.
+ * The caller disposes the gradients.
+ */
+export function gradientsOf(model: tf.LayersModel, kind: LossKind, x: tf.Tensor, y: tf.Tensor, variables?: tf.Variable[]): { grads: tf.NamedTensorMap; loss: number; correct: number } {
+  let predictions: tf.Tensor | null = null
+  const { value, grads } = tf.variableGrads(() => {
+    const p = model.apply(x, { training: true }) as tf.Tensor
+    predictions = tf.keep(p)
+    return lossOf(kind, y, p)
+  }, variables)
+  const loss = value.dataSync()[0]!
+  const correct = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
+  tf.dispose([value, predictions!])
+  return { grads, loss, correct }
 }

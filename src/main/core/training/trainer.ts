@@ -19,7 +19,7 @@ import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './c
 import { selectEngine } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
 import { launchReplica, trainingThreads, type LaunchedReplica, type Replica } from './replica'
-import { correctCount, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
+import { correctCount, gradientsOf, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
 
 function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
   switch (hp.optimizer) {
@@ -251,15 +251,11 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
           ;({ loss, right } = await step(x, y, batchSeed))
           tf.dispose([x, y])
         } else {
-          let predictions: tf.Tensor | null = null
-          const lossTensor = optimizer.minimize(() => {
-            const p = model.apply(x, { training: true }) as tf.Tensor
-            predictions = tf.keep(p)
-            return lossOf(kind, y, p)
-          }, true)!
-          loss = lossTensor.dataSync()[0]!
-          right = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
-          tf.dispose([x, y, lossTensor, predictions!])
+          // What optimizer.minimize does, keeping the predictions for the correct count.
+          const part = gradientsOf(model, kind, x, y)
+          optimizer.applyGradients(part.grads)
+          tf.dispose([x, y, ...Object.values(part.grads)])
+          ;({ loss, correct: right } = part)
         }
         state.step++
         lossSum += loss * rows.length
@@ -358,15 +354,11 @@ function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: Loss
     const mine = sizes[0]!
     const x0 = x.slice(0, mine)
     const y0 = y.slice(0, mine)
-    let predictions: tf.Tensor | null = null
-    const { value, grads } = tf.variableGrads(() => {
-      const p = model.apply(x0, { training: true }) as tf.Tensor
-      predictions = tf.keep(p)
-      return lossOf(kind, y0, p)
-    })
-    let loss = value.dataSync()[0]! * mine
-    let right = kind === 'mse' ? 0 : correctCount(kind, y0, predictions!)
-    tf.dispose([x0, y0, value, predictions!])
+    const own = gradientsOf(model, kind, x0, y0)
+    const grads = own.grads
+    let loss = own.loss * mine
+    let right = own.correct
+    tf.dispose([x0, y0])
     const others = await Promise.all(pending).catch((err: unknown) => {
       tf.dispose(Object.values(grads))
       throw err
