@@ -19,7 +19,18 @@ export const projectName = z
 
 const empty = z.object({}).strict()
 const rowId = z.number().int().positive()
-const path = z.string().min(1, 'must not be empty').max(4096)
+/**
+ * A path on the machine the core runs on: whole (absolute), without NUL bytes or `..` segments, so no
+ * request can climb out of the folder it names before the core has resolved it.
+ */
+export const fsPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'a path cannot contain a NUL byte')
+  .refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'give the whole path, starting from the top folder (e.g. /home/me/pictures)')
+  .refine((s) => !s.split(/[\\/]+/).includes('..'), 'a path cannot contain ".." segments; give the folder itself')
+const path = fsPath
 const offset = z.number().int().min(0).optional()
 const limit = z.number().int().min(1).max(1000).optional()
 const ratio = z.number().min(0).max(1)

@@ -26,6 +26,7 @@ import { augmentationPreview } from './training/augment-preview'
 import { gpuReport } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
+import { Uploads, type UploadLimits } from './uploads'
 
 export interface CoreOptions {
   dataDir: string
@@ -45,6 +46,7 @@ export interface CoreOptions {
   ownsWork?: boolean
   /** How to start the export check process; by default its TypeScript source through tsx. */
   verifier?: VerifyLauncher
+  uploadLimits?: UploadLimits
 }
 
 function sourceTrainer(): TrainerLauncher {
@@ -61,6 +63,7 @@ export interface Core {
   readonly events: EventBus
   readonly dataDir: string
   readonly blobs: BlobStore
+  readonly uploads: Uploads
   readonly imports: ImportsService
   readonly training: TrainingService
   readonly exports: ExportService
@@ -81,7 +84,8 @@ export function createCore(options: CoreOptions): Core {
   const projects = new ProjectsService(db)
   const blobs = new BlobStore(options.dataDir)
   const datasets = new DatasetsService(db, events)
-  const imports = new ImportsService(db, datasets, blobs, events, options.import)
+  const uploads = new Uploads(options.dataDir, options.uploadLimits)
+  const imports = new ImportsService(db, datasets, blobs, events, uploads, options.import)
   const architectures = new ArchitecturesService(db)
   const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
   const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
@@ -92,6 +96,7 @@ export function createCore(options: CoreOptions): Core {
     exports.recoverInterrupted()
     // After the runs are marked interrupted: a sweep that was running resumes its trial's run.
     sweeps.recoverInterrupted()
+    void uploads.removeStale().catch((err: unknown) => console.error('modelbench: could not remove old uploads:', err))
   }
 
   /**
@@ -111,7 +116,7 @@ export function createCore(options: CoreOptions): Core {
       if (open) project = projects.open(project.id)
       events.emit('projects.changed', { reason: 'created', projectId: project.id })
       if (sample === 'digits') {
-        return { project, import: imports.startImages(project.id, [tmp], { prepare: () => writeDigitsFolder(tmp), cleanup }) }
+        return { project, import: imports.startImages(project.id, [tmp], { prepare: () => writeDigitsFolder(tmp), cleanup, own: true }) }
       }
       const csv = join(tmp, 'iris.csv')
       await writeIrisCsv(csv)
@@ -282,6 +287,7 @@ export function createCore(options: CoreOptions): Core {
     events,
     dataDir: options.dataDir,
     blobs,
+    uploads,
     imports,
     training,
     exports,

@@ -17,6 +17,15 @@ export class AppError extends Error {
 
 export const notFound = (what: string, id: string): AppError => new AppError('NOT_FOUND', `${what} "${id}" was not found`)
 
+/** What a user is told when the disk fills: what happened and what to do, never a raw ENOSPC. */
+export const diskFullMessage = 'The disk is full: free some space, then try again (or Resume)'
+
+/** SQLite's "database or disk is full" and the file system's ENOSPC / EDQUOT. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (err instanceof Error && /\bENOSPC\b|database or disk is full/.test(err.message))
+}
+
 interface SqliteLikeError {
   code?: unknown
   message?: unknown
@@ -31,6 +40,7 @@ export function toContractError(err: unknown): ContractError {
   if (sqliteCode.startsWith('SQLITE_CONSTRAINT')) {
     return { code: 'CONFLICT', message: `The change conflicts with existing data (${sqliteCode})` }
   }
+  if (isDiskFull(err)) return { code: 'INVALID_STATE', message: diskFullMessage }
   if (sqliteCode === 'SQLITE_BUSY' || sqliteCode === 'SQLITE_LOCKED') {
     return { code: 'INVALID_STATE', message: 'The database is busy in another process; try again' }
   }

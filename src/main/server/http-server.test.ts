@@ -112,6 +112,8 @@ describe('headless server', () => {
     const server = await start()
     expect((await fetch(`${server.url}api/projects.list?token=${server.token}`)).status).toBe(405)
     expect((await post(server, 'projects.list', '{}', { 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await post(server, 'projects.list', '{}', { 'content-type': 'application/jsonx' })).status).toBe(415)
+    expect((await post(server, 'projects.list', '{}', { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200)
   })
 
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {
@@ -120,26 +122,50 @@ describe('headless server', () => {
     expect(res.status).toBe(403)
   })
 
-  it('serves the app with a CSP, sets the token cookie, and then accepts the cookie', async () => {
+  it('opens the app under its key without any cookie, and refuses it without the key', async () => {
     const server = await start({ withStatic: true })
-    const page = await fetch(server.openUrl)
+    const opened = await fetch(server.openUrl, { redirect: 'manual' })
+    expect(opened.status).toBe(303)
+    expect(opened.headers.get('set-cookie')).toBeNull()
+    const location = opened.headers.get('location')!
+    expect(location).toMatch(new RegExp(`^/s/[0-9a-f]{32}/\\?token=${server.token}$`))
+    const appUrl = new URL(location, server.url)
+    appUrl.search = ''
+    const page = await fetch(appUrl)
     expect(page.status).toBe(200)
+    expect(page.headers.get('set-cookie')).toBeNull()
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
-    const cookie = page.headers.get('set-cookie') ?? ''
-    expect(cookie).toMatch(new RegExp(`^modelbench_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict`))
-    const again = await fetch(server.url, { headers: { cookie: cookie.split(';')[0]! } })
-    expect(again.status).toBe(200)
+    // The key opens the app's files only, not the API; a wrong key opens nothing.
+    expect((await fetch(new URL('/api/projects.list', appUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401)
+    expect((await fetch(`${server.url}s/${'0'.repeat(32)}/`)).status).toBe(401)
     const noToken = await fetch(server.url, { headers: { accept: 'text/html' } })
     expect(noToken.status).toBe(401)
     expect(await noToken.text()).toContain('needs its access token')
   })
 
-  it('never serves files outside the app folder', async () => {
+  it('answers every page and image the same whatever cookies another local program set', async () => {
     const server = await start({ withStatic: true })
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
-      const res = await raw(server, `${path}?token=${server.token}`, { host: `127.0.0.1:${server.port}` })
-      expect(res.status).toBe(404)
+    const location = (await fetch(server.openUrl, { redirect: 'manual' })).headers.get('location')!
+    const appPath = location.split('?')[0]!
+    for (const cookie of ['prefs=100%', 'a=%E0%A4%A', `modelbench_token_${server.port}=${server.token}`]) {
+      expect((await raw(server, appPath, { host: `127.0.0.1:${server.port}`, cookie })).status, cookie).toBe(200)
+      // A cookie never stands in for the token.
+      expect((await raw(server, '/media/thumbs/' + 'a'.repeat(64), { host: `127.0.0.1:${server.port}`, cookie })).status, cookie).toBe(401)
+    }
+  })
+
+  it('never serves files outside the app folder, and answers malformed paths with 400', async () => {
+    const server = await start({ withStatic: true })
+    const appPath = (await fetch(server.openUrl, { redirect: 'manual' })).headers.get('location')!.split('?')[0]!
+    for (const path of ['../secret.txt', '%2e%2e/secret.txt', '..%2fsecret.txt', '%2e%2e%2f%2e%2e%2fsecret.txt']) {
+      const res = await raw(server, `${appPath}${path}`, { host: `127.0.0.1:${server.port}` })
+      expect(res.status, path).not.toBe(200)
       expect(res.body).not.toContain('outside the static root')
+    }
+    for (const path of ['%E0%A4%A', 'a%00b', '%']) {
+      const res = await raw(server, `${appPath}${path}`, { host: `127.0.0.1:${server.port}` })
+      expect(res.status, path).toBe(400)
+      expect(JSON.parse(res.body).error.message, path).toMatch(/malformed %-escape|NUL byte/)
     }
   })
 
@@ -175,7 +201,52 @@ describe('headless server', () => {
     const { value } = (await ok.json()) as { value: { path: string; root: string } }
     expect(value.path).toBe(join(core.dataDir, 'uploads', 'abcdef123456', 'pets', 'cats', '猫.png'))
     expect(readFileSync(value.path, 'utf8')).toBe('bytes')
-    for (const bad of ['../escape.png', 'a/../../b.png', '']) expect((await upload(bad, 'x')).status, bad).toBe(400)
+    for (const bad of ['../escape.png', 'a/../../b.png', '', 'a\0b.png']) expect((await upload(bad, 'x')).status, bad).toBe(400)
+    const malformed = await fetch(`${server.url}upload/abcdef123456`, { method: 'POST', headers: { 'x-modelbench-token': server.token, 'x-relative-path': '%E0%A4%A' }, body: 'x' })
+    expect(malformed.status).toBe(400)
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe('The x-relative-path has a malformed %-escape')
+  })
+
+  it('answers 413 to a chunked body over the limit instead of resetting the connection', async () => {
+    const server = await start({ maxBodyBytes: 1000 })
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/projects.create', method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token, 'transfer-encoding': 'chunked' } }, (r) => {
+        let body = ''
+        r.on('data', (c: Buffer) => (body += c.toString()))
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }))
+      })
+      req.on('error', reject)
+      req.write('{"name":"x","description":"')
+      for (let i = 0; i < 20; i++) req.write('y'.repeat(500))
+      req.end('"}')
+    })
+    expect(res.status).toBe(413)
+    expect(JSON.parse(res.body).error.message).toMatch(/larger than the 1 KiB limit/)
+    expect((await (await post(server, 'projects.list', {})).json()) as unknown).toEqual({ ok: true, value: [] })
+  })
+
+  it('streams uploads to disk within per-file and total limits, answering 413 and leaving nothing behind', async () => {
+    const dir = tempDir()
+    const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 'test', uploadLimits: { fileBytes: 4000, totalBytes: 6000 } })
+    const server = await startServer({ core, port: 0 })
+    running.push({ server, core })
+    const send = (name: string, bytes: number, chunked = false): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/upload/limits-test-1', method: 'POST', headers: { 'x-modelbench-token': server.token, 'x-relative-path': name, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': bytes }) } }, (r) => {
+          r.resume()
+          r.on('end', () => resolve(r.statusCode ?? 0))
+        })
+        req.on('error', reject)
+        for (let left = bytes; left > 0; left -= 500) req.write(Buffer.alloc(Math.min(500, left), 1))
+        req.end()
+      })
+    expect(await send('a.png', 3000)).toBe(200)
+    expect(await send('big.png', 5000)).toBe(413)
+    expect(await send('big-chunked.png', 5000, true)).toBe(413)
+    expect(await send('over-total.png', 3500, true)).toBe(413)
+    expect(await send('b.png', 2000)).toBe(200)
+    const { readdirSync } = await import('node:fs')
+    expect(readdirSync(join(core.dataDir, 'uploads', 'limits-test-1')).sort()).toEqual(['a.png', 'b.png'])
   })
 
   it('streams contract events as server-sent events', async () => {

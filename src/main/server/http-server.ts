@@ -1,12 +1,14 @@
 /**
  * The headless server: the built renderer plus the contract as `POST /api/<method>` and server-sent
- * events at `GET /api/events`. Every request must carry the access token (header, `?token=` query, or the
- * cookie set when the page is first opened with the token). Bound to 127.0.0.1 by default, and then only
- * loopback Host headers are accepted, which stops DNS-rebinding pages from reaching it.
+ * events at `GET /api/events`. Every request must carry the access token: API calls and uploads in a
+ * header (or `?token=`, which the event stream needs), never in a cookie — a browser sends cookies for
+ * 127.0.0.1 to every port, so any other local server would receive it. Opening `/?token=…` redirects to
+ * the app at `/s/<app key>/`, a key derived from the token that opens the app's files and images only, so
+ * the page, its assets, thumbnails and a reload work without a cookie. Bound to 127.0.0.1 by default, and
+ * then only loopback Host headers are accepted, which stops DNS-rebinding pages from reaching it.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
@@ -15,6 +17,9 @@ import { isMethodName } from '../../shared/contract'
 import { serverContentSecurityPolicy } from '../../shared/csp'
 import type { Core } from '../core/core'
 import { sniffImageType } from '../core/datasets/blob-store'
+import { AppError } from '../core/errors'
+import { UploadTooLargeError } from '../core/uploads'
+import { PassThrough } from 'node:stream'
 
 export interface ServerOptions {
   core: Core
@@ -96,8 +101,6 @@ function sendError(res: ServerResponse, status: number, error: ContractError): v
   sendJson(res, status, { ok: false, error })
 }
 
-export const maxUploadBytes = 200 * 1024 * 1024
-
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return (await readBodyBytes(req, limit)).toString('utf8')
 }
@@ -111,15 +114,18 @@ function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length
-      if (size > limit) {
-        reject(tooLarge(limit))
-        req.destroy()
+      if (size <= limit) {
+        chunks.push(chunk)
         return
       }
-      chunks.push(chunk)
-    })
+      // Over the limit (a chunked body declares no length): stop keeping it, answer 413, drain the rest.
+      req.off('data', onData)
+      chunks.length = 0
+      reject(tooLarge(limit))
+    }
+    req.on('data', onData)
     req.on('end', () => resolveBody(Buffer.concat(chunks)))
     req.on('error', reject)
   })
@@ -132,13 +138,29 @@ function tooLarge(limit: number): HttpError {
   })
 }
 
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0) out.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()))
+/**
+ * After an early answer (413, 400) to a request whose body is still arriving: read and drop the rest so
+ * the client sees the answer instead of a reset connection, but never for more than a few seconds.
+ */
+function drainAndClose(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('connection', 'close')
+  if (req.readableEnded) return
+  const timer = setTimeout(() => req.socket.destroy(), 5000)
+  timer.unref()
+  req.on('end', () => clearTimeout(timer))
+  req.resume()
+}
+
+/** `decodeURIComponent` that answers 400 naming what was malformed, instead of throwing a URIError. */
+function decodeOrRefuse(text: string, what: string): string {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(text)
+  } catch {
+    throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `The ${what} has a malformed %-escape`, field: what })
   }
-  return out
+  if (decoded.includes('\0')) throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `The ${what} contains a NUL byte`, field: what })
+  return decoded
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -162,14 +184,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const staticRoot = options.staticDir ? resolve(options.staticDir) : undefined
   const eventStreams = new Set<ServerResponse>()
   let port = options.port ?? 0
-  let cookieName = 'modelbench_token'
+  // Opens the app's own files and images, nothing else; derived so it changes with the token.
+  const appKey = createHmac('sha256', token).update('modelbench app files').digest('hex').slice(0, 32)
+  const appPrefix = `/s/${appKey}/`
 
   function tokenOf(req: IncomingMessage, url: URL): string | undefined {
     const auth = req.headers.authorization
     if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
     const header = req.headers['x-modelbench-token']
     if (typeof header === 'string') return header
-    return url.searchParams.get('token') ?? parseCookies(req.headers.cookie).get(cookieName)
+    return url.searchParams.get('token') ?? undefined
   }
 
   function hostAllowed(req: IncomingMessage): boolean {
@@ -184,8 +208,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `Use POST for /api/${method}` })
     }
     if (!isMethodName(method)) throw new HttpError(404, { code: 'NOT_FOUND', message: `Unknown method "${method}"` })
-    const type = req.headers['content-type'] ?? ''
-    if (!type.startsWith('application/json')) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/json') {
       throw new HttpError(415, { code: 'INVALID_ARGUMENT', message: 'Send the input as application/json' })
     }
     const text = await readBody(req, maxBody)
@@ -220,11 +244,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   }
 
-  /** `GET /media/thumbs/<hash>` and `/media/blobs/<hash>`: imported images and their thumbnails. */
-  function serveMedia(res: ServerResponse, url: URL): void {
-    const [, , kind = '', hash = ''] = url.pathname.split('/')
+  /** `media/thumbs/<hash>` and `media/blobs/<hash>` (`path` without its prefix): imported images and their thumbnails. */
+  function serveMedia(res: ServerResponse, path: string): void {
+    const [, kind = '', hash = ''] = path.split('/')
     const file = core.blobs.mediaPath(kind, hash)
-    if (!file || !existsSync(file)) throw new HttpError(404, { code: 'NOT_FOUND', message: `No such image: ${url.pathname}` })
+    if (!file || !existsSync(file)) throw new HttpError(404, { code: 'NOT_FOUND', message: `No such image: ${path}` })
     const head = Buffer.alloc(16)
     const fd = openSync(file, 'r')
     try {
@@ -244,32 +268,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /**
    * `POST /upload/<uploadId>` with the file as the body and its path inside the dropped folder in the
-   * `x-relative-path` header: a browser cannot hand over file paths, so dropped files are copied into
-   * `uploads/<uploadId>/` in the data directory and then imported from there.
+   * `x-relative-path` header: a browser cannot hand over file paths, so dropped files are streamed into
+   * the data directory's uploads (see core/uploads.ts) and then imported from there.
    */
   async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use POST to upload' })
     const uploadId = url.pathname.split('/')[2] ?? ''
-    if (!/^[a-z0-9-]{8,64}$/.test(uploadId)) throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: 'Bad upload id' })
-    const relative = decodeURIComponent(String(req.headers['x-relative-path'] ?? ''))
-    const parts = relative.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')
-    if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\0'))) {
-      throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `Bad file name "${relative}"`, field: 'x-relative-path' })
+    const relative = decodeOrRefuse(String(req.headers['x-relative-path'] ?? ''), 'x-relative-path')
+    const declared = Number(req.headers['content-length'])
+    // The request itself is never destroyed by a refusal, so the client reads the answer.
+    const body = new PassThrough()
+    req.pipe(body)
+    try {
+      const saved = await core.uploads.receive(uploadId, relative, body, Number.isFinite(declared) ? declared : undefined)
+      sendJson(res, 200, { ok: true, value: saved })
+    } catch (err) {
+      req.unpipe(body)
+      drainAndClose(req, res)
+      if (err instanceof UploadTooLargeError) throw new HttpError(413, { code: 'INVALID_ARGUMENT', message: err.message })
+      if (err instanceof AppError) throw new HttpError(400, { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
+      throw err
     }
-    const dir = join(core.dataDir, 'uploads', uploadId)
-    const target = join(dir, ...parts)
-    const body = await readBodyBytes(req, maxUploadBytes)
-    await mkdir(join(target, '..'), { recursive: true })
-    await writeFile(target, body)
-    sendJson(res, 200, { ok: true, value: { path: target, root: dir } })
   }
 
-  function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): void {
+  /** The app's files under `/s/<app key>/`; `path` is what follows the prefix. */
+  function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
     }
     if (!staticRoot) throw new HttpError(404, { code: 'NOT_FOUND', message: 'This server was started without the app' })
-    let path = decodeURIComponent(url.pathname)
+    path = `/${decodeOrRefuse(path, 'path')}`
     if (path.endsWith('/')) path += 'index.html'
     const file = normalize(join(staticRoot, path))
     if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
@@ -281,7 +309,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!st.isFile()) throw new Error('not a file')
       size = st.size
     } catch {
-      throw new HttpError(404, { code: 'NOT_FOUND', message: `No such file: ${url.pathname}` })
+      throw new HttpError(404, { code: 'NOT_FOUND', message: `No such file: ${path}` })
     }
     const type = contentTypes[extname(file).toLowerCase()] ?? 'application/octet-stream'
     const headers: Record<string, string | number> = {
@@ -291,7 +319,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       'cache-control': type.startsWith('text/html') ? 'no-store' : 'private, max-age=3600',
     }
     if (type.startsWith('text/html')) headers['content-security-policy'] = serverContentSecurityPolicy
-    if (setCookie) headers['set-cookie'] = `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
     res.writeHead(200, headers)
     if (req.method === 'HEAD') res.end()
     else createReadStream(file).pipe(res)
@@ -302,6 +329,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       if (!hostAllowed(req)) {
         throw new HttpError(403, { code: 'INVALID_ARGUMENT', message: 'This server only answers requests addressed to localhost' })
+      }
+      if (url.pathname.startsWith('/s/')) {
+        // The app's files and images, opened by the app key in the path.
+        const key = url.pathname.slice(3, 3 + appKey.length)
+        if (!url.pathname.startsWith(appPrefix) || !sameSecret(key, appKey)) throw new HttpError(401, { code: 'INVALID_ARGUMENT', message: 'This link to ModelBench is out of date; open the URL the server printed' })
+        const rest = url.pathname.slice(appPrefix.length)
+        if (rest.startsWith('media/')) serveMedia(res, rest)
+        else serveStatic(req, res, rest)
+        return
       }
       const given = tokenOf(req, url)
       if (given === undefined || !sameSecret(given, token)) {
@@ -322,21 +358,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return
       }
       if (url.pathname.startsWith('/media/')) {
-        serveMedia(res, url)
+        serveMedia(res, url.pathname.slice(1))
         return
       }
       if (url.pathname.startsWith('/api/')) {
         await handleApi(req, res, url.pathname.slice('/api/'.length))
         return
       }
-      serveStatic(req, res, url, url.searchParams.has('token'))
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
+      // Opened with the token: on to the app under its key, keeping the token once for the page to take
+      // (the browser keeps any #fragment across the redirect, so deep links survive).
+      res.writeHead(303, { ...securityHeaders, location: `${appPrefix}?token=${token}`, 'cache-control': 'no-store' })
+      res.end()
     } catch (err) {
       if (res.headersSent) {
         res.destroy()
         return
       }
-      if (err instanceof HttpError) sendError(res, err.status, err.error)
-      else {
+      if (err instanceof HttpError) {
+        if (err.status === 413) drainAndClose(req, res)
+        sendError(res, err.status, err.error)
+      } else {
         console.error('modelbench: request failed:', err)
         sendError(res, 500, { code: 'INTERNAL', message: 'Internal error' })
       }
@@ -352,8 +394,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   })
   port = (server.address() as AddressInfo).port
-  // Cookies are shared by every port of a host, so each server names its own.
-  cookieName = `modelbench_token_${port}`
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
   const url = `http://${urlHost}:${port}/`
 

@@ -149,7 +149,8 @@ function httpApi(): Api {
       connectionListeners.add(listener)
       return () => connectionListeners.delete(listener)
     },
-    mediaUrl: (kind, hash) => `/media/${kind}/${hash}`,
+    // Relative to the app's own address (`/s/<app key>/`), which opens images without a cookie.
+    mediaUrl: (kind, hash) => `media/${kind}/${hash}`,
     async pathsForFiles({ entries }, onProgress) {
       const files = await entries()
       if (files.length === 0) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Nothing to import: no files were dropped' })

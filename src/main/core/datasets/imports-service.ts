@@ -5,11 +5,12 @@
  * and not stored again, which also makes re-running a cancelled or crashed import safe.
  */
 import { randomUUID } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { constants, type FileHandle, open } from 'node:fs/promises'
 import type { ImportInfo, ImportIssue, Task } from '../../../shared/contract'
-import { AppError, notFound } from '../errors'
+import { AppError, diskFullMessage, isDiskFull, notFound } from '../errors'
 import type { EventBus } from '../events'
+import { refuseDataDir, resolveReal } from '../safe-paths'
+import type { Uploads } from '../uploads'
 import type { Db } from '../store/database'
 import { BlobStore, sha256 } from './blob-store'
 import { toImportInfo, type DatasetRow, type DatasetsService, type ImportRow } from './datasets-service'
@@ -51,6 +52,7 @@ export class ImportsService {
     private readonly datasets: DatasetsService,
     private readonly blobs: BlobStore,
     private readonly events: EventBus,
+    private readonly uploads: Uploads,
     options: ImportOptions = {},
     private readonly now: () => number = Date.now,
   ) {
@@ -78,7 +80,8 @@ export class ImportsService {
     return { items: rows.map((r) => ({ kind: r.kind, path: r.path, rowNumber: r.row_number, reason: r.reason })), total: n }
   }
 
-  cancel(importId: string): ImportInfo {
+  /** Cancel always ends the job: whole batches kept, and the project free for the next import at once. */
+  async cancel(importId: string): Promise<ImportInfo> {
     const info = this.get(importId)
     const job = this.running.get(importId)
     if (!job) {
@@ -86,7 +89,8 @@ export class ImportsService {
       return info
     }
     job.controller.abort()
-    return info
+    await job.done
+    return this.get(importId)
   }
 
   /** Resolves when the import has finished (for tests and for the sample projects). */
@@ -132,24 +136,41 @@ export class ImportsService {
   private launch(row: ImportRow, dataset: DatasetRow, work: (signal: AbortSignal, counters: Counters) => Promise<void>): ImportInfo {
     const controller = new AbortController()
     const counters: Counters = { processed: 0, imported: 0, duplicates: 0, skipped: 0 }
+    // A cancelled job ends when its work notices, or after a moment whatever the work is waiting on
+    // (a file read that never returns): the work commits nothing once the signal is aborted.
+    const cancelled = new Promise<void>((resolveCancel) =>
+      controller.signal.addEventListener('abort', () => setTimeout(resolveCancel, cancelGraceMs).unref(), { once: true }),
+    )
     const done = (async () => {
       let status: ImportInfo['status'] = 'completed'
       let error: string | null = null
       try {
-        await work(controller.signal, counters)
+        await Promise.race([work(controller.signal, counters), cancelled])
         if (controller.signal.aborted) status = 'cancelled'
       } catch (err) {
         status = 'failed'
-        error = err instanceof Error ? err.message : String(err)
-        console.error(`modelbench: import ${row.id} failed:`, err)
+        error = isDiskFull(err) ? diskFullMessage : err instanceof Error ? err.message : String(err)
+        if (!isDiskFull(err)) console.error(`modelbench: import ${row.id} failed:`, err)
       }
-      this.db.prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, this.now(), row.id)
+      this.finishRow(row.id, status, error)
       this.running.delete(row.id)
       this.events.emit('import.finished', { importId: row.id, datasetId: dataset.id, projectId: dataset.project_id, status })
       this.datasets.changed(dataset.id, 'imported')
     })()
     this.running.set(row.id, { controller, done })
     return toImportInfo(row)
+  }
+
+  /**
+   * Records how the import ended. When the disk is full even this write can fail: the import then stays
+   * "running" in the file until the next start marks it interrupted, and the process goes on.
+   */
+  private finishRow(importId: string, status: ImportInfo['status'], error: string | null): void {
+    try {
+      this.db.prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, this.now(), importId)
+    } catch (err) {
+      console.error(`modelbench: could not record how import ${importId} ended:`, err)
+    }
   }
 
   private progress(row: ImportRow, dataset: DatasetRow, total: number, c: Counters): void {
@@ -184,9 +205,17 @@ export class ImportsService {
 
   /**
    * Starts importing images. `prepare` runs first inside the job (the sample project writes its files
-   * there, so the import shows as running from the start); `cleanup` runs when the job ends.
+   * there, so the import shows as running from the start); `cleanup` runs when the job ends. `own` marks
+   * the core's own folder in the data directory (a sample), which a request may never name.
    */
-  startImages(projectId: string, paths: string[], hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown> } = {}): ImportInfo {
+  startImages(projectId: string, paths: string[], hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown>; own?: boolean } = {}): ImportInfo {
+    // Resolved before any check: `uploads/../..` is the data folder itself, not an upload.
+    const uploaded = new Set<string>()
+    for (const p of paths) {
+      const owner = this.uploads.ownerOf(p)
+      if (owner) uploaded.add(owner)
+      else if (!hooks.own) refuseDataDir(resolveReal(p), this.blobs.dataDir, [], 'paths', 'import from your own folders instead')
+    }
     const dataset = this.datasets.ensure(projectId, 'image')
     const source = paths.length === 1 ? paths[0]! : `${paths.length} files`
     const row = this.begin(dataset, source, 'images')
@@ -195,10 +224,8 @@ export class ImportsService {
       await this.runImages(row, dataset, paths, signal, counters)
     })
     if (hooks.cleanup) void this.whenDone(info.id).then(hooks.cleanup)
-    // Files uploaded from a browser are copied into the blob store by the import; drop the upload copies.
-    const uploads = join(this.blobs.dataDir, 'uploads') + sep
-    const uploaded = [...new Set(paths.filter((p) => p.startsWith(uploads)).map((p) => join(uploads, p.slice(uploads.length).split(sep)[0]!)))]
-    if (uploaded.length > 0) void this.whenDone(info.id).then(() => Promise.all(uploaded.map((d) => rm(d, { recursive: true, force: true }))))
+    // Files uploaded from a browser are copied into the blob store by the import; drop those uploads, by id.
+    if (uploaded.size > 0) void this.whenDone(info.id).then(() => Promise.all([...uploaded].map((id) => this.uploads.remove(id))))
     return info
   }
 
@@ -222,8 +249,9 @@ export class ImportsService {
     const processOne = async (file: FoundFile): Promise<Outcome> => {
       let data: Buffer
       try {
-        data = await readFile(file.path)
+        data = await readRegularFile(file.path)
       } catch (err) {
+        if (err instanceof BadFileError) return { ok: false, file, reason: err.message }
         return { ok: false, file, reason: describeFsError(err) }
       }
       const hash = sha256(data)
@@ -243,6 +271,7 @@ export class ImportsService {
       if (signal.aborted) break
       const batch = scan.files.slice(start, start + this.batchSize)
       const outcomes = await mapConcurrent(batch, this.concurrency, processOne)
+      if (signal.aborted) break
       this.db.transaction(() => {
         const issues: PendingIssue[] = []
         for (const o of outcomes) {
@@ -361,6 +390,23 @@ export class ImportsService {
         await new Promise((resolve) => setImmediate(resolve))
       }
     })
+  }
+}
+
+const cancelGraceMs = 2000
+
+/**
+ * Reads a file only if it is a regular file: opened without blocking (a FIFO or a device would otherwise
+ * wait for a writer forever) and checked on the open handle, so a swap after the scan changes nothing.
+ */
+async function readRegularFile(path: string): Promise<Buffer> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+    if (!(await handle.stat()).isFile()) throw new BadFileError('not a regular file (a pipe, device or socket)')
+    return await handle.readFile()
+  } finally {
+    await handle?.close()
   }
 }
 

@@ -40,6 +40,7 @@ const splitNames: Record<string, Split> = {
 }
 
 const maxDepth = 32
+const notRegular = 'not a regular file (a pipe, device or socket); only image files are imported'
 
 interface Entry {
   name: string
@@ -63,7 +64,7 @@ async function listDir(dir: string, issues: ScanIssue[]): Promise<Entry[]> {
       const st = await stat(path)
       if (st.isDirectory()) out.push({ name, path, isDir: true })
       else if (st.isFile()) out.push({ name, path, isDir: false })
-      else issues.push({ path, reason: 'not a regular file' })
+      else issues.push({ path, reason: notRegular })
     } catch (err) {
       issues.push({ path, reason: describeFsError(err) })
     }
@@ -156,8 +157,13 @@ export async function scanImageSource(paths: string[]): Promise<ScanResult> {
   const files: FoundFile[] = []
   for (const path of paths) {
     try {
-      if ((await stat(path)).isDirectory()) {
+      const st = await stat(path)
+      if (st.isDirectory()) {
         issues.push({ path, reason: 'folders are imported one at a time; import this folder on its own' })
+        continue
+      }
+      if (!st.isFile()) {
+        issues.push({ path, reason: notRegular })
         continue
       }
     } catch (err) {

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { fork } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type { DatasetVersion } from '../../../shared/contract'
 import type { ExportFormat, ExportFormatResult, ExportRecord, ExportStatus } from '../../../shared/export'
 import { exportFormatNames, verifyInputCount, verifyTolerance } from '../../../shared/export'
@@ -21,6 +21,7 @@ import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { fsErrorReason } from '../datasets/image-file'
 import { AppError, notFound } from '../errors'
+import { isSystemPath, refuseDataDir, resolveReal } from '../safe-paths'
 import { argmax } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
@@ -134,7 +135,7 @@ export class ExportService {
     if (run.folds !== null) throw new AppError('INVALID_STATE', `“${run.name}” is a cross-validation summary with no model of its own; export one of its folds`)
     this.training.completedRun(runId, 'be exported')
     const outDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : this.defaultDir(runId)
-    const created = prepareDestination(outDir)
+    const created = prepareDestination(outDir, this.blobs.dataDir)
     const id = randomUUID()
     const ordered = (['tfjs', 'onnx'] as const).filter((f) => formats.includes(f))
     this.db
@@ -337,14 +338,34 @@ export function compare(expected: number[][], got: number[][], task: 'classifica
  * Makes sure the destination can take the export: a new folder, or an empty one, that we can write to.
  * Returns whether the folder was created here (so a failed export can remove it).
  */
-function prepareDestination(dir: string): boolean {
+/**
+ * Makes the missing folders of `dir` one at a time, never recursively: Node's recursive mkdir spins
+ * forever on some file systems (/proc), which froze the whole server.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = []
+  let at = dir
+  while (!existsSync(at)) {
+    missing.push(at)
+    const up = dirname(at)
+    if (up === at) break
+    at = up
+  }
+  if (missing.length > 64) throw new Error('too many folders to create')
+  for (const folder of missing.reverse()) mkdirSync(folder)
+}
+
+function prepareDestination(dir: string, dataDir: string): boolean {
+  const real = resolveReal(dir)
+  if (isSystemPath(real)) throw new AppError('INVALID_ARGUMENT', `${dir} is a system folder, not a place for files; choose an ordinary folder for the export`, 'dir')
+  refuseDataDir(real, dataDir, ['exports'], 'dir', "choose a folder of your own, or leave the folder empty for ModelBench's exports folder")
   let created = false
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new AppError('INVALID_ARGUMENT', `${dir} is a file, not a folder; choose a folder for the export`, 'dir')
     if (readdirSync(dir).length > 0) throw new AppError('INVALID_ARGUMENT', `${dir} is not empty; choose a new or empty folder so nothing in it is overwritten`, 'dir')
   } else {
     try {
-      mkdirSync(dir, { recursive: true })
+      makeFolders(dir)
       created = true
     } catch (err) {
       throw new AppError('INVALID_ARGUMENT', `Cannot create ${dir}: ${fsErrorReason(err)}`, 'dir')

@@ -144,6 +144,19 @@ describe('exporting a run', () => {
     }
     const run = value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec, seed: 2, hyperparameters: { epochs: 20, batchSize: 16, learningRate: 0.02 }, engine: 'wasm' }))
     await core.training.whenDone(run.id)
+    // Destinations that are not ordinary folders are refused at once, and nothing blocks the process.
+    for (const [bad, message] of [
+      ['/proc/x', /is a system folder/],
+      ['/proc/x/y/z', /is a system folder/],
+      ['/sys/modelbench', /is a system folder/],
+      [join(dir, 'data'), /inside ModelBench's own data folder/],
+      [join(dir, 'data', 'blobs', 'x'), /inside ModelBench's own data folder/],
+      [`${join(dir, 'data', 'exports')}/../../escape`, /"\.\." segments/],
+    ] as const) {
+      const result = await core.call('exports.start', { runId: run.id, formats: ['onnx'], dir: bad })
+      expect(result.ok, bad).toBe(false)
+      if (!result.ok) expect(result.error.message, bad).toMatch(message)
+    }
     const record = await exported(core, run.id, ['tfjs', 'onnx'], join(dir, 'iris'))
     expect(record.results).toMatchObject([{ verified: true }, { verified: true }])
     expect(record.status).toBe('verified')

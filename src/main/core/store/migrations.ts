@@ -322,4 +322,15 @@ CREATE TABLE sweep_trials (
 ALTER TABLE runs ADD COLUMN sweep_id TEXT REFERENCES sweeps (id);
 `,
   },
+  {
+    id: 10,
+    name: 'metrics unique per run, key and step',
+    sql: `
+-- A resumed run replays the steps after its last checkpoint: the same (run, key, step) must be one row.
+-- Earlier databases recorded such steps again; keep the first of each and make a repeat impossible.
+DELETE FROM metrics WHERE rowid NOT IN (SELECT min(rowid) FROM metrics GROUP BY run_id, key, step);
+DROP INDEX metrics_by_run;
+CREATE UNIQUE INDEX metrics_by_run ON metrics (run_id, key, step);
+`,
+  },
 ]

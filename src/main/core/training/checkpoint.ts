@@ -4,6 +4,7 @@
  * so an interrupted run can continue from the last complete epoch.
  */
 import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -17,6 +18,21 @@ export interface LoopState {
   epochsWithoutImprovement: number
   /** How pixels were prepared (per-channel mean and deviation when standardised), for predicting later. */
   normalization?: { mean: number[]; std: number[] } | null
+  /** The epoch's figures, as posted with it: a checkpoint on disk that the app never recorded can still count. */
+  epochReport?: EpochReport
+}
+
+export interface EpochReport {
+  metrics: Record<string, number>
+  samplesPerSecond: number
+  seconds: number
+}
+
+export interface FoundCheckpoint {
+  epoch: number
+  step: number
+  report: EpochReport
+  files: CheckpointFile[]
 }
 
 interface TensorEntry {
@@ -46,6 +62,16 @@ function unpack(entries: TensorEntry[], data: Buffer): Array<{ name: string; ten
   return entries.map((e) => ({ name: e.name, tensor: tf.tensor(e.dtype === 'int32' ? Int32Array.from(all.subarray(e.offset, e.offset + e.length)) : all.subarray(e.offset, e.offset + e.length), e.shape, e.dtype) }))
 }
 
+/**
+ * Adam's running products beta1^t and beta2^t are not among its weights: setWeights recomputes them with
+ * pow, which differs from the step-by-step product in the last float32 bits, so a resumed run drifted
+ * from the uninterrupted one after a few epochs. Kept in the checkpoint under names of their own.
+ */
+function runningProducts(optimizer: tf.Optimizer): Array<{ name: string; tensor: tf.Tensor }> {
+  const o = optimizer as unknown as Record<string, unknown>
+  return ['accBeta1', 'accBeta2'].filter((k) => o[k] instanceof tf.Variable).map((k) => ({ name: `modelbench:${k}`, tensor: o[k] as tf.Variable }))
+}
+
 async function writeHashed(path: string, data: Buffer | string): Promise<CheckpointFile> {
   await writeFile(path, data)
   const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length
@@ -65,7 +91,7 @@ export async function saveCheckpoint(
   await mkdir(tmp, { recursive: true })
   const weights = pack(model.weights.map((w, i) => ({ name: `${i}:${w.originalName}`, tensor: w.read() })))
   const optimizerWeights = await optimizer.getWeights()
-  const opt = pack(optimizerWeights)
+  const opt = pack([...optimizerWeights, ...runningProducts(optimizer)])
   const files = [
     await writeHashed(join(tmp, 'weights.bin'), weights.data),
     await writeHashed(join(tmp, 'optimizer.bin'), opt.data),
@@ -96,6 +122,48 @@ export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimiz
   model.setWeights(weights.map((w) => w.tensor))
   tf.dispose(weights.map((w) => w.tensor))
   const opt = unpack(meta.optimizer, await readFile(join(dir, 'optimizer.bin')))
-  if (opt.length > 0) await optimizer.setWeights(opt)
+  const products = new Map(runningProducts(optimizer).map((p) => [p.name, p.tensor as tf.Variable]))
+  const saved = opt.filter((o) => products.has(o.name))
+  if (opt.length > 0) await optimizer.setWeights(opt.filter((o) => !products.has(o.name)))
+  // After setWeights, which recomputed them as pow(beta, iterations): the products exactly as they were.
+  for (const o of saved) products.get(o.name)!.assign(o.tensor)
+  tf.dispose(opt.map((o) => o.tensor))
   return meta.state
+}
+
+/**
+ * Complete epoch checkpoints in `dir` after epoch `after` (renamed into place only when whole, so each
+ * one found here reached the disk), oldest first, each file hashed again. One that cannot be read, or that
+ * lacks its epoch's figures (written by an older ModelBench), ends the list: nothing after a gap counts.
+ */
+export function findCheckpointsAfter(dir: string, after: number): FoundCheckpoint[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const epochs = names
+    .map((n) => /^epoch-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((e) => e > after)
+    .sort((a, b) => a - b)
+  const found: FoundCheckpoint[] = []
+  for (const epoch of epochs) {
+    if (epoch !== (found.at(-1)?.epoch ?? after) + 1) break
+    const at = join(dir, `epoch-${epoch}`)
+    try {
+      const files = ['weights.bin', 'optimizer.bin', 'checkpoint.json'].map((name) => {
+        const data = readFileSync(join(at, name))
+        return { path: join(at, name), sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }
+      })
+      const { state } = JSON.parse(readFileSync(join(at, 'checkpoint.json'), 'utf8')) as { state: LoopState }
+      if (!state.epochReport || state.epoch !== epoch) break
+      found.push({ epoch, step: state.step, report: state.epochReport, files })
+    } catch {
+      break
+    }
+  }
+  return found
 }

@@ -293,8 +293,9 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
           }
         } else state.epochsWithoutImprovement++
       }
+      state.epochReport = { metrics, samplesPerSecond: seen / seconds, seconds }
       const checkpoint = await saveCheckpoint(job.checkpointDir, model, optimizer, state)
-      post({ type: 'epochEnded', epoch, step: state.step, metrics, samplesPerSecond: seen / seconds, seconds, checkpoint })
+      post({ type: 'epochEnded', epoch, step: state.step, ...state.epochReport, checkpoint })
       if (hp.earlyStopping && state.epochsWithoutImprovement >= hp.earlyStopping.patience) {
         if (bestWeights) model.setWeights(bestWeights)
         break

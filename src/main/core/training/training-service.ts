@@ -37,7 +37,7 @@ import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
 import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-file'
-import type { LoopState } from './checkpoint'
+import { findCheckpointsAfter, type FoundCheckpoint, type LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
 
@@ -536,12 +536,7 @@ export class TrainingService {
         })
         return
       case 'epochEnded':
-        this.db.transaction(() => {
-          this.recordMetrics(runId, m.step, m.epoch, { ...m.metrics, samples_per_second: m.samplesPerSecond, epoch_seconds: m.seconds })
-          this.db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(m.epoch, runId)
-          const insert = this.db.prepare('INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-          for (const f of m.checkpoint.files) insert.run(randomUUID(), runId, 'checkpoint', m.epoch, f.path, f.sha256, f.bytes, this.now())
-        })()
+        this.recordEpoch(runId, { epoch: m.epoch, step: m.step, report: m, files: m.checkpoint.files })
         this.events.emit('training.epochEnded', { runId, projectId: r.project_id, epoch: m.epoch, epochs: hp.epochs, metrics: m.metrics, samplesPerSecond: m.samplesPerSecond, seconds: m.seconds })
         return
       case 'paused':
@@ -574,10 +569,35 @@ export class TrainingService {
     }
   }
 
-  /** Appends metric points and moves latest_metrics in the same transaction. NaN is stored as a flag. */
+  /** An epoch's figures, its checkpoint's files and the run's epoch count, in one transaction. */
+  private recordEpoch(runId: string, c: FoundCheckpoint): void {
+    this.db.transaction(() => {
+      this.recordMetrics(runId, c.step, c.epoch, { ...c.report.metrics, samples_per_second: c.report.samplesPerSecond, epoch_seconds: c.report.seconds })
+      this.db.prepare('UPDATE runs SET epochs_done = max(epochs_done, ?) WHERE id = ?').run(c.epoch, runId)
+      const insert = this.db.prepare('INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      for (const f of c.files) insert.run(randomUUID(), runId, 'checkpoint', c.epoch, f.path, f.sha256, f.bytes, this.now())
+    })()
+  }
+
+  /**
+   * Checkpoints that reached the disk after the last one recorded (the process died between writing one
+   * and recording it) count as if their epochEnded message had arrived. Returns the newest checkpoint.
+   */
+  private adoptCheckpoints(runId: string): { epoch: number; path: string } | undefined {
+    const lastRecorded = (): { epoch: number; path: string } | undefined =>
+      this.db
+        .prepare("SELECT epoch, path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND path LIKE '%checkpoint.json' ORDER BY epoch DESC LIMIT 1")
+        .get(runId) as { epoch: number; path: string } | undefined
+    const found = findCheckpointsAfter(join(this.blobs.dataDir, 'runs', runId, 'checkpoints'), lastRecorded()?.epoch ?? 0)
+    for (const c of found) this.recordEpoch(runId, c)
+    return lastRecorded()
+  }
+
+  /** Appends metric points (once per run, key and step) and moves latest_metrics in the same transaction. NaN is stored as a flag. */
   private recordMetrics(runId: string, step: number, epoch: number, values: Record<string, number>): void {
     const t = this.now()
-    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    // Idempotent: a step recorded before a crash and replayed after the resume stays one point.
+    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key, step) DO NOTHING')
     const latest = this.db.prepare(
       `INSERT INTO latest_metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, epoch = excluded.epoch, value = excluded.value, is_nan = excluded.is_nan, wall_time = excluded.wall_time
@@ -943,9 +963,7 @@ export class TrainingService {
       return this.summary(r)
     }
     if (r.status !== 'interrupted') throw new AppError('INVALID_STATE', `Only a paused or interrupted run can be resumed; this one is ${r.status}`)
-    const last = this.db
-      .prepare("SELECT epoch, path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND path LIKE '%checkpoint.json' ORDER BY epoch DESC LIMIT 1")
-      .get(runId) as { epoch: number; path: string } | undefined
+    const last = this.adoptCheckpoints(runId)
     this.db.prepare("UPDATE runs SET status = 'queued', status_reason = NULL, finished_at = NULL WHERE id = ?").run(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: 'queued', reason: null })
     this.launchInBackground(runId, last ? { epoch: last.epoch, dir: join(last.path, '..') } : null)

@@ -7,6 +7,8 @@ import type { ClassificationEvaluation, CrossValidationSummary, LabelSuggestion,
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
+import { databaseFileName } from '../store/database'
+import Database from 'better-sqlite3'
 import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
@@ -183,6 +185,41 @@ describe('training in the trainer process', () => {
     const resumed = await core.training.whenDone(run.id)
     expect(resumed).toMatchObject({ status: 'completed', epochsDone: 3 })
     // What was logged before the crash stays, and the resumed epochs match the uninterrupted run exactly.
+    expect(values(core, run.id, 'loss')).toEqual(values(core, reference.id, 'loss'))
+    // Steps replayed after the resume are recorded once: the same batch series as the uninterrupted run.
+    const steps = (id: string): number[] => core.training.metrics(id, ['batch/loss'])['batch/loss']!.map((p) => p.step)
+    expect(steps(run.id)).toEqual(steps(reference.id))
+    await core.close()
+  }, 180_000)
+
+  it('counts a checkpoint that reached the disk although the process died before recording it', async () => {
+    const { core, project } = await digitsProject(20)
+    const reference = await train(core, project.id, 9, 3)
+    const run = value<RunSummary>(
+      await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
+    )
+    await new Promise<void>((resolve) => {
+      const off = core.events.onAny((e, p) => {
+        if (e === 'training.epochEnded' && (p as { runId: string; epoch: number }).runId === run.id && (p as { epoch: number }).epoch === 2) {
+          off()
+          core.training.killTrainer(run.id)
+          resolve()
+        }
+      })
+    })
+    expect((await core.training.whenDone(run.id)).epochsDone).toBe(2)
+    // As if the process had died between writing epoch 2's checkpoint and recording it.
+    const db = new Database(join(core.dataDir, databaseFileName))
+    db.prepare("DELETE FROM artifacts WHERE run_id = ? AND epoch = 2").run(run.id)
+    db.prepare("DELETE FROM metrics WHERE run_id = ? AND epoch = 2 AND key NOT LIKE 'batch/%'").run(run.id)
+    db.prepare('UPDATE runs SET epochs_done = 1 WHERE id = ?').run(run.id)
+    db.close()
+    value(await core.call('runs.resume', { runId: run.id }))
+    // Adopted before the trainer starts: epoch 2 counts at once, and training goes on from it.
+    expect(values(core, run.id, 'loss')).toEqual(values(core, reference.id, 'loss').slice(0, 2))
+    expect(core.training.get(run.id).epochsDone).toBe(2)
+    const resumed = await core.training.whenDone(run.id)
+    expect(resumed).toMatchObject({ status: 'completed', epochsDone: 3 })
     expect(values(core, run.id, 'loss')).toEqual(values(core, reference.id, 'loss'))
     await core.close()
   }, 180_000)
