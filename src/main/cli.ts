@@ -11,7 +11,9 @@ import { exportFormatNames, exportFormats, type ExportFormat, type ExportRecord 
 import { createCore, type CoreOptions } from './core/core'
 import { forkVerifier } from './core/export/export-service'
 import { ExportFolderError, predictFiles } from './core/export/predict-files'
-import { SchemaError } from './core/store/database'
+import { listBackups } from './core/store/backups'
+import { DataDirError, restoreBackup } from './core/store/database'
+import { lockOwner } from './core/store/lock'
 import { forkLauncher } from './core/training/launcher'
 import { defaultDataDir } from './data-dir'
 import { isLoopback, startServer } from './server/http-server'
@@ -23,6 +25,8 @@ Commands:
   serve      Run ModelBench as a local web server and print the URL to open
   export     Export a completed run for deployment (TF.js and/or ONNX) and check it
   predict    Predict image files, or the rows of CSV/TSV files, with an exported model (JSON lines)
+  backups    List the database backups ModelBench keeps (daily and before each update)
+  restore    Put a backup back in place of the database (the replaced file is kept beside it)
 
 Options for serve:
   --host <address>    Address to bind (default 127.0.0.1; anything else is reachable from other machines)
@@ -40,7 +44,11 @@ Options for serve:
 
   modelbench predict --model <export folder> [--format tfjs|onnx] <files…>
     Prints one JSON line per image (or table row): file, label, probabilities (or value).
-    Files that cannot be read are reported on stderr and make the exit code 1.`
+    Files that cannot be read are reported on stderr and make the exit code 1.
+
+  modelbench backups [--data-dir <path>]
+  modelbench restore [--backup <file>] [--data-dir <path>]
+    Restores the newest backup unless --backup names one. ModelBench must be closed.`
 
 export class UsageError extends Error {}
 
@@ -97,9 +105,13 @@ async function serve(args: string[]): Promise<void> {
     }
   }
 
+  core.lock?.update({ url: server.url, token: server.token })
   console.log(`ModelBench ${appVersion} — headless server`)
   console.log(`Data directory: ${dataDir}`)
-  if (!isLoopback(host)) console.log(`Warning: bound to ${host}; anyone who can reach this machine and has the token can use it.`)
+  if (!isLoopback(host)) {
+    console.log(`Warning: bound to ${host}; anyone who can reach this machine and has the token can use it.`)
+    console.log('The token and everything you do travel over plain HTTP (not encrypted): use this only on a network you trust, or put an HTTPS proxy in front.')
+  }
   console.log(`Open ModelBench at: ${server.openUrl}`)
   console.log('Press Ctrl+C to stop.')
 
@@ -142,8 +154,13 @@ async function exportCommand(args: string[]): Promise<number> {
   if (!values.run) throw new UsageError('export needs --run <id>')
   if (!values.out) throw new UsageError('export needs --out <folder>')
   const formats = parseFormats(values.format)
-  // The app may be running on the same data directory: leave its runs and imports alone.
-  const core = createCore({ dataDir: resolve(values['data-dir'] ?? defaultDataDir()), shell: 'server', version: appVersion, ownsWork: false, ...childProcesses() })
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
+  const input = { runId: values.run, formats, dir: resolve(values.out) }
+  // A server owns this data directory: ask it to do the export, so only one process writes its work.
+  const owner = lockOwner(dataDir)
+  if (owner?.url && owner.token) return reportExport(await exportThroughOwner(owner.url, owner.token, input))
+  // Otherwise (nobody, or the desktop app, which has no address): export here, leaving others' work alone.
+  const core = createCore({ dataDir, shell: 'server', version: appVersion, ownsWork: false, ...childProcesses() })
   try {
     const unsubscribe = core.events.onAny((event, payload) => {
       if (event === 'exports.progressed') {
@@ -151,30 +168,81 @@ async function exportCommand(args: string[]): Promise<number> {
         console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`)
       }
     })
-    const started = await core.call('exports.start', { runId: values.run, formats, dir: resolve(values.out) })
+    const started = await core.call('exports.start', input)
     if (!started.ok) {
       console.error(`modelbench: ${started.error.message}`)
       return 1
     }
     const done = await core.exports.whenDone((started.value as ExportRecord).id)
     unsubscribe()
-    if (done.status === 'failed') {
-      console.error(`modelbench: the export failed: ${done.error}`)
-      return 1
-    }
-    console.log(`Exported “${done.runName}” to ${done.dir}`)
-    for (const r of done.results) {
-      const name = exportFormatNames[r.format]
-      console.log(
-        r.verified
-          ? `  ${name}: verified with ${r.runtime} on ${r.checked} inputs${r.sameTop1 !== null ? `, same top class ${r.sameTop1}/${r.checked}` : ''}, largest difference ${r.maxDifference?.toExponential(2)}`
-          : `  ${name}: NOT verified: ${r.error}`,
-      )
-    }
-    return done.status === 'verified' ? 0 : 1
+    return reportExport(done)
   } finally {
     await core.close()
   }
+}
+
+/** Runs an export through the server that owns the data directory; a refusal comes back as an error string. */
+async function exportThroughOwner(url: string, token: string, input: { runId: string; formats: ExportFormat[]; dir: string }): Promise<ExportRecord | string> {
+  const call = async (method: string, body: unknown): Promise<{ ok: true; value: ExportRecord } | { ok: false; error: { message: string } }> => {
+    const res = await fetch(`${url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': token }, body: JSON.stringify(body) })
+    return (await res.json()) as { ok: true; value: ExportRecord } | { ok: false; error: { message: string } }
+  }
+  console.error(`Asking the ModelBench server at ${url}, which is using this data directory, to export`)
+  let result
+  try {
+    result = await call('exports.start', input)
+  } catch (err) {
+    return `the ModelBench server at ${url} holds this data directory but does not answer (${(err as Error).message})`
+  }
+  while (result.ok && result.value.status === 'running') {
+    await new Promise((r) => setTimeout(r, 500))
+    result = await call('exports.get', { exportId: result.value.id })
+  }
+  return result.ok ? result.value : result.error.message
+}
+
+function reportExport(done: ExportRecord | string): number {
+  if (typeof done === 'string') {
+    console.error(`modelbench: ${done}`)
+    return 1
+  }
+  if (done.status === 'failed') {
+    console.error(`modelbench: the export failed: ${done.error}`)
+    return 1
+  }
+  console.log(`Exported “${done.runName}” to ${done.dir}`)
+  for (const r of done.results) {
+    const name = exportFormatNames[r.format]
+    console.log(
+      r.verified
+        ? `  ${name}: verified with ${r.runtime} on ${r.checked} inputs${r.sameTop1 !== null ? `, same top class ${r.sameTop1}/${r.checked}` : ''}, largest difference ${r.maxDifference?.toExponential(2)}`
+        : `  ${name}: NOT verified: ${r.error}`,
+    )
+  }
+  return done.status === 'verified' ? 0 : 1
+}
+
+function dataDirOption(args: string[], extra: Record<string, { type: 'string' }> = {}): { dataDir: string; values: Record<string, string | boolean | undefined> } {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...extra }, strict: true })
+  return { dataDir: resolve((values['data-dir'] as string | undefined) ?? defaultDataDir()), values }
+}
+
+function backupsCommand(args: string[]): number {
+  const { dataDir } = dataDirOption(args)
+  const backups = listBackups(dataDir)
+  if (backups.length === 0) console.log(`No backups yet in ${join(dataDir, 'backups')}`)
+  for (const b of backups) console.log(`${new Date(b.createdAt).toLocaleString()}  ${b.reason.padEnd(22)} ${(b.bytes / 1024).toFixed(0).padStart(8)} KiB  ${b.file}`)
+  return 0
+}
+
+function restoreCommand(args: string[]): number {
+  const { dataDir, values } = dataDirOption(args, { backup: { type: 'string' } })
+  const owner = lockOwner(dataDir)
+  if (owner) throw new UsageError(`ModelBench (process ${owner.pid}) is using ${dataDir}; close it, then restore`)
+  const { restored, keptAs } = restoreBackup(dataDir, values.backup ? resolve(values.backup as string) : undefined)
+  console.log(`Restored ${restored}`)
+  if (keptAs) console.log(`The replaced database is kept as ${keptAs}`)
+  return 0
 }
 
 async function predictCommand(args: string[]): Promise<number> {
@@ -216,6 +284,10 @@ export async function runCli(argv: string[]): Promise<number> {
         return await exportCommand(rest)
       case 'predict':
         return await predictCommand(rest)
+      case 'backups':
+        return backupsCommand(rest)
+      case 'restore':
+        return restoreCommand(rest)
       case undefined:
       case '-h':
       case '--help':
@@ -230,7 +302,7 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError(`Unknown command "${command}"`)
     }
   } catch (err) {
-    if (err instanceof SchemaError) {
+    if (err instanceof DataDirError) {
       console.error(`modelbench: ${err.message}`)
       return 3
     }

@@ -21,7 +21,9 @@ import { previewTable, readTableFile } from './datasets/table-file'
 import { AppError, toContractError } from './errors'
 import { EventBus } from './events'
 import { ProjectsService } from './projects'
+import { dailyBackup } from './store/backups'
 import { openDatabase, schemaVersion, type Db } from './store/database'
+import { acquireLock, type DataDirLock } from './store/lock'
 import { augmentationPreview } from './training/augment-preview'
 import { gpuReport } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
@@ -64,6 +66,8 @@ export interface Core {
   readonly dataDir: string
   readonly blobs: BlobStore
   readonly uploads: Uploads
+  /** The data directory's lock, held by the process that owns its work (null for a command beside it). */
+  readonly lock: DataDirLock | null
   readonly imports: ImportsService
   readonly training: TrainingService
   readonly exports: ExportService
@@ -79,7 +83,16 @@ const sampleProjects = {
 } as const
 
 export function createCore(options: CoreOptions): Core {
-  const db: Db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  // The owner takes the data directory's lock before it opens (and perhaps migrates) the database.
+  mkdirSync(options.dataDir, { recursive: true })
+  const lock = options.ownsWork !== false ? acquireLock(options.dataDir, options.shell === 'electron' ? 'app' : 'server') : null
+  let db: Db
+  try {
+    db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
   const events = new EventBus()
   const projects = new ProjectsService(db)
   const blobs = new BlobStore(options.dataDir)
@@ -97,6 +110,8 @@ export function createCore(options: CoreOptions): Core {
     // After the runs are marked interrupted: a sweep that was running resumes its trial's run.
     sweeps.recoverInterrupted()
     void uploads.removeStale().catch((err: unknown) => console.error('modelbench: could not remove old uploads:', err))
+    void blobs.removeOrphans(datasets.knownHashes()).catch((err: unknown) => console.error('modelbench: could not remove unused image files:', err))
+    dailyBackup(db, options.dataDir)
   }
 
   /**
@@ -288,6 +303,7 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     blobs,
     uploads,
+    lock,
     imports,
     training,
     exports,
@@ -298,6 +314,7 @@ export function createCore(options: CoreOptions): Core {
       await exports.closeAll()
       await sweeps.closeAll(() => training.stopAll())
       db.close()
+      lock?.release()
     },
   }
 }

@@ -23,7 +23,8 @@ export const diskFullMessage = 'The disk is full: free some space, then try agai
 /** SQLite's "database or disk is full" and the file system's ENOSPC / EDQUOT. */
 export function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (err instanceof Error && /\bENOSPC\b|database or disk is full/.test(err.message))
+  const message = (err as { message?: unknown } | null)?.message
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (typeof message === 'string' && /\bENOSPC\b|database or disk is full|no space left on device/i.test(message))
 }
 
 interface SqliteLikeError {

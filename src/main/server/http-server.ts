@@ -199,7 +199,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   function hostAllowed(req: IncomingMessage): boolean {
     if (!isLoopback(host)) return true
     const h = (req.headers.host ?? '').toLowerCase()
-    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h)
+    const bound = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, bound].includes(h)
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export function sha256(data: Uint8Array | string): string {
@@ -85,4 +85,41 @@ export class BlobStore {
     await writeFile(tmp, data)
     await rename(tmp, path)
   }
+
+  /**
+   * Removes images and thumbnails no sample refers to (an import killed between writing its files and
+   * committing their batch leaves such files). Only files older than `before` (this process's start), so
+   * an import that began since is never touched. Returns how many files went.
+   */
+  async removeOrphans(known: ReadonlySet<string>, before = startedAt): Promise<number> {
+    let removed = 0
+    for (const kind of ['blobs', 'thumbs'] as const) {
+      const root = join(this.dataDir, kind)
+      let shards: string[]
+      try {
+        shards = await readdir(root)
+      } catch {
+        continue
+      }
+      for (const shard of shards) {
+        let names: string[]
+        try {
+          names = await readdir(join(root, shard))
+        } catch {
+          continue
+        }
+        for (const name of names) {
+          const hash = name.slice(0, 64)
+          if (known.has(hash)) continue
+          const path = join(root, shard, name)
+          if ((await stat(path)).mtimeMs >= before) continue
+          await rm(path, { force: true })
+          removed++
+        }
+      }
+    }
+    return removed
+  }
 }
+
+const startedAt = Date.now()

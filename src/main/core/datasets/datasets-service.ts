@@ -148,6 +148,12 @@ export class DatasetsService {
     return row
   }
 
+  /** Every image content hash any sample refers to (deleted projects' too, which can be restored). */
+  knownHashes(): Set<string> {
+    const rows = this.db.prepare("SELECT DISTINCT s.content_hash AS h FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE d.kind = 'image'").all() as Array<{ h: string }>
+    return new Set(rows.map((r) => r.h))
+  }
+
   forProject(projectId: string): DatasetRow | undefined {
     return this.db.prepare('SELECT * FROM datasets WHERE project_id = ?').get(projectId) as DatasetRow | undefined
   }

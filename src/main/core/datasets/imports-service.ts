@@ -44,6 +44,8 @@ interface Counters {
 
 export class ImportsService {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  /** How imports ended when even that could not be written (a full disk); written as soon as it can be. */
+  private readonly unrecorded = new Map<string, { status: ImportInfo['status']; error: string | null; at: number }>()
   private readonly batchSize: number
   private readonly concurrency: number
 
@@ -62,13 +64,16 @@ export class ImportsService {
 
   /** At start-up: imports that were running when the app stopped did not finish; say so. */
   recoverInterrupted(): void {
-    this.db.prepare("UPDATE imports SET status = 'interrupted', finished_at = ? WHERE status = 'running'").run(this.now())
+    this.db
+      .prepare("UPDATE imports SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running'")
+      .run('ModelBench closed before this import finished. What it imported stays; import the same files again to add the rest (nothing is added twice).', this.now())
   }
 
   get(importId: string): ImportInfo {
     const row = this.db.prepare('SELECT * FROM imports WHERE id = ?').get(importId) as ImportRow | undefined
     if (!row) throw notFound('Import', importId)
-    return toImportInfo(row)
+    const ended = this.unrecorded.get(importId)
+    return toImportInfo(ended ? { ...row, status: ended.status, error: ended.error, finished_at: ended.at } : row)
   }
 
   listIssues(importId: string, offset = 0, limit = 200): { items: ImportIssue[]; total: number } {
@@ -107,7 +112,8 @@ export class ImportsService {
   }
 
   private begin(dataset: DatasetRow, source: string, kind: 'images' | 'table'): ImportRow {
-    const busy = this.db.prepare("SELECT id FROM imports WHERE dataset_id = ? AND status = 'running'").get(dataset.id)
+    this.flushUnrecorded()
+    const busy = (this.db.prepare("SELECT id FROM imports WHERE dataset_id = ? AND status = 'running'").all(dataset.id) as Array<{ id: string }>).some((r) => !this.unrecorded.has(r.id))
     if (busy) throw new AppError('INVALID_STATE', 'An import is already running for this project; wait for it or cancel it')
     const row: ImportRow = {
       id: randomUUID(),
@@ -155,7 +161,11 @@ export class ImportsService {
       this.finishRow(row.id, status, error)
       this.running.delete(row.id)
       this.events.emit('import.finished', { importId: row.id, datasetId: dataset.id, projectId: dataset.project_id, status })
-      this.datasets.changed(dataset.id, 'imported')
+      try {
+        this.datasets.changed(dataset.id, 'imported')
+      } catch (err) {
+        console.error(`modelbench: could not record that import ${row.id} changed its dataset:`, err)
+      }
     })()
     this.running.set(row.id, { controller, done })
     return toImportInfo(row)
@@ -166,10 +176,18 @@ export class ImportsService {
    * "running" in the file until the next start marks it interrupted, and the process goes on.
    */
   private finishRow(importId: string, status: ImportInfo['status'], error: string | null): void {
-    try {
-      this.db.prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(status, error, this.now(), importId)
-    } catch (err) {
-      console.error(`modelbench: could not record how import ${importId} ended:`, err)
+    this.unrecorded.set(importId, { status, error, at: this.now() })
+    this.flushUnrecorded()
+  }
+
+  private flushUnrecorded(): void {
+    for (const [id, e] of this.unrecorded) {
+      try {
+        this.db.prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(e.status, e.error, e.at, id)
+        this.unrecorded.delete(id)
+      } catch (err) {
+        console.error(`modelbench: could not record how import ${id} ended (kept until it can be):`, err)
+      }
     }
   }
 

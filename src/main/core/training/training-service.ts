@@ -31,7 +31,7 @@ import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { kfoldAssignment } from '../datasets/split'
 import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
-import { AppError, notFound } from '../errors'
+import { AppError, diskFullMessage, isDiskFull, notFound } from '../errors'
 import { argmax, classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
@@ -93,6 +93,8 @@ interface Live {
   stopReason?: string
   ended: boolean
   done: Promise<void>
+  /** Set when a message could not be recorded (the disk is full): the run ends interrupted with this reason. */
+  unrecorded?: string
 }
 
 export class TrainingService {
@@ -249,6 +251,15 @@ export class TrainingService {
       .run(status, reason, extra.started ? 1 : 0, t, extra.finished ? 1 : 0, t, runId)
     const r = this.row(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status, reason })
+  }
+
+  /** setStatus where the write itself may fail (a full disk): the next start marks the run interrupted then. */
+  private tryStatus(runId: string, status: RunStatus, reason: string): void {
+    try {
+      this.setStatus(runId, status, reason, { finished: true })
+    } catch (err) {
+      console.error(`modelbench: could not record that run ${runId} is ${status}:`, err)
+    }
   }
 
   // ---- starting --------------------------------------------------------------------------------------
@@ -485,15 +496,25 @@ export class TrainingService {
     const live: Live = { child, stopping: false, ended: false, done: new Promise((res) => (resolveDone = res)) }
     this.live.set(runId, live)
     child.onMessage((m) => {
+      if (live.unrecorded) return
       try {
         this.onMessage(runId, live, m)
       } catch (err) {
+        // Never drop a message and train on: what is recorded would no longer be the run. Stop the trainer;
+        // the run resumes from its last recorded checkpoint once the cause (a full disk) is gone.
+        live.unrecorded = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${err instanceof Error ? err.message : String(err)}); Resume continues from the last checkpoint`
         console.error(`modelbench: could not record a message from the trainer of run ${runId}:`, err)
+        live.ended = false
+        child.kill()
       }
     })
     child.onExit((code, signal) => {
       this.live.delete(runId)
-      if (!live.ended) {
+      if (live.unrecorded) {
+        live.ended = true
+        this.tryStatus(runId, 'interrupted', live.unrecorded)
+        this.events.emit('training.failed', { runId, projectId: r.project_id, message: live.unrecorded })
+      } else if (!live.ended) {
         live.ended = true
         if (live.stopping) {
           this.setStatus(runId, 'stopped', live.stopReason ?? 'Stopped by the user', { finished: true })
@@ -559,11 +580,15 @@ export class TrainingService {
       case 'exported':
         // Only one-off jobs answer these; a training run never does.
         return
-      case 'failed':
+      case 'failed': {
         live.ended = true
-        this.setStatus(runId, 'failed', m.message, { finished: true })
-        this.events.emit('training.failed', { runId, projectId: r.project_id, message: m.message })
+        // A full disk is not the run's fault: its checkpoints are kept, so it can go on once there is room.
+        const full = isDiskFull({ message: m.message })
+        const message = full ? diskFullMessage : m.message
+        this.setStatus(runId, full ? 'interrupted' : 'failed', message, { finished: true })
+        this.events.emit('training.failed', { runId, projectId: r.project_id, message })
         return
+      }
       default:
         unknownMessage(m)
     }
