@@ -3,7 +3,7 @@
  * contract. Everything the app does lives in the core; this file only wires it to Electron.
  */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess } from 'electron'
 import { mediaScheme } from '../shared/contract'
@@ -15,30 +15,58 @@ import { registerIpc } from './ipc'
 import { appVersion } from './version'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const rendererFile = join(here, '../renderer/index.html')
+const rendererDir = resolve(here, '../renderer')
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+// The renderer loads from a scheme of its own rather than file://, so no page of ours has file:// rights
+// and nothing else on the disk can pose as the app.
+const appScheme = 'modelbench-app'
+const appOrigin = `${appScheme}://app`
 
 app.setName('ModelBench')
 app.enableSandbox()
-protocol.registerSchemesAsPrivileged([{ scheme: mediaScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+protocol.registerSchemesAsPrivileged([
+  { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: mediaScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+])
 
 function isTrustedUrl(url: string): boolean {
   if (devServerUrl) return url.startsWith(devServerUrl)
   try {
-    return new URL(url).protocol === 'file:' && fileURLToPath(url) === rendererFile
+    return new URL(url).origin === appOrigin
   } catch {
     return false
   }
 }
 
-/** External links open in the user's browser, and only plain http(s) ones. */
+/** `modelbench-app://app/<path>`: the built renderer's files, and nothing outside its folder. */
+function serveAppFile(request: Request): Promise<Response> | Response {
+  const url = new URL(request.url)
+  const file = resolve(rendererDir, `.${decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)}`)
+  if (url.host !== 'app' || !file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 })
+  return net.fetch(pathToFileURL(file).href)
+}
+
+/** External links open in the user's browser, only plain http(s) ones, and only after the user says so. */
 function openExternalIfSafe(url: string): void {
+  let parsed: URL
   try {
-    const parsed = new URL(url)
-    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') void shell.openExternal(parsed.href)
+    parsed = new URL(url)
   } catch {
-    // Not a URL: ignore.
+    return
   }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return
+  const [win] = BrowserWindow.getAllWindows()
+  const options = {
+    type: 'question' as const,
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Open this link in your web browser?',
+    detail: parsed.href,
+  }
+  void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options)).then(({ response }) => {
+    if (response === 0) void shell.openExternal(parsed.href)
+  })
 }
 
 function createWindow(): BrowserWindow {
@@ -77,8 +105,7 @@ function createWindow(): BrowserWindow {
     }
   })
   win.webContents.on('will-attach-webview', (event) => event.preventDefault())
-  if (devServerUrl) void win.loadURL(devServerUrl)
-  else void win.loadFile(rendererFile)
+  void win.loadURL(devServerUrl ?? `${appOrigin}/index.html`)
   return win
 }
 
@@ -151,6 +178,7 @@ if (!app.requestSingleInstanceLock()) {
       return
     }
     const media = core
+    protocol.handle(appScheme, serveAppFile)
     protocol.handle(mediaScheme, (request) => {
       const url = new URL(request.url)
       const file = media.blobs.mediaPath(url.hostname, url.pathname.slice(1))

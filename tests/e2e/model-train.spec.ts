@@ -193,11 +193,11 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   // The suggested folder arrives from the server a moment after the page shows.
   const suggestedPrefix = join(dataDir, 'exports', 'run-1-').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   await expect(page.getByTestId('export-dir')).toHaveValue(new RegExp(`^${suggestedPrefix}`))
-  // A folder with files in it is refused by name, and nothing in it is touched.
+  // ModelBench's own data folder is refused by name, and nothing in it is touched.
   await page.getByTestId('export-dir').fill(dataDir)
   await page.getByTestId('export-start').click()
-  await expect(page.getByTestId('export-error')).toHaveText(`${dataDir} is not empty; choose a new or empty folder so nothing in it is overwritten`)
-  const exportDir = join(dataDir, 'my-exports', 'digits')
+  await expect(page.getByTestId('export-error')).toHaveText(`${dataDir} is inside ModelBench's own data folder (${dataDir}); choose a folder of your own, or leave the folder empty for ModelBench's exports folder`)
+  const exportDir = join(dataDir, 'exports', 'my-digits')
   await page.getByTestId('export-dir').fill(exportDir)
   await page.getByTestId('export-start').click()
   await expect(page.getByTestId('export-result')).toContainText('Exported and verified', { timeout: 60_000 })

@@ -21,23 +21,22 @@ test('no token reaches another local server, and reload keeps working without a 
   const { createServer } = await import('node:http')
   const other = createServer((req, res) => {
     seen.push({ url: req.url ?? '', headers: req.headers })
-    res.writeHead(200, { 'content-type': 'image/gif', 'access-control-allow-origin': '*' })
+    res.writeHead(200, { 'content-type': 'text/html' })
     res.end()
   })
   await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
   const otherPort = (other.address() as { port: number }).port
   try {
     await openApp(page, server, '#/projects')
-    // The kind of request any page can make to any local port: an image, a fetch with credentials.
-    await page.evaluate(async (port) => {
-      await fetch(`http://127.0.0.1:${port}/fetch`, { credentials: 'include', mode: 'no-cors' })
-      await new Promise((resolve) => {
-        const img = new Image()
-        img.onload = img.onerror = resolve
-        img.src = `http://127.0.0.1:${port}/img.gif`
-      })
+    // The user opens another local program in the same browser: it gets whatever the browser keeps for
+    // 127.0.0.1 (cookies are shared by every port), and its page can make requests of its own.
+    const otherPage = await page.context().newPage()
+    await otherPage.goto(`http://127.0.0.1:${otherPort}/page`)
+    await otherPage.evaluate(async (port) => {
+      await fetch(`http://127.0.0.1:${port}/fetch`, { credentials: 'include' })
     }, otherPort)
-    expect(seen.map((s) => s.url).sort()).toEqual(['/fetch', '/img.gif'])
+    await otherPage.close()
+    expect(seen.map((s) => s.url).filter((u) => u !== '/favicon.ico').sort()).toEqual(['/fetch', '/page'])
     for (const s of seen) {
       const text = JSON.stringify(s)
       expect(text).not.toContain(server.token)

@@ -145,7 +145,10 @@ describe('exporting a run', () => {
     const run = value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec, seed: 2, hyperparameters: { epochs: 20, batchSize: 16, learningRate: 0.02 }, engine: 'wasm' }))
     await core.training.whenDone(run.id)
     // Destinations that are not ordinary folders are refused at once, and nothing blocks the process.
+    mkdirSync(join(dir, 'full'))
+    writeFileSync(join(dir, 'full', 'keep.txt'), 'mine')
     for (const [bad, message] of [
+      [join(dir, 'full'), /is not empty; choose a new or empty folder/],
       ['/proc/x', /is a system folder/],
       ['/proc/x/y/z', /is a system folder/],
       ['/sys/modelbench', /is a system folder/],
