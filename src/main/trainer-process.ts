@@ -43,6 +43,7 @@ const control: TrainerControl = {
   wait: () => new Promise<void>((resolve) => (wake = resolve)),
 }
 let started = false
+const heartbeatMs = 2000
 
 /** Runs a one-off job (training, predicting, exporting), reports its end and exits. */
 function runJob<T>(work: Promise<T>, done: (result: T) => FromTrainer | null): void {
@@ -64,6 +65,7 @@ port.onMessage((message) => {
     case 'start':
       if (started) return
       started = true
+      setInterval(() => port.send({ type: 'heartbeat' }), heartbeatMs).unref()
       runJob(
         runTraining(message.job, control, (m) => port.send(m), { replicaEntry }),
         () => null,

@@ -49,6 +49,8 @@ export interface CoreOptions {
   /** How to start the export check process; by default its TypeScript source through tsx. */
   verifier?: VerifyLauncher
   uploadLimits?: UploadLimits
+  /** How long a silent trainer is waited for before its run says it is not responding (default 30 s). */
+  trainerHeartbeatTimeoutMs?: number
 }
 
 function sourceTrainer(): TrainerLauncher {
@@ -100,7 +102,7 @@ export function createCore(options: CoreOptions): Core {
   const uploads = new Uploads(options.dataDir, options.uploadLimits)
   const imports = new ImportsService(db, datasets, blobs, events, uploads, options.import)
   const architectures = new ArchitecturesService(db)
-  const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer())
+  const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer(), Date.now, options.trainerHeartbeatTimeoutMs)
   const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
   const sweeps = new SweepService(db, training, datasets, events)
   if (options.ownsWork !== false) {

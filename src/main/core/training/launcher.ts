@@ -11,6 +11,8 @@ export interface TrainerChild {
   /** Called once when the process ends; `signal` is set when it was killed. */
   onExit(listener: (code: number | null, signal: string | null) => void): void
   kill(): void
+  /** The process id, where the launcher knows it (tests use it to freeze a trainer). */
+  readonly pid?: number | undefined
 }
 
 export type TrainerLauncher = () => TrainerChild
@@ -25,6 +27,7 @@ export function forkLauncher(entry: string, execArgv: string[] = []): TrainerLau
       onMessage: (l) => child.on('message', (m) => l(m as FromTrainer)),
       onExit: (l) => child.once('exit', (code, signal) => l(code, signal)),
       kill: () => child.kill('SIGKILL'),
+      pid: child.pid,
     }
   }
 }

@@ -96,6 +96,8 @@ export type FromTrainer =
     }
   | { type: 'paused' }
   | { type: 'resumed' }
+  /** Every two seconds while a run is going: a trainer that stops sending it is not responding. */
+  | { type: 'heartbeat' }
   | { type: 'predictions'; split: 'validation' | 'test'; loss: number | null; rows: PredictionRow[] }
   | { type: 'finished'; status: 'completed' | 'stopped'; reason: string }
   | { type: 'predicted'; probabilities: number[][] }

@@ -95,7 +95,12 @@ interface Live {
   done: Promise<void>
   /** Set when a message could not be recorded (the disk is full): the run ends interrupted with this reason. */
   unrecorded?: string
+  /** When the trainer last said anything, and whether it has been silent too long. */
+  lastSeen: number
+  notResponding?: boolean
 }
+
+const notRespondingReason = 'The trainer is not responding. Wait, or Stop it: Resume then continues from the last checkpoint'
 
 export class TrainingService {
   private readonly live = new Map<string, Live>()
@@ -109,6 +114,8 @@ export class TrainingService {
     private readonly events: EventBus,
     private readonly launch: TrainerLauncher,
     private readonly now: () => number = Date.now,
+    /** How long a trainer may send nothing (it sends a heartbeat every 2 s) before it counts as not responding. */
+    private readonly heartbeatTimeoutMs = 30_000,
   ) {}
 
   /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
@@ -251,6 +258,17 @@ export class TrainingService {
       .run(status, reason, extra.started ? 1 : 0, t, extra.finished ? 1 : 0, t, runId)
     const r = this.row(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status, reason })
+  }
+
+  /** Says on the run (its status stays) that its trainer has gone silent, or clears that. */
+  private noteResponsiveness(runId: string, reason: string | null): void {
+    try {
+      this.db.prepare('UPDATE runs SET status_reason = ? WHERE id = ?').run(reason, runId)
+      const r = this.row(runId)
+      this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: r.status, reason })
+    } catch (err) {
+      console.error(`modelbench: could not record that the trainer of run ${runId} ${reason ? 'is not responding' : 'answers again'}:`, err)
+    }
   }
 
   /** setStatus where the write itself may fail (a full disk): the next start marks the run interrupted then. */
@@ -493,10 +511,21 @@ export class TrainingService {
     }
     const child = this.launch()
     let resolveDone!: () => void
-    const live: Live = { child, stopping: false, ended: false, done: new Promise((res) => (resolveDone = res)) }
+    const live: Live = { child, stopping: false, ended: false, done: new Promise((res) => (resolveDone = res)), lastSeen: Date.now() }
     this.live.set(runId, live)
+    const watch = setInterval(() => {
+      if (live.ended || live.notResponding || Date.now() - live.lastSeen < this.heartbeatTimeoutMs) return
+      live.notResponding = true
+      this.noteResponsiveness(runId, notRespondingReason)
+    }, Math.min(5000, this.heartbeatTimeoutMs / 3))
+    watch.unref()
     child.onMessage((m) => {
       if (live.unrecorded) return
+      live.lastSeen = Date.now()
+      if (live.notResponding) {
+        live.notResponding = false
+        this.noteResponsiveness(runId, null)
+      }
       try {
         this.onMessage(runId, live, m)
       } catch (err) {
@@ -509,6 +538,7 @@ export class TrainingService {
       }
     })
     child.onExit((code, signal) => {
+      clearInterval(watch)
       this.live.delete(runId)
       if (live.unrecorded) {
         live.ended = true
@@ -559,6 +589,8 @@ export class TrainingService {
       case 'epochEnded':
         this.recordEpoch(runId, { epoch: m.epoch, step: m.step, report: m, files: m.checkpoint.files })
         this.events.emit('training.epochEnded', { runId, projectId: r.project_id, epoch: m.epoch, epochs: hp.epochs, metrics: m.metrics, samplesPerSecond: m.samplesPerSecond, seconds: m.seconds })
+        return
+      case 'heartbeat':
         return
       case 'paused':
         this.setStatus(runId, 'paused', null)
@@ -1012,6 +1044,12 @@ export class TrainingService {
       }
       throw new AppError('INVALID_STATE', `This run is not training; it is ${r.status}`)
     }
+    if (live.notResponding) {
+      // It would never read a stop message: end the process; its checkpoints stay for Resume.
+      live.unrecorded = 'Stopped while the trainer was not responding; Resume continues from the last checkpoint'
+      live.child.kill()
+      return this.summary(r)
+    }
     live.stopping = true
     if (reason) live.stopReason = reason
     live.child.send({ type: 'stop' })
@@ -1028,6 +1066,11 @@ export class TrainingService {
   /** For tests: kills the trainer as a crash would. */
   killTrainer(runId: string): void {
     this.live.get(runId)?.child.kill()
+  }
+
+  /** The trainer process of a live run, for tests that freeze it. */
+  trainerPid(runId: string): number | undefined {
+    return this.live.get(runId)?.child.pid
   }
 
   async stopAll(): Promise<void> {

@@ -224,6 +224,39 @@ describe('training in the trainer process', () => {
     await core.close()
   }, 180_000)
 
+  it('says a frozen trainer is not responding, and Stop then ends it so the run can resume', async () => {
+    const dir = tempDir()
+    const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't', trainerHeartbeatTimeoutMs: 1500 })
+    const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
+    await writeDigitsFolder(join(dir, 'digits'), 20)
+    await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'digits')] })).id)
+    const run = value<RunSummary>(
+      await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 3, hyperparameters: { epochs: 30, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
+    )
+    await new Promise<void>((resolve) => {
+      const off = core.events.onAny((e, p) => {
+        if (e === 'training.epochEnded' && (p as { runId: string }).runId === run.id) {
+          off()
+          resolve()
+        }
+      })
+    })
+    const reasons: Array<string | null> = []
+    core.events.onAny((e, p) => {
+      if (e === 'training.statusChanged' && (p as { runId: string }).runId === run.id) reasons.push((p as { reason: string | null }).reason)
+    })
+    const pid = core.training.trainerPid(run.id)!
+    process.kill(pid, 'SIGSTOP')
+    await expect.poll(() => core.training.get(run.id).statusReason, { timeout: 10_000 }).toMatch(/not responding/)
+    expect(core.training.get(run.id).status).toBe('running')
+    value(await core.call('runs.stop', { runId: run.id }))
+    const ended = await core.training.whenDone(run.id)
+    expect(ended.status).toBe('interrupted')
+    expect(ended.statusReason).toMatch(/Stopped while the trainer was not responding; Resume continues/)
+    expect(reasons[0]).toMatch(/not responding/)
+    await core.close()
+  }, 120_000)
+
   it('trains an MLP on the iris table, encoded and standardised with the training split', async () => {
     const dir = tempDir()
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
