@@ -116,6 +116,16 @@ describe('headless server', () => {
     expect((await post(server, 'projects.list', '{}', { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200)
   })
 
+  it('answers the address it was bound to when that is another loopback address (127.0.0.2)', async () => {
+    const dir = tempDir()
+    const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 'test' })
+    const server = await startServer({ core, host: '127.0.0.2', port: 0 })
+    running.push({ server, core })
+    expect(server.url).toBe(`http://127.0.0.2:${server.port}/`)
+    const res = await fetch(`${server.url}api/projects.list`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token }, body: '{}' })
+    expect(res.status).toBe(200)
+  })
+
   it('refuses requests addressed to another host name (DNS rebinding)', async () => {
     const server = await start()
     const res = await raw(server, `/api/events?token=${server.token}`, { host: `evil.example:${server.port}` })

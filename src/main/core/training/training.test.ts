@@ -43,6 +43,19 @@ async function train(core: Core, projectId: string, seed: number, epochs = 2): P
   return core.training.whenDone(run.id)
 }
 
+/** Resolves when run `runId` has ended epoch `epoch` (the moment its checkpoint is recorded). */
+function epochEnded(core: Core, runId: string, epoch: number): Promise<void> {
+  return new Promise((resolve) => {
+    const off = core.events.onAny((e, p) => {
+      const payload = p as { runId: string; epoch: number }
+      if (e === 'training.epochEnded' && payload.runId === runId && payload.epoch === epoch) {
+        off()
+        resolve()
+      }
+    })
+  })
+}
+
 function values(core: Core, runId: string, key: string): number[] {
   return core.training.metrics(runId, [key])[key]!.map((p) => p.value!)
 }
@@ -168,15 +181,8 @@ describe('training in the trainer process', () => {
     const run = value<RunSummary>(
       await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
     )
-    await new Promise<void>((resolve) => {
-      const off = core.events.onAny((e, p) => {
-        if (e === 'training.epochEnded' && (p as { runId: string; epoch: number }).runId === run.id) {
-          off()
-          core.training.killTrainer(run.id)
-          resolve()
-        }
-      })
-    })
+    await epochEnded(core, run.id, 1)
+    core.training.killTrainer(run.id)
     const killed = await core.training.whenDone(run.id)
     expect(killed.status).toBe('interrupted')
     expect(killed.statusReason).toMatch(/killed \(SIGKILL\)/)
@@ -198,15 +204,8 @@ describe('training in the trainer process', () => {
     const run = value<RunSummary>(
       await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
     )
-    await new Promise<void>((resolve) => {
-      const off = core.events.onAny((e, p) => {
-        if (e === 'training.epochEnded' && (p as { runId: string; epoch: number }).runId === run.id && (p as { epoch: number }).epoch === 2) {
-          off()
-          core.training.killTrainer(run.id)
-          resolve()
-        }
-      })
-    })
+    await epochEnded(core, run.id, 2)
+    core.training.killTrainer(run.id)
     expect((await core.training.whenDone(run.id)).epochsDone).toBe(2)
     // As if the process had died between writing epoch 2's checkpoint and recording it.
     const db = new Database(join(core.dataDir, databaseFileName))
@@ -233,14 +232,7 @@ describe('training in the trainer process', () => {
     const run = value<RunSummary>(
       await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 3, hyperparameters: { epochs: 30, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
     )
-    await new Promise<void>((resolve) => {
-      const off = core.events.onAny((e, p) => {
-        if (e === 'training.epochEnded' && (p as { runId: string }).runId === run.id) {
-          off()
-          resolve()
-        }
-      })
-    })
+    await epochEnded(core, run.id, 1)
     const reasons: Array<string | null> = []
     core.events.onAny((e, p) => {
       if (e === 'training.statusChanged' && (p as { runId: string }).runId === run.id) reasons.push((p as { reason: string | null }).reason)
