@@ -210,6 +210,32 @@ async function main(): Promise<void> {
       const alive = (await call<Project[]>(small, 'projects.list', {})).length === 1
       diskFull = ended.status === 'failed' && /The disk is full/.test(ended.error ?? '') && alive ? 'ok' : `NOT ok (${ended.status}: ${ended.error})`
       console.log(`disk full: import ${ended.status} — ${ended.error}; ${ended.imported} imported kept; server alive: ${alive}`)
+      // Training on a disk that fills up mid-run: the run must wait, resumable, and finish once there is room.
+      execFileSync('mount', ['-o', 'remount,size=64m', disk])
+      const rest = await call<ImportInfo>(small, 'datasets.importImages', { projectId: p.id, paths: [digits] })
+      await waitFor(async () => ((await call<ImportInfo>(small, 'imports.get', { importId: rest.id })).status === 'running' ? null : true), 120_000, 'the import after making room')
+      await call(small, 'datasets.split', { datasetId: (await call<{ id: string }>(small, 'datasets.get', { projectId: p.id })).id, train: 0.8, validation: 0.1, test: 0.1, seed: 1 })
+      const fullRun = await call<RunSummary>(small, 'runs.start', { projectId: p.id, spec, seed: 5, hyperparameters: { epochs: 4, batchSize: 32, learningRate: 0.005 }, engine: 'wasm' })
+      await waitFor(async () => ((await call<RunSummary>(small, 'runs.get', { runId: fullRun.id })).epochsDone >= 1 ? true : null), 120_000, 'an epoch on the small disk')
+      const filler = join(disk, 'filler')
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' })
+      } catch {
+        // dd stops with an error when the disk is full: that is the point.
+      }
+      const stuck = await waitFor(async () => {
+        const r = await call<RunSummary>(small, 'runs.get', { runId: fullRun.id })
+        return r.status === 'running' || r.status === 'queued' ? null : r
+      }, 120_000, 'the run on a full disk')
+      rmSync(filler, { force: true })
+      if (stuck.status === 'interrupted') await call(small, 'runs.resume', { runId: fullRun.id })
+      const after = await waitFor(async () => {
+        const r = await call<RunSummary>(small, 'runs.get', { runId: fullRun.id })
+        return ['completed', 'failed', 'stopped', 'interrupted'].includes(r.status) && r.status !== stuck.status ? r : r.status === 'completed' ? r : null
+      }, 180_000, 'the resumed run')
+      const trainingOk = stuck.status === 'interrupted' && /The disk is full/.test(stuck.statusReason ?? '') && after.status === 'completed'
+      console.log(`disk full while training: run ${stuck.status} — ${stuck.statusReason}; after freeing space and Resume: ${after.status} (${after.epochsDone} epochs)`)
+      if (!trainingOk) diskFull = `NOT ok while training (${stuck.status}: ${stuck.statusReason})`
       await kill9(small)
       execFileSync('umount', ['-l', disk])
     }

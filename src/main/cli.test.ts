@@ -5,6 +5,7 @@ import type { DatasetSummary, ImportInfo, Project, SampleItem } from '../shared/
 import type { RunSummary } from '../shared/training'
 import { runCli } from './cli'
 import { createCore } from './core/core'
+import { startServer } from './server/http-server'
 import { writeDigitsFolder } from './core/datasets/sample-data'
 import { value } from './test-support/result'
 import { useTempDirs } from './test-support/temp-dir'
@@ -78,6 +79,21 @@ describe('modelbench export and predict', () => {
       err: `modelbench: Cannot create ${join(csv, 'sub')}: part of the path is a file, not a folder`,
     })
     expect((await cli('export', '--run', run.id, '--out', join(dir, 'y'), '--format', 'pt', '--data-dir', dataDir)).err).toContain('--format must be tfjs or onnx, not "pt"')
+
+    // While a server owns the data directory, the command asks it to export rather than writing beside it.
+    const owner = createCore({ dataDir, shell: 'server', version: 't' })
+    const server = await startServer({ core: owner, port: 0 })
+    owner.lock!.update({ url: server.url, token: server.token })
+    try {
+      const viaServer = await cli('export', '--run', run.id, '--out', join(dir, 'via-server'), '--format', 'onnx', '--data-dir', dataDir)
+      expect(viaServer.err).toContain(`Asking the ModelBench server at ${server.url}, which is using this data directory, to export`)
+      expect(viaServer.out[0]).toBe(`Exported “${run.name}” to ${join(dir, 'via-server')}`)
+      expect(viaServer.code).toBe(0)
+      expect(value<Array<{ dir: string }>>(await owner.call('exports.list', { projectId })).map((e) => e.dir)).toContain(join(dir, 'via-server'))
+    } finally {
+      await server.close()
+      await owner.close()
+    }
   }, 120_000)
 
   it('predicts image files with a TF.js export, refusing files that are not images', async () => {

@@ -505,8 +505,11 @@ export class TrainingService {
         ...(engine ? { engine } : {}),
       }
     } catch (err) {
-      this.setStatus(runId, 'failed', err instanceof Error ? err.message : String(err), { finished: true })
-      this.events.emit('training.failed', { runId, projectId: r.project_id, message: err instanceof Error ? err.message : String(err) })
+      // Preparing the data can fill the disk (the tensor cache): then the run waits to be resumed.
+      const full = isDiskFull(err)
+      const message = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
+      this.tryStatus(runId, full ? 'interrupted' : 'failed', message)
+      this.events.emit('training.failed', { runId, projectId: r.project_id, message })
       return
     }
     const child = this.launch()
