@@ -11,15 +11,15 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { PassThrough } from 'node:stream'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { ContractError, ErrorCode } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { serverContentSecurityPolicy } from '../../shared/csp'
 import type { Core } from '../core/core'
 import { sniffImageType } from '../core/datasets/blob-store'
-import { AppError } from '../core/errors'
+import { AppError, diskFullMessage, isDiskFull } from '../core/errors'
 import { UploadTooLargeError } from '../core/uploads'
-import { PassThrough } from 'node:stream'
 
 export interface ServerOptions {
   core: Core
@@ -288,6 +288,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       drainAndClose(req, res)
       if (err instanceof UploadTooLargeError) throw new HttpError(413, { code: 'INVALID_ARGUMENT', message: err.message })
       if (err instanceof AppError) throw new HttpError(400, { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
+      if (isDiskFull(err)) throw new HttpError(507, { code: 'INVALID_STATE', message: diskFullMessage })
       throw err
     }
   }
