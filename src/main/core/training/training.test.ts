@@ -56,6 +56,18 @@ function epochEnded(core: Core, runId: string, epoch: number): Promise<void> {
   })
 }
 
+/** A 3-epoch reference run, and the same run (same seed) whose trainer is killed once epoch `epoch` has ended. */
+async function killedAfterEpoch(epoch: number): Promise<{ core: Core; reference: RunSummary; run: RunSummary; killed: RunSummary }> {
+  const { core, project } = await digitsProject(20)
+  const reference = await train(core, project.id, 9, 3)
+  const run = value<RunSummary>(
+    await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
+  )
+  await epochEnded(core, run.id, epoch)
+  core.training.killTrainer(run.id)
+  return { core, reference, run, killed: await core.training.whenDone(run.id) }
+}
+
 function values(core: Core, runId: string, key: string): number[] {
   return core.training.metrics(runId, [key])[key]!.map((p) => p.value!)
 }
@@ -176,14 +188,7 @@ describe('training in the trainer process', () => {
   }, 120_000)
 
   it('marks a killed trainer interrupted, and resume continues from the checkpoint to the same result', async () => {
-    const { core, project } = await digitsProject(20)
-    const reference = await train(core, project.id, 9, 3)
-    const run = value<RunSummary>(
-      await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
-    )
-    await epochEnded(core, run.id, 1)
-    core.training.killTrainer(run.id)
-    const killed = await core.training.whenDone(run.id)
+    const { core, reference, run, killed } = await killedAfterEpoch(1)
     expect(killed.status).toBe('interrupted')
     expect(killed.statusReason).toMatch(/killed \(SIGKILL\)/)
     expect(killed.epochsDone).toBe(1)
@@ -199,14 +204,8 @@ describe('training in the trainer process', () => {
   }, 180_000)
 
   it('counts a checkpoint that reached the disk although the process died before recording it', async () => {
-    const { core, project } = await digitsProject(20)
-    const reference = await train(core, project.id, 9, 3)
-    const run = value<RunSummary>(
-      await core.call('runs.start', { projectId: project.id, spec: tinyCnn, seed: 9, hyperparameters: { epochs: 3, batchSize: 16, learningRate: 0.005 }, engine: 'wasm' }),
-    )
-    await epochEnded(core, run.id, 2)
-    core.training.killTrainer(run.id)
-    expect((await core.training.whenDone(run.id)).epochsDone).toBe(2)
+    const { core, reference, run, killed } = await killedAfterEpoch(2)
+    expect(killed.epochsDone).toBe(2)
     // As if the process had died between writing epoch 2's checkpoint and recording it.
     const db = new Database(join(core.dataDir, databaseFileName))
     db.prepare("DELETE FROM artifacts WHERE run_id = ? AND epoch = 2").run(run.id)
