@@ -11,9 +11,9 @@ import { exportFormatNames, exportFormats, type ExportFormat, type ExportRecord 
 import { createCore, type CoreOptions } from './core/core'
 import { forkVerifier } from './core/export/export-service'
 import { ExportFolderError, predictFiles } from './core/export/predict-files'
-import { listBackups } from './core/store/backups'
+import { backupsDirName, listBackups } from './core/store/backups'
 import { DataDirError, restoreBackup } from './core/store/database'
-import { lockOwner } from './core/store/lock'
+import { DataDirLockedError, lockOwner } from './core/store/lock'
 import { forkLauncher } from './core/training/launcher'
 import { defaultDataDir } from './data-dir'
 import { isLoopback, startServer } from './server/http-server'
@@ -228,17 +228,25 @@ function dataDirOption(args: string[], extra: Record<string, { type: 'string' }>
 }
 
 function backupsCommand(args: string[]): number {
-  const { dataDir } = dataDirOption(args)
+  const { dataDir, values } = dataDirOption(args)
+  if (values.help) {
+    console.log(usage)
+    return 0
+  }
   const backups = listBackups(dataDir)
-  if (backups.length === 0) console.log(`No backups yet in ${join(dataDir, 'backups')}`)
+  if (backups.length === 0) console.log(`No backups yet in ${join(dataDir, backupsDirName)}`)
   for (const b of backups) console.log(`${new Date(b.createdAt).toLocaleString()}  ${b.reason.padEnd(22)} ${(b.bytes / 1024).toFixed(0).padStart(8)} KiB  ${b.file}`)
   return 0
 }
 
 function restoreCommand(args: string[]): number {
   const { dataDir, values } = dataDirOption(args, { backup: { type: 'string' } })
+  if (values.help) {
+    console.log(usage)
+    return 0
+  }
   const owner = lockOwner(dataDir)
-  if (owner) throw new UsageError(`ModelBench (process ${owner.pid}) is using ${dataDir}; close it, then restore`)
+  if (owner) throw new DataDirLockedError(dataDir, owner)
   const { restored, keptAs } = restoreBackup(dataDir, values.backup ? resolve(values.backup as string) : undefined)
   console.log(`Restored ${restored}`)
   if (keptAs) console.log(`The replaced database is kept as ${keptAs}`)

@@ -4,7 +4,7 @@
  * `..`, links or doubled separators. Also the folders no request may write into.
  */
 import { realpathSync } from 'node:fs'
-import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { AppError } from './errors'
 
 /** The real path of `p`, or of its nearest existing ancestor with the missing rest appended. */
@@ -29,7 +29,8 @@ export function resolveReal(p: string): string {
 /** Whether `child` is `parent` or lies inside it; both already resolved. */
 export function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..' && !/^[A-Za-z]:/.test(rel))
+  // `..` or `../…` climbs out; a name that merely starts with two dots (`..photos`) does not.
+  return !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
 }
 
 /** Kernel and device file systems: reading them can hang and writing them is never an export. */
@@ -40,11 +41,10 @@ export function isSystemPath(real: string): boolean {
 }
 
 /**
- * Refuses a path inside the data directory unless it lies in one of `allowed` (folders of the data
- * directory, e.g. `uploads`): the store's own files are never a source or a destination.
+ * Refuses a path inside the data directory (`root`, already resolved) unless it lies inside one of
+ * `allowed` (its folders, e.g. `exports`): the store's own files are never a source or a destination.
  */
-export function refuseDataDir(real: string, dataDir: string, allowed: readonly string[], field: string, what: string): void {
-  const root = resolveReal(dataDir)
+export function refuseDataDir(real: string, root: string, allowed: readonly string[], field: string, what: string): void {
   if (!isInside(real, root)) return
   if (allowed.some((a) => isInside(real, join(root, a)) && real !== join(root, a))) return
   throw new AppError('INVALID_ARGUMENT', `${real} is inside ModelBench's own data folder (${root}); ${what}`, field)

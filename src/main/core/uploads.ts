@@ -37,6 +37,8 @@ function mib(bytes: number): string {
 
 export class Uploads {
   readonly dir: string
+  /** `dir` resolved (links followed), once: what `ownerOf` compares resolved paths with. */
+  private readonly realDir: string
   private readonly sizes = new Map<string, number>()
 
   constructor(
@@ -44,6 +46,7 @@ export class Uploads {
     private readonly limits: UploadLimits = defaultUploadLimits,
   ) {
     this.dir = join(dataDir, 'uploads')
+    this.realDir = resolveReal(this.dir)
   }
 
   private total(): number {
@@ -96,10 +99,9 @@ export class Uploads {
     return { path: target, root }
   }
 
-  /** The upload a path lies in, by id; null for a path anywhere else (resolved first, links followed). */
-  ownerOf(path: string): string | null {
-    const real = resolveReal(path)
-    const root = resolveReal(this.dir)
+  /** The upload a path lies in, by id; null for a path anywhere else. `real` is already resolved (resolveReal). */
+  ownerOf(real: string): string | null {
+    const root = this.realDir
     if (!isInside(real, root) || real === root) return null
     const id = real.slice(root.length + 1).split(/[\\/]/)[0] ?? ''
     return uploadIdPattern.test(id) ? id : null

@@ -285,8 +285,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sendJson(res, 200, { ok: true, value: saved })
     } catch (err) {
       req.unpipe(body)
-      drainAndClose(req, res)
+      // handle() drains every 413; other refusals drain here, the body may still be arriving.
       if (err instanceof UploadTooLargeError) throw new HttpError(413, { code: 'INVALID_ARGUMENT', message: err.message })
+      drainAndClose(req, res)
       if (err instanceof AppError) throw new HttpError(400, { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
       if (isDiskFull(err)) throw new HttpError(507, { code: 'INVALID_STATE', message: diskFullMessage })
       throw err

@@ -15,6 +15,9 @@ sharp.cache(false)
 
 export class BadFileError extends Error {}
 
+/** Why a pipe, device or socket is skipped (reading one could wait forever). */
+export const notRegularFile = 'not a regular file (a pipe, device or socket); only image files are imported'
+
 export interface InspectedImage {
   format: string
   width: number

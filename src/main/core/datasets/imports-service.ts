@@ -14,7 +14,7 @@ import type { Uploads } from '../uploads'
 import type { Db } from '../store/database'
 import { BlobStore, sha256 } from './blob-store'
 import { toImportInfo, type DatasetRow, type DatasetsService, type ImportRow } from './datasets-service'
-import { BadFileError, describeFsError, inspectImage } from './image-file'
+import { BadFileError, describeFsError, inspectImage, notRegularFile } from './image-file'
 import { scanImageSource, type FoundFile } from './scan'
 import { inferTask, isMissing, parseNumber, readTableFile } from './table-file'
 
@@ -155,8 +155,9 @@ export class ImportsService {
         if (controller.signal.aborted) status = 'cancelled'
       } catch (err) {
         status = 'failed'
-        error = isDiskFull(err) ? diskFullMessage : err instanceof Error ? err.message : String(err)
-        if (!isDiskFull(err)) console.error(`modelbench: import ${row.id} failed:`, err)
+        const full = isDiskFull(err)
+        error = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
+        if (!full) console.error(`modelbench: import ${row.id} failed:`, err)
       }
       this.finishRow(row.id, status, error)
       this.running.delete(row.id)
@@ -172,8 +173,9 @@ export class ImportsService {
   }
 
   /**
-   * Records how the import ended. When the disk is full even this write can fail: the import then stays
-   * "running" in the file until the next start marks it interrupted, and the process goes on.
+   * Records how the import ended. When the disk is full even this write can fail: the outcome is then kept
+   * in memory (what `get` shows) and written at the next chance; if the process ends first, the next
+   * start marks the import interrupted.
    */
   private finishRow(importId: string, status: ImportInfo['status'], error: string | null): void {
     this.unrecorded.set(importId, { status, error, at: this.now() })
@@ -229,10 +231,12 @@ export class ImportsService {
   startImages(projectId: string, paths: string[], hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown>; own?: boolean } = {}): ImportInfo {
     // Resolved before any check: `uploads/../..` is the data folder itself, not an upload.
     const uploaded = new Set<string>()
+    const dataRoot = resolveReal(this.blobs.dataDir)
     for (const p of paths) {
-      const owner = this.uploads.ownerOf(p)
+      const real = resolveReal(p)
+      const owner = this.uploads.ownerOf(real)
       if (owner) uploaded.add(owner)
-      else if (!hooks.own) refuseDataDir(resolveReal(p), this.blobs.dataDir, [], 'paths', 'import from your own folders instead')
+      else if (!hooks.own) refuseDataDir(real, dataRoot, [], 'paths', 'import from your own folders instead')
     }
     const dataset = this.datasets.ensure(projectId, 'image')
     const source = paths.length === 1 ? paths[0]! : `${paths.length} files`
@@ -421,7 +425,7 @@ async function readRegularFile(path: string): Promise<Buffer> {
   let handle: FileHandle | undefined
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
-    if (!(await handle.stat()).isFile()) throw new BadFileError('not a regular file (a pipe, device or socket)')
+    if (!(await handle.stat()).isFile()) throw new BadFileError(notRegularFile)
     return await handle.readFile()
   } finally {
     await handle?.close()

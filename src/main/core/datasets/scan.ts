@@ -6,7 +6,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, relative } from 'node:path'
 import type { Split } from '../../../shared/contract'
-import { describeFsError, imageExtensions } from './image-file'
+import { describeFsError, imageExtensions, notRegularFile } from './image-file'
 
 export interface FoundFile {
   path: string
@@ -40,7 +40,6 @@ const splitNames: Record<string, Split> = {
 }
 
 const maxDepth = 32
-const notRegular = 'not a regular file (a pipe, device or socket); only image files are imported'
 
 interface Entry {
   name: string
@@ -64,7 +63,7 @@ async function listDir(dir: string, issues: ScanIssue[]): Promise<Entry[]> {
       const st = await stat(path)
       if (st.isDirectory()) out.push({ name, path, isDir: true })
       else if (st.isFile()) out.push({ name, path, isDir: false })
-      else issues.push({ path, reason: notRegular })
+      else issues.push({ path, reason: notRegularFile })
     } catch (err) {
       issues.push({ path, reason: describeFsError(err) })
     }
@@ -163,7 +162,7 @@ export async function scanImageSource(paths: string[]): Promise<ScanResult> {
         continue
       }
       if (!st.isFile()) {
-        issues.push({ path, reason: notRegular })
+        issues.push({ path, reason: notRegularFile })
         continue
       }
     } catch (err) {

@@ -358,7 +358,7 @@ function makeFolders(dir: string): void {
 function prepareDestination(dir: string, dataDir: string): boolean {
   const real = resolveReal(dir)
   if (isSystemPath(real)) throw new AppError('INVALID_ARGUMENT', `${dir} is a system folder, not a place for files; choose an ordinary folder for the export`, 'dir')
-  refuseDataDir(real, dataDir, ['exports'], 'dir', "choose a folder of your own, or leave the folder empty for ModelBench's exports folder")
+  refuseDataDir(real, resolveReal(dataDir), ['exports'], 'dir', "choose a folder of your own, or leave the folder empty for ModelBench's exports folder")
   let created = false
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new AppError('INVALID_ARGUMENT', `${dir} is a file, not a folder; choose a folder for the export`, 'dir')

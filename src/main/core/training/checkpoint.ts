@@ -154,11 +154,9 @@ export function findCheckpointsAfter(dir: string, after: number): FoundCheckpoin
     if (epoch !== (found.at(-1)?.epoch ?? after) + 1) break
     const at = join(dir, `epoch-${epoch}`)
     try {
-      const files = ['weights.bin', 'optimizer.bin', 'checkpoint.json'].map((name) => {
-        const data = readFileSync(join(at, name))
-        return { path: join(at, name), sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }
-      })
-      const { state } = JSON.parse(readFileSync(join(at, 'checkpoint.json'), 'utf8')) as { state: LoopState }
+      const read = ['weights.bin', 'optimizer.bin', 'checkpoint.json'].map((name) => ({ path: join(at, name), data: readFileSync(join(at, name)) }))
+      const files = read.map(({ path, data }) => ({ path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }))
+      const { state } = JSON.parse(read[2]!.data.toString('utf8')) as { state: LoopState }
       if (!state.epochReport || state.epoch !== epoch) break
       found.push({ epoch, step: state.step, report: state.epochReport, files })
     } catch {

@@ -93,8 +93,11 @@ interface Live {
   stopReason?: string
   ended: boolean
   done: Promise<void>
-  /** Set when a message could not be recorded (the disk is full): the run ends interrupted with this reason. */
-  unrecorded?: string
+  /**
+   * Set when the run must end interrupted, resumable, with this reason: a message could not be recorded
+   * (the disk is full), or a trainer that was not responding was stopped.
+   */
+  interruptReason?: string
   /** When the trainer last said anything, and whether it has been silent too long. */
   lastSeen: number
   notResponding?: boolean
@@ -269,6 +272,17 @@ export class TrainingService {
     } catch (err) {
       console.error(`modelbench: could not record that the trainer of run ${runId} ${reason ? 'is not responding' : 'answers again'}:`, err)
     }
+  }
+
+  /**
+   * Ends a run that hit an error: failed with its message, except that a full disk is not the run's fault,
+   * so the run is interrupted with the plain sentence and resumes from its checkpoints once there is room.
+   */
+  private endWithError(runId: string, projectId: string, err: unknown): void {
+    const full = isDiskFull(err)
+    const message = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
+    this.tryStatus(runId, full ? 'interrupted' : 'failed', message)
+    this.events.emit('training.failed', { runId, projectId, message })
   }
 
   /** setStatus where the write itself may fail (a full disk): the next start marks the run interrupted then. */
@@ -506,10 +520,7 @@ export class TrainingService {
       }
     } catch (err) {
       // Preparing the data can fill the disk (the tensor cache): then the run waits to be resumed.
-      const full = isDiskFull(err)
-      const message = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
-      this.tryStatus(runId, full ? 'interrupted' : 'failed', message)
-      this.events.emit('training.failed', { runId, projectId: r.project_id, message })
+      this.endWithError(runId, r.project_id, err)
       return
     }
     const child = this.launch()
@@ -523,7 +534,7 @@ export class TrainingService {
     }, Math.min(5000, this.heartbeatTimeoutMs / 3))
     watch.unref()
     child.onMessage((m) => {
-      if (live.unrecorded) return
+      if (live.interruptReason) return
       live.lastSeen = Date.now()
       if (live.notResponding) {
         live.notResponding = false
@@ -534,19 +545,18 @@ export class TrainingService {
       } catch (err) {
         // Never drop a message and train on: what is recorded would no longer be the run. Stop the trainer;
         // the run resumes from its last recorded checkpoint once the cause (a full disk) is gone.
-        live.unrecorded = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${err instanceof Error ? err.message : String(err)}); Resume continues from the last checkpoint`
+        live.interruptReason = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${err instanceof Error ? err.message : String(err)}); Resume continues from the last checkpoint`
         console.error(`modelbench: could not record a message from the trainer of run ${runId}:`, err)
-        live.ended = false
         child.kill()
       }
     })
     child.onExit((code, signal) => {
       clearInterval(watch)
       this.live.delete(runId)
-      if (live.unrecorded) {
+      if (live.interruptReason) {
         live.ended = true
-        this.tryStatus(runId, 'interrupted', live.unrecorded)
-        this.events.emit('training.failed', { runId, projectId: r.project_id, message: live.unrecorded })
+        this.tryStatus(runId, 'interrupted', live.interruptReason)
+        this.events.emit('training.failed', { runId, projectId: r.project_id, message: live.interruptReason })
       } else if (!live.ended) {
         live.ended = true
         if (live.stopping) {
@@ -615,15 +625,10 @@ export class TrainingService {
       case 'exported':
         // Only one-off jobs answer these; a training run never does.
         return
-      case 'failed': {
+      case 'failed':
         live.ended = true
-        // A full disk is not the run's fault: its checkpoints are kept, so it can go on once there is room.
-        const full = isDiskFull({ message: m.message })
-        const message = full ? diskFullMessage : m.message
-        this.setStatus(runId, full ? 'interrupted' : 'failed', message, { finished: true })
-        this.events.emit('training.failed', { runId, projectId: r.project_id, message })
+        this.endWithError(runId, r.project_id, new Error(m.message))
         return
-      }
       default:
         unknownMessage(m)
     }
@@ -1049,7 +1054,7 @@ export class TrainingService {
     }
     if (live.notResponding) {
       // It would never read a stop message: end the process; its checkpoints stay for Resume.
-      live.unrecorded = 'Stopped while the trainer was not responding; Resume continues from the last checkpoint'
+      live.interruptReason = 'Stopped while the trainer was not responding; Resume continues from the last checkpoint'
       live.child.kill()
       return this.summary(r)
     }
