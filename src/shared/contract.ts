@@ -344,6 +344,8 @@ export interface Events {
     samplesPerSecond: number
     seconds: number
   }
+  /** Before the first epoch: images resized for the model, then (with a pretrained backbone) their features computed. */
+  'training.prepareProgressed': { runId: string; projectId: string; phase: 'images' | 'features'; done: number; total: number; secondsLeft: number | null }
   'training.finished': { runId: string; projectId: string; status: 'completed' | 'stopped'; reason: string }
   'training.failed': { runId: string; projectId: string; message: string }
   'exports.progressed': { exportId: string; projectId: string; runId: string; fraction: number; step: string }
@@ -435,6 +437,7 @@ const eventTable = {
   'training.statusChanged': true,
   'training.batchEnded': true,
   'training.epochEnded': true,
+  'training.prepareProgressed': true,
   'training.finished': true,
   'training.failed': true,
   'exports.progressed': true,

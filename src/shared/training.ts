@@ -68,6 +68,8 @@ export interface EngineInfo {
   skipped: string[]
   /** Threads the run trained on (wasm trains a batch in parts, one per core); absent on older runs. */
   threads?: number
+  /** The pretrained backbone a run trained on, and what computed its features. */
+  backbone?: { id: string; label: string; origin: string; sha256: string; trainableBlocks: number; featureEngine: string }
 }
 
 export interface RunSummary {

@@ -5,7 +5,8 @@
  * export check independent of the code that wrote the export.
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 
 export type ExportFormat = 'tfjs' | 'onnx'
 
@@ -36,6 +37,8 @@ export type TableRow = Record<string, string | number | null>
 export interface LoadedExport {
   preprocessing: Preprocessing
   labels: string[]
+  /** What the runtime computes on, e.g. "wasm backend". */
+  backend: string
   /** Class probabilities per input (two for a sigmoid output), or [value] for regression. */
   predict(inputs: Float32Array, count: number): Promise<number[][]>
 }
@@ -86,10 +89,27 @@ function rows(values: Float32Array | number[], count: number, output: OutputKind
   })
 }
 
-/** Loads model.json and its shards with the official tfjs loadLayersModel (CPU backend). */
+/**
+ * The tfjs backend the check runs on: the official wasm backend where it loads (a pretrained backbone
+ * takes minutes on the pure-JS one), else cpu. Neither is the app's: the app trains with its own kernels.
+ */
+async function tfjsBackend(tf: typeof import('@tensorflow/tfjs')): Promise<string> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm')
+    const require = createRequire(import.meta.url)
+    wasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`)
+    if (await tf.setBackend('wasm')) return 'wasm'
+  } catch {
+    // The cpu backend below.
+  }
+  await tf.setBackend('cpu')
+  return 'cpu'
+}
+
+/** Loads model.json and its shards with the official tfjs loadLayersModel (wasm backend, else cpu). */
 export async function loadTfjs(dir: string): Promise<LoadedExport> {
   const tf = await import('@tensorflow/tfjs')
-  await tf.setBackend('cpu')
+  const backend = await tfjsBackend(tf)
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
     modelTopology: object
     format?: string
@@ -112,7 +132,7 @@ export async function loadTfjs(dir: string): Promise<LoadedExport> {
     },
   }
   const model = await tf.loadLayersModel(handler)
-  return withPreprocessing(dir, async (x, shape) => {
+  return withPreprocessing(dir, `${backend} backend`, async (x, shape) => {
     const input = tf.tensor(x, shape)
     const y = model.predict(input) as import('@tensorflow/tfjs').Tensor
     const values = await y.data<'float32'>()
@@ -127,18 +147,19 @@ export async function loadOnnx(dir: string): Promise<LoadedExport> {
   const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
   const ort = mod.InferenceSession ? mod : mod.default!
   const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
-  return withPreprocessing(dir, async (x, shape) => {
+  return withPreprocessing(dir, 'CPU', async (x, shape) => {
     const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, shape) })
     return result[session.outputNames[0]!]!.data as Float32Array
   })
 }
 
 /** A loaded model with the folder's preprocessing.json and labels, predicting in batches of 256. */
-function withPreprocessing(dir: string, predictBatch: (x: Float32Array, shape: number[]) => Promise<Float32Array>): LoadedExport {
+function withPreprocessing(dir: string, backend: string, predictBatch: (x: Float32Array, shape: number[]) => Promise<Float32Array>): LoadedExport {
   const { preprocessing, labels } = readPreprocessing(dir)
   const shape = inputShape(preprocessing)
   return {
     preprocessing,
+    backend,
     labels,
     predict: async (inputs, count) => {
       const out: number[][] = []

@@ -39,7 +39,7 @@ async function verify(job: VerifyJob): Promise<VerifyResult> {
   }
   const probabilities = await loaded.predict(inputs, count)
   const runtime =
-    job.format === 'tfjs' ? `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')} loadLayersModel (cpu backend)` : `onnxruntime-node ${packageVersion('onnxruntime-node')} (CPU)`
+    job.format === 'tfjs' ? `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')} loadLayersModel (${loaded.backend})` : `onnxruntime-node ${packageVersion('onnxruntime-node')} (${loaded.backend})`
   return { probabilities, runtime }
 }
 

@@ -6,11 +6,14 @@ import { conv2d } from './layers/conv2d'
 import { dense } from './layers/dense'
 import { averagePooling2d, maxPooling2d } from './layers/pooling'
 import { flatten, globalAveragePooling2d } from './layers/reshape-layers'
+import { pretrained } from './layers/pretrained'
 import { rescaling } from './layers/rescaling'
 import { activation, batchNormalization, dropout } from './layers/simple-layers'
-import { formatShape, LayerError, type LayerDefinition, type LayerSpec, type LayerType, type ModelSpec, type ParamCount, type Shape } from './types'
+import { backbones } from './backbones'
+import { formatShape, LayerError, type LayerConfigs, type LayerDefinition, type LayerSpec, type LayerType, type ModelSpec, type ParamCount, type Shape } from './types'
 
 export const layerRegistry: { [T in LayerType]: LayerDefinition<T> } = {
+  Pretrained: pretrained,
   Rescaling: rescaling,
   Conv2D: conv2d,
   MaxPooling2D: maxPooling2d,
@@ -81,6 +84,7 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
       const normal = normalizeLayer(layer)
       const def = layerRegistry[normal.type] as LayerDefinition<LayerType>
       const previous: string = index === 0 ? 'the input' : spec.layers[index - 1]!.type
+      if (def.firstOnly && index > 0) throw new LayerError(`${normal.type} must be the first layer of the stack; it follows ${previous}`)
       let out: Shape
       try {
         out = def.outputShape(shape, normal.config)
@@ -104,4 +108,16 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
     }
   })
   return { layers, outputShape: shape, totalParams: total, trainableParams: trainable, firstError }
+}
+
+/** The pretrained backbone a spec starts with, if any. */
+export function backboneConfig(spec: ModelSpec): LayerConfigs['Pretrained'] | null {
+  const first = spec.layers[0] && normalizeLayer(spec.layers[0])
+  return first?.type === 'Pretrained' ? first.config : null
+}
+
+/** The layers after a backbone as a spec of their own, whose input is the backbone's features. */
+export function headSpec(spec: ModelSpec): ModelSpec | null {
+  const config = backboneConfig(spec)
+  return config ? { inputShape: [backbones[config.backbone].features], layers: spec.layers.slice(1) } : null
 }

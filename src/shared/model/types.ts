@@ -2,6 +2,8 @@
  * Model specs as data: an input shape plus an ordered stack of layers `{ type, config }` with Keras names.
  * Shapes leave out the batch dimension: `[28, 28, 1]` is a 28×28 grey image, `[64]` a vector.
  */
+import type { BackboneId } from './backbones'
+
 export type Shape = readonly number[]
 
 export const activations = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh', 'elu'] as const
@@ -17,6 +19,7 @@ export type Padding = 'valid' | 'same'
 export type Pair = [number, number]
 
 export interface LayerConfigs {
+  Pretrained: { backbone: BackboneId; trainableBlocks: number }
   Rescaling: { scale: number; offset: number }
   Conv2D: {
     filters: number
@@ -45,7 +48,7 @@ export interface ModelSpec {
   layers: LayerSpec[]
 }
 
-export type LayerGroup = 'preprocess' | 'convolution' | 'pooling' | 'core' | 'regularisation' | 'normalisation'
+export type LayerGroup = 'pretrained' | 'preprocess' | 'convolution' | 'pooling' | 'core' | 'regularisation' | 'normalisation'
 
 /** Raised by validation and shape functions; the message names the bad value. */
 export class LayerError extends Error {
@@ -66,6 +69,8 @@ export interface LayerDefinition<T extends LayerType> {
   group: LayerGroup
   /** One line in plain language, for the palette. */
   purpose: string
+  /** Only allowed as the first layer of a stack. */
+  firstOnly?: true
   defaults: LayerConfigs[T]
   /** Fills defaults and checks every field; throws LayerError naming the bad value. */
   normalize(config: Partial<Record<string, unknown>>): LayerConfigs[T]

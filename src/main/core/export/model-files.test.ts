@@ -40,7 +40,7 @@ async function roundTrip(spec: ModelSpec, seed: number): Promise<Record<'tfjs' |
   randomizeWeights(model, seed)
   const dir = tempDir()
   await writeTfjsModel(model, dir, 'test')
-  await writeOnnxModel(model, spec, dir, { producerVersion: 'test' })
+  await writeOnnxModel(model.layers, spec, dir, { producerVersion: 'test' })
   const outShape = (model.outputs[0]!.shape as number[]).slice(1)
   const pre: Preprocessing =
     spec.inputShape.length === 3

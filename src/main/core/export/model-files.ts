@@ -13,9 +13,9 @@ export const tfjsModelFile = 'model.json'
 export const onnxModelFile = 'model.onnx'
 const shardBytes = 4 * 1024 * 1024
 
-/** Each layer's weights by their Keras names, read from the model. */
-export function layerWeights(model: tf.LayersModel): LayerWeights[] {
-  return model.layers.map((layer) =>
+/** Each layer's weights by their Keras names. */
+export function layerWeights(layers: readonly tf.layers.Layer[]): LayerWeights[] {
+  return layers.map((layer) =>
     Object.fromEntries(layer.weights.map((w) => [w.originalName.split('/').pop()!, { shape: [...w.shape] as number[], values: Float32Array.from(w.read().dataSync()) }])),
   )
 }
@@ -46,8 +46,13 @@ export async function writeTfjsModel(model: tf.LayersModel, dir: string, convert
   return [tfjsModelFile, ...paths]
 }
 
-export async function writeOnnxModel(model: tf.LayersModel, spec: ModelSpec, dir: string, options: OnnxOptions): Promise<string[]> {
+/**
+ * `layers` are the spec's layers in order; with a backbone (`options.backbone`, which holds its weights)
+ * they are the layers after it.
+ */
+export async function writeOnnxModel(layers: readonly tf.layers.Layer[], spec: ModelSpec, dir: string, options: OnnxOptions): Promise<string[]> {
   await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, onnxModelFile), buildOnnxModel(spec, layerWeights(model), options))
+  const weights = layerWeights(layers)
+  await writeFile(join(dir, onnxModelFile), buildOnnxModel(spec, options.backbone ? [{}, ...weights] : weights, options))
   return [onnxModelFile]
 }

@@ -7,7 +7,9 @@
  * once after the input (ONNX's Conv and pooling work channels-first), and back to NHWC before Flatten, so
  * the flattened order — and hence the Dense weights — is exactly Keras'.
  */
+import type * as tf from '@tensorflow/tfjs'
 import onnxProto from 'onnx-proto'
+import { appendGraph } from './onnx-graph'
 import { normalizeLayer } from '../../../shared/model/registry'
 import type { LayerActivationName, LayerSpec, ModelSpec, Pair, Padding } from '../../../shared/model/types'
 
@@ -25,11 +27,13 @@ export interface OnnxOptions {
   /** Written into the model's metadata_props (labels, preprocessing, …). */
   metadata?: Record<string, string>
   docString?: string
+  /** The backbone (pixels → features, with its trained weights) of a spec that starts with a Pretrained layer. */
+  backbone?: tf.LayersModel
 }
 
 type Layout = 'flat' | 'nchw'
 
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnxProto.onnx.INodeProto[] = []
   readonly initializers: onnxProto.onnx.ITensorProto[] = []
   private counter = 0
@@ -50,18 +54,26 @@ class GraphBuilder {
     return name
   }
 
+  /** An int64 initializer (shapes, pads). */
+  int64s(base: string, values: number[]): string {
+    const name = this.name(base)
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)))
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) })
+    return name
+  }
+
   node(opType: string, inputs: string[], attributes: onnxProto.onnx.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
     this.nodes.push({ opType, input: inputs, output: [output], name: `${opType}_${this.nodes.length + 1}`, attribute: attributes })
     return output
   }
 }
 
-const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values })
-const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
-const float = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value })
+export const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values })
+export const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
+export const float = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value })
 
 /** Keras' padding as explicit ONNX pads [top, left, bottom, right]: "same" puts the odd pixel at the end. */
-function pads(padding: Padding, input: Pair, kernel: Pair, strides: Pair): number[] {
+export function pads(padding: Padding, input: Pair, kernel: Pair, strides: Pair): number[] {
   if (padding === 'valid') return [0, 0, 0, 0]
   const begin = [0, 0]
   const end = [0, 0]
@@ -74,7 +86,7 @@ function pads(padding: Padding, input: Pair, kernel: Pair, strides: Pair): numbe
   return [...begin, ...end]
 }
 
-function outputSize(padding: Padding, input: number, kernel: number, stride: number): number {
+export function outputSize(padding: Padding, input: number, kernel: number, stride: number): number {
   return padding === 'same' ? Math.ceil(input / stride) : Math.floor((input - kernel) / stride) + 1
 }
 
@@ -106,7 +118,7 @@ function weight(weights: LayerWeights, layer: number, type: string, name: string
 }
 
 /** Keras conv kernel [kh, kw, in, out] → ONNX [out, in, kh, kw]. */
-function convKernel(kernel: { shape: number[]; values: Float32Array }): { shape: number[]; values: Float32Array } {
+export function convKernel(kernel: { shape: number[]; values: Float32Array }): { shape: number[]; values: Float32Array } {
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number]
   const out = new Float32Array(kernel.values.length)
   for (let y = 0; y < kh; y++)
@@ -133,6 +145,14 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
   layers.forEach((layer, i) => {
     const w = weights[i] ?? {}
     switch (layer.type) {
+      case 'Pretrained': {
+        if (!options.backbone) throw new Error(`Layer ${i + 1} (Pretrained): the backbone's graph was not given`)
+        const out = appendGraph(g, options.backbone, x)
+        x = out.output
+        shape = out.shape
+        layout = shape.length === 3 ? 'nchw' : 'flat'
+        return
+      }
       case 'Rescaling':
         x = g.node('Mul', [x, g.constant('scale', [], [layer.config.scale])])
         if (layer.config.offset !== 0) x = g.node('Add', [x, g.constant('offset', [], [layer.config.offset])])
@@ -194,6 +214,11 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
   if (layout === 'nchw') x = g.node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])
   g.node('Identity', [x], [], onnxOutputName)
 
+  return encodeModel(g, rawSpec.inputShape, shape, options)
+}
+
+/** The model proto around a finished graph: input `input` [batch, …inputShape], output `output`. */
+export function encodeModel(g: GraphBuilder, inputShape: readonly number[], shape: readonly number[], options: OnnxOptions): Uint8Array {
   const tensorType = (dims: Array<number | string>): onnxProto.onnx.ITypeProto => ({
     tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } },
   })
@@ -207,7 +232,7 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
       name: 'modelbench',
       node: g.nodes,
       initializer: g.initializers,
-      input: [{ name: onnxInputName, type: tensorType(['batch', ...rawSpec.inputShape]) }],
+      input: [{ name: onnxInputName, type: tensorType(['batch', ...inputShape]) }],
       output: [{ name: onnxOutputName, type: tensorType(['batch', ...shape]) }],
     },
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),

@@ -12,6 +12,8 @@ import { seededRandom } from '../datasets/split'
 function layerFor(layer: LayerSpec, inputShape: Shape | undefined, options: BuildOptions): tf.layers.Layer {
   const first = inputShape ? { inputShape: [...inputShape] } : {}
   switch (layer.type) {
+    case 'Pretrained':
+      throw new LayerError('A pretrained backbone is loaded by the trainer (backbones/model-parts), not built from a spec')
     case 'Rescaling':
       return tf.layers.rescaling({ ...first, scale: layer.config.scale, offset: layer.config.offset })
     case 'Conv2D': {

@@ -11,6 +11,8 @@ export interface ImageJobData {
   kind: 'image'
   cacheData: string
   cacheMeta: string
+  /** Where a pretrained backbone's feature caches for this dataset version live (a backbone model only). */
+  featureDir?: string
   /** Replaces the cache's splits row by row (a cross-validation fold). */
   splits?: Split[]
 }
@@ -94,6 +96,8 @@ export type FromTrainer =
       seconds: number
       checkpoint: { dir: string; files: CheckpointFile[] }
     }
+  /** Computing a backbone's features before the first epoch. */
+  | { type: 'preparing'; phase: 'features'; done: number; total: number; secondsLeft: number | null }
   | { type: 'paused' }
   | { type: 'resumed' }
   /** Every two seconds while a run is going: a trainer that stops sending it is not responding. */

@@ -13,8 +13,9 @@ import type { Hyperparameters, PredictionRow } from '../../../shared/training'
 import { seededRandom, shuffleInPlace } from '../datasets/split'
 import { argmax } from '../evaluation/metrics'
 import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
+import { onnxFeatureComputer, ensureFeatures, FeatureReader } from '../backbones/feature-cache'
+import { buildParts, type BackbonePart } from '../backbones/model-parts'
 import { augmentBatch } from './augment'
-import { buildModel, initializeWeights } from './build-model'
 import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './checkpoint'
 import { selectEngine } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
@@ -42,6 +43,8 @@ interface Feed {
   normalization: { mean: number[]; std: number[] } | null
   indices: Record<Split, number[]>
   sampleIds: number[]
+  /** What computed a backbone's features (a receipt line); absent without a backbone. */
+  featureEngine?: string
   /** x batch (normalised, augmented if asked) and y batch for these rows. */
   batch(rows: number[], augment: (() => number) | null): { x: tf.Tensor; y: tf.Tensor; truth: number[] }
   close(): void
@@ -103,6 +106,44 @@ function tableFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
       return { x: tf.tensor2d(x, [rows.length, featureCount]), y, truth }
     },
     close: () => undefined,
+  }
+}
+
+/**
+ * A backbone model's data: the frozen part's output per image, from the feature cache (computed first if
+ * missing, with progress). Null when the run was stopped while computing.
+ */
+async function featureFeed(job: TrainJob, kind: LossKind, classes: number, part: BackbonePart, control: TrainerControl, post: (m: FromTrainer) => void): Promise<Feed | null> {
+  if (job.data.kind !== 'image' || !job.data.featureDir) throw new Error('expected image data with a feature cache folder')
+  const meta = readCacheMeta(job.data.cacheMeta)
+  let lastPost = 0
+  const features = await ensureFeatures({
+    dir: job.data.featureDir,
+    pixels: { data: job.data.cacheData, meta },
+    backbone: part.loaded,
+    cut: part.cut,
+    shouldStop: () => control.stopped,
+    onProgress: (p) => {
+      const now = performance.now()
+      if (now - lastPost < 250 && p.done < p.total) return
+      lastPost = now
+      post({ type: 'preparing', phase: 'features', ...p })
+    },
+  })
+  if (!features) return null
+  const reader = new FeatureReader(features.path, features.meta)
+  const indices = splitIndices(job.data.splits ?? meta.splits, job)
+  return {
+    shape: part.cut.shape,
+    normalization: null,
+    indices,
+    sampleIds: meta.sampleIds,
+    featureEngine: features.meta.engine,
+    batch(rows) {
+      const truth = rows.map((r) => meta.classIndex[r]!)
+      return { x: tf.tensor(reader.read(rows), [rows.length, ...part.cut.shape]), y: labelsTensor(kind, truth, classes), truth }
+    },
+    close: () => reader.close(),
   }
 }
 
@@ -177,25 +218,38 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   // Dropout masks are drawn from a seed per batch and call, so they repeat exactly in a re-run.
   let dropoutCalls = 0
   let batchSeed = job.seed
-  const model = buildModel(spec, { dropout: (rate) => new SeededDropout(rate, () => batchSeed * 1000 + dropoutCalls++) })
-  initializeWeights(model, spec, job.seed)
+  const parts = await buildParts(spec, job.seed, { dropout: (rate) => new SeededDropout(rate, () => batchSeed * 1000 + dropoutCalls++) })
+  const model = parts.trained
   const outputUnits = (model.outputs[0]!.shape as number[]).at(-1)!
   let kind: LossKind
   try {
     kind = lossKind(job.task, classes, outputUnits)
   } catch (err) {
-    model.dispose()
+    parts.dispose()
     throw err
   }
 
   const optimizer = makeOptimizer(hp)
-  const feed = job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
+  let feed: Feed | null
+  try {
+    feed = parts.backbone ? await featureFeed(job, kind, classes, parts.backbone, control, post) : job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
+  } catch (err) {
+    parts.dispose()
+    optimizer.dispose()
+    throw err
+  }
+  if (!feed) {
+    parts.dispose()
+    optimizer.dispose()
+    post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user while the image features were computed (they resume where they stopped)' })
+    return
+  }
   const replicas: Replica[] = []
   try {
+    const skipped = [...engine.skipped, ...backboneNotes(parts.backbone, hp)]
     // Image models on the single-threaded wasm engine train each batch in parts, one per core, when the
-    // run is long enough to repay starting the threads.
-    const skipped = [...engine.skipped]
-    const threads = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs) : 1
+    // run is long enough to repay starting the threads. A backbone's head trains on features: one thread.
+    const threads = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' && !parts.backbone ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs) : 1
     for (let part = 1; part < threads; part++) launched.push(launchReplica(options.replicaEntry!))
     for (const [i, launch] of launched.entries()) {
       try {
@@ -208,7 +262,10 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
       }
     }
     const step = replicas.length > 0 ? parallelStep(model, optimizer, kind, replicas) : null
-    post({ type: 'started', engine: { ...engine, skipped, threads: replicas.length + 1 }, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
+    const backbone = parts.backbone
+      ? { id: parts.backbone.config.backbone, label: parts.backbone.loaded.info.label, origin: parts.backbone.loaded.origin, sha256: parts.backbone.loaded.sha256, trainableBlocks: parts.backbone.config.trainableBlocks, featureEngine: feed.featureEngine ?? 'unknown' }
+      : undefined
+    post({ type: 'started', engine: { ...engine, skipped, threads: replicas.length + 1, ...(backbone ? { backbone } : {}) }, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
     if (feed.indices.train.length === 0) throw new Error('The training split is empty')
     let state: LoopState = { epoch: 0, step: 0, best: null, bestEpoch: 0, epochsWithoutImprovement: 0 }
     if (job.resume) state = await loadCheckpoint(job.resume.dir, model, optimizer)
@@ -318,9 +375,21 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
     post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` })
   } finally {
     feed.close()
-    model.dispose()
+    parts.dispose()
     optimizer.dispose()
   }
+}
+
+/** What a backbone changes about the settings, said on the receipt instead of silently ignored. */
+function backboneNotes(part: BackbonePart | null, hp: Hyperparameters): string[] {
+  if (!part) return []
+  const notes: string[] = []
+  const a = hp.augmentation
+  if (a.flip !== 'none' || a.rotation > 0 || a.zoom > 0 || a.brightness > 0) {
+    notes.push('augmentation: off with a pretrained backbone — the frozen part’s output is computed once per image and cached, so every epoch sees the same images')
+  }
+  if (hp.normalization === 'standardize') notes.push('normalization: the backbone’s own (pixel ÷ 255), not standardised')
+  return notes
 }
 
 /**
@@ -387,29 +456,36 @@ function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: Loss
 export async function runPrediction(job: PredictJob): Promise<number[][]> {
   await selectEngine(job.engine)
   const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
-  const model = buildModel(spec)
+  const parts = await buildParts(spec, 0)
+  const model = parts.trained
+  const backbone = parts.backbone
+  const features = backbone && job.inputs.type === 'pixels' ? await onnxFeatureComputer(backbone.loaded, backbone.cut) : null
   try {
     const state = await loadWeights(job.weightsDir, model)
     const size = spec.inputShape.reduce((a, b) => a * b, 1)
     const c = spec.inputShape.at(-1)!
     const { readFileSync } = await import('node:fs')
     const raw = readFileSync(job.inputs.path)
-    const features = job.inputs.type === 'features' ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : null
+    const rows = job.inputs.type === 'features' ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : null
     const out: number[][] = []
-    for (let start = 0; start < job.count; start += 256) {
-      const n = Math.min(256, job.count - start)
+    const batch = features ? 32 : 256
+    for (let start = 0; start < job.count; start += batch) {
+      const n = Math.min(batch, job.count - start)
       let x: Float32Array
-      if (features) {
-        x = features.slice(start * size, (start + n) * size)
+      if (rows) {
+        x = rows.slice(start * size, (start + n) * size)
       } else {
         x = new Float32Array(n * size)
+        const backboneScale = backbone?.loaded.info.normalization
         for (let j = 0; j < n * size; j++) {
           const v = raw[start * size + j]!
           const ch = j % c
-          x[j] = state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
+          x[j] = backboneScale ? v * backboneScale.scale + backboneScale.offset : state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
         }
       }
-      const values = tf.tidy(() => (model.predict(tf.tensor(x, [n, ...spec.inputShape])) as tf.Tensor).dataSync()) as Float32Array
+      const inputShape = features ? backbone!.cut.shape : spec.inputShape
+      if (features) x = await features.run(x, n)
+      const values = tf.tidy(() => (model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor).dataSync()) as Float32Array
       const width = values.length / n
       for (let i = 0; i < n; i++) {
         const row = Array.from(values.subarray(i * width, (i + 1) * width))
@@ -419,7 +495,8 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
     }
     return out
   } finally {
-    model.dispose()
+    await features?.close()
+    parts.dispose()
   }
 }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
-import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
+import { analyzeStack, backboneConfig, normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { TryRowResult } from '../../../shared/export'
 import {
@@ -31,6 +31,7 @@ import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { kfoldAssignment } from '../datasets/split'
 import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
+import { backbones } from '../../../shared/model/backbones'
 import { AppError, diskFullMessage, isDiskFull, notFound } from '../errors'
 import { argmax, classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
@@ -452,9 +453,15 @@ export class TrainingService {
     const dataset = this.datasets.row(version.datasetId)
     if (dataset.kind === 'image') {
       const shape = { height: spec.inputShape[0]!, width: spec.inputShape[1]!, channels: spec.inputShape[2] as 1 | 3 }
-      await buildImageCache(this.db, this.blobs, version.id, shape)
+      const projectId = this.row(runId).project_id
+      const started = Date.now()
+      await buildImageCache(this.db, this.blobs, version.id, shape, (done, total) => {
+        const rate = done / Math.max((Date.now() - started) / 1000, 1e-3)
+        this.events.emit('training.prepareProgressed', { runId, projectId, phase: 'images', done, total, secondsLeft: done < total ? (total - done) / rate : 0 })
+      })
       const paths = cachePaths(this.blobs.dataDir, version.id, shape)
-      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta, ...(splits ? { splits } : {}) }
+      const featureDir = backboneConfig(spec) ? join(this.blobs.dataDir, 'caches', version.id, 'features') : undefined
+      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta, ...(featureDir ? { featureDir } : {}), ...(splits ? { splits } : {}) }
     }
     const rows = this.db
       .prepare(
@@ -604,6 +611,9 @@ export class TrainingService {
         this.events.emit('training.epochEnded', { runId, projectId: r.project_id, epoch: m.epoch, epochs: hp.epochs, metrics: m.metrics, samplesPerSecond: m.samplesPerSecond, seconds: m.seconds })
         return
       case 'heartbeat':
+        return
+      case 'preparing':
+        this.events.emit('training.prepareProgressed', { runId, projectId: r.project_id, phase: m.phase, done: m.done, total: m.total, secondsLeft: m.secondsLeft })
         return
       case 'paused':
         this.setStatus(runId, 'paused', null)
@@ -941,7 +951,14 @@ export class TrainingService {
     const table = join(this.blobs.dataDir, 'runs', runId, 'preprocessing.json')
     if (existsSync(table)) return { kind: 'table', encoder: (JSON.parse(readFileSync(table, 'utf8')) as { encoder: TableEncoder }).encoder }
     const { state } = JSON.parse(readFileSync(join(this.finalWeights(runId), 'checkpoint.json'), 'utf8')) as { state: LoopState }
-    const channels = (JSON.parse(this.row(runId).spec_json) as ModelSpec).inputShape[2] ?? 1
+    const spec = JSON.parse(this.row(runId).spec_json) as ModelSpec
+    const channels = spec.inputShape[2] ?? 1
+    const backbone = backboneConfig(spec)
+    if (backbone) {
+      // The backbone's own scaling, p × scale + offset, as the (p − mean) / std that preprocessing.json documents.
+      const { scale, offset } = backbones[backbone.backbone].normalization
+      return { kind: 'image', mean: Array<number>(channels).fill(-offset / scale), std: Array<number>(channels).fill(1 / scale) }
+    }
     return state.normalization ? { kind: 'image', ...state.normalization } : { kind: 'image', mean: Array<number>(channels).fill(0), std: Array<number>(channels).fill(255) }
   }
 
