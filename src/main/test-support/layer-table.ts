@@ -24,3 +24,15 @@ export const layerTable: Array<{ input: Shape; layer: { type: LayerType; config:
   { input: [9], layer: { type: 'BatchNormalization', config: { momentum: 0.9, epsilon: 0.01 } } },
   ...['relu', 'sigmoid', 'softmax', 'tanh', 'elu', 'leakyRelu'].map((activation) => ({ input: [4, 4, 2] as Shape, layer: { type: 'Activation' as const, config: { activation } } })),
 ]
+
+/**
+ * Layer types these generic tables leave out, with where they are covered instead: Pretrained loads real
+ * weights from its npm package, so its shapes and parameter counts are checked against tfjs in
+ * backbones/backbone.test.ts and its export (both formats, within 1e-4) in backbones/pretrained.test.ts.
+ */
+export const coveredElsewhere: Partial<Record<LayerType, string>> = {
+  Pretrained: 'src/main/core/backbones/backbone.test.ts, src/main/core/backbones/pretrained.test.ts',
+}
+
+/** The registered layer types the generic tables must cover. */
+export const tableLayerTypes = (registered: string[]): Set<string> => new Set(registered.filter((t) => !(t in coveredElsewhere)))

@@ -11,6 +11,9 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The backend a run trained on and, where it trained a batch in parts, on how many threads: "wasm, 2 threads". */
-export function engineDetail(engine: { backend: string; threads?: number }): string {
-  return engine.threads && engine.threads > 1 ? `${engine.backend}, ${engine.threads} threads` : engine.backend
+export function engineDetail(engine: { backend: string; threads?: number; backbone?: { label: string; origin: string; sha256: string; trainableBlocks: number; featureEngine: string } }): string {
+  const base = engine.threads && engine.threads > 1 ? `${engine.backend}, ${engine.threads} threads` : engine.backend
+  const b = engine.backbone
+  if (!b) return base
+  return `${base}; backbone ${b.label} from ${b.origin} (weights sha256 ${b.sha256.slice(0, 12)}…, ${b.trainableBlocks === 0 ? 'frozen' : `${b.trainableBlocks} blocks fine-tuned`}), features on ${b.featureEngine}`
 }

@@ -97,7 +97,8 @@ export function cutOf(backbone: LoadedBackbone, trainableBlocks: number): Backbo
 export function frozenPart(backbone: LoadedBackbone, cut: BackboneCut): tf.LayersModel {
   const { model } = backbone
   if (cut.layer === model.layers.at(-1)!.name) return model
-  return tf.model({ inputs: model.inputs, outputs: model.getLayer(cut.layer).output as tf.SymbolicTensor })
+  // Node 0: the backbone's own graph (layers after a cut are also applied to the trained part's input).
+  return tf.model({ inputs: model.inputs, outputs: model.getLayer(cut.layer).getOutputAt(0) as tf.SymbolicTensor })
 }
 
 /**

@@ -4,7 +4,8 @@
  * architecture, hyperparameters, engine, metrics and confusion matrix, the export check, and how to load it.
  */
 import { exportFormatNames, type ExportFormat, type ExportFormatResult } from '../../../shared/export'
-import { analyzeStack } from '../../../shared/model/registry'
+import { backbones } from '../../../shared/model/backbones'
+import { analyzeStack, backboneConfig } from '../../../shared/model/registry'
 import type { Evaluation, RunDetail } from '../../../shared/training'
 import type { Preprocessing } from '../../export-runtime/runtime'
 import { onnxInputName, onnxOpset } from './onnx'
@@ -40,6 +41,7 @@ export function modelMetadata(c: CardInput): Record<string, unknown> {
     preprocessing: c.preprocessing,
     dataset: c.dataset,
     architecture: { summary: c.run.architectureSummary, totalParams: analysis.totalParams, trainableParams: analysis.trainableParams, layers: c.run.spec.layers },
+    backbone: backboneOf(c),
     hyperparameters: c.run.hyperparameters,
     engine: c.run.engine,
     metrics: c.evaluation,
@@ -208,12 +210,28 @@ export function modelCard(c: CardInput): string {
     lines.push(`| ${i + 1} | ${l.type} | ${settings || '—'} | ${info?.outputShape ? `(${info.outputShape.join(', ')})` : '—'} | ${info?.params ? (info.params.trainable + info.params.nonTrainable).toLocaleString('en') : '—'} |`)
   })
   lines.push('')
+  const backbone = backboneConfig(r.spec)
+  if (backbone) {
+    const info = backbones[backbone.backbone]
+    const receipt = r.engine?.backbone
+    lines.push(
+      '### Pretrained backbone',
+      '',
+      `- ${info.label}, ${backbone.trainableBlocks === 0 ? 'frozen' : `its last ${backbone.trainableBlocks} blocks fine-tuned`}${receipt ? `; weights from ${receipt.origin}, sha256 \`${receipt.sha256}\`` : ''}.`,
+      `- Source: ${info.source}`,
+      `- Licence: ${info.licence}`,
+      `- Limits: ${info.limits}`,
+      '',
+    )
+  }
 
   lines.push(
     '## Training',
     '',
     `- Optimizer ${hp.optimizer}, learning rate ${hp.learningRate}, batch size ${hp.batchSize}, ${r.epochsDone} of ${hp.epochs} epochs${hp.earlyStopping ? ` (early stopping on ${hp.earlyStopping.metric}, patience ${hp.earlyStopping.patience})` : ''}, seed ${r.seed}.`,
-    `- Augmentation: flip ${hp.augmentation.flip}, rotation ±${hp.augmentation.rotation}°, zoom ±${hp.augmentation.zoom}, brightness ±${hp.augmentation.brightness}.`,
+    backbone
+      ? '- Augmentation: off (a pretrained backbone’s features are computed once per image).'
+      : `- Augmentation: flip ${hp.augmentation.flip}, rotation ±${hp.augmentation.rotation}°, zoom ±${hp.augmentation.zoom}, brightness ±${hp.augmentation.brightness}.`,
     `- Engine: ${r.engine ? `${r.engine.engine} (${r.engine.backend}) on ${r.engine.cpu}, ${r.engine.os}` : 'not recorded'}.`,
     '',
     '## Metrics',
@@ -245,4 +263,11 @@ export function modelCard(c: CardInput): string {
   if (c.files.tfjs) lines.push('TF.js, in a web page (files: ' + c.files.tfjs.join(', ') + '):', '', tfjsSnippet(c), '')
   if (c.files.onnx) lines.push(`Python with onnxruntime (model.onnx, opset ${onnxOpset}, input NHWC):`, '', onnxSnippet(c), '')
   return lines.join('\n')
+}
+
+function backboneOf(c: CardInput): Record<string, unknown> | undefined {
+  const config = backboneConfig(c.run.spec)
+  if (!config) return undefined
+  const info = backbones[config.backbone]
+  return { id: info.id, label: info.label, trainableBlocks: config.trainableBlocks, origin: c.run.engine?.backbone?.origin ?? null, sha256: c.run.engine?.backbone?.sha256 ?? null, source: info.source, licence: info.licence, limits: info.limits }
 }

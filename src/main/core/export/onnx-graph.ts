@@ -51,8 +51,9 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
   names.set(inputLayer.name, { name: input, shape: (model.inputs[0]!.shape as number[]).slice(1) })
   for (const layer of model.layers) {
     if (layer === inputLayer) continue
-    const inbound = layer.inboundNodes.find((n) => n.inboundLayers.every((l) => names.has(l.name)))
-    if (!inbound) throw new Error(`${layer.name}: its inputs come before this graph`)
+    // Node 0 is the layer in the backbone's own graph (a fine-tuned backbone's later layers have a second one).
+    const inbound = layer.inboundNodes[0]
+    if (!inbound || !inbound.inboundLayers.every((l) => names.has(l.name))) throw new Error(`${layer.name}: its inputs come before this graph`)
     const ins = inbound.inboundLayers.map((l) => names.get(l.name)!)
     const x = ins[0]!.name
     const shape = ins[0]!.shape

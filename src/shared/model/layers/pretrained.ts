@@ -15,10 +15,10 @@ export const pretrained: LayerDefinition<'Pretrained'> = {
   normalize(c) {
     noExtraKeys('Pretrained', c, ['backbone', 'trainableBlocks'])
     const backbone = oneOf('Pretrained', 'backbone', c.backbone ?? 'mobilenetV2', backboneIds)
-    const blocks = backbones[backbone].blocks.length
+    const most = backbones[backbone].maxTrainableBlocks
     const n = c.trainableBlocks ?? 0
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > blocks) {
-      throw new LayerError(`Pretrained: trainableBlocks must be a whole number from 0 (frozen) to ${blocks} (the whole network). Received: trainableBlocks=${JSON.stringify(n)}`)
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > most) {
+      throw new LayerError(`Pretrained: trainableBlocks must be a whole number from 0 (frozen) to ${most} (fine-tune its last ${most} blocks). Received: trainableBlocks=${JSON.stringify(n)}`)
     }
     return { backbone, trainableBlocks: n }
   },

@@ -1,5 +1,6 @@
 /** The settings form of the selected layer: an editor per setting, refusing invalid values at the field with the reason. */
 import { useState } from 'react'
+import { backboneIds, backbones, type BackboneInfo } from '../../../../shared/model/backbones'
 import { activations, initializers, layerActivations, type LayerSpec } from '../../../../shared/model/types'
 
 const help: Record<string, { label: string; tip: string; unit?: string }> = {
@@ -17,9 +18,14 @@ const help: Record<string, { label: string; tip: string; unit?: string }> = {
   offset: { label: 'Offset', tip: 'Added to every input after scaling.' },
   momentum: { label: 'Momentum', tip: 'How slowly the running mean and variance follow new batches.' },
   epsilon: { label: 'Epsilon', tip: 'A small number that keeps the division stable.' },
+  backbone: { label: 'Backbone', tip: 'The pretrained network; its source, licence and limits are below.' },
+  trainableBlocks: {
+    label: 'Trainable blocks',
+    tip: '0 keeps the backbone frozen: its features are computed once and each epoch trains only the layers after it (seconds). 1 or more fine-tunes its last blocks too: every epoch runs them forward and backward, several times slower, often a little more accurate.',
+  },
 }
 
-const choices: Record<string, readonly string[]> = { padding: ['valid', 'same'], kernelInitializer: initializers }
+const choices: Record<string, readonly string[]> = { padding: ['valid', 'same'], kernelInitializer: initializers, backbone: backboneIds }
 
 interface Props {
   layer: LayerSpec
@@ -39,6 +45,7 @@ export function LayerSettings({ layer, index, onChange }: Props): React.JSX.Elem
       {keys.map((key) => (
         <Field key={`${index}-${key}`} name={key} value={config[key]} layer={layer} onChange={onChange} />
       ))}
+      {layer.type === 'Pretrained' && <BackboneAbout info={backbones[layer.config.backbone]} trainableBlocks={layer.config.trainableBlocks} />}
     </div>
   )
 }
@@ -124,6 +131,28 @@ function Field({ name, value, layer, onChange }: { name: string; value: unknown;
           {error}
         </p>
       )}
+    </div>
+  )
+}
+
+/** Where a backbone comes from and what it is not good at, beside its settings. */
+function BackboneAbout({ info, trainableBlocks }: { info: BackboneInfo; trainableBlocks: number }): React.JSX.Element {
+  const open = info.blocks.slice(info.blocks.length - trainableBlocks).map((b) => b.name)
+  return (
+    <div className="backbone-about small" data-testid="backbone-about">
+      <p>
+        <strong>{info.label}</strong> · input {info.inputShape.join('×')} · {info.features.toLocaleString()} features ·{' '}
+        {trainableBlocks === 0 ? 'frozen' : `fine-tuning ${open.join(', ')}`}
+      </p>
+      <p>
+        <strong>Source.</strong> {info.source}
+      </p>
+      <p>
+        <strong>Licence.</strong> {info.licence}
+      </p>
+      <p>
+        <strong>Limits.</strong> {info.limits}
+      </p>
     </div>
   )
 }

@@ -25,6 +25,7 @@ import {
   purposeOf,
   quickFix,
   redo,
+  suggestedTemplate,
   templates,
   toSpec,
   trainingMemoryBytes,
@@ -86,7 +87,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           const spec = JSON.parse(kept) as ReturnType<typeof toSpec>
           return { inputShape: spec.inputShape as number[], items: itemsFrom(spec.layers) }
         })()
-      : templates.find((t) => t.id === (target.kind === 'table' ? 'mlp' : 'tiny-cnn'))!.build(target)
+      : suggestedTemplate(target).build(target)
     // eslint-disable-next-line react-hooks/set-state-in-effect -- the first draft needs the dataset, which arrives later
     setHistory(newHistory(start))
   }, [target, history, project.id])
@@ -209,6 +210,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             {templates.map((t) => (
               <option key={t.id} value={t.id} title={t.description}>
                 {t.name}
+                {t.id === suggestedTemplate(target).id ? ' (suggested for this data)' : ''}
               </option>
             ))}
           </select>

@@ -4,7 +4,9 @@
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { Architecture, DatasetSummary, DatasetVersion, Project } from '../../../../shared/contract'
+import type { Architecture, DatasetSummary, DatasetVersion, EventPayload, Project } from '../../../../shared/contract'
+import { backbones, backboneTimeEstimate, type BackboneInfo } from '../../../../shared/model/backbones'
+import { backboneConfig } from '../../../../shared/model/registry'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { SweepDetail, TrialParams } from '../../../../shared/sweep'
 import { applyTrialParams } from '../../../../shared/sweep-apply'
@@ -61,6 +63,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [seed, setSeed] = useState(() => Math.floor(Math.random() * 100000))
   const [early, setEarly] = useState<{ on: boolean; metric: 'val_loss' | 'val_accuracy'; patience: number }>({ on: false, metric: 'val_loss', patience: 3 })
   const [aug, setAug] = useState({ flip: 'none', rotation: 0, zoom: 0, brightness: 0 })
+  const [preparing, setPreparing] = useState<EventPayload<'training.prepareProgressed'> | null>(null)
   const [initializer, setInitializer] = useState('perLayer')
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
@@ -195,6 +198,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     })
     if (run) refreshRun(run.id)
   })
+  useApiEvent('training.prepareProgressed', (e) => {
+    if (run && (e.runId === run.id || e.runId === watchId || run.folds !== null)) setPreparing(e)
+  })
   useApiEvent('training.statusChanged', (e) => {
     if (!run) return
     if (e.runId === run.id || e.runId === watchId || run.folds !== null) refreshRun(run.id)
@@ -276,6 +282,15 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   }
 
   const active = run !== null && activeStatuses.has(run.status)
+  const chosenBackbone = (() => {
+    const spec = chosenSpec()
+    try {
+      return spec ? backboneConfig(spec) : null
+    } catch {
+      return null
+    }
+  })()
+  const trainImages = dataset ? dataset.counts.reduce((sum, c) => sum + (c.classId === null ? 0 : c.train + c.validation), 0) : 0
   const p = progress
   const eta =
     p && p.samplesPerSecond > 0 ? (((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * hp.batchSize) / p.samplesPerSecond : Number.NaN
@@ -385,9 +400,15 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             stops improving for{' '}
             <input type="number" min={1} value={early.patience} disabled={!early.on} onChange={(e) => setEarly({ ...early, patience: Math.max(1, Number(e.target.value)) })} /> epochs
           </label>
+          {chosenBackbone && <BackboneNote info={backbones[chosenBackbone.backbone]} trainableBlocks={chosenBackbone.trainableBlocks} images={trainImages} onSuggest={() => setHp({ ...hp, epochs: 20, learningRate: 0.003 })} />}
           {dataset.kind === 'image' && (
             <>
               <h2>Augmentation</h2>
+              {chosenBackbone && (
+                <p className="note small" data-testid="augmentation-off">
+                  Off with a pretrained backbone: each image’s features are computed once and cached, so every epoch sees the same images. The run’s receipt says so too.
+                </p>
+              )}
               <div className="form-grid">
                 <label>
                   Flip
@@ -478,6 +499,14 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                         Fold {foldInfo.current} of {foldInfo.total}
                       </strong>
                     )}
+                    {!p && preparing && preparing.done < preparing.total && (
+                      <label data-testid="prepare-progress">
+                        {preparing.phase === 'features' ? 'Computing image features' : 'Preparing the images for the model'}: {preparing.done.toLocaleString()} of{' '}
+                        {preparing.total.toLocaleString()}
+                        {preparing.secondsLeft !== null ? `, about ${formatEta(preparing.secondsLeft)} left` : ''}
+                        <progress max={preparing.total} value={preparing.done} />
+                      </label>
+                    )}
                     <label>
                       Epoch {p?.epoch ?? run.epochsDone + 1} of {run.epochs}
                       <progress max={p?.batches ?? 1} value={p?.batch ?? 0} />
@@ -554,6 +583,25 @@ function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record
         {e.count.toLocaleString()} test examples
       </p>
       <ConfusionMatrix evaluation={e} testId="confusion-matrix" />
+    </div>
+  )
+}
+
+/** What a pretrained backbone means for this run, before it starts: how long, and the settings that suit it. */
+function BackboneNote({ info, trainableBlocks, images, onSuggest }: { info: BackboneInfo; trainableBlocks: number; images: number; onSuggest: () => void }): React.JSX.Element {
+  const estimate = backboneTimeEstimate(info, trainableBlocks, images)
+  const frozen = backboneTimeEstimate(info, 0, images)
+  return (
+    <div className="note small" data-testid="backbone-note">
+      <p>
+        <strong>{info.label}</strong>{' '}
+        {trainableBlocks === 0
+          ? `(frozen): features for the ${images.toLocaleString()} training images are computed once (about ${formatDuration(Math.max(1, estimate.featuresSeconds))}, then cached for re-runs and sweeps); each epoch then takes well under a second.`
+          : `with its last ${trainableBlocks} block${trainableBlocks === 1 ? '' : 's'} fine-tuned: each epoch runs them forward and backward on every image, about ${formatDuration(Math.max(1, estimate.epochSeconds))} per epoch on a 2-core laptop (frozen: about ${formatDuration(Math.max(1, frozen.epochSeconds))}).`}{' '}
+        <button className="button link" onClick={onSuggest} data-testid="backbone-settings">
+          Use settings that suit it (20 epochs, learning rate 0.003)
+        </button>
+      </p>
     </div>
   )
 }
