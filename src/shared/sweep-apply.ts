@@ -26,6 +26,8 @@ const layerSettings: Record<string, (current: unknown) => object> = {
   rate: () => ({ kind: 'float', low: 0.1, high: 0.5, log: false, gridPoints: 3 }),
   kernelSize: () => ({ kind: 'categorical', choices: [3, 5] }),
   activation: () => ({ kind: 'categorical', choices: ['relu', 'elu', 'tanh'] }),
+  // A pretrained backbone: frozen, or its last one or two blocks fine-tuned.
+  trainableBlocks: () => ({ kind: 'categorical', choices: [0, 1, 2] }),
 }
 
 /** The layer settings of a spec that a sweep can vary, and each layer's presence. */
@@ -39,7 +41,8 @@ export function sweepableLayerSettings(spec: ModelSpec): Array<{ path: string; l
       if (i === spec.layers.length - 1 && (key === 'units' || key === 'activation')) continue
       out.push({ path: `layers.${i}.${key}`, label: `Layer ${i + 1} ${layer.type}: ${key}`, param: { path: `layers.${i}.${key}`, ...make(config[key]) } as SweepParam })
     }
-    if (i < spec.layers.length - 1) out.push({ path: `layers.${i}.present`, label: `Layer ${i + 1} ${layer.type}: present`, param: { path: `layers.${i}.present`, kind: 'categorical', choices: [true, false] } })
+    // A backbone is what the rest of the stack stands on: always there.
+    if (i < spec.layers.length - 1 && layer.type !== 'Pretrained') out.push({ path: `layers.${i}.present`, label: `Layer ${i + 1} ${layer.type}: present`, param: { path: `layers.${i}.present`, kind: 'categorical', choices: [true, false] } })
   })
   return out
 }
