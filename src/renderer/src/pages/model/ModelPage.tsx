@@ -7,6 +7,7 @@ import { closestCenter, DndContext, KeyboardSensor, PointerSensor, pointerWithin
 import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
+import { backbones, type BackboneId } from '../../../../shared/model/backbones'
 import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
 import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
@@ -275,7 +276,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           </aside>
 
           <div className="stack" data-testid="stack">
-            <InputShapeRow shape={draft.inputShape} suggested={target.inputShape} onChange={(shape) => act({ name: 'setInputShape', shape })} />
+            <InputShapeRow shape={draft.inputShape} suggested={target.inputShape} backbone={draft.items[0]?.layer.type === 'Pretrained' ? backbones[draft.items[0].layer.config.backbone].label : null} onChange={(shape) => act({ name: 'setInputShape', shape })} />
             <SortableContext items={draft.items.map((i) => i.id)} strategy={verticalListSortingStrategy}>
               <ol className="stack-list">
                 {draft.items.map((item, i) => (
@@ -368,7 +369,7 @@ function StackEnd(): React.JSX.Element {
   )
 }
 
-function InputShapeRow({ shape, suggested, onChange }: { shape: number[]; suggested: number[] | null; onChange: (s: number[]) => void }): React.JSX.Element {
+function InputShapeRow({ shape, suggested, backbone, onChange }: { shape: number[]; suggested: number[] | null; backbone: string | null; onChange: (s: number[]) => void }): React.JSX.Element {
   const names = shape.length === 3 ? ['height', 'width', 'channels'] : ['features']
   return (
     <div className="stack-input" data-testid="input-shape">
@@ -379,7 +380,12 @@ function InputShapeRow({ shape, suggested, onChange }: { shape: number[]; sugges
           <input type="number" min={1} value={d} onChange={(e) => onChange(shape.map((v, j) => (j === i ? Math.max(1, Math.floor(Number(e.target.value) || 1)) : v)))} />
         </label>
       ))}
-      {suggested && formatShape(suggested) !== formatShape(shape) && (
+      {backbone && (
+        <span className="muted small" data-testid="input-backbone-note">
+          every image is resized to {shape.join('×')} for {backbone}
+        </span>
+      )}
+      {!backbone && suggested && formatShape(suggested) !== formatShape(shape) && (
         <button className="button link" onClick={() => onChange(suggested)}>
           Use the data’s shape {formatShape(suggested)}
         </button>
@@ -415,6 +421,10 @@ function summary(item: StackItem): string {
       return String(c.activation)
     case 'Rescaling':
       return `× ${Number(c.scale).toPrecision(3)}`
+    case 'Pretrained': {
+      const blocks = Number(c.trainableBlocks)
+      return `${backbones[c.backbone as BackboneId].label}, ${blocks === 0 ? 'frozen' : `last ${blocks} block${blocks === 1 ? '' : 's'} fine-tuned`}`
+    }
     default:
       return ''
   }

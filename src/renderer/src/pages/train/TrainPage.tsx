@@ -384,7 +384,12 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             {dataset.kind === 'image' && (
               <label>
                 Pixels
-                <select value={hp.normalization} onChange={(e) => setHp({ ...hp, normalization: e.target.value })}>
+                <select
+                  value={chosenBackbone ? 'rescale' : hp.normalization}
+                  onChange={(e) => setHp({ ...hp, normalization: e.target.value })}
+                  disabled={chosenBackbone !== null}
+                  title={chosenBackbone ? 'A pretrained backbone scales pixels its own way (÷ 255)' : undefined}
+                >
                   <option value="rescale">Rescale to 0–1</option>
                   <option value="standardize">Standardise</option>
                 </select>
@@ -598,7 +603,7 @@ function BackboneNote({ info, trainableBlocks, images, onSuggest }: { info: Back
         {trainableBlocks === 0
           ? `(frozen): features for the ${images.toLocaleString()} training images are computed once (about ${formatDuration(Math.max(1, estimate.featuresSeconds))}, then cached for re-runs and sweeps); each epoch then takes well under a second.`
           : `with its last ${trainableBlocks} block${trainableBlocks === 1 ? '' : 's'} fine-tuned: each epoch runs them forward and backward on every image, about ${formatDuration(Math.max(1, estimate.epochSeconds))} per epoch on a 2-core laptop (frozen: about ${formatDuration(Math.max(1, frozen.epochSeconds))}).`}{' '}
-        <button className="button link" onClick={onSuggest} data-testid="backbone-settings">
+        <button type="button" className="button link" onClick={onSuggest} data-testid="backbone-settings">
           Use settings that suit it (20 epochs, learning rate 0.003)
         </button>
       </p>
