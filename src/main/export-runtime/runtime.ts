@@ -21,6 +21,8 @@ export type Preprocessing =
       /** [height, width, channels] of the model input, NHWC with a batch dimension in front. */
       inputShape: [number, number, number]
       colorMode: 'grayscale' | 'rgb'
+      /** How a pretrained backbone takes its images, in words (a model on a backbone only). */
+      note?: string
       resize: 'stretch'
       /** Pixel values 0–255 become `(value - mean[c]) / std[c]`; rescaling by 1/255 is mean 0, std 255. */
       mean: number[]

@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { photoLikeImage, writePhotoLikeDataset } from '../../../../tests/fixtures/photo-like'
 import type { EventName, EventPayload, ImportInfo, Project } from '../../../shared/contract'
 import type { ExportRecord } from '../../../shared/export'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { CrossValidationSummary, RunSummary, TryImageResult } from '../../../shared/training'
+import type { CrossValidationSummary, LabelSuggestion, RunSummary, TryImageResult } from '../../../shared/training'
 import { value } from '../../test-support/result'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
@@ -78,6 +78,18 @@ describe('a model on a pretrained backbone', () => {
       expect(r).toMatchObject({ checked: 100, sameTop1: 100, verified: true })
       expect(r.maxDifference!).toBeLessThanOrEqual(1e-4)
     }
+    // Label suggestions for images imported later, unlabeled: the backbone's run sorts them.
+    const loose = join(tempDir(), 'loose')
+    mkdirSync(loose)
+    for (const [i, cls] of (['ring', 'star', 'ring', 'star'] as const).entries()) writeFileSync(join(loose, `new-${i}.jpg`), await photoLikeImage(cls, 31337 + i))
+    await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [loose] })).id)
+    const suggested = value<{ items: LabelSuggestion[] }>(await core.call('runs.suggestLabels', { runId: run.id })).items.sort((a, b) => a.sampleId - b.sampleId)
+    expect(suggested).toHaveLength(4)
+    expect(suggested.filter((x, i) => x.className === ['ring', 'star', 'ring', 'star'][i]).length).toBeGreaterThanOrEqual(3)
+
+    const preprocessing = JSON.parse(readFileSync(join(exported.dir, 'preprocessing.json'), 'utf8')) as Record<string, unknown>
+    expect(preprocessing).toMatchObject({ kind: 'image', inputShape: [224, 224, 3], colorMode: 'rgb', mean: [0, 0, 0], std: [255, 255, 255] })
+    expect(preprocessing.note).toContain('grey images are copied into three channels')
     const card = readFileSync(join(exported.dir, 'MODEL_CARD.md'), 'utf8')
     expect(card).toContain('### Pretrained backbone')
     expect(card).toContain('nsfwjs@4.4.0')

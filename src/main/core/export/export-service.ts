@@ -15,6 +15,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type { DatasetVersion } from '../../../shared/contract'
 import type { ExportFormat, ExportFormatResult, ExportRecord, ExportStatus } from '../../../shared/export'
 import { exportFormatNames, verifyInputCount, verifyTolerance } from '../../../shared/export'
+import { backbones } from '../../../shared/model/backbones'
+import { backboneConfig } from '../../../shared/model/registry'
 import type { Preprocessing, TableRow } from '../../export-runtime/runtime'
 import type { VerifyJob, VerifyResult } from '../../export-runtime/verify'
 import type { BlobStore } from '../datasets/blob-store'
@@ -184,9 +186,19 @@ export class ExportService {
     const activation = last && 'activation' in last.config ? last.config.activation : 'linear'
     const output: Preprocessing['output'] = task === 'regression' ? 'linear' : activation === 'sigmoid' ? 'sigmoid' : 'softmax'
     const prep = this.training.inputPreparation(runId)
+    const backbone = backboneConfig(run.spec)
     const preprocessing: Preprocessing =
       prep.kind === 'image'
-        ? { kind: 'image', inputShape: run.spec.inputShape as [number, number, number], colorMode: run.spec.inputShape[2] === 1 ? 'grayscale' : 'rgb', resize: 'stretch', mean: prep.mean, std: prep.std, output }
+        ? {
+            kind: 'image',
+            inputShape: run.spec.inputShape as [number, number, number],
+            colorMode: run.spec.inputShape[2] === 1 ? 'grayscale' : 'rgb',
+            resize: 'stretch',
+            mean: prep.mean,
+            std: prep.std,
+            output,
+            ...(backbone ? { note: `The model starts with the pretrained backbone ${backbones[backbone.backbone].label}: every image is stretched to ${run.spec.inputShape.join('×')}, grey images are copied into three channels, pixel values are divided by 255.` } : {}),
+          }
         : { kind: 'table', columns: prep.encoder.columns, featureCount: prep.encoder.featureCount, output }
 
     step(0.05, 'Writing labels and preprocessing')

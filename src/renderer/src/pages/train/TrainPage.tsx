@@ -414,30 +414,34 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                   Off with a pretrained backbone: each image’s features are computed once and cached, so every epoch sees the same images. The run’s receipt says so too.
                 </p>
               )}
-              <div className="form-grid">
-                <label>
-                  Flip
-                  <select value={aug.flip} onChange={(e) => setAug({ ...aug, flip: e.target.value })}>
-                    <option value="none">none</option>
-                    <option value="horizontal">horizontal</option>
-                    <option value="vertical">vertical</option>
-                    <option value="both">both</option>
-                  </select>
-                </label>
-                <label>
-                  Rotation (±°)
-                  <input type="number" min={0} max={180} value={aug.rotation} onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })} />
-                </label>
-                <label>
-                  Zoom (±)
-                  <input type="number" min={0} max={0.9} step={0.05} value={aug.zoom} onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })} />
-                </label>
-                <label>
-                  Brightness (±)
-                  <input type="number" min={0} max={1} step={0.05} value={aug.brightness} onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })} />
-                </label>
-              </div>
-              <AugmentationPreview projectId={project.id} spec={chosenSpec()} augmentation={aug} seed={seed} />
+              {!chosenBackbone && (
+                <>
+                  <div className="form-grid">
+                    <label>
+                      Flip
+                      <select value={aug.flip} onChange={(e) => setAug({ ...aug, flip: e.target.value })}>
+                        <option value="none">none</option>
+                        <option value="horizontal">horizontal</option>
+                        <option value="vertical">vertical</option>
+                        <option value="both">both</option>
+                      </select>
+                    </label>
+                    <label>
+                      Rotation (±°)
+                      <input type="number" min={0} max={180} value={aug.rotation} onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })} />
+                    </label>
+                    <label>
+                      Zoom (±)
+                      <input type="number" min={0} max={0.9} step={0.05} value={aug.zoom} onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })} />
+                    </label>
+                    <label>
+                      Brightness (±)
+                      <input type="number" min={0} max={1} step={0.05} value={aug.brightness} onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })} />
+                    </label>
+                  </div>
+                  <AugmentationPreview projectId={project.id} spec={chosenSpec()} augmentation={aug} seed={seed} />
+                </>
+              )}
             </>
           )}
           <label className="check">
