@@ -35,14 +35,16 @@ export interface LoadedBackbone {
 
 const loaded = new Map<BackboneId, Promise<LoadedBackbone>>()
 
-/** Loads a backbone (once per process and tfjs backend). The caller never disposes it. */
+/**
+ * Loads a backbone once per process, on the tfjs backend selected before (a trainer process selects its
+ * engine first and keeps it). The caller never disposes it.
+ */
 export function loadBackbone(id: BackboneId): Promise<LoadedBackbone> {
-  const key = id
-  let pending = loaded.get(key)
+  let pending = loaded.get(id)
   if (!pending) {
     pending = load(id)
-    pending.catch(() => loaded.delete(key))
-    loaded.set(key, pending)
+    pending.catch(() => loaded.delete(id))
+    loaded.set(id, pending)
   }
   return pending
 }

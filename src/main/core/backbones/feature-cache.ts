@@ -7,7 +7,7 @@
  * measured 15× faster than tfjs-wasm on this backbone with outputs equal within 1e-5.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { CacheMeta } from '../datasets/tensor-cache'
@@ -95,7 +95,7 @@ export async function onnxFeatureComputer(model: LoadedBackbone, cut: BackboneCu
   })
   const [h, w, c] = model.info.inputShape
   return {
-    engine: `onnxruntime-node ${runtime.env.versions.node ?? ''} (${threads} thread${threads === 1 ? '' : 's'})`.replace('  ', ' '),
+    engine: `onnxruntime-node ${runtime.env.versions.node ?? '(version unknown)'} (${threads} thread${threads === 1 ? '' : 's'})`,
     async run(x, count) {
       const out = await session.run({ input: new runtime.Tensor('float32', x, [count, h, w, c]) })
       return out.output!.data as Float32Array

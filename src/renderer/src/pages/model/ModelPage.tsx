@@ -19,7 +19,6 @@ import {
   analyze,
   apply,
   itemsFrom,
-  outputLayerFor,
   outputMismatch,
   paletteGroups,
   perform,
@@ -27,6 +26,7 @@ import {
   quickFix,
   redo,
   suggestedTemplate,
+  withOutputLayer,
   templates,
   toSpec,
   trainingMemoryBytes,
@@ -300,7 +300,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
                 {mismatch}.{' '}
                 <button
                   className="button link"
-                  onClick={() => act({ name: 'replaceAll', draft: { ...draft, items: [...draft.items.slice(0, -1), ...itemsFrom([outputLayerFor(target)])] } })}
+                  onClick={() => act({ name: 'replaceAll', draft: withOutputLayer(draft, target) })}
                   data-testid="fix-output"
                 >
                   Make the last layer fit the data

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, templates, trainingMemoryBytes, undo, type Draft, type History } from './stack-state'
+import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, trainingMemoryBytes, undo, withOutputLayer, type Draft, type History } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 
 const digits = { kind: 'image' as const, task: 'classification' as const, classes: 10, inputShape: [28, 28, 1] }
@@ -69,6 +69,31 @@ describe('shapes and errors in the stacker', () => {
     expect(outputMismatch(d, analyze(d), { ...digits, classes: 3 })).toBe('The last layer has 5 units but the data has 3 classes')
     expect(outputLayerFor({ ...digits, classes: 2 })).toMatchObject({ config: { units: 1, activation: 'sigmoid' } })
     expect(outputLayerFor({ ...digits, task: 'regression' })).toMatchObject({ config: { units: 1, activation: 'linear' } })
+  })
+
+  it('fits the output layer: replacing the last Dense, or adding one after a backbone', () => {
+    const dense: Draft = { inputShape: [4], items: itemsFrom([normalizeLayer({ type: 'Dense', config: { units: 8 } }), normalizeLayer({ type: 'Dense', config: { units: 5 } })]) }
+    expect(withOutputLayer(dense, { ...digits, classes: 3 }).items.map((i) => [i.layer.type, 'units' in i.layer.config ? i.layer.config.units : null])).toEqual([['Dense', 8], ['Dense', 3]])
+    const backbone: Draft = { inputShape: [224, 224, 3], items: itemsFrom([normalizeLayer({ type: 'Pretrained' })]) }
+    const fixed = withOutputLayer(backbone, { ...digits, classes: 3 })
+    expect(fixed.items.map((i) => i.layer.type)).toEqual(['Pretrained', 'Dense'])
+    expect(outputMismatch(fixed, analyze(fixed), { ...digits, classes: 3 })).toBeNull()
+  })
+
+  it('puts a backbone added from the palette first, on the input it takes', () => {
+    const d = perform(start().present, { name: 'addLayer', type: 'Pretrained', index: 3 })
+    expect(d.inputShape).toEqual([224, 224, 3])
+    expect(d.items[0]!.layer.type).toBe('Pretrained')
+    expect(perform(d, { name: 'addLayer', type: 'Pretrained' }).items.filter((i) => i.layer.type === 'Pretrained')).toHaveLength(1)
+  })
+
+  it('suggests the pretrained backbone for photos, the tiny CNN for small grey images, the MLP for tables', () => {
+    const photos = { kind: 'image' as const, task: 'classification' as const, classes: 2, inputShape: [150, 150, 3] }
+    expect(suggestedTemplate(photos).id).toBe('pretrained')
+    expect(suggestedTemplate({ ...photos, inputShape: [32, 32, 3] }).id).toBe('pretrained')
+    expect(suggestedTemplate({ ...photos, inputShape: [128, 128, 1] }).id).toBe('pretrained')
+    expect(suggestedTemplate(digits).id).toBe('tiny-cnn')
+    expect(suggestedTemplate({ kind: 'table', task: 'classification', classes: 3, inputShape: [4] }).id).toBe('mlp')
   })
 
   it('estimates training memory from parameters and activations', () => {

@@ -197,6 +197,12 @@ export function outputMismatch(d: Draft, analysis: StackAnalysis, t: Target): st
   return `The last layer has ${units} units but the data has ${t.classes} classes`
 }
 
+/** The draft with an output layer that fits the data: the last Dense is replaced; after any other layer (a backbone, a Flatten) one is added. */
+export function withOutputLayer(d: Draft, t: Target): Draft {
+  const keep = d.items.at(-1)?.layer.type === 'Dense' ? d.items.slice(0, -1) : d.items
+  return { ...d, items: [...keep, ...itemsFrom([outputLayerFor(t)])] }
+}
+
 const L = (type: LayerType, config: Record<string, unknown> = {}): LayerSpec => normalizeLayer({ type, config })
 
 export interface Template {
