@@ -1,6 +1,8 @@
 import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
 
 test('a 4-trial sweep over learning rate and dropout on the digits sample: progress, parallel coordinates, use the best settings', async ({ page, server }) => {
+  // The sweep is given four minutes below; the test's default 60 s ended it first on a busy machine.
+  test.setTimeout(360_000)
   const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'digits' })
   await callApi(server, 'projects.open', { id: project.id })
   await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 90_000 }).toBe('completed')
