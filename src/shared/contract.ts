@@ -69,6 +69,12 @@ export interface TableColumn {
   type: 'numeric' | 'categorical'
   missing: number
   distinct: number
+  /** Numbers written with a decimal comma (1,4), as semicolon-separated files from European spreadsheets have them. */
+  decimalComma?: boolean
+  /** Why the column got its type, in words (shown in the preview). */
+  reason?: string
+  /** A numeric column's cells that are not numbers: read as missing (the first 20, with their rows). */
+  notNumbers?: { count: number; examples: Array<{ rowNumber: number; value: string }> }
 }
 
 export interface ImportInfo {
@@ -155,6 +161,10 @@ export interface TablePreview {
   problems: Array<{ rowNumber: number; reason: string }>
   suggestedTarget: string | null
   suggestedTask: Task
+  /** The text encoding the file was read with (utf-8 unless it said or showed otherwise). */
+  encoding: string
+  /** What was decided on the user's behalf: a legacy encoding, renamed columns, stray values read as missing. */
+  warnings: string[]
 }
 
 export interface DatasetVersion {
@@ -219,7 +229,10 @@ export interface Methods {
   'datasets.get': { input: { projectId: string }; output: DatasetSummary | null }
   'datasets.importImages': { input: { projectId: string; paths: string[] }; output: ImportInfo }
   'datasets.previewTable': { input: { path: string }; output: TablePreview }
-  'datasets.importTable': { input: { projectId: string; path: string; targetColumn: string; task?: Task }; output: ImportInfo }
+  'datasets.importTable': {
+    input: { projectId: string; path: string; targetColumn: string; task?: Task; columnTypes?: Record<string, 'numeric' | 'categorical'> }
+    output: ImportInfo
+  }
   'datasets.split': {
     input: { datasetId: string; train: number; validation: number; test: number; seed: number }
     output: DatasetSummary

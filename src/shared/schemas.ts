@@ -81,7 +81,9 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'datasets.get': z.object({ projectId: id }).strict(),
   'datasets.importImages': z.object({ projectId: id, paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000) }).strict(),
   'datasets.previewTable': z.object({ path }).strict(),
-  'datasets.importTable': z.object({ projectId: id, path, targetColumn: z.string().min(1), task: task.optional() }).strict(),
+  'datasets.importTable': z
+    .object({ projectId: id, path, targetColumn: z.string().min(1), task: task.optional(), columnTypes: z.record(z.string(), z.enum(['numeric', 'categorical'])).optional() })
+    .strict(),
   'datasets.split': z
     .object({ datasetId: id, train: ratio, validation: ratio, test: ratio, seed: z.number().int().min(0).max(2 ** 31 - 1) })
     .strict()

@@ -201,7 +201,7 @@ export function createCore(options: CoreOptions): Core {
     },
     'datasets.importImages': ({ projectId, paths }) => imports.startImages(projectId, paths),
     'datasets.previewTable': async ({ path }) => previewTable(path, await readTableFile(path)),
-    'datasets.importTable': ({ projectId, path, targetColumn, task }) => imports.startTable(projectId, path, targetColumn, task),
+    'datasets.importTable': ({ projectId, path, targetColumn, task, columnTypes }) => imports.startTable(projectId, path, targetColumn, task, columnTypes),
     'datasets.split': ({ datasetId, train, validation, test, seed }) => datasets.split(datasetId, { train, validation, test, seed }),
     'datasets.freezeVersion': ({ datasetId }) => datasets.freezeVersion(datasetId),
     'datasets.listVersions': ({ datasetId }) => datasets.listVersions(datasetId),

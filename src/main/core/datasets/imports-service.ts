@@ -16,7 +16,7 @@ import { BlobStore, sha256 } from './blob-store'
 import { toImportInfo, type DatasetRow, type DatasetsService, type ImportRow } from './datasets-service'
 import { BadFileError, describeFsError, inspectImage, notRegularFile } from './image-file'
 import { scanImageSource, type FoundFile } from './scan'
-import { inferTask, isMissing, parseNumber, readTableFile } from './table-file'
+import { cellValue, inferTask, isMissing, readTableFile, withColumnTypes } from './table-file'
 
 export interface ImportOptions {
   batchSize?: number
@@ -338,8 +338,8 @@ export class ImportsService {
 
   // ---- tables --------------------------------------------------------------------------------------
 
-  async startTable(projectId: string, path: string, targetColumn: string, task?: Task): Promise<ImportInfo> {
-    const table = await readTableFile(path)
+  async startTable(projectId: string, path: string, targetColumn: string, task?: Task, columnTypes: Record<string, 'numeric' | 'categorical'> = {}): Promise<ImportInfo> {
+    const table = withColumnTypes(await readTableFile(path), columnTypes)
     const targetIndex = table.header.indexOf(targetColumn)
     if (targetIndex < 0) {
       throw new AppError('INVALID_ARGUMENT', `There is no column "${targetColumn}" in ${path}; the columns are ${table.header.join(', ')}`, 'targetColumn')
@@ -359,7 +359,6 @@ export class ImportsService {
       .run(chosenTask, targetColumn, JSON.stringify(features), dataset.id)
     dataset.task = chosenTask
     dataset.target_column = targetColumn
-    const numericColumns = new Set(table.columns.filter((col) => col.type === 'numeric').map((col) => col.name))
     const insertSample = this.db.prepare(
       `INSERT INTO samples (dataset_id, content_hash, original_name, values_json, target_value, class_id, import_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
@@ -386,16 +385,19 @@ export class ImportsService {
               issues.push({ kind: 'skipped', path, rowNumber: r.rowNumber, reason: `row ${r.rowNumber} has no value in the target column "${targetColumn}"` })
               continue
             }
+            const targetValue = chosenTask === 'regression' ? (cellValue(table.columns[targetIndex]!, targetCell) as number | null) : null
+            if (chosenTask === 'regression' && targetValue === null) {
+              c.skipped++
+              issues.push({ kind: 'skipped', path, rowNumber: r.rowNumber, reason: `row ${r.rowNumber}: the target “${targetCell.trim()}” is not a number` })
+              continue
+            }
             const values: Record<string, string | number | null> = {}
             table.header.forEach((name, i) => {
-              if (i === targetIndex) return
-              const cell = r.cells[i]!
-              values[name] = isMissing(cell) ? null : numericColumns.has(name) ? parseNumber(cell) : cell.trim()
+              if (i !== targetIndex) values[name] = cellValue(table.columns[i]!, r.cells[i]!)
             })
             const valuesJson = JSON.stringify(values)
             const hash = sha256(`${valuesJson}\n${targetCell.trim()}`)
             const classId = chosenTask === 'classification' ? this.datasets.ensureClass(dataset.id, targetCell.trim()) : null
-            const targetValue = chosenTask === 'regression' ? parseNumber(targetCell) : null
             const info = insertSample.run(dataset.id, hash, `row ${r.rowNumber}`, valuesJson, targetValue, classId, row.id, this.now())
             if (info.changes === 1) {
               c.imported++

@@ -1,14 +1,20 @@
-import { describe, expect, it } from 'vitest'
-import { inferTask, parseTableText } from './table-file'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { tableCases } from '../../../../tests/fixtures/bad-tables'
+import { useTempDirs } from '../../test-support/temp-dir'
+import { cellValue, inferTask, parseTableText, readTableFile, withColumnTypes } from './table-file'
+
+const tempDir = useTempDirs()
 
 describe('parseTableText', () => {
   it('detects the header, comma delimiter and column types, and counts missing values', () => {
     const t = parseTableText('height,colour,label\n1.5,red,a\n2,,b\nNA,blue,a\n', 'x.csv')
     expect(t).toMatchObject({ delimiter: ',', hasHeader: true, header: ['height', 'colour', 'label'] })
     expect(t.columns).toEqual([
-      { name: 'height', type: 'numeric', missing: 1, distinct: 2 },
-      { name: 'colour', type: 'categorical', missing: 1, distinct: 2 },
-      { name: 'label', type: 'categorical', missing: 0, distinct: 2 },
+      { name: 'height', type: 'numeric', missing: 1, distinct: 2, reason: 'every value is a number' },
+      { name: 'colour', type: 'categorical', missing: 1, distinct: 2, reason: 'the values are text' },
+      { name: 'label', type: 'categorical', missing: 0, distinct: 2, reason: 'the values are text' },
     ])
     expect(t.rows.map((r) => r.rowNumber)).toEqual([2, 3, 4])
   })
@@ -56,5 +62,45 @@ describe('inferTask', () => {
     expect(inferTask(t, 'kind')).toBe('classification')
     expect(inferTask(t, 'grade')).toBe('classification')
     expect(inferTask(t, 'price')).toBe('regression')
+  })
+})
+
+describe('bad table inputs: a correct import or a clear message, never a silent guess', () => {
+  let clear = 0
+  afterAll(() => console.log(`bad inputs: ${tableCases.length} cases, ${clear} clear`))
+
+  it.each(tableCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const path = join(tempDir(), c.file)
+    writeFileSync(path, c.data)
+    if (c.refused) {
+      await expect(readTableFile(path)).rejects.toThrow(c.refused)
+      clear++
+      return
+    }
+    const t = await readTableFile(path)
+    for (const [name, type] of Object.entries(c.types ?? {})) expect(t.columns.find((col) => col.name === name), name).toMatchObject({ type })
+    for (const w of c.warnings ?? []) expect(t.warnings.some((x) => x.includes(w)), `warning “${w}” in ${JSON.stringify(t.warnings)}`).toBe(true)
+    if (c.encoding) expect(t.encoding).toBe(c.encoding)
+    if (c.problemRows) expect(t.problems.map((p) => p.rowNumber)).toEqual(c.problemRows)
+    for (const v of c.values ?? []) {
+      const i = t.header.indexOf(v.column)
+      expect(cellValue(t.columns[i]!, t.rows[v.row]!.cells[i]!)).toBe(v.value)
+    }
+    // Every column says why it got its type.
+    for (const col of t.columns) expect(col.reason).toBeTruthy()
+    clear++
+  })
+
+  it('lets the user choose a column type, and refuses one the values cannot have', async () => {
+    const stray = tableCases.find((c) => c.file === 'stray.csv')!
+    const t = parseTableText(stray.data.toString(), 'stray.csv')
+    const asText = withColumnTypes(t, { length: 'categorical' })
+    expect(asText.columns[0]).toMatchObject({ type: 'categorical', reason: 'chosen: categorical' })
+    expect(cellValue(asText.columns[0]!, 'abc')).toBe('abc')
+    const mixed = parseTableText('code,label\n12,a\nA7,b\n14,b\n', 'x.csv')
+    const forced = withColumnTypes(mixed, { code: 'numeric' })
+    expect(forced.columns[0]).toMatchObject({ type: 'numeric', notNumbers: { count: 1, examples: [{ rowNumber: 3, value: 'A7' }] } })
+    expect(() => withColumnTypes(mixed, { label: 'numeric' })).toThrow('Column “label” has no numbers, so it cannot be numeric')
+    expect(() => withColumnTypes(mixed, { nope: 'numeric' })).toThrow('There is no column “nope”; the columns are code, label')
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { prepareRows } from '../../export-runtime/runtime'
 import { encodeRows, fitEncoder } from './table-encoding'
 
 describe('table encoding', () => {
@@ -25,5 +26,23 @@ describe('table encoding', () => {
   it('does not divide by zero for a constant column', () => {
     const enc = fitEncoder([columns[0]!], [{ size: 5 }, { size: 5 }])
     expect([...encodeRows(enc, [{ size: 5 }])]).toEqual([0])
+  })
+
+  it('encodes the same rows as the export runtime, numbers sent as text and bad values included', () => {
+    const enc = fitEncoder(columns, train, all)
+    const rows = [
+      { size: 3, colour: 'red' },
+      { size: '3', colour: 'blue' },
+      { size: ' 4.5 ', colour: 'green' },
+      { size: '1e1', colour: 'red' },
+      { size: 'abc', colour: 'purple' },
+      { size: '', colour: null },
+      { size: null, colour: 'red' },
+    ]
+    const app = [...encodeRows(enc, rows)]
+    const runtime = [...prepareRows({ kind: 'table', columns: enc.columns, featureCount: enc.featureCount, output: 'softmax' }, rows)]
+    expect(app).toEqual(runtime)
+    // "3" is 3, not the mean.
+    expect(app.slice(4, 5)).toEqual([1])
   })
 })

@@ -5,6 +5,7 @@
  * prepared the same way.
  */
 import type { TableColumn } from '../../../shared/contract'
+import { parseNumber } from '../datasets/table-file'
 
 export type ColumnEncoder =
   | { name: string; type: 'numeric'; mean: number; std: number }
@@ -43,7 +44,9 @@ export function encodeRows(encoder: TableEncoder, rows: readonly Row[]): Float32
     for (const e of encoder.columns) {
       const v = row[e.name]
       if (e.type === 'numeric') {
-        out[o++] = typeof v === 'number' ? (v - e.mean) / e.std : 0
+        // A number typed as text ("3", " 4.5 ") is that number, as the exported model's runtime reads it.
+        const n = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v) : null
+        out[o++] = n !== null && Number.isFinite(n) ? (n - e.mean) / e.std : 0
       } else {
         const k = v === null || v === undefined ? -1 : e.categories.indexOf(String(v))
         if (k >= 0) out[o + k] = 1

@@ -125,8 +125,8 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: P
         <TablePreviewDialog
           preview={preview}
           onClose={() => setPreview(null)}
-          onImport={async (targetColumn, task) => {
-            await api.call('datasets.importTable', { projectId, path: preview.path, targetColumn, task })
+          onImport={async (targetColumn, task, columnTypes) => {
+            await api.call('datasets.importTable', { projectId, path: preview.path, targetColumn, task, columnTypes })
             setPreview(null)
             onStarted()
           }}
@@ -143,30 +143,51 @@ function TablePreviewDialog({
 }: {
   preview: TablePreview
   onClose: () => void
-  onImport: (target: string, task: Task) => Promise<void>
+  onImport: (target: string, task: Task, columnTypes: Record<string, 'numeric' | 'categorical'>) => Promise<void>
 }): React.JSX.Element {
   const [target, setTarget] = useState(preview.suggestedTarget ?? preview.columns[0]?.name ?? '')
   const [task, setTask] = useState<Task>(preview.suggestedTask)
   const [error, setError] = useState<string | null>(null)
+  // Types the user changed; the rest stay as detected.
+  const [types, setTypes] = useState<Record<string, 'numeric' | 'categorical'>>({})
+  const typeOf = (c: TablePreview['columns'][number]): 'numeric' | 'categorical' => types[c.name] ?? c.type
   const targetColumn = preview.columns.find((c) => c.name === target)
   const delimiterName = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[preview.delimiter] ?? `“${preview.delimiter}”`
   return (
     <dialog open className="dialog wide" data-testid="table-preview">
       <h2>Import {preview.path.split(/[\\/]/).pop()}</h2>
       <p className="muted small">
-        {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated · {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'}
+        {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated · {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'} ·{' '}
+        <span data-testid="table-encoding">{preview.encoding}</span>
       </p>
+      {preview.warnings.length > 0 && (
+        <ul className="stack-warning table-warnings" role="alert" data-testid="table-warnings">
+          {preview.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       <div className="table-scroll">
         <table className="preview-table">
           <thead>
             <tr>
               {preview.columns.map((c) => (
-                <th key={c.name} className={c.name === target ? 'target' : ''}>
+                <th key={c.name} className={c.name === target ? 'target' : ''} data-testid="table-column" data-type={typeOf(c)}>
                   {c.name}
-                  <span className="muted small">
-                    {' '}
-                    {c.type}
-                    {c.missing > 0 ? ` · ${c.missing} missing` : ''}
+                  <select
+                    className="inline-select"
+                    value={typeOf(c)}
+                    aria-label={`Type of ${c.name}`}
+                    title={c.reason}
+                    onChange={(e) => setTypes({ ...types, [c.name]: e.target.value as 'numeric' | 'categorical' })}
+                    data-testid={`column-type-${c.name}`}
+                  >
+                    <option value="numeric">numeric</option>
+                    <option value="categorical">categorical</option>
+                  </select>
+                  <span className="muted small column-reason">
+                    {types[c.name] ? 'your choice' : c.reason}
+                    {c.missing > 0 && !types[c.name] ? ` · ${c.missing} missing` : ''}
                   </span>
                 </th>
               ))}
@@ -206,7 +227,7 @@ function TablePreviewDialog({
           Task{' '}
           <select value={task} onChange={(e) => setTask(e.target.value as Task)} data-testid="target-task">
             <option value="classification">Classification (pick a class)</option>
-            <option value="regression" disabled={targetColumn?.type !== 'numeric'}>
+            <option value="regression" disabled={!targetColumn || typeOf(targetColumn) !== 'numeric'}>
               Regression (predict a number)
             </option>
           </select>
@@ -224,7 +245,7 @@ function TablePreviewDialog({
         <button
           className="button primary"
           data-testid="table-import"
-          onClick={() => onImport(target, task).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
+          onClick={() => onImport(target, task, types).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
         >
           Import table
         </button>
