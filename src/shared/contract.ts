@@ -37,6 +37,8 @@ export interface AppInfo {
   schemaVersion: number
   nodeVersion: string
   platform: string
+  /** What training may use here (the Model page refuses a model that needs more, as runs.start does). */
+  trainingMemory: { bytes: number; reason: string }
 }
 
 export type Split = 'train' | 'validation' | 'test'

@@ -29,6 +29,7 @@ import { gpuReport } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
 import { Uploads, type UploadLimits } from './uploads'
+import { trainingMemoryLimit } from './training/memory-limit'
 
 export interface CoreOptions {
   dataDir: string
@@ -166,6 +167,7 @@ export function createCore(options: CoreOptions): Core {
       schemaVersion: schemaVersion(db),
       nodeVersion: process.versions.node,
       platform: `${process.platform}-${process.arch}`,
+      trainingMemory: trainingMemoryLimit(),
     }),
     'projects.list': () => projects.list(),
     'projects.get': ({ id }) => projects.get(id),

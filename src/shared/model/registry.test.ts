@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { analyzeStack, normalizeLayer } from './registry'
+import { analyzeStack, normalizeLayer, outputActivationProblem } from './registry'
+import { memoryRefusal } from './memory'
 import { referenceCnn } from './reference-cnn'
 import type { ModelSpec } from './types'
 
 describe('layer validation', () => {
   it.each([
     [{ type: 'Dense', config: { units: 0 } }, 'Dense: units must be a positive whole number. Received: units=0'],
+    [{ type: 'Dense', config: { units: null } }, 'Dense: units cannot be empty; leave it out for the default (64). Received: units=null'],
+    [{ type: 'Dropout', config: { rate: null } }, 'Dropout: rate cannot be empty; leave it out for the default (0.5). Received: rate=null'],
     [{ type: 'Conv2D', config: { filters: 2.5 } }, 'Conv2D: filters must be a positive whole number. Received: filters=2.5'],
     [{ type: 'Conv2D', config: { kernelSize: [3] } }, 'Conv2D: kernelSize must be a positive whole number or a pair of them. Received: kernelSize=[3]'],
     [{ type: 'Conv2D', config: { padding: 'full' } }, 'Conv2D: padding must be one of valid, same. Received: padding="full"'],
@@ -50,5 +53,37 @@ describe('stack analysis', () => {
     expect(dense.firstError?.message).toBe('Dense needs a flat input, but follows Conv2D, whose output is (6, 6, 32); add a Flatten or GlobalAveragePooling2D first')
     expect(analyzeStack({ inputShape: [4, 4, 1], layers: [{ type: 'Conv2D', config: { kernelSize: 5 } as never }] }).firstError?.message).toMatch(/does not fit/)
     expect(analyzeStack({ inputShape: [0, 3], layers: [] }).firstError?.index).toBe(-1)
+  })
+})
+
+describe('the output layer and the task', () => {
+  const stack = (...layers: Array<Record<string, unknown>>): ModelSpec => ({ inputShape: [4], layers: layers as unknown as ModelSpec['layers'] })
+  const dense = (units: number, activation: string): Record<string, unknown> => ({ type: 'Dense', config: { units, activation } })
+  it.each([
+    [stack(dense(3, 'softmax')), 'classification', 3, null],
+    [stack(dense(1, 'sigmoid')), 'classification', 2, null],
+    [stack(dense(2, 'softmax')), 'classification', 2, null],
+    [stack(dense(3, 'softmax'), { type: 'Dropout', config: { rate: 0.1 } }), 'classification', 3, null],
+    [stack(dense(1, 'linear')), 'regression', 0, null],
+    [stack(dense(3, 'relu')), 'classification', 3, 'The output ends with relu at layer 1 (Dense), but a classifier’s output needs softmax (one probability per class): set its activation to softmax'],
+    [stack(dense(3, 'linear')), 'classification', 3, 'The output ends with linear at layer 1 (Dense), but a classifier’s output needs softmax'],
+    [stack(dense(1, 'softmax')), 'classification', 2, 'The output ends with softmax at layer 1 (Dense), but one output unit for two classes needs sigmoid'],
+    [stack(dense(3, 'softmax'), { type: 'Activation', config: { activation: 'relu' } }), 'classification', 3, 'The output ends with relu at layer 2 (Activation)'],
+    [stack(dense(1, 'relu')), 'regression', 0, 'The output ends with relu at layer 1 (Dense), but predicting a number needs a linear output: set its activation to linear'],
+  ] as const)('%#: %j for %s', (spec, task, classes, problem) => {
+    const got = outputActivationProblem(spec, task, classes)
+    if (problem === null) expect(got).toBeNull()
+    else expect(got).toContain(problem)
+  })
+})
+
+describe('training memory', () => {
+  const limit = { bytes: 4 * 2 ** 30, reason: 'the WebAssembly engine’s 4 GB limit' }
+  it('refuses a model that needs more than the machine can give, with the estimate, the limit and what to change', () => {
+    const huge: ModelSpec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 1e9 } } as never, { type: 'Dense', config: { units: 2, activation: 'softmax' } } as never] }
+    expect(memoryRefusal(huge, 32, limit)).toMatch(/^This model needs about [\d.]+ GB to train with batch 32, but this machine can give about 4\.0 GB \(the WebAssembly engine’s 4 GB limit\)\. Try fewer units or filters \(layer 1, Dense, holds the most weights\)/)
+    const big: ModelSpec = { inputShape: [3000, 3000, 3], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 2, activation: 'softmax' } } as never] }
+    expect(memoryRefusal(big, 32, limit)).toContain('Try a smaller input than (3000, 3000, 3)')
+    expect(memoryRefusal(referenceCnn, 32, limit)).toBeNull()
   })
 })

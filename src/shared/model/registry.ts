@@ -38,6 +38,13 @@ export function normalizeLayer(layer: { type: unknown; config?: unknown }): Laye
   const config = (layer.config ?? {}) as Record<string, unknown>
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new LayerError(`${layer.type}: config must be an object`)
   const def = layerRegistry[layer.type] as LayerDefinition<LayerType>
+  // An empty value is not "the default": a setting left out gets its default, one sent as null is refused.
+  const defaults = def.defaults as Record<string, unknown>
+  for (const [key, v] of Object.entries(config)) {
+    if (v === null && key in defaults && defaults[key] !== null) {
+      throw new LayerError(`${layer.type}: ${key} cannot be empty; leave it out for the default (${JSON.stringify(defaults[key])}). Received: ${key}=null`)
+    }
+  }
   return { type: layer.type, config: def.normalize(config) } as LayerSpec
 }
 
@@ -120,4 +127,29 @@ export function backboneConfig(spec: ModelSpec): LayerConfigs['Pretrained'] | nu
 export function headSpec(spec: ModelSpec): ModelSpec | null {
   const config = backboneConfig(spec)
   return config ? { inputShape: [backbones[config.backbone].features], layers: spec.layers.slice(1) } : null
+}
+
+/**
+ * The activation a stack's output ends with: that of the last Dense or Activation layer, when only
+ * Dropout (the identity when predicting) follows it; 'linear' otherwise.
+ */
+export function outputActivation(spec: ModelSpec): { activation: string; index: number } {
+  for (let i = spec.layers.length - 1; i >= 0; i--) {
+    const layer = normalizeLayer(spec.layers[i]!)
+    if (layer.type === 'Dense' || layer.type === 'Activation') return { activation: layer.config.activation, index: i }
+    if (layer.type !== 'Dropout') return { activation: 'linear', index: i }
+  }
+  return { activation: 'linear', index: -1 }
+}
+
+/** Null when the output's activation suits the task; else what is wrong and what it needs. */
+export function outputActivationProblem(spec: ModelSpec, task: 'classification' | 'regression', classes: number): string | null {
+  const units = analyzeStack(spec).outputShape?.at(-1)
+  if (units === undefined) return null
+  const { activation, index } = outputActivation(spec)
+  const where = index >= 0 ? `layer ${index + 1} (${spec.layers[index]!.type})` : 'the output'
+  const want = task === 'regression' ? 'linear' : units === 1 && classes === 2 ? 'sigmoid' : 'softmax'
+  if (activation === want) return null
+  const why = task === 'regression' ? 'predicting a number needs a linear output' : want === 'sigmoid' ? 'one output unit for two classes needs sigmoid (the probability of the second)' : 'a classifier’s output needs softmax (one probability per class)'
+  return `The output ends with ${activation} at ${where}, but ${why}: set its activation to ${want}`
 }

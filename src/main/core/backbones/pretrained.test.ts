@@ -62,8 +62,10 @@ describe('a model on a pretrained backbone', () => {
     expect(tried.classes.reduce((s, c) => s + c.probability, 0)).toBeCloseTo(1, 5)
 
     // A second run and a 2-fold cross-validation read the same cache: no image is computed again.
-    const second = await core.training.whenDone(value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec: pretrained(), seed: 3, hyperparameters: { epochs: 1 } })).id)
+    const second = await core.training.whenDone(value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec: pretrained(), seed: 3, hyperparameters: { epochs: 1, batchSize: 64 } })).id)
     expect(second.status).toBe('completed')
+    // A batch larger than the training split is said, not silently shrunk.
+    expect(second.engine?.skipped.join('\n')).toMatch(/batch size: 64 is more than the \d+ training examples, so each epoch is one step on all of them/)
     expect(featureEvents(events, second.id)).toEqual([expect.objectContaining({ done: 148, total: 148, secondsLeft: 0 })])
     const cv = value<RunSummary>(await core.call('runs.crossValidate', { projectId: project.id, spec: pretrained(), seed: 4, hyperparameters: { epochs: 1 }, k: 2 }))
     await core.training.whenDone(cv.id)

@@ -247,6 +247,9 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   const replicas: Replica[] = []
   try {
     const skipped = [...engine.skipped, ...backboneNotes(parts.backbone, hp)]
+    if (hp.batchSize > feed.indices.train.length && feed.indices.train.length > 0) {
+      skipped.push(`batch size: ${hp.batchSize} is more than the ${feed.indices.train.length} training examples, so each epoch is one step on all of them`)
+    }
     // Image models on the single-threaded wasm engine train each batch in parts, one per core, when the
     // run is long enough to repay starting the threads. A backbone's head trains on features: one thread.
     const threads = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' && !parts.backbone ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs) : 1

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
-import { analyzeStack, backboneConfig, normalizeLayer } from '../../../shared/model/registry'
+import { analyzeStack, backboneConfig, normalizeLayer, outputActivationProblem } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { TryRowResult } from '../../../shared/export'
 import {
@@ -41,6 +41,8 @@ import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-
 import { findCheckpointsAfter, type FoundCheckpoint, type LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
+import { memoryRefusal, type MemoryLimit } from '../../../shared/model/memory'
+import { trainingMemoryLimit } from './memory-limit'
 
 interface RunRow {
   id: string
@@ -120,6 +122,8 @@ export class TrainingService {
     private readonly now: () => number = Date.now,
     /** How long a trainer may send nothing (it sends a heartbeat every 2 s) before it counts as not responding. */
     private readonly heartbeatTimeoutMs = 30_000,
+    /** What training may use (a model estimated to need more is refused at start). */
+    private readonly memoryLimit: MemoryLimit = trainingMemoryLimit(),
   ) {}
 
   /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
@@ -314,6 +318,9 @@ export class TrainingService {
     if (!parsed.success) throw new AppError('INVALID_ARGUMENT', `hyperparameters: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'hyperparameters')
     const hp = parsed.data
     const checked = this.checkSpec(input.spec, dataset.kind, dataset.task, version, dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [])
+    // Refused before anything is built or cached: training it would end in an out-of-memory crash.
+    const tooBig = memoryRefusal(checked, hp.batchSize, this.memoryLimit)
+    if (tooBig) throw new AppError('INVALID_ARGUMENT', tooBig, 'spec')
     // A run-wide initializer is written into the layers, so the recorded spec says exactly what trained.
     const spec: ModelSpec =
       hp.initializer === 'perLayer'
@@ -446,6 +453,9 @@ export class TrainingService {
     if (task === 'classification' && !(units === classes || (classes === 2 && units === 1))) {
       throw new AppError('INVALID_ARGUMENT', `The last layer has ${units} units but the data has ${classes} classes (${version.classNames.join(', ')})`, 'spec')
     }
+    // Relu, linear or softmax in the wrong place trains to chance without a word: refused with what it needs.
+    const activationProblem = outputActivationProblem(spec, task, classes)
+    if (activationProblem) throw new AppError('INVALID_ARGUMENT', activationProblem, 'spec')
     return spec
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { DatasetSummary, ImportInfo, Project, Result, SampleItem } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
@@ -350,6 +350,15 @@ describe('training in the trainer process', () => {
       ok: false,
       error: { message: 'Dense: units must be a positive whole number. Received: units=-1' },
     })
+    // An output that cannot be a classifier's: refused, not trained to chance.
+    expect(await start({ inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'relu' } }] as never })).toMatchObject({
+      ok: false,
+      error: { field: 'spec', message: expect.stringContaining('The output ends with relu at layer 2 (Dense), but a classifier’s output needs softmax') },
+    })
+    // A model too big for the machine: refused with the estimate, before any image is resized for it.
+    const huge = await start({ inputShape: [20000, 20000, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'softmax' } }] as never })
+    expect(huge).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'spec', message: expect.stringMatching(/^This model needs about [\d.]+ GB to train with batch 32, but this machine can give about/) } })
+    expect(existsSync(join(core.dataDir, 'caches'))).toBe(false)
     expect(value<{ items: unknown[] }>(await core.call('runs.list', { projectId: project.id })).items).toEqual([])
     await core.close()
   }, 60_000)

@@ -8,6 +8,7 @@ import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalList
 import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { backbones, type BackboneId } from '../../../../shared/model/backbones'
+import { formatBytes, memoryRefusal, trainingMemoryBytes, type MemoryLimit } from '../../../../shared/model/memory'
 import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
 import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
@@ -29,7 +30,6 @@ import {
   withOutputLayer,
   templates,
   toSpec,
-  trainingMemoryBytes,
   newHistory,
   undo,
   type History,
@@ -53,18 +53,19 @@ interface Props {
   onTrain: () => void
 }
 
-function formatBytes(n: number): string {
-  return n > 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : `${(n / 2 ** 20).toFixed(1)} MB`
-}
-
 export function ModelPage({ project, onError, onMessage, onTrain }: Props): React.JSX.Element {
   const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
   const [history, setHistory] = useState<History | null>(null)
   const [selected, setSelected] = useState<string | null>(null)
   const [saved, setSaved] = useState<Architecture[]>([])
   const [memoryBatch, setMemoryBatch] = useState(32)
+  const [memoryLimit, setMemoryLimit] = useState<MemoryLimit | null>(null)
   const [name, setName] = useState('My model')
   const [managing, setManaging] = useState(false)
+
+  useEffect(() => {
+    api.call('app.getInfo', {}).then((info) => setMemoryLimit(info.trainingMemory), onError)
+  }, [onError])
 
   useEffect(() => {
     api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
@@ -149,7 +150,8 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const mismatch = analysis.firstError ? null : outputMismatch(draft, analysis, target)
   const selectedIndex = draft.items.findIndex((i) => i.id === selected)
   const selectedItem = selectedIndex >= 0 ? draft.items[selectedIndex]! : null
-  const blocked = analysis.firstError !== null || mismatch !== null
+  const tooBig = analysis.firstError || !memoryLimit ? null : memoryRefusal(toSpec(draft), memoryBatch, memoryLimit)
+  const blocked = analysis.firstError !== null || mismatch !== null || tooBig !== null
 
   function onDragEnd(e: DragEndEvent): void {
     const id = String(e.active.id)
@@ -265,7 +267,8 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           <aside className="panel palette" aria-label="Layers">
             <h2>Layers</h2>
             <p className="muted small">Drag into the stack, or press +.</p>
-            {paletteGroups.map((g) => (
+            {/* A backbone takes images: a table project's palette has no Pretrained group. */}
+            {paletteGroups.filter((g) => g.group !== 'pretrained' || target.kind === 'image').map((g) => (
               <div key={g.group} className="palette-group">
                 <h3>{g.label}</h3>
                 {g.types.map((t) => (
@@ -313,7 +316,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
               </span>
               <span>{analysis.trainableParams.toLocaleString()} trainable</span>
               <span title="Weights, gradients and optimizer state, plus the activations kept for the backward pass">
-                ≈ <span data-testid="training-memory">{formatBytes(trainingMemoryBytes(draft, analysis, memoryBatch))}</span> to train with batch{' '}
+                ≈ <span data-testid="training-memory">{formatBytes(trainingMemoryBytes(toSpec(draft), analysis, memoryBatch))}</span> to train with batch{' '}
                 <select
                   className="inline-select"
                   aria-label="Batch size for the memory estimate"
@@ -328,8 +331,13 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
                   ))}
                 </select>
               </span>
-              {blocked && <span className="field-error">Fix the model to train it</span>}
+              {blocked && !tooBig && <span className="field-error">Fix the model to train it</span>}
             </footer>
+            {tooBig && (
+              <div className="stack-warning" role="alert" data-testid="memory-refusal">
+                {tooBig}
+              </div>
+            )}
           </div>
 
           <aside className="panel settings-panel" aria-label="Settings">

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, trainingMemoryBytes, undo, withOutputLayer, type Draft, type History } from './stack-state'
+import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, toSpec, undo, withOutputLayer, type Draft, type History } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
+import { trainingMemoryBytes } from '../../../../shared/model/memory'
 
 const digits = { kind: 'image' as const, task: 'classification' as const, classes: 10, inputShape: [28, 28, 1] }
 
@@ -99,8 +100,8 @@ describe('shapes and errors in the stacker', () => {
   it('estimates training memory from parameters and activations', () => {
     const d = start().present
     const a = analyze(d)
-    expect(trainingMemoryBytes(d, a, 32)).toBeGreaterThan(a.totalParams * 16)
-    expect(trainingMemoryBytes(d, a, 64)).toBeGreaterThan(trainingMemoryBytes(d, a, 32))
+    expect(trainingMemoryBytes(toSpec(d), a, 32)).toBeGreaterThan(a.totalParams * 16)
+    expect(trainingMemoryBytes(toSpec(d), a, 64)).toBeGreaterThan(trainingMemoryBytes(toSpec(d), a, 32))
   })
 
   it('builds every template into a valid stack for fitting data, and the palette lists every layer type', () => {

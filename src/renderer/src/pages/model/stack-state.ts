@@ -3,7 +3,7 @@
  * goes through `apply`, which records history for undo and redo.
  */
 import { backbones } from '../../../../shared/model/backbones'
-import { analyzeStack, layerRegistry, normalizeLayer, type StackAnalysis } from '../../../../shared/model/registry'
+import { analyzeStack, layerRegistry, normalizeLayer, outputActivationProblem, type StackAnalysis } from '../../../../shared/model/registry'
 import type { LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
 
 export interface StackItem {
@@ -192,8 +192,8 @@ export function outputLayerFor(t: Target): LayerSpec {
 export function outputMismatch(d: Draft, analysis: StackAnalysis, t: Target): string | null {
   const units = analysis.outputShape?.at(-1)
   if (units === undefined || analysis.outputShape!.length !== 1) return null
-  if (t.task === 'regression') return units === 1 ? null : `The last layer has ${units} units; predicting a number needs 1`
-  if (units === t.classes || (t.classes === 2 && units === 1)) return null
+  if (t.task === 'regression') return units === 1 ? outputActivationProblem(toSpec(d), t.task, t.classes) : `The last layer has ${units} units; predicting a number needs 1`
+  if (units === t.classes || (t.classes === 2 && units === 1)) return outputActivationProblem(toSpec(d), t.task, t.classes)
   return `The last layer has ${units} units but the data has ${t.classes} classes`
 }
 
@@ -278,16 +278,6 @@ export const templates: Template[] = [
     },
   },
 ]
-
-/**
- * Memory training needs, roughly: weights, their gradients and Adam's two moments (4 copies of the
- * parameters) plus every layer's activations kept for the backward pass, for a batch, in float32.
- */
-export function trainingMemoryBytes(d: Draft, analysis: StackAnalysis, batchSize: number): number {
-  const params = analysis.totalParams * 4 * 4
-  const activations = [d.inputShape, ...analysis.layers.map((l) => l.outputShape ?? [])].reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0)
-  return params + activations * batchSize * 4 * 2
-}
 
 export const paletteGroups: Array<{ group: string; label: string; types: LayerType[] }> = [
   { group: 'pretrained', label: 'Pretrained', types: ['Pretrained'] },
