@@ -16,7 +16,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   })
 }
 
-function installed(pkg: string): boolean {
+/** Whether an npm package is installed (resolvable from here). */
+export function installed(pkg: string): boolean {
   try {
     requireHere.resolve(`${pkg}/package.json`)
     return true

@@ -3,21 +3,11 @@
  * runs on the WebAssembly engine (a wasm32 heap cannot grow past that — the "memory access out of bounds"
  * a 3.9 GB model ended in). The native engines, when installed, have only the RAM limit.
  */
-import { createRequire } from 'node:module'
 import { totalmem } from 'node:os'
 import type { MemoryLimit } from '../../../shared/model/memory'
+import { installed } from './doctor'
 
 const wasmHeapBytes = 4 * 2 ** 30
-const requireHere = createRequire(import.meta.url)
-
-function installed(name: string): boolean {
-  try {
-    requireHere.resolve(`${name}/package.json`)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export function trainingMemoryLimit(total = totalmem(), nativeEngine = installed('@tensorflow/tfjs-node-gpu') || installed('@tensorflow/tfjs-node')): MemoryLimit {
   const ram = Math.floor(total * 0.75)
