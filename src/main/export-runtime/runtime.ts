@@ -21,6 +21,8 @@ export type Preprocessing =
       /** [height, width, channels] of the model input, NHWC with a batch dimension in front. */
       inputShape: [number, number, number]
       colorMode: 'grayscale' | 'rgb'
+      /** What transparent pixels are composited on before resizing (absent in exports older than this field). */
+      transparency?: 'white'
       /** How a pretrained backbone takes its images, in words (a model on a backbone only). */
       note?: string
       resize: 'stretch'

@@ -179,6 +179,11 @@ describe('table import', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'targetColumn' },
     })
+    // A table's classes are its target column's values: none are added by hand.
+    expect(await core.call('classes.create', { datasetId: dataset.id, name: 'tulip' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_STATE', message: 'This project holds a table: its classes are the values of the column “kind”, so classes cannot be added by hand' },
+    })
     expect(await core.call('datasets.previewTable', { path: join(dir, 'missing.csv') })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('missing.csv: cannot read') },

@@ -334,7 +334,11 @@ export class DatasetsService {
   }
 
   createClass(datasetId: string, name: string, color?: string): ClassInfo {
-    this.row(datasetId)
+    const dataset = this.row(datasetId)
+    if (dataset.kind === 'table') {
+      const from = dataset.target_column ? `its classes are the values of the column “${dataset.target_column}”` : 'its classes come from the column it predicts'
+      throw new AppError('INVALID_STATE', `This project holds a table: ${from}, so classes cannot be added by hand`)
+    }
     const id = this.db.transaction(() => {
       this.assertClassNameFree(datasetId, name)
       return this.insertClass(datasetId, name, color)

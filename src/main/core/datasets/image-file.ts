@@ -72,10 +72,20 @@ export function openImage(data: Buffer, options: { limitInputPixels: number | fa
  * An image as a model input: stretched to the input's width and height (aspect ratio not kept), grey or
  * sRGB without alpha, as uint8 pixels h × w × c — the same preparation as the training cache.
  */
+/** Transparent pixels are composited on this, the same for the thumbnail, training, Try it and predicting. */
+export const transparencyBackground = '#ffffff'
+
 export async function modelInputPixels(data: Buffer, [h, w, c]: readonly [number, number, 1 | 3]): Promise<Buffer> {
-  let p = openImage(data).rotate().resize(w, h, { fit: 'fill' })
+  let p = openImage(data).rotate().flatten({ background: transparencyBackground }).resize(w, h, { fit: 'fill' })
   p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')
   return p.raw().toBuffer()
+}
+
+/** Whether raw pixels with an alpha channel (the last of 2 or 4) have any pixel less than opaque. */
+function hasTransparentPixel(px: Buffer, channels: number): boolean {
+  if (channels !== 2 && channels !== 4) return false
+  for (let i = channels - 1; i < px.length; i += channels) if (px[i]! < 255) return true
+  return false
 }
 
 export async function inspectImage(data: Buffer): Promise<InspectedImage> {
@@ -97,12 +107,14 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
   try {
     // Decoding the whole image (not just the header) is what catches truncated files.
     const rotated = (meta.orientation ?? 1) > 1
+    // A small image serves as its own thumbnail, unless a pixel is transparent (composited on white, as everywhere).
     if (width <= thumbSize && height <= thumbSize && browserFormats.has(format) && !rotated) {
-      await openImage(data).raw().toBuffer()
-      return { format, width, height, channels: greyOrColour(meta), thumbnail: null }
+      const { data: px, info } = await openImage(data).raw().toBuffer({ resolveWithObject: true })
+      if (!hasTransparentPixel(px, info.channels)) return { format, width, height, channels: greyOrColour(meta), thumbnail: null }
     }
     const thumbnail = await openImage(data)
       .rotate()
+      .flatten({ background: transparencyBackground })
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80, effort: 0 })
       .toBuffer()

@@ -193,6 +193,7 @@ export class ExportService {
             kind: 'image',
             inputShape: run.spec.inputShape as [number, number, number],
             colorMode: run.spec.inputShape[2] === 1 ? 'grayscale' : 'rgb',
+            transparency: 'white',
             resize: 'stretch',
             mean: prep.mean,
             std: prep.std,

@@ -176,7 +176,7 @@ export function modelCard(c: CardInput): string {
     const [h, w, ch] = pre.inputShape
     lines.push(
       `- Input: a float32 tensor \`[batch, ${h}, ${w}, ${ch}]\` (NHWC, batch size free), named \`${onnxInputName}\` in ONNX.`,
-      `- Images are ${ch === 1 ? 'converted to grey' : 'converted to RGB (alpha dropped)'} and stretched to ${w}×${h} pixels (aspect ratio not kept).`,
+      `- Transparent pixels are composited on white, then images are ${ch === 1 ? 'converted to grey' : 'converted to RGB'} and stretched to ${w}×${h} pixels (aspect ratio not kept).`,
       `- Each pixel value 0–255 becomes \`(value − mean) / std\` per channel, with mean ${JSON.stringify(pre.mean)} and std ${JSON.stringify(pre.std.map((v) => Math.round(v * 1e4) / 1e4))}${pre.std.every((v) => v === 255) && pre.mean.every((v) => v === 0) ? ' (rescaling to 0–1)' : ' (standardised with the training split)'}.`,
     )
   } else {

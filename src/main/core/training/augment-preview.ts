@@ -5,7 +5,7 @@
 import sharp from 'sharp'
 import type { Db } from '../store/database'
 import type { BlobStore } from '../datasets/blob-store'
-import { openImage } from '../datasets/image-file'
+import { modelInputPixels } from '../datasets/image-file'
 import { seededRandom } from '../datasets/split'
 import { augmentBatch, type Augmentation } from './augment'
 
@@ -31,9 +31,7 @@ export async function augmentationPreview(
   const out: Array<{ original: string; augmented: string[] }> = []
   for (const r of rows) {
     const { readFile } = await import('node:fs/promises')
-    let pipeline = openImage(await readFile(blobs.blobPath(r.content_hash))).rotate().resize(w, h, { fit: 'fill' })
-    pipeline = c === 1 ? pipeline.greyscale() : pipeline.removeAlpha().toColourspace('srgb')
-    const raw = await pipeline.raw().toBuffer()
+    const raw = await modelInputPixels(await readFile(blobs.blobPath(r.content_hash)), [h, w, c as 1 | 3])
     const base = Float32Array.from(raw, (v) => v / 255)
     const augmented: string[] = []
     for (let k = 0; k < 3; k++) {

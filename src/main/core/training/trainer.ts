@@ -241,7 +241,7 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   if (!feed) {
     parts.dispose()
     optimizer.dispose()
-    post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user while the image features were computed (they resume where they stopped)' })
+    post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user while the image features were computed; the next run on this data continues from the images already done' })
     return
   }
   const replicas: Replica[] = []
