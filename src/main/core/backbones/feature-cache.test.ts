@@ -60,7 +60,7 @@ describe('the feature cache', () => {
     expect(progress).toEqual([0, 8, 16, 24, 32, 37])
     const reader = new FeatureReader(a.path, a.meta)
     // Row 5's first pixel, scaled by 1/255.
-    expect(reader.read([5])[1]).toBeCloseTo(((5 * 7 + 5 * rowBytes) % 256) / 255, 6)
+    expect(reader.features([5])[1]).toBeCloseTo(((5 * 7 + 5 * rowBytes) % 256) / 255, 6)
     reader.close()
 
     const again = counting()

@@ -7,11 +7,11 @@
  * measured 15× faster than tfjs-wasm on this backbone with outputs equal within 1e-5.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { CacheMeta } from '../datasets/tensor-cache'
-import { ImageCacheReader } from '../datasets/tensor-cache'
+import { ImageCacheReader, RowReader } from '../datasets/tensor-cache'
 import { graphToOnnx } from '../export/onnx-graph'
 import { frozenPart, type BackboneCut, type LoadedBackbone } from './backbone'
 
@@ -113,12 +113,18 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Takes the computation's lock; waits while another live process holds it. False: the cache appeared meanwhile. */
-async function takeLock(paths: ReturnType<typeof featurePaths>, ready: () => boolean): Promise<boolean> {
+/**
+ * Takes the computation's lock, waiting while another live process holds it. Returns the cache's meta if
+ * the cache is there (it appeared while waiting, or just before the lock was taken: then the lock is let
+ * go again), null once this process holds the lock and must compute.
+ */
+async function takeLock(paths: ReturnType<typeof featurePaths>, cached: () => FeatureCacheMeta | null): Promise<FeatureCacheMeta | null> {
   for (;;) {
     try {
       writeFileSync(paths.lock, String(process.pid), { flag: 'wx' })
-      return true
+      const finished = cached()
+      if (finished) rmSync(paths.lock, { force: true })
+      return finished
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
@@ -128,7 +134,8 @@ async function takeLock(paths: ReturnType<typeof featurePaths>, ready: () => boo
       rmSync(paths.lock, { force: true })
       continue
     }
-    if (ready()) return false
+    const finished = cached()
+    if (finished) return finished
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }
@@ -138,15 +145,16 @@ export async function ensureFeatures(req: FeatureRequest): Promise<{ path: strin
   const key = featureKey(req.pixels.meta, req.backbone, req.cut)
   const paths = featurePaths(req.dir, key)
   const total = req.pixels.meta.count
-  const hit = readFeatureCache(req.dir, key)
-  if (hit) {
+  const cached = (): FeatureCacheMeta | null => readFeatureCache(req.dir, key)
+  const found = (meta: FeatureCacheMeta): { path: string; meta: FeatureCacheMeta; computedRows: number } => {
     req.onProgress?.({ done: total, total, secondsLeft: 0 })
-    return { path: paths.data, meta: hit, computedRows: 0 }
+    return { path: paths.data, meta, computedRows: 0 }
   }
+  const hit = cached()
+  if (hit) return found(hit)
   mkdirSync(req.dir, { recursive: true })
-  if (!(await takeLock(paths, () => readFeatureCache(req.dir, key) !== null))) {
-    return { path: paths.data, meta: readFeatureCache(req.dir, key)!, computedRows: 0 }
-  }
+  const finished = await takeLock(paths, cached)
+  if (finished) return found(finished)
   const computer = req.computer ?? (await onnxFeatureComputer(req.backbone, req.cut))
   const reader = new ImageCacheReader(req.pixels.data, req.pixels.meta)
   const rowValues = req.cut.shape.reduce((a, b) => a * b, 1)
@@ -209,27 +217,22 @@ export async function ensureFeatures(req: FeatureRequest): Promise<{ path: strin
 }
 
 /** Reads feature rows by index (positioned reads; a cache can be larger than memory). */
-export class FeatureReader {
-  private readonly fd: number
+export class FeatureReader extends RowReader {
   readonly rowValues: number
 
-  constructor(path: string, readonly meta: FeatureCacheMeta) {
-    this.fd = openSync(path, 'r')
-    this.rowValues = meta.shape.reduce((a, b) => a * b, 1)
+  constructor(
+    path: string,
+    readonly meta: FeatureCacheMeta,
+  ) {
+    const rowValues = meta.shape.reduce((a, b) => a * b, 1)
+    super(path, rowValues * 4, meta.count, 'feature cache')
+    this.rowValues = rowValues
   }
 
-  read(rows: readonly number[]): Float32Array {
+  /** The rows' float32 values, one row after another. */
+  features(rows: readonly number[]): Float32Array {
     const out = new Float32Array(rows.length * this.rowValues)
-    const bytes = new Uint8Array(out.buffer)
-    const rowBytes = this.rowValues * 4
-    rows.forEach((r, i) => {
-      if (r < 0 || r >= this.meta.count) throw new RangeError(`row ${r} is outside the feature cache (${this.meta.count} rows)`)
-      readSync(this.fd, bytes, i * rowBytes, rowBytes, r * rowBytes)
-    })
+    this.read(rows, new Uint8Array(out.buffer))
     return out
-  }
-
-  close(): void {
-    closeSync(this.fd)
   }
 }

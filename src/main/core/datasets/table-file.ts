@@ -144,14 +144,21 @@ export function parseTableText(text: string, fileName: string, encoding = 'UTF-8
   return { delimiter, hasHeader, header, rows, problems, columns, encoding, warnings }
 }
 
-/**
- * A column's type and why: numeric when every value is a number (with decimal points, or with decimal
- * commas in a file not separated by commas) or when at least 90 % are and there are ten or more — the
- * rest then read as missing, listed; categorical otherwise.
- */
-function typeColumn(name: string, rows: ParsedTable['rows'], i: number, delimiter: string): TableColumn {
+interface ColumnValues {
+  missing: number
+  /** The non-missing cells, trimmed, with their rows. */
+  values: Array<{ rowNumber: number; value: string }>
+  distinct: Set<string>
+  /** Numbers written with decimal commas (more of them parse that way than with points, in a file not separated by commas). */
+  decimalComma: boolean
+  parse: (cell: string) => number | null
+  /** How many values parse as numbers. */
+  numbers: number
+}
+
+function columnValues(rows: ParsedTable['rows'], i: number, delimiter: string): ColumnValues {
   let missing = 0
-  const values: Array<{ rowNumber: number; value: string }> = []
+  const values: ColumnValues['values'] = []
   const distinct = new Set<string>()
   for (const r of rows) {
     const cell = r.cells[i]!
@@ -161,49 +168,56 @@ function typeColumn(name: string, rows: ParsedTable['rows'], i: number, delimite
       distinct.add(cell.trim())
     }
   }
-  const base = { name, missing, distinct: distinct.size }
-  if (values.length === 0) return { ...base, type: 'categorical', reason: 'every value is missing' }
   const dots = values.filter((v) => parseNumber(v.value) !== null).length
   const commas = delimiter === ',' ? 0 : values.filter((v) => parseCommaNumber(v.value) !== null).length
-  const hasComma = commas > 0 && values.some((v) => v.value.includes(','))
-  const decimalComma = hasComma && commas > dots
-  const numbers = decimalComma ? commas : dots
-  if (numbers === values.length) {
-    return { ...base, type: 'numeric', ...(decimalComma ? { decimalComma: true } : {}), reason: decimalComma ? 'every value is a number with a decimal comma' : 'every value is a number' }
+  const decimalComma = commas > dots && values.some((v) => v.value.includes(','))
+  return { missing, values, distinct, decimalComma, parse: decimalComma ? parseCommaNumber : parseNumber, numbers: decimalComma ? commas : dots }
+}
+
+/** The column as numbers: the values that are not numbers read as missing, and listed. */
+function numericColumn(name: string, v: ColumnValues, reason: string): TableColumn {
+  const bad = v.values.filter((x) => v.parse(x.value) === null)
+  return {
+    name,
+    type: 'numeric',
+    missing: v.missing + bad.length,
+    distinct: v.distinct.size - new Set(bad.map((b) => b.value)).size,
+    ...(v.decimalComma ? { decimalComma: true } : {}),
+    reason,
+    ...(bad.length > 0 ? { notNumbers: { count: bad.length, examples: bad.slice(0, 20) } } : {}),
   }
-  if (values.length >= 10 && numbers / values.length >= numericShare) {
-    const bad = values.filter((v) => (decimalComma ? parseCommaNumber(v.value) : parseNumber(v.value)) === null)
-    return {
-      ...base,
-      type: 'numeric',
-      ...(decimalComma ? { decimalComma: true } : {}),
-      missing: missing + bad.length,
-      distinct: distinct.size - new Set(bad.map((b) => b.value)).size,
-      reason: `${numbers} of ${values.length} values are numbers; ${bad.length === 1 ? 'the other one is' : `the other ${bad.length} are`} read as missing`,
-      notNumbers: { count: bad.length, examples: bad.slice(0, 20) },
-    }
+}
+
+/**
+ * A column's type and why: numeric when every value is a number (with decimal points, or with decimal
+ * commas in a file not separated by commas) or when at least 90 % are and there are ten or more — the
+ * rest then read as missing, listed; categorical otherwise.
+ */
+function typeColumn(name: string, rows: ParsedTable['rows'], i: number, delimiter: string): TableColumn {
+  const v = columnValues(rows, i, delimiter)
+  const categorical = (reason: string): TableColumn => ({ name, type: 'categorical', missing: v.missing, distinct: v.distinct.size, reason })
+  if (v.values.length === 0) return categorical('every value is missing')
+  if (v.numbers === v.values.length) return numericColumn(name, v, v.decimalComma ? 'every value is a number with a decimal comma' : 'every value is a number')
+  const others = v.values.length - v.numbers
+  if (v.values.length >= 10 && v.numbers / v.values.length >= numericShare) {
+    return numericColumn(name, v, `${v.numbers} of ${v.values.length} values are numbers; ${others === 1 ? 'the other one is' : `the other ${others} are`} read as missing`)
   }
-  const text = values.find((v) => (decimalComma ? parseCommaNumber(v.value) : parseNumber(v.value)) === null)!
-  return { ...base, type: 'categorical', reason: numbers === 0 ? 'the values are text' : `${values.length - numbers} of ${values.length} values are text, e.g. “${text.value}” in row ${text.rowNumber}` }
+  const text = v.values.find((x) => v.parse(x.value) === null)!
+  return categorical(v.numbers === 0 ? 'the values are text' : `${others} of ${v.values.length} values are text, e.g. “${text.value}” in row ${text.rowNumber}`)
 }
 
 /** The table with the user's choice of column types applied (categorical always; numeric where values are numbers). */
 export function withColumnTypes(table: ParsedTable, types: Record<string, 'numeric' | 'categorical'>): ParsedTable {
+  const unknown = Object.keys(types).filter((name) => !table.header.includes(name))
+  if (unknown.length > 0) throw new AppError('INVALID_ARGUMENT', `There is no column ${unknown.map((n) => `“${n}”`).join(', ')}; the columns are ${table.header.join(', ')}`, 'columnTypes')
   const columns = table.columns.map((c, i) => {
     const want = types[c.name]
     if (!want || want === c.type) return c
-    if (want === 'categorical') {
-      const values = table.rows.map((r) => r.cells[i]!).filter((v) => !isMissing(v))
-      return { name: c.name, type: 'categorical' as const, missing: table.rows.length - values.length, distinct: new Set(values.map((v) => v.trim())).size, reason: 'chosen: categorical' }
-    }
-    const forced = typeColumn(c.name, table.rows, i, table.delimiter)
-    const numbers = table.rows.filter((r) => !isMissing(r.cells[i]!) && parseNumber(r.cells[i]!) !== null).length
-    if (numbers === 0 && !forced.decimalComma) throw new AppError('INVALID_ARGUMENT', `Column “${c.name}” has no numbers, so it cannot be numeric`, 'columnTypes')
-    const bad = table.rows.filter((r) => !isMissing(r.cells[i]!) && cellValue({ type: 'numeric', decimalComma: forced.decimalComma ?? false }, r.cells[i]!) === null)
-    return { ...forced, type: 'numeric' as const, reason: 'chosen: numeric', missing: forced.missing + (forced.type === 'categorical' ? bad.length : 0), ...(bad.length > 0 ? { notNumbers: { count: bad.length, examples: bad.slice(0, 20).map((r) => ({ rowNumber: r.rowNumber, value: r.cells[i]!.trim() })) } } : {}) }
+    const v = columnValues(table.rows, i, table.delimiter)
+    if (want === 'categorical') return { name: c.name, type: 'categorical' as const, missing: v.missing, distinct: v.distinct.size, reason: 'chosen: categorical' }
+    if (v.numbers === 0) throw new AppError('INVALID_ARGUMENT', `Column “${c.name}” has no numbers, so it cannot be numeric`, 'columnTypes')
+    return numericColumn(c.name, v, 'chosen: numeric')
   })
-  const unknown = Object.keys(types).filter((name) => !table.header.includes(name))
-  if (unknown.length > 0) throw new AppError('INVALID_ARGUMENT', `There is no column ${unknown.map((n) => `“${n}”`).join(', ')}; the columns are ${table.header.join(', ')}`, 'columnTypes')
   return { ...table, columns }
 }
 

@@ -103,17 +103,18 @@ export function readCacheMeta(metaPath: string): CacheMeta {
   return JSON.parse(readFileSync(metaPath, 'utf8')) as CacheMeta
 }
 
-/** Reads rows of a cache by index, one positioned read per run of consecutive rows. */
-export class ImageCacheReader {
+/** Reads fixed-size rows of a file by index, one positioned read per run of consecutive rows. */
+export class RowReader {
   private readonly fd: number
-  readonly rowBytes: number
 
   constructor(
-    dataPath: string,
-    readonly meta: CacheMeta,
+    path: string,
+    readonly rowBytes: number,
+    private readonly count: number,
+    /** What the file is, for the message when a row is outside it. */
+    private readonly what: string,
   ) {
-    this.fd = openSync(dataPath, 'r')
-    this.rowBytes = meta.shape.height * meta.shape.width * meta.shape.channels
+    this.fd = openSync(path, 'r')
   }
 
   read(indices: readonly number[], into = new Uint8Array(indices.length * this.rowBytes)): Uint8Array {
@@ -122,7 +123,7 @@ export class ImageCacheReader {
       let j = i + 1
       while (j < indices.length && indices[j] === indices[j - 1]! + 1) j++
       const first = indices[i]!
-      if (first < 0 || indices[j - 1]! >= this.meta.count) throw new RangeError(`row ${first} is outside the cache (${this.meta.count} rows)`)
+      if (first < 0 || indices[j - 1]! >= this.count) throw new RangeError(`row ${first} is outside the ${this.what} (${this.count} rows)`)
       readSync(this.fd, into, i * this.rowBytes, (j - i) * this.rowBytes, first * this.rowBytes)
       i = j
     }
@@ -131,5 +132,15 @@ export class ImageCacheReader {
 
   close(): void {
     closeSync(this.fd)
+  }
+}
+
+/** Rows of a pixel cache: uint8 pixels, height × width × channels each. */
+export class ImageCacheReader extends RowReader {
+  constructor(
+    dataPath: string,
+    readonly meta: CacheMeta,
+  ) {
+    super(dataPath, meta.shape.height * meta.shape.width * meta.shape.channels, meta.count, 'cache')
   }
 }

@@ -4,7 +4,8 @@
  * pooling. Works channels-first (NCHW) like the rest of the ONNX writer; weights are read from the layers.
  */
 import * as tf from '@tensorflow/tfjs'
-import { convKernel, encodeModel, float, GraphBuilder, int, ints, onnxInputName, onnxOutputName, type OnnxOptions, outputSize, pads } from './onnx'
+import { layerActivations, type LayerActivationName } from '../../../shared/model/types'
+import { activation, convKernel, encodeModel, float, GraphBuilder, int, ints, onnxInputName, onnxOutputName, type OnnxOptions, outputSize, pads } from './onnx'
 
 type Weights = Record<string, { shape: number[]; values: Float32Array }>
 
@@ -30,15 +31,11 @@ function depthwiseKernel(kernel: { shape: number[]; values: Float32Array }): { s
 
 const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number])
 
-function activation(g: GraphBuilder, x: string, name: unknown, layer: tf.layers.Layer): string {
-  switch (name ?? 'linear') {
-    case 'linear':
-      return x
-    case 'relu':
-      return g.node('Relu', [x])
-    default:
-      throw new Error(`${layer.name}: activation ${String(name)} is not exported to ONNX inside a backbone`)
-  }
+/** A Keras layer's activation, written by the ONNX writer's own activation (channels-first inside a backbone). */
+function layerActivation(g: GraphBuilder, x: string, name: unknown, layer: tf.layers.Layer): string {
+  const activationName = (name ?? 'linear') as LayerActivationName
+  if (!layerActivations.includes(activationName)) throw new Error(`${layer.name}: activation ${String(name)} is not exported to ONNX inside a backbone`)
+  return activation(g, x, activationName, 'nchw')
 }
 
 /**
@@ -82,7 +79,7 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
         const hw: [number, number] = [shape[0]!, shape[1]!]
         const attrs = [ints('kernel_shape', kernelSize), ints('strides', strides), ints('pads', pads(padding, hw, kernelSize, strides)), ints('dilations', [1, 1])]
         if (depthwise) attrs.push(int('group', shape[2]!))
-        out = activation(g, g.node('Conv', inputs, attrs), c.activation, layer)
+        out = layerActivation(g, g.node('Conv', inputs, attrs), c.activation, layer)
         outShape = [outputSize(padding, hw[0], kernelSize[0], strides[0]), outputSize(padding, hw[1], kernelSize[1], strides[1]), filters]
         break
       }

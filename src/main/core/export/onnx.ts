@@ -90,7 +90,7 @@ export function outputSize(padding: Padding, input: number, kernel: number, stri
   return padding === 'same' ? Math.ceil(input / stride) : Math.floor((input - kernel) / stride) + 1
 }
 
-function activation(g: GraphBuilder, x: string, name: LayerActivationName, layout: Layout): string {
+export function activation(g: GraphBuilder, x: string, name: LayerActivationName, layout: Layout): string {
   switch (name) {
     case 'linear':
       return x

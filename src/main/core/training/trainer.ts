@@ -141,7 +141,7 @@ async function featureFeed(job: TrainJob, kind: LossKind, classes: number, part:
     featureEngine: features.meta.engine,
     batch(rows) {
       const truth = rows.map((r) => meta.classIndex[r]!)
-      return { x: tf.tensor(reader.read(rows), [rows.length, ...part.cut.shape]), y: labelsTensor(kind, truth, classes), truth }
+      return { x: tf.tensor(reader.features(rows), [rows.length, ...part.cut.shape]), y: labelsTensor(kind, truth, classes), truth }
     },
     close: () => reader.close(),
   }
