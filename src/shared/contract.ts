@@ -90,6 +90,10 @@ export interface ImportInfo {
   imported: number
   duplicates: number
   skipped: number
+  /** Passed over on purpose, each one listed in the report as a warning. */
+  ignored: { hiddenFiles: number; emptyFolders: number }
+  /** Images imported without a class because they were outside every class folder. */
+  unlabeledLoose: number
   error: string | null
   startedAt: number
   finishedAt: number | null

@@ -5,7 +5,7 @@ import { DataPage } from './support/data-page'
 import { expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { ProjectsPage } from './support/projects-page'
 
-/** cats/ and dogs/ with 5 images each, 20 loose unlabeled images, and two bad files. */
+/** cats/ and dogs/ with 5 images each, 20 loose unlabeled images, two bad files, two system files and an empty folder. */
 async function writePets(root: string): Promise<void> {
   let seed = 0
   for (const cls of ['cats', 'dogs']) {
@@ -15,6 +15,9 @@ async function writePets(root: string): Promise<void> {
   for (let i = 0; i < 20; i++) writeFileSync(join(root, `unsorted-${String(i).padStart(2, '0')}.jpg`), await solidImage('jpeg', seed++, 48))
   writeFileSync(join(root, 'cats', 'notes.png'), 'these are notes, not a picture')
   symlinkSync(join(root, 'gone.png'), join(root, 'dogs', 'moved.png'))
+  writeFileSync(join(root, 'cats', '.DS_Store'), 'finder')
+  writeFileSync(join(root, 'Thumbs.db'), 'explorer')
+  mkdirSync(join(root, 'birds'))
 }
 
 test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({ page, server, sourceDir }) => {
@@ -27,11 +30,16 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await saveScreenshot(page, 'data-empty')
 
   await data.importFolder(root)
-  await expect(data.summary).toContainText('Imported 30 images · 2 skipped')
+  await expect(data.summary).toContainText(
+    'Imported 30 images · 2 skipped · 20 images outside the class folders imported unlabeled · ignored: 2 hidden or system files, 1 empty folder',
+  )
   await page.getByTestId('show-report').click()
   const report = page.getByTestId('import-report')
   await expect(report).toContainText('not an image: the file contains text')
   await expect(report).toContainText('cannot read: the file is gone or is a broken link')
+  await expect(report.locator('tr', { hasText: 'Thumbs.db' })).toContainText('hidden or system file, ignored')
+  await expect(report.locator('tr', { hasText: 'birds' })).toContainText('empty folder, ignored')
+  await expect(report.locator('tr', { hasText: 'unsorted-00.jpg' })).toContainText('imported unlabeled: this image is not inside a class folder')
   await saveScreenshot(page, 'data-import-report')
   await report.getByRole('button', { name: 'Close' }).click()
 

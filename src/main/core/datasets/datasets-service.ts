@@ -68,6 +68,9 @@ export interface ImportRow {
   imported: number
   duplicates: number
   skipped: number
+  hidden_ignored: number
+  empty_folders: number
+  unlabeled_loose: number
   error: string | null
   started_at: number
   finished_at: number | null
@@ -96,6 +99,8 @@ export function toImportInfo(r: ImportRow): ImportInfo {
     imported: r.imported,
     duplicates: r.duplicates,
     skipped: r.skipped,
+    ignored: { hiddenFiles: r.hidden_ignored, emptyFolders: r.empty_folders },
+    unlabeledLoose: r.unlabeled_loose,
     error: r.error,
     startedAt: r.started_at,
     finishedAt: r.finished_at,

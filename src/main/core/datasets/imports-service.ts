@@ -40,6 +40,8 @@ interface Counters {
   imported: number
   duplicates: number
   skipped: number
+  /** Imported without a class because they were outside every class folder. */
+  unlabeledLoose: number
 }
 
 export class ImportsService {
@@ -126,6 +128,9 @@ export class ImportsService {
       imported: 0,
       duplicates: 0,
       skipped: 0,
+      hidden_ignored: 0,
+      empty_folders: 0,
+      unlabeled_loose: 0,
       error: null,
       started_at: this.now(),
       finished_at: null,
@@ -141,7 +146,7 @@ export class ImportsService {
 
   private launch(row: ImportRow, dataset: DatasetRow, work: (signal: AbortSignal, counters: Counters) => Promise<void>): ImportInfo {
     const controller = new AbortController()
-    const counters: Counters = { processed: 0, imported: 0, duplicates: 0, skipped: 0 }
+    const counters: Counters = { processed: 0, imported: 0, duplicates: 0, skipped: 0, unlabeledLoose: 0 }
     // A cancelled job ends when its work notices, or after a moment whatever the work is waiting on
     // (a file read that never returns): the work commits nothing once the signal is aborted.
     const cancelled = new Promise<void>((resolveCancel) =>
@@ -212,8 +217,8 @@ export class ImportsService {
 
   private commitCounters(importId: string, total: number, c: Counters): void {
     this.db
-      .prepare('UPDATE imports SET total = ?, processed = ?, imported = ?, duplicates = ?, skipped = ? WHERE id = ?')
-      .run(total, c.processed, c.imported, c.duplicates, c.skipped, importId)
+      .prepare('UPDATE imports SET total = ?, processed = ?, imported = ?, duplicates = ?, skipped = ?, unlabeled_loose = ? WHERE id = ?')
+      .run(total, c.processed, c.imported, c.duplicates, c.skipped, c.unlabeledLoose, importId)
   }
 
   private insertIssues(importId: string, issues: PendingIssue[]): void {
@@ -262,6 +267,10 @@ export class ImportsService {
     )
     this.db.transaction(() => {
       this.insertIssues(row.id, scan.issues.map((i) => ({ kind: 'skipped', path: i.path, reason: i.reason })))
+      // What the scan passed over on purpose: listed as warnings, counted apart from the files to import.
+      this.insertIssues(row.id, scan.notes.map((n) => ({ kind: 'warning', path: n.path, reason: n.reason })))
+      const count = (kind: string): number => scan.notes.filter((n) => n.kind === kind).length
+      this.db.prepare('UPDATE imports SET hidden_ignored = ?, empty_folders = ? WHERE id = ?').run(count('hidden'), count('empty-folder'), row.id)
       c.processed += scan.issues.length
       c.skipped += scan.issues.length
       this.commitCounters(row.id, total, c)
@@ -323,6 +332,10 @@ export class ImportsService {
               })
           if (inserted.changes === 1) {
             c.imported++
+            if (o.file.note) {
+              c.unlabeledLoose++
+              issues.push({ kind: 'warning', path: o.file.path, reason: o.file.note })
+            }
             continue
           }
           const existing = known.get(dataset.id, o.hash) as { id: number; original_name: string }

@@ -333,4 +333,16 @@ DROP INDEX metrics_by_run;
 CREATE UNIQUE INDEX metrics_by_run ON metrics (run_id, key, step);
 `,
   },
+  {
+    id: 11,
+    name: 'imports count what they passed over',
+    sql: `
+-- Hidden or system files and empty folders an image import ignored, and images it imported without a
+-- class because they were outside every class folder: counted, so the summary says so (each one is also
+-- a 'warning' row in import_issues, for the report).
+ALTER TABLE imports ADD COLUMN hidden_ignored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE imports ADD COLUMN empty_folders INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE imports ADD COLUMN unlabeled_loose INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ]

@@ -5,7 +5,7 @@
  * prepared the same way.
  */
 import type { TableColumn } from '../../../shared/contract'
-import { parseNumber } from '../datasets/table-file'
+import { isMissing, parseNumber } from '../datasets/table-file'
 
 export type ColumnEncoder =
   | { name: string; type: 'numeric'; mean: number; std: number }
@@ -35,6 +35,27 @@ export function fitEncoder(columns: readonly TableColumn[], trainRows: readonly 
   })
   const featureCount = encoders.reduce((n, e) => n + (e.type === 'numeric' ? 1 : e.categories.length), 0)
   return { columns: encoders, featureCount }
+}
+
+/**
+ * Why typed-in values cannot be encoded as the model was trained (text in a numeric column, a category it
+ * never saw, a column it does not have), or null. Empty values are allowed: they read as missing.
+ */
+export function rowProblem(encoder: TableEncoder, row: Row): string | null {
+  const known = new Set(encoder.columns.map((e) => e.name))
+  const unknown = Object.keys(row).filter((k) => !known.has(k))
+  if (unknown.length > 0) return `This model has no column ${unknown.map((k) => `“${k}”`).join(', ')}; its columns are ${encoder.columns.map((e) => e.name).join(', ')}`
+  for (const e of encoder.columns) {
+    const v = row[e.name]
+    if (v === null || v === undefined || (typeof v === 'string' && isMissing(v))) continue
+    if (e.type === 'numeric') {
+      const n = typeof v === 'number' ? v : parseNumber(v)
+      if (n === null || !Number.isFinite(n)) return `“${e.name}” is numeric, so “${String(v)}” cannot be used; type a number or leave it empty`
+    } else if (!e.categories.includes(String(v))) {
+      return `“${e.name}” has no category “${String(v)}” in the training data; use one of ${e.categories.slice(0, 20).join(', ')}${e.categories.length > 20 ? ', …' : ''}, or leave it empty`
+    }
+  }
+  return null
 }
 
 export function encodeRows(encoder: TableEncoder, rows: readonly Row[]): Float32Array {

@@ -40,7 +40,7 @@ import type { TrainerChild, TrainerLauncher } from './launcher'
 import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-file'
 import { findCheckpointsAfter, type FoundCheckpoint, type LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
-import { encodeRows, fitEncoder, type TableEncoder } from './table-encoding'
+import { encodeRows, fitEncoder, rowProblem, type TableEncoder } from './table-encoding'
 import { memoryRefusal, type MemoryLimit } from '../../../shared/model/memory'
 import { trainingMemoryLimit } from './memory-limit'
 
@@ -929,6 +929,9 @@ export class TrainingService {
       trueValue = s.target_value
     } else {
       values = input.values ?? {}
+      const prep = this.inputPreparation(runId)
+      const problem = prep.kind === 'table' ? rowProblem(prep.encoder, values) : null
+      if (problem) throw new AppError('INVALID_ARGUMENT', problem, 'values')
     }
     const [out] = (await this.predictInputs(runId, { type: 'features', data: this.encodeTableRows(runId, [values]) }, 1)) as [number[]]
     if (dataset.task === 'regression') return { values, predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }

@@ -36,18 +36,35 @@ export function ImportProgressBar({ progress, onCancel }: { progress: Progress; 
   )
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`
+}
+
+/** "ignored: 3 hidden or system files, 2 empty folders", or null when nothing was passed over. */
+export function ignoredText(info: ImportInfo): string | null {
+  const parts = [
+    info.ignored.hiddenFiles > 0 && plural(info.ignored.hiddenFiles, 'hidden or system file', 'hidden or system files'),
+    info.ignored.emptyFolders > 0 && plural(info.ignored.emptyFolders, 'empty folder', 'empty folders'),
+  ].filter(Boolean)
+  return parts.length > 0 ? `ignored: ${parts.join(', ')}` : null
+}
+
 export function ImportSummary({ info, onShowReport }: { info: ImportInfo; onShowReport: () => void }): React.JSX.Element {
   const verb = { completed: 'Imported', cancelled: 'Cancelled after importing', failed: 'Import failed after', interrupted: 'Interrupted after importing', running: 'Importing' }[
     info.status
   ]
   const problems = info.duplicates + info.skipped
+  const ignored = ignoredText(info)
+  const notes = problems + info.unlabeledLoose + info.ignored.hiddenFiles + info.ignored.emptyFolders
   return (
     <div className={`banner ${info.status === 'failed' ? 'error' : problems > 0 ? 'warning' : 'info'}`} data-testid="import-summary">
       {verb} {info.imported.toLocaleString()} {info.kind === 'table' ? 'rows' : 'images'}
       {info.duplicates > 0 && ` · ${info.duplicates.toLocaleString()} duplicates not stored again`}
       {info.skipped > 0 && ` · ${info.skipped.toLocaleString()} skipped`}
+      {info.unlabeledLoose > 0 && ` · ${plural(info.unlabeledLoose, 'image', 'images')} outside the class folders imported unlabeled`}
+      {ignored && ` · ${ignored}`}
       {info.error && ` — ${info.error}`}
-      {problems > 0 && (
+      {notes > 0 && (
         <button className="button link" onClick={onShowReport} data-testid="show-report">
           View report
         </button>
@@ -77,6 +94,8 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
       <h2>Import report</h2>
       <p className="muted small">
         {info.source} · {info.imported.toLocaleString()} imported, {info.duplicates.toLocaleString()} duplicates, {info.skipped.toLocaleString()} skipped
+        {info.unlabeledLoose > 0 && `, ${info.unlabeledLoose.toLocaleString()} unlabeled (outside the class folders)`}
+        {ignoredText(info) && ` · ${ignoredText(info)}`}
       </p>
       {error && <p className="field-error">{error}</p>}
       <div className="table-scroll">
@@ -95,7 +114,7 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
                   {i.rowNumber !== null && ` (row ${i.rowNumber})`}
                 </td>
                 <td>
-                  <span className={`tag ${i.kind}`}>{i.kind}</span> {i.reason}
+                  <span className={`tag ${i.kind}`}>{i.kind === 'warning' ? 'note' : i.kind}</span> {i.reason}
                 </td>
               </tr>
             ))}
