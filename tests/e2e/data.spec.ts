@@ -86,6 +86,17 @@ test('a new data directory opens the digits sample project and imports its 10,00
     await expect(page.getByTestId('import-progress').or(page.getByTestId('import-summary'))).toBeVisible()
     await expect(page.getByTestId('import-summary')).toContainText('Imported 10,000 images', { timeout: 90_000 })
     await expect(page.getByTestId('class-item')).toHaveCount(10)
+    // Keys follow what the screen shows: with classes named by digits, key 7 labels "7" and key 0 labels "0".
+    await expect(page.getByTestId('class-key')).toHaveText(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    await expect(page.getByTestId('grid-status')).toContainText('0–9 label')
+    const data = new DataPage(page)
+    await data.grid.focus()
+    await page.keyboard.press('7')
+    await expect(data.cell(0)).toHaveAttribute('data-label', '7')
+    await page.keyboard.press('0')
+    await expect(data.cell(1)).toHaveAttribute('data-label', '0')
+    await page.keyboard.press('9')
+    await expect(data.cell(2)).toHaveAttribute('data-label', '9')
     await saveScreenshot(page, 'data-digits-sample')
   } finally {
     await server.stop()

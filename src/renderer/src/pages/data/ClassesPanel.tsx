@@ -2,6 +2,7 @@
 import { useState } from 'react'
 import type { ClassInfo, SampleFilter } from '../../../../shared/contract'
 import { api } from '../../api'
+import { keyOfClass, unkeyedNote } from '../../class-keys'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 
 interface Props {
@@ -38,9 +39,15 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
     <aside className="panel classes-panel" aria-label="Classes" data-testid="classes-panel">
       <h2>Classes</h2>
       <ul className="class-list">
-        {classes.map((c, i) => (
+        {classes.map((c) => (
           <li key={c.id} className={active({ kind: 'class', classId: c.id }) ? 'class-item active' : 'class-item'} data-testid="class-item">
-            {i < 9 ? <kbd title={`Press ${i + 1} to label with ${c.name}`}>{i + 1}</kbd> : <span className="kbd-gap" />}
+            {keyOfClass(classes, c.id) !== null ? (
+              <kbd title={`Press ${keyOfClass(classes, c.id)} to label with ${c.name}`} data-testid="class-key">
+                {keyOfClass(classes, c.id)}
+              </kbd>
+            ) : (
+              <span className="kbd-gap" />
+            )}
             <label className="swatch" style={{ background: c.color }} title="Change colour">
               <input
                 type="color"
@@ -91,6 +98,7 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
           <span className="count">{unlabeled.toLocaleString()}</span>
         </li>
       </ul>
+      {unkeyedNote(classes) && <p className="muted small">{unkeyedNote(classes)}</p>}
       {!readOnly && (
         <form className="add-class" onSubmit={(e) => void add(e)}>
           <input

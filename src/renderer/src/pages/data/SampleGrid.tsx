@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useState } from 'react'
 import type { ClassInfo, DatasetKind, SampleItem } from '../../../../shared/contract'
 import { api } from '../../api'
+import { classForKey, keyRange } from '../../class-keys'
 import type { SamplePages } from './useSamplePages'
 
 const cellSize = { image: { width: 120, height: 132 }, table: { width: 0, height: 40 } }
@@ -82,8 +83,8 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
       e.preventDefault()
       setCursor(Math.max(0, Math.min(total - 1, to)))
     }
-    if (/^[1-9]$/.test(e.key)) {
-      const cls = classes[Number(e.key) - 1]
+    if (/^[0-9]$/.test(e.key)) {
+      const cls = classForKey(classes, e.key)
       if (cls) {
         e.preventDefault()
         label(cls.id)
@@ -195,7 +196,11 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
       </div>
       <div className="grid-status muted small" data-testid="grid-status">
         {total.toLocaleString()} shown · {selected.size > 0 ? `${selected.size} selected · ` : ''}
-        <kbd>1</kbd>–<kbd>9</kbd> label · <kbd>⌫</kbd> clear · arrows move · <kbd>Ctrl+Z</kbd> undo · Shift/Ctrl+click selects
+        {classes.length > 0 && (
+          <>
+            <kbd>{keyRange(classes)}</kbd> label ·{' '}
+          </>
+        )} <kbd>⌫</kbd> clear · arrows move · <kbd>Ctrl+Z</kbd> undo · Shift/Ctrl+click selects
       </div>
     </div>
   )

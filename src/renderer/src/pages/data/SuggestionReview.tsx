@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react'
 import type { ClassInfo } from '../../../../shared/contract'
 import type { LabelSuggestion } from '../../../../shared/training'
 import { api } from '../../api'
+import { classForKey, keyRange } from '../../class-keys'
 
 interface Props {
   suggestions: LabelSuggestion[]
@@ -42,7 +43,7 @@ export function SuggestionReview({ suggestions, classes, onLabel, onClose }: Pro
       onKeyDown={(e) => {
         const s = suggestions[cursor]
         if (e.key === 'Enter' && s) label(s.classId)
-        else if (/^[1-9]$/.test(e.key) && classes[Number(e.key) - 1]) label(classes[Number(e.key) - 1]!.id)
+        else if (/^[0-9]$/.test(e.key) && classForKey(classes, e.key)) label(classForKey(classes, e.key)!.id)
         else if (e.key === 'ArrowRight' || e.key === 'ArrowDown') setCursor((c) => Math.min(c + 1, suggestions.length - 1))
         else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') setCursor((c) => Math.max(c - 1, 0))
         else if (e.key === 'Escape') onClose()
@@ -55,7 +56,7 @@ export function SuggestionReview({ suggestions, classes, onLabel, onClose }: Pro
           {suggestions.length.toLocaleString()} suggestions, most uncertain first · {done.size} accepted
         </strong>
         <span className="muted small">
-          <kbd>Enter</kbd> accept · <kbd>1</kbd>–<kbd>9</kbd> another class · arrows move · <kbd>Esc</kbd> close
+          <kbd>Enter</kbd> accept · <kbd>{keyRange(classes)}</kbd> another class · arrows move · <kbd>Esc</kbd> close
         </span>
         <button className="button" onClick={onClose}>
           Done

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { ClassInfo } from '../../../../shared/contract'
 import type { PredictionExample } from '../../../../shared/training'
 import { api } from '../../api'
+import { classForKey, classKeys } from '../../class-keys'
 
 interface Props {
   runId: string
@@ -63,7 +64,7 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
           </button>
         )}
       </div>
-      <p className="muted small">Focus an example and press a number to give it that class ({classes.slice(0, 9).map((c, i) => `${i + 1}→${c.name}`).join(', ')}), or C if its label is right.</p>
+      <p className="muted small">Focus an example and press a number to give it that class ({classKeys(classes).map((k) => `${k.key}→${k.cls.name}`).join(', ')}), or C if its label is right.</p>
       {data.items.length === 0 && <p className="muted">Nothing to show here.</p>}
       <div className="gallery-grid">
         {data.items.map((ex) => {
@@ -75,8 +76,8 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
               tabIndex={0}
               data-testid="example"
               onKeyDown={(e) => {
-                if (/^[1-9]$/.test(e.key)) {
-                  const c = classes[Number(e.key) - 1]
+                if (/^[0-9]$/.test(e.key)) {
+                  const c = classForKey(classes, e.key)
                   if (c) void relabel(ex, c.id, c.name)
                 } else if (e.key.toLowerCase() === 'c') void check(ex)
                 else return
