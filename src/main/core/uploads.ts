@@ -107,6 +107,19 @@ export class Uploads {
     return uploadIdPattern.test(id) ? id : null
   }
 
+  /**
+   * A path as the user knows it: inside an upload, the part they picked or dropped (`pets/cats/1.png`,
+   * `iris.csv`) instead of the data folder's internal one; any other path unchanged.
+   */
+  shown(path: string): string {
+    for (const root of [this.dir, this.realDir]) {
+      if (!isInside(path, root) || path === root) continue
+      const [id, ...rest] = path.slice(root.length + 1).split(/[\\/]/)
+      if (uploadIdPattern.test(id ?? '')) return rest.length > 0 ? rest.join('/') : 'files from the browser'
+    }
+    return path
+  }
+
   /** Removes one upload folder, named by its id only. */
   async remove(uploadId: string): Promise<void> {
     if (!uploadIdPattern.test(uploadId)) return

@@ -157,16 +157,19 @@ function httpApi(): Api {
       const uploadId = crypto.randomUUID()
       const tops = new Set(files.map((f) => f.relativePath.split('/')[0]!))
       let root = ''
+      let last = ''
       for (const [i, { file, relativePath }] of files.entries()) {
         const response = await fetch(`/upload/${uploadId}`, {
           method: 'POST',
           headers: { 'x-relative-path': encodeURIComponent(relativePath), ...(token ? { 'x-modelbench-token': token } : {}) },
           body: file,
         })
-        root = unwrap((await response.json()) as Result<{ path: string; root: string }>).root
+        ;({ root, path: last } = unwrap((await response.json()) as Result<{ path: string; root: string }>))
         onProgress?.(i + 1, files.length)
       }
-      // One folder is imported as a folder (its subfolders are classes); anything else from the upload root.
+      // One loose file is itself (a table is previewed by its path); one folder is imported as a folder (its
+      // subfolders are classes); anything else from the upload root.
+      if (files.length === 1 && !files[0]!.relativePath.includes('/')) return [last]
       const oneFolder = tops.size === 1 && files.every((f) => f.relativePath.includes('/'))
       return [oneFolder ? `${root}/${[...tops][0]}` : root]
     },

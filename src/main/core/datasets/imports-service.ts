@@ -223,7 +223,7 @@ export class ImportsService {
 
   private insertIssues(importId: string, issues: PendingIssue[]): void {
     const insert = this.db.prepare('INSERT INTO import_issues (import_id, kind, path, row_number, reason, sample_id) VALUES (?, ?, ?, ?, ?, ?)')
-    for (const i of issues) insert.run(importId, i.kind, i.path, i.rowNumber ?? null, i.reason, i.sampleId ?? null)
+    for (const i of issues) insert.run(importId, i.kind, this.uploads.shown(i.path), i.rowNumber ?? null, i.reason, i.sampleId ?? null)
   }
 
   // ---- images --------------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ export class ImportsService {
       else if (!hooks.own) refuseDataDir(real, dataRoot, [], 'paths', 'import from your own folders instead')
     }
     const dataset = this.datasets.ensure(projectId, 'image')
-    const source = paths.length === 1 ? paths[0]! : `${paths.length} files`
+    const source = paths.length === 1 ? this.uploads.shown(paths[0]!) : `${paths.length} files`
     const row = this.begin(dataset, source, 'images')
     const info = this.launch(row, dataset, async (signal, counters) => {
       await hooks.prepare?.()
@@ -365,7 +365,7 @@ export class ImportsService {
     if (dataset.target_column && (dataset.target_column !== targetColumn || dataset.task !== chosenTask)) {
       throw new AppError('INVALID_STATE', `This project already predicts "${dataset.target_column}"; import into a new project to predict another column`)
     }
-    const row = this.begin(dataset, path, 'table')
+    const row = this.begin(dataset, this.uploads.shown(path), 'table')
     const features = table.columns.filter((_, i) => i !== targetIndex)
     this.db
       .prepare('UPDATE datasets SET task = ?, target_column = ?, columns_json = ? WHERE id = ?')
@@ -378,7 +378,7 @@ export class ImportsService {
     )
     const known = this.db.prepare('SELECT id, original_name FROM samples WHERE dataset_id = ? AND content_hash = ?')
 
-    return this.launch(row, dataset, async (signal, c) => {
+    const info = this.launch(row, dataset, async (signal, c) => {
       const total = table.rows.length + table.problems.length
       this.db.transaction(() => {
         this.insertIssues(row.id, table.problems.map((p) => ({ kind: 'skipped', path, rowNumber: p.rowNumber, reason: p.reason })))
@@ -427,6 +427,10 @@ export class ImportsService {
         await new Promise((resolve) => setImmediate(resolve))
       }
     })
+    // A table uploaded from a browser was read whole above; its upload goes once the import ends.
+    const uploaded = this.uploads.ownerOf(resolveReal(path))
+    if (uploaded) void this.whenDone(info.id).then(() => this.uploads.remove(uploaded))
+    return info
   }
 }
 

@@ -9,7 +9,7 @@ import { api } from '../../api'
 import { fromDataTransfer } from '../../picked-files'
 import { useApiEvent } from '../../useApiEvent'
 import { ClassesPanel } from './ClassesPanel'
-import { ImportPanel } from './ImportPanel'
+import { ImportPanel, useImporter } from './ImportPanel'
 import { ImportProgressBar, ImportReportDialog, ImportSummary, type Progress } from './ImportStatus'
 import { SampleGrid } from './SampleGrid'
 import { SplitPanel } from './SplitPanel'
@@ -42,6 +42,8 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
     api.call('datasets.get', { projectId: project.id }).then(setDataset, onError)
   }, [project.id, onError])
   useEffect(refresh, [refresh])
+  // Drops anywhere on the page go the same way as files picked in the import panel.
+  const dropped = useImporter({ projectId: project.id, kind: dataset?.kind ?? null, onStarted: refresh, onError, onMessage })
 
   useApiEvent('datasets.changed', (e) => {
     if (e.projectId !== project.id) return
@@ -84,11 +86,7 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
     onDrop: (e: React.DragEvent) => {
       e.preventDefault()
       setDragging(false)
-      const picked = fromDataTransfer(e.dataTransfer)
-      api
-        .pathsForFiles(picked)
-        .then((paths) => api.call('datasets.importImages', { projectId: project.id, paths }))
-        .then(refresh, onError)
+      void dropped.importPicked(fromDataTransfer(e.dataTransfer))
     },
   }
 
@@ -135,7 +133,7 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
           <div className="empty-state">
             <h2>Bring in your data</h2>
             <p>Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV table.</p>
-            <ImportPanel projectId={project.id} kind={null} onStarted={refresh} onError={onError} onSample={(s) => void createSample(s)} />
+            <ImportPanel projectId={project.id} kind={null} onStarted={refresh} onError={onError} onMessage={onMessage} onSample={(s) => void createSample(s)} />
           </div>
         )
       ) : (
@@ -150,11 +148,18 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
                   refresh()
                 }}
                 onError={onError}
+                onMessage={onMessage}
               />
             </div>
           )}
           <Labeler key={dataset.id} dataset={dataset} structure={structure} onError={onError} onMessage={onMessage} setUndo={setUndo} />
         </>
+      )}
+      {dropped.dialog}
+      {dropped.busy && (
+        <p className="muted" role="status" data-testid="drop-busy">
+          {dropped.busy}
+        </p>
       )}
       {report && <ImportReportDialog info={report} onClose={() => setReport(null)} />}
       {dragging && <div className="drop-overlay">Drop to import</div>}

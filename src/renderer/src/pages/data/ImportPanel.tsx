@@ -5,28 +5,35 @@
 import { useRef, useState } from 'react'
 import type { TablePreview, Task } from '../../../../shared/contract'
 import { api, type PickedFiles } from '../../api'
-import { fromFileList } from '../../picked-files'
+import { fromFileList, narrowed, routePicked, tableFile } from '../../picked-files'
 
-const tableFile = /\.(csv|tsv|txt)$/i
-
-interface Props {
+interface ImporterOptions {
   projectId: string
   /** Table projects only take tables, image projects only images; null for a new project. */
   kind: 'image' | 'table' | null
   onStarted: () => void
   onError: (err: unknown) => void
-  onSample?: (sample: 'digits' | 'iris') => void
+  /** What a mixed pick or drop did with the files it did not import. */
+  onMessage?: (message: string) => void
 }
 
-export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: Props): React.JSX.Element {
-  const [path, setPath] = useState('')
+/**
+ * Starts imports from typed paths and from picked or dropped files, routed by kind (a table goes to the
+ * preview, images to the image import); `dialog` is the table preview to render while one is open.
+ */
+export function useImporter({ projectId, kind, onStarted, onError, onMessage }: ImporterOptions): {
+  busy: string | null
+  run: (label: string, work: () => Promise<void>) => Promise<void>
+  importPaths: (paths: string[]) => Promise<void>
+  importPicked: (picked: PickedFiles) => Promise<void>
+  dialog: React.JSX.Element | null
+} {
   const [busy, setBusy] = useState<string | null>(null)
   const [preview, setPreview] = useState<TablePreview | null>(null)
-  const filesInput = useRef<HTMLInputElement>(null)
-  const folderInput = useRef<HTMLInputElement>(null)
 
   async function importPaths(paths: string[]): Promise<void> {
     if (paths.length === 1 && tableFile.test(paths[0]!)) {
+      if (kind === 'image') throw new Error(`${paths[0]}: this is an image project, so it takes images, not tables; import a table into a new project`)
       setPreview(await api.call('datasets.previewTable', { path: paths[0]! }))
       return
     }
@@ -47,10 +54,43 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: P
 
   async function importPicked(picked: PickedFiles): Promise<void> {
     await run('Copying files…', async () => {
-      const paths = await api.pathsForFiles(picked, (done, total) => setBusy(`Copying files… ${done} of ${total}`))
-      await importPaths(paths)
+      const route = routePicked(await picked.entries(), kind)
+      if (route.action === 'refuse') throw new Error(route.message)
+      const paths = await api.pathsForFiles(narrowed(picked, route.action === 'table' ? [route.table] : route.files), (done, total) =>
+        setBusy(`Copying files… ${done} of ${total}`),
+      )
+      if (route.action === 'table') setPreview(await api.call('datasets.previewTable', { path: paths[0]! }))
+      else {
+        await api.call('datasets.importImages', { projectId, paths })
+        onStarted()
+      }
+      if (route.note) onMessage?.(route.note)
     })
   }
+
+  const dialog = preview ? (
+    <TablePreviewDialog
+      preview={preview}
+      onClose={() => setPreview(null)}
+      onImport={async (targetColumn, task, columnTypes) => {
+        await api.call('datasets.importTable', { projectId, path: preview.path, targetColumn, task, columnTypes })
+        setPreview(null)
+        onStarted()
+      }}
+    />
+  ) : null
+  return { busy, run, importPaths, importPicked, dialog }
+}
+
+interface Props extends ImporterOptions {
+  onSample?: (sample: 'digits' | 'iris') => void
+}
+
+export function ImportPanel({ projectId, kind, onStarted, onError, onMessage, onSample }: Props): React.JSX.Element {
+  const [path, setPath] = useState('')
+  const { busy, run, importPaths, importPicked, dialog } = useImporter({ projectId, kind, onStarted, onError, ...(onMessage ? { onMessage } : {}) })
+  const filesInput = useRef<HTMLInputElement>(null)
+  const folderInput = useRef<HTMLInputElement>(null)
 
   return (
     <div className="import-panel" data-testid="import-panel">
@@ -87,6 +127,7 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: P
         <span className="muted small">or drop files or a folder anywhere on this page</span>
         <input
           ref={filesInput}
+          data-testid="import-files-input"
           type="file"
           multiple
           hidden
@@ -95,6 +136,7 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: P
         />
         <input
           ref={folderInput}
+          data-testid="import-folder-input"
           type="file"
           hidden
           webkitdirectory=""
@@ -121,17 +163,7 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onSample }: P
           </button>
         </div>
       )}
-      {preview && (
-        <TablePreviewDialog
-          preview={preview}
-          onClose={() => setPreview(null)}
-          onImport={async (targetColumn, task, columnTypes) => {
-            await api.call('datasets.importTable', { projectId, path: preview.path, targetColumn, task, columnTypes })
-            setPreview(null)
-            onStarted()
-          }}
-        />
-      )}
+      {dialog}
     </div>
   )
 }

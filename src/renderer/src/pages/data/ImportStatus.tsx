@@ -58,7 +58,7 @@ export function ImportSummary({ info, onShowReport }: { info: ImportInfo; onShow
   const notes = problems + info.unlabeledLoose + info.ignored.hiddenFiles + info.ignored.emptyFolders
   return (
     <div className={`banner ${info.status === 'failed' ? 'error' : problems > 0 ? 'warning' : 'info'}`} data-testid="import-summary">
-      {verb} {info.imported.toLocaleString()} {info.kind === 'table' ? 'rows' : 'images'}
+      {verb} {info.kind === 'table' ? plural(info.imported, 'row', 'rows') : plural(info.imported, 'image', 'images')}
       {info.duplicates > 0 && ` · ${info.duplicates.toLocaleString()} duplicates not stored again`}
       {info.skipped > 0 && ` · ${info.skipped.toLocaleString()} skipped`}
       {info.unlabeledLoose > 0 && ` · ${plural(info.unlabeledLoose, 'image', 'images')} outside the class folders imported unlabeled`}

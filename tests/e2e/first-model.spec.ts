@@ -1,0 +1,70 @@
+/**
+ * Issue 15, the first ten minutes of a new user: what they pick or drop goes where it belongs, and what
+ * they set on the Train page stays set.
+ */
+import type { Page } from '@playwright/test'
+import { solidImage } from '../fixtures/image-corpus'
+import { DataPage } from './support/data-page'
+import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { ProjectsPage } from './support/projects-page'
+
+const iris = ['sepal_length,sepal_width,species', ...Array.from({ length: 30 }, (_, i) => `${(4.5 + (i % 10) / 5).toFixed(1)},${(3 + (i % 4) / 4).toFixed(2)},${['setosa', 'versicolor', 'virginica'][i % 3]}`)].join('\n')
+
+/** Drops files on the Data page the way a browser delivers them (files on a DataTransfer). */
+async function drop(page: Page, files: Array<{ name: string; type: string; data: string | Buffer }>): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    (list) => {
+      const dt = new DataTransfer()
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+      return dt
+    },
+    files.map((f) => ({ name: f.name, type: f.type, base64: Buffer.from(f.data).toString('base64') })),
+  )
+  await page.getByTestId('page-data').dispatchEvent('drop', { dataTransfer: transfer })
+}
+
+test('a CSV picked with "Choose files…" in an empty project imports as a table, under its own name', async ({ page, server }) => {
+  await openApp(page, server)
+  await new ProjectsPage(page).createAndOpen('Flowers')
+  await page.getByTestId('import-files-input').setInputFiles({ name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(iris) })
+  const preview = page.getByTestId('table-preview')
+  await expect(preview).toBeVisible()
+  await expect(preview.getByRole('heading')).toHaveText('Import iris.csv')
+  await page.getByTestId('target-column').selectOption('species')
+  await page.getByTestId('table-import').click()
+  const data = new DataPage(page)
+  await expect(data.summary).toContainText('Imported 30 rows')
+  await expect(page.getByTestId('page-data')).toContainText('30 rows')
+  await saveScreenshot(page, 'first-model-picked-csv')
+})
+
+test('a dropped CSV goes to the table preview; a mixed drop says what it did with each file; an image project refuses a table', async ({ page, server }) => {
+  await openApp(page, server)
+  await new ProjectsPage(page).createAndOpen('Dropped')
+  await drop(page, [
+    { name: 'iris.csv', type: 'text/csv', data: iris },
+    { name: 'photo.png', type: 'image/png', data: await solidImage('png', 1, 32) },
+  ])
+  await expect(page.getByTestId('table-preview')).toBeVisible()
+  await expect(page.getByTestId('toast')).toContainText('photo.png not imported: a project holds a table or images, not both')
+  await page.getByTestId('target-column').selectOption('species')
+  await page.getByTestId('table-import').click()
+  await expect(new DataPage(page).summary).toContainText('Imported 30 rows')
+
+  // An image project takes images from a drop, and says why it leaves the table out.
+  await new ProjectsPage(page).goto()
+  await new ProjectsPage(page).createAndOpen('Photos')
+  const data = new DataPage(page)
+  await drop(page, [{ name: 'a.png', type: 'image/png', data: await solidImage('png', 2, 32) }])
+  await expect(data.summary).toHaveText(/^Imported 1 image(?!s)/)
+  await drop(page, [
+    { name: 'b.png', type: 'image/png', data: await solidImage('png', 3, 32) },
+    { name: 'notes.csv', type: 'text/csv', data: iris },
+  ])
+  await expect(page.getByTestId('toast')).toContainText('notes.csv not imported: a project holds images or a table, not both')
+  await expect(page.getByTestId('page-data')).toContainText('2 images')
+  await drop(page, [{ name: 'iris.csv', type: 'text/csv', data: iris }])
+  await expect(page.getByTestId('toast')).toContainText('iris.csv: this is an image project, so it takes images, not tables')
+  await expect(page.getByTestId('page-data')).toContainText('2 images')
+  await saveScreenshot(page, 'first-model-drop-refused')
+})
