@@ -106,6 +106,14 @@ export interface ImportIssue {
   reason: string
 }
 
+/** Work in progress that is not a record yet, kept per project so leaving a page (or the app) loses nothing. */
+export interface ProjectDrafts {
+  /** The model being built on the Model page: its name and layers, before it is saved as an architecture. */
+  model: { name: string; spec: unknown } | null
+  /** The Train page's settings as the user left them. */
+  train: Record<string, unknown> | null
+}
+
 export interface DatasetSummary {
   id: string
   projectId: string
@@ -228,6 +236,9 @@ export interface Methods {
   'projects.get': { input: { id: string }; output: Project }
   'projects.create': { input: { name: string; description?: string }; output: Project }
   'projects.open': { input: { id: string }; output: Project }
+  'projects.getDrafts': { input: { id: string }; output: ProjectDrafts }
+  /** Replaces the parts given (null clears one); the parts left out stay. */
+  'projects.saveDrafts': { input: { id: string; model?: ProjectDrafts['model']; train?: ProjectDrafts['train'] }; output: ProjectDrafts }
   'projects.rename': { input: { id: string; name: string }; output: Project }
   'projects.delete': { input: { id: string }; output: { id: string } }
   'projects.restore': { input: { id: string }; output: Project }
@@ -389,6 +400,8 @@ const methodTable = {
   'projects.get': true,
   'projects.create': true,
   'projects.open': true,
+  'projects.getDrafts': true,
+  'projects.saveDrafts': true,
   'projects.rename': true,
   'projects.delete': true,
   'projects.restore': true,

@@ -74,6 +74,14 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     .object({ name: projectName, description: z.string().max(2000).optional() })
     .strict(),
   'projects.open': z.object({ id }).strict(),
+  'projects.getDrafts': z.object({ id }).strict(),
+  'projects.saveDrafts': z
+    .object({
+      id,
+      model: z.object({ name: z.string().max(120), spec: z.unknown() }).strict().nullable().optional(),
+      train: z.record(z.string(), z.unknown()).nullable().optional(),
+    })
+    .strict(),
   'projects.rename': z.object({ id, name: projectName }).strict(),
   'projects.delete': z.object({ id }).strict(),
   'projects.restore': z.object({ id }).strict(),

@@ -54,6 +54,29 @@ describe('core: projects', () => {
     await second.close()
   })
 
+  it('keeps each project’s drafts (model and train settings) across a restart, part by part', async () => {
+    const dir = tempDir()
+    const first = open(dir)
+    const a = value<Project>(await first.call('projects.create', { name: 'A' }))
+    const b = value<Project>(await first.call('projects.create', { name: 'B' }))
+    expect(value(await first.call('projects.getDrafts', { id: a.id }))).toEqual({ model: null, train: null })
+    const model = { name: 'Tiny digits', spec: { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }] } }
+    await first.call('projects.saveDrafts', { id: a.id, model })
+    expect(value(await first.call('projects.saveDrafts', { id: a.id, train: { epochs: 12, learningRate: 0.003 } }))).toEqual({ model, train: { epochs: 12, learningRate: 0.003 } })
+    await first.close()
+    const second = open(dir)
+    expect(value(await second.call('projects.getDrafts', { id: a.id }))).toEqual({ model, train: { epochs: 12, learningRate: 0.003 } })
+    expect(value(await second.call('projects.getDrafts', { id: b.id }))).toEqual({ model: null, train: null })
+    expect(value(await second.call('projects.saveDrafts', { id: a.id, model: null }))).toEqual({ model: null, train: { epochs: 12, learningRate: 0.003 } })
+    expect(await second.call('projects.getDrafts', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(await second.call('projects.saveDrafts', { id: a.id, train: { notes: 'x'.repeat(300_000) } })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('drafts hold at most 256 KB') },
+    })
+    expect(await second.call('projects.saveDrafts', { id: a.id, model: { name: 'x', spec: {}, extra: 1 } })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    await second.close()
+  })
+
   it('keeps projects across a restart', async () => {
     const dir = tempDir()
     const first = open(dir)

@@ -181,6 +181,8 @@ export function createCore(options: CoreOptions): Core {
       events.emit('projects.changed', { reason: 'opened', projectId: id })
       return project
     },
+    'projects.getDrafts': ({ id }) => projects.drafts(id),
+    'projects.saveDrafts': ({ id, model, train }) => projects.saveDrafts(id, { ...(model !== undefined ? { model } : {}), ...(train !== undefined ? { train } : {}) }),
     'projects.rename': ({ id, name }) => {
       const project = projects.rename(id, name)
       events.emit('projects.changed', { reason: 'renamed', projectId: id })

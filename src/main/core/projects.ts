@@ -3,7 +3,7 @@
  * A deleted project keeps its row (deleted_at set) so the UI can undo the delete.
  */
 import { randomUUID } from 'node:crypto'
-import type { Project } from '../../shared/contract'
+import type { Project, ProjectDrafts } from '../../shared/contract'
 import { AppError, notFound } from './errors'
 import type { Db } from './store/database'
 
@@ -16,6 +16,11 @@ interface ProjectRow {
   opened_at: number | null
   deleted_at: number | null
 }
+
+/** Drafts are the user's unsaved work, not a place for data: a model spec and a settings form fit easily. */
+const maxDraftBytes = 256 * 1024
+
+const draftKey = (projectId: string): string => `drafts.${projectId}`
 
 function toProject(row: ProjectRow): Project {
   return {
@@ -55,6 +60,24 @@ export class ProjectsService {
       )
       .run(row)
     return toProject(row)
+  }
+
+  /** The project's unsaved work: the Model page's draft and the Train page's settings. */
+  drafts(id: string): ProjectDrafts {
+    this.activeRow(id)
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(draftKey(id)) as { value: string } | undefined
+    const saved = row ? (JSON.parse(row.value) as Partial<ProjectDrafts>) : {}
+    return { model: saved.model ?? null, train: saved.train ?? null }
+  }
+
+  saveDrafts(id: string, patch: Partial<ProjectDrafts>): ProjectDrafts {
+    const next = { ...this.drafts(id), ...patch }
+    const json = JSON.stringify(next)
+    if (Buffer.byteLength(json) > maxDraftBytes) {
+      throw new AppError('INVALID_ARGUMENT', `The draft is ${Math.round(Buffer.byteLength(json) / 1024)} KB; drafts hold at most ${maxDraftBytes / 1024} KB (a model and its settings, not data)`)
+    }
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(draftKey(id), json)
+    return next
   }
 
   /** Marks the project as the one the user is working in (the app reopens it next time). */

@@ -59,7 +59,7 @@ export function ImportSummary({ info, onShowReport }: { info: ImportInfo; onShow
   return (
     <div className={`banner ${info.status === 'failed' ? 'error' : problems > 0 ? 'warning' : 'info'}`} data-testid="import-summary">
       {verb} {info.kind === 'table' ? plural(info.imported, 'row', 'rows') : plural(info.imported, 'image', 'images')}
-      {info.duplicates > 0 && ` · ${info.duplicates.toLocaleString()} duplicates not stored again`}
+      {info.duplicates > 0 && ` · ${plural(info.duplicates, 'duplicate', 'duplicates')} not stored again`}
       {info.skipped > 0 && ` · ${info.skipped.toLocaleString()} skipped`}
       {info.unlabeledLoose > 0 && ` · ${plural(info.unlabeledLoose, 'image', 'images')} outside the class folders imported unlabeled`}
       {ignored && ` · ${ignored}`}

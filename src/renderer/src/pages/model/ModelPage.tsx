@@ -9,15 +9,18 @@ import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { backbones, type BackboneId } from '../../../../shared/model/backbones'
 import { formatBytes, memoryRefusal, trainingMemoryBytes, type MemoryLimit } from '../../../../shared/model/memory'
-import type { Architecture, DatasetSummary, Project } from '../../../../shared/contract'
+import type { Architecture, DatasetSummary, Project, ProjectDrafts } from '../../../../shared/contract'
 import type { LayerAnalysis } from '../../../../shared/model/registry'
 import { formatShape, type LayerType } from '../../../../shared/model/types'
 import { api } from '../../api'
+import { cachedDrafts, loadDrafts, saveDraft } from '../../drafts'
 import { ImportDataFirst } from '../EmptyStates'
 import { LayerSettings } from './LayerSettings'
 import { SavedModels } from './SavedModels'
 import {
   analyze,
+  draftFromSaved,
+  targetOf,
   apply,
   itemsFrom,
   outputMismatch,
@@ -38,7 +41,6 @@ import {
   type Target,
 } from './stack-state'
 
-export const draftKey = (projectId: string): string => `modelbench.modelDraft.${projectId}`
 
 /** A drop goes where the pointer is (the dragged card is wide and overlaps several rows); else the nearest row. */
 const dropTarget: CollisionDetection = (args) => {
@@ -72,31 +74,26 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
     api.call('architectures.list', { projectId: project.id }).then(setSaved, onError)
   }, [project.id, onError])
 
-  const target: Target | null = useMemo(
-    () =>
-      dataset
-        ? { kind: dataset.kind, task: dataset.task, classes: dataset.classes.filter((c) => c.count > 0).length, inputShape: dataset.suggestedInputShape }
-        : null,
-    [dataset],
-  )
+  const target: Target | null = useMemo(() => (dataset ? targetOf(dataset) : null), [dataset])
 
-  // Start from the draft kept for this project, or the template that suits the data.
+  // The draft the core keeps for this project (undefined while it loads, null when there is none).
+  const [kept, setKept] = useState<ProjectDrafts['model'] | undefined>(() => cachedDrafts(project.id)?.model)
   useEffect(() => {
-    if (!target || history) return
-    const kept = sessionStorage.getItem(draftKey(project.id))
-    const start = kept
-      ? (() => {
-          const spec = JSON.parse(kept) as ReturnType<typeof toSpec>
-          return { inputShape: spec.inputShape as number[], items: itemsFrom(spec.layers) }
-        })()
-      : suggestedTemplate(target).build(target)
-    // eslint-disable-next-line react-hooks/set-state-in-effect -- the first draft needs the dataset, which arrives later
+    loadDrafts(project.id).then((d) => setKept(d.model), onError)
+  }, [project.id, onError])
+
+  // Start from the kept draft, or the template that suits the data.
+  useEffect(() => {
+    if (!target || history || kept === undefined) return
+    const start = draftFromSaved(kept) ?? suggestedTemplate(target).build(target)
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the first draft needs the dataset and the kept draft, which arrive later
+    if (kept?.name) setName(kept.name)
     setHistory(newHistory(start))
-  }, [target, history, project.id])
+  }, [target, history, kept])
 
   useEffect(() => {
-    if (history) sessionStorage.setItem(draftKey(project.id), JSON.stringify(toSpec(history.present)))
-  }, [history, project.id])
+    if (history) saveDraft(project.id, { model: { name, spec: toSpec(history.present) } })
+  }, [history, name, project.id])
 
   const act = useCallback(
     (a: StackAction): string | null => {

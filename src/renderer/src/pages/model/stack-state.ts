@@ -181,6 +181,19 @@ export interface Target {
   inputShape: number[] | null
 }
 
+/** What a dataset asks of a model (only classes that have examples count). */
+export function targetOf(d: { kind: Target['kind']; task: Target['task']; classes: Array<{ count: number }>; suggestedInputShape: number[] | null }): Target {
+  return { kind: d.kind, task: d.task, classes: d.classes.filter((c) => c.count > 0).length, inputShape: d.suggestedInputShape }
+}
+
+/** A draft kept by the core (`projects.getDrafts`), or null when there is none or it is not a model. */
+export function draftFromSaved(saved: { spec: unknown } | null | undefined): Draft | null {
+  const spec = saved?.spec as { inputShape?: unknown; layers?: unknown } | undefined
+  if (!spec || !Array.isArray(spec.inputShape) || !spec.inputShape.every((n) => typeof n === 'number') || !Array.isArray(spec.layers)) return null
+  if (!spec.layers.every((l: unknown) => typeof l === 'object' && l !== null && typeof (l as { type?: unknown }).type === 'string')) return null
+  return { inputShape: spec.inputShape as number[], items: itemsFrom(spec.layers as LayerSpec[]) }
+}
+
 /** The output layer the data asks for: softmax over the classes, one sigmoid unit for two, linear for a number. */
 export function outputLayerFor(t: Target): LayerSpec {
   if (t.task === 'regression') return normalizeLayer({ type: 'Dense', config: { units: 1, activation: 'linear' } })

@@ -4,7 +4,7 @@
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { Architecture, DatasetSummary, DatasetVersion, EventPayload, Project } from '../../../../shared/contract'
+import type { Architecture, DatasetSummary, DatasetVersion, EventPayload, Project, ProjectDrafts } from '../../../../shared/contract'
 import { backbones, backboneTimeEstimate, type BackboneInfo } from '../../../../shared/model/backbones'
 import { backboneConfig } from '../../../../shared/model/registry'
 import type { ModelSpec } from '../../../../shared/model/types'
@@ -14,7 +14,9 @@ import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSum
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
-import { draftKey } from '../model/ModelPage'
+import { cachedDrafts, loadDrafts, saveDraft } from '../../drafts'
+import { draftFromSaved, suggestedTemplate, targetOf, toSpec } from '../model/stack-state'
+import { restoreTrainForm, type TrainForm } from './train-form'
 import { ImportDataFirst } from '../EmptyStates'
 import { AugmentationPreview } from './AugmentationPreview'
 import { SweepEditor } from './SweepEditor'
@@ -58,16 +60,20 @@ const formatEta = (seconds: number): string => (Number.isFinite(seconds) ? forma
 export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
   const [architectures, setArchitectures] = useState<Architecture[]>([])
-  const [modelChoice, setModelChoice] = useState('draft')
-  const [hp, setHp] = useState({ optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 5, normalization: 'rescale' })
-  const [seed, setSeed] = useState(() => Math.floor(Math.random() * 100000))
-  const [early, setEarly] = useState<{ on: boolean; metric: 'val_loss' | 'val_accuracy'; patience: number }>({ on: false, metric: 'val_loss', patience: 3 })
-  const [aug, setAug] = useState({ flip: 'none', rotation: 0, zoom: 0, brightness: 0 })
+  // The settings start as the user left them (kept per project by the core), else the defaults.
+  const [initial] = useState(() => restoreTrainForm(cachedDrafts(project.id)?.train))
+  const [formReady, setFormReady] = useState(() => cachedDrafts(project.id) !== undefined)
+  const [modelDraft, setModelDraft] = useState<ProjectDrafts['model'] | undefined>(() => cachedDrafts(project.id)?.model)
+  const [modelChoice, setModelChoice] = useState(initial.modelChoice)
+  const [hp, setHp] = useState(initial.hp)
+  const [seed, setSeed] = useState(initial.seed)
+  const [early, setEarly] = useState<TrainForm['early']>(initial.early)
+  const [aug, setAug] = useState(initial.aug)
   const [preparing, setPreparing] = useState<EventPayload<'training.prepareProgressed'> | null>(null)
-  const [initializer, setInitializer] = useState('perLayer')
+  const [initializer, setInitializer] = useState(initial.initializer)
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
-  const [folds, setFolds] = useState(0)
+  const [folds, setFolds] = useState(initial.folds)
   /** The run whose batches and epochs drive the progress and charts: the run itself, or the fold in training. */
   const [watchId, setWatchId] = useState<string | null>(null)
   const [foldInfo, setFoldInfo] = useState<{ current: number; total: number } | null>(null)
@@ -79,7 +85,31 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [sweepOpen, setSweepOpen] = useState(false)
   const [sweepId, setSweepId] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
-  const draft = sessionStorage.getItem(draftKey(project.id))
+
+  useEffect(() => {
+    if (formReady) return
+    loadDrafts(project.id).then((d) => {
+      const f = restoreTrainForm(d.train, initial)
+      setModelChoice(f.modelChoice)
+      setHp(f.hp)
+      setSeed(f.seed)
+      setEarly(f.early)
+      setAug(f.aug)
+      setInitializer(f.initializer)
+      setFolds(f.folds)
+      setModelDraft(d.model)
+      setFormReady(true)
+    }, onError)
+  }, [project.id, formReady, initial, onError])
+  useEffect(() => {
+    if (formReady) saveDraft(project.id, { train: { modelChoice, hp, seed, early, aug, initializer, folds } satisfies TrainForm })
+  }, [formReady, project.id, modelChoice, hp, seed, early, aug, initializer, folds])
+
+  // The model on the Model page, or (before the user has been there) the template that suits the data.
+  const target = dataset ? targetOf(dataset) : null
+  const keptDraft = draftFromSaved(modelDraft)
+  const suggested = target && !keptDraft ? suggestedTemplate(target) : null
+  const draft: ModelSpec | null = keptDraft ? toSpec(keptDraft) : suggested && target ? toSpec(suggested.build(target)) : null
 
   const loadRun = useCallback(
     async (r: RunSummary) => {
@@ -207,7 +237,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   })
 
   function chosenSpec(): ModelSpec | null {
-    if (modelChoice === 'draft') return draft ? (JSON.parse(draft) as ModelSpec) : null
+    if (modelChoice === 'draft') return draft
     return architectures.find((a) => a.id === modelChoice)?.spec ?? null
   }
 
@@ -238,7 +268,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     setAug({ flip: 'none', rotation: 0, zoom: 0, brightness: 0, ...(h.augmentation ?? {}) })
     setEarly(h.earlyStopping ? { on: true, metric: h.earlyStopping.metric ?? 'val_loss', patience: h.earlyStopping.patience ?? 3 } : { on: false, metric: 'val_loss', patience: 3 })
     setInitializer(h.initializer ?? 'perLayer')
-    sessionStorage.setItem(draftKey(project.id), JSON.stringify(applied.spec))
+    const best = { name: modelDraft?.name ?? 'My model', spec: applied.spec }
+    saveDraft(project.id, { model: best })
+    setModelDraft(best)
     setModelChoice('draft')
     setCopied(
       `Copied the best trial's settings (${Object.entries(params)
@@ -323,13 +355,20 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
         >
           <h2>Model</h2>
           <select value={modelChoice} onChange={(e) => setModelChoice(e.target.value)} data-testid="train-model">
-            <option value="draft">{draft ? 'The model on the Model page' : 'No model yet: build one on the Model page'}</option>
+            <option value="draft">
+              {keptDraft ? `The model on the Model page (${modelDraft?.name ?? 'My model'})` : suggested ? `Suggested for this data: ${suggested.name}` : 'No model yet: build one on the Model page'}
+            </option>
             {architectures.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name} v{a.version}
               </option>
             ))}
           </select>
+          {modelChoice === 'draft' && draft && (
+            <p className="muted small" data-testid="train-model-summary">
+              {draft.layers.length} layers, input {draft.inputShape.join('×')} · <a href="#/model">{keptDraft ? 'Change it on the Model page' : 'See or change it on the Model page'}</a>
+            </p>
+          )}
           <h2>Data</h2>
           <select value={versionId} onChange={(e) => setVersionId(e.target.value)} data-testid="train-version">
             <option value="">The current labels (frozen into a version when you start)</option>
