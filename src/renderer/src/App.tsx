@@ -145,6 +145,19 @@ export function App(): React.JSX.Element {
 
   const pageInfo = pages.find((p) => p.id === page) ?? pages[0]!
 
+  // Every page of routes.ts and what it shows: a page missing here does not compile.
+  const pageViews: Record<PageId, () => React.JSX.Element | null> = {
+    projects: () => (
+      <ProjectsPage projects={projects} currentId={current?.id ?? null} focusRequest={focusNewProject} onOpen={openProject} onDelete={deleteProject} onError={showError} />
+    ),
+    engine: () => <EnginePage />,
+    data: () => current && <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />,
+    model: () => current && <ModelPage key={current.id} project={current} onError={showError} onMessage={showMessage} onTrain={() => go('train')} />,
+    train: () => current && <TrainPage key={current.id} project={current} onError={showError} />,
+    runs: () => current && <RunsPage key={current.id} project={current} onError={showError} onMessage={showMessage} />,
+    export: () => current && <ExportPage key={current.id} project={current} onError={showError} />,
+  }
+
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -197,30 +210,7 @@ export function App(): React.JSX.Element {
             Could not load projects: {listError}
           </div>
         )}
-        {page === 'projects' ? (
-          <ProjectsPage
-            projects={projects}
-            currentId={current?.id ?? null}
-            focusRequest={focusNewProject}
-            onOpen={openProject}
-            onDelete={deleteProject}
-            onError={showError}
-          />
-        ) : page === 'engine' ? (
-          <EnginePage />
-        ) : pageInfo.needsProject && !current ? (
-          <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} />
-        ) : page === 'model' && current ? (
-          <ModelPage key={current.id} project={current} onError={showError} onMessage={showMessage} onTrain={() => go('train')} />
-        ) : page === 'runs' && current ? (
-          <RunsPage key={current.id} project={current} onError={showError} onMessage={showMessage} />
-        ) : page === 'train' && current ? (
-          <TrainPage key={current.id} project={current} onError={showError} />
-        ) : page === 'data' && current ? (
-          <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />
-        ) : page === 'export' && current ? (
-          <ExportPage key={current.id} project={current} onError={showError} />
-        ) : null}
+        {pageInfo.needsProject && !current ? <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} /> : pageViews[page]()}
       </main>
       {toast && <Toast toast={toast} onClose={() => setToast(null)} />}
     </div>

@@ -2,6 +2,8 @@
  * Named actions: each state change the user can trigger by key is registered once here with its key test,
  * so buttons, shortcuts and the help list share one definition.
  */
+import { pages } from './routes'
+
 export interface Action {
   name: string
   label: string
@@ -11,6 +13,7 @@ export interface Action {
 }
 
 const mod = (e: KeyboardEvent): boolean => e.ctrlKey || e.metaKey
+const pageKeys = Math.min(pages.length, 9)
 
 export const actions = {
   newProject: {
@@ -25,11 +28,12 @@ export const actions = {
     keys: 'Ctrl+Z',
     keyTest: (e) => mod(e) && !e.shiftKey && e.key.toLowerCase() === 'z',
   },
+  // One key per page of the navigation, as many as the page table has (at most nine).
   goToPage: {
     name: 'goToPage',
-    label: 'Go to page 1–6',
-    keys: 'Alt+1…6',
-    keyTest: (e) => e.altKey && !mod(e) && /^Digit[1-6]$/.test(e.code),
+    label: `Go to page 1–${pageKeys}`,
+    keys: `Alt+1…${pageKeys}`,
+    keyTest: (e) => e.altKey && !mod(e) && /^Digit[1-9]$/.test(e.code) && Number(e.code.slice(5)) <= pageKeys,
   },
 } satisfies Record<string, Action>
 
