@@ -13,6 +13,7 @@ import type { TrainerLauncher } from './core/training/launcher'
 import type { FromTrainer } from './core/training/protocol'
 import { registerIpc } from './ipc'
 import { appVersion } from './version'
+import { messageOf } from '../shared/messages'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererDir = resolve(here, '../renderer')
@@ -173,7 +174,7 @@ if (!app.requestSingleInstanceLock()) {
     try {
       core = startCore()
     } catch (err) {
-      dialog.showErrorBox('ModelBench cannot open its data', err instanceof Error ? err.message : String(err))
+      dialog.showErrorBox('ModelBench cannot open its data', messageOf(err))
       app.exit(1)
       return
     }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { runExport } from './core/export/export-job'
 import { runPrediction, runTraining, type TrainerControl } from './core/training/trainer'
 import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
+import { messageOf } from '../shared/messages'
 
 interface Port {
   send(message: FromTrainer): void
@@ -54,7 +55,7 @@ function runJob<T>(work: Promise<T>, done: (result: T) => FromTrainer | null): v
       setTimeout(() => port.exit(0), 50)
     },
     (err: unknown) => {
-      port.send({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+      port.send({ type: 'failed', message: messageOf(err) })
       setTimeout(() => port.exit(1), 50)
     },
   )

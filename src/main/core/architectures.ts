@@ -8,6 +8,7 @@ import { analyzeStack, normalizeLayer } from '../../shared/model/registry'
 import type { ModelSpec } from '../../shared/model/types'
 import { AppError, notFound } from './errors'
 import type { Db } from './store/database'
+import { messageOf } from '../../shared/messages'
 
 interface Row {
   id: string
@@ -38,7 +39,7 @@ export class ArchitecturesService {
     try {
       spec = { inputShape: raw.inputShape, layers: raw.layers.map((l) => normalizeLayer(l)) }
     } catch (err) {
-      throw new AppError('INVALID_ARGUMENT', err instanceof Error ? err.message : String(err), 'spec')
+      throw new AppError('INVALID_ARGUMENT', messageOf(err), 'spec')
     }
     const problem = analyzeStack(spec).firstError
     if (problem) throw new AppError('INVALID_ARGUMENT', `The model cannot be saved as it is: ${problem.message}`, 'spec')

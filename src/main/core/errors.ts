@@ -3,6 +3,7 @@
  * Services throw `AppError`; SQLite errors are mapped to a few codes here, never in the services.
  */
 import type { ContractError, ErrorCode } from '../../shared/contract'
+import { messageOf } from '../../shared/messages'
 
 export class AppError extends Error {
   constructor(
@@ -45,6 +46,6 @@ export function toContractError(err: unknown): ContractError {
   if (sqliteCode === 'SQLITE_BUSY' || sqliteCode === 'SQLITE_LOCKED') {
     return { code: 'INVALID_STATE', message: 'The database is busy in another process; try again' }
   }
-  const message = err instanceof Error ? err.message : String(err)
+  const message = messageOf(err)
   return { code: 'INTERNAL', message: `Internal error: ${message}` }
 }

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { AppInfo, Project } from '../../shared/contract'
 import { actions, isTyping } from './actions'
-import { api, ApiError, type ConnectionState } from './api'
+import { api, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
 import { DataPage } from './pages/data/DataPage'
 import { EnginePage } from './pages/EnginePage'
@@ -17,6 +17,7 @@ import { ExportPage } from './pages/export/ExportPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { pageFromHash, pages, type PageId } from './routes'
 import { useProjects } from './useProjects'
+import { messageOf } from '../../shared/messages'
 
 function setAppState(state: 'loading' | 'ready' | 'error'): void {
   document.documentElement.dataset.appState = state
@@ -38,7 +39,7 @@ export function App(): React.JSX.Element {
       .call('app.getInfo', {})
       .then(setInfo)
       .catch((err: unknown) => {
-        setFatal(err instanceof Error ? err.message : String(err))
+        setFatal(messageOf(err))
         setAppState('error')
       })
     return api.onConnection(setConnection)
@@ -71,7 +72,7 @@ export function App(): React.JSX.Element {
   }, [])
 
   const showError = useCallback((err: unknown) => {
-    setToast({ kind: 'error', message: err instanceof ApiError || err instanceof Error ? err.message : String(err) })
+    setToast({ kind: 'error', message: messageOf(err) })
   }, [])
 
   const openProject = useCallback(

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Project } from '../../shared/contract'
 import { api } from './api'
+import { messageOf } from '../../shared/messages'
 
 export interface ProjectsState {
   projects: Project[] | null
@@ -24,7 +25,7 @@ export function useProjects(enabled: boolean): ProjectsState {
           setError(null)
         },
         (err: unknown) => {
-          if (live.current) setError(err instanceof Error ? err.message : String(err))
+          if (live.current) setError(messageOf(err))
         },
       ),
     [],

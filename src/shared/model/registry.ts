@@ -11,6 +11,7 @@ import { rescaling } from './layers/rescaling'
 import { activation, batchNormalization, dropout } from './layers/simple-layers'
 import { backbones } from './backbones'
 import { formatShape, LayerError, type LayerConfigs, type LayerDefinition, type LayerSpec, type LayerType, type ModelSpec, type ParamCount, type Shape } from './types'
+import { messageOf } from '../messages'
 
 export const layerRegistry: { [T in LayerType]: LayerDefinition<T> } = {
   Pretrained: pretrained,
@@ -108,7 +109,7 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
       layers.push({ outputShape: out, params, error: null })
       shape = out
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
+      const message = messageOf(err)
       layers.push({ outputShape: null, params: null, error: message })
       firstError ??= { index, message }
       shape = null

@@ -5,6 +5,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { decodeBmp, isBmp } from './bmp'
+import { messageOf } from '../../../shared/messages'
 
 /** Larger images are refused before decoding (decompression bombs). */
 export const maxPixels = 50_000_000
@@ -129,7 +130,7 @@ async function inspectBmp(data: Buffer): Promise<InspectedImage> {
   try {
     image = openImage(data)
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
+    const message = messageOf(err)
     throw new BadFileError(/pixel limit/.test(message) ? `the image is over the ${maxPixels / 1e6} megapixel limit (${message})` : `the BMP file cannot be read: ${message}`)
   }
   const meta = await image.metadata()

@@ -17,6 +17,7 @@ import { toImportInfo, type DatasetRow, type DatasetsService, type ImportRow } f
 import { BadFileError, describeFsError, inspectImage, notRegularFile } from './image-file'
 import { scanImageSource, type FoundFile } from './scan'
 import { cellValue, inferTask, isMissing, readTableFile, withColumnTypes } from './table-file'
+import { messageOf } from '../../../shared/messages'
 
 export interface ImportOptions {
   batchSize?: number
@@ -161,7 +162,7 @@ export class ImportsService {
       } catch (err) {
         status = 'failed'
         const full = isDiskFull(err)
-        error = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
+        error = full ? diskFullMessage : messageOf(err)
         if (!full) console.error(`modelbench: import ${row.id} failed:`, err)
       }
       this.finishRow(row.id, status, error)

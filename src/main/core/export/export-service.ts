@@ -29,6 +29,7 @@ import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainingService } from '../training/training-service'
 import { modelCard, modelMetadata, type CardInput } from './model-card'
+import { messageOf } from '../../../shared/messages'
 
 /** Runs the export check (`verify-export <job.json> <result.json>`) in a separate process; resolves when it exits. */
 export type VerifyLauncher = (jobFile: string, resultFile: string) => Promise<{ code: number | null; output: string }>
@@ -144,7 +145,7 @@ export class ExportService {
       .prepare("INSERT INTO exports (id, run_id, project_id, dir, formats_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)")
       .run(id, runId, run.projectId, outDir, JSON.stringify(ordered), this.now())
     const work = this.run(id, runId, ordered, outDir).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err)
+      const message = messageOf(err)
       // Nothing half-written stays behind: the folder was new or empty.
       if (created) rmSync(outDir, { recursive: true, force: true })
       else for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { recursive: true, force: true })

@@ -10,6 +10,7 @@ import type { ExportFormat } from '../../../shared/export'
 import { loadExport, preparePixels, prepareRows, readPreprocessing, type TableRow } from '../../export-runtime/runtime'
 import { BadFileError, describeFsError, inspectImage, modelInputPixels } from '../datasets/image-file'
 import { isMissing, parseNumber, readTableFile } from '../datasets/table-file'
+import { messageOf } from '../../../shared/messages'
 
 export interface PredictLine {
   file: string
@@ -82,7 +83,7 @@ export async function predictFiles(dir: string, files: string[], format?: Export
           sources.push({ file, row: rowNumber })
         }
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err)
+        const message = messageOf(err)
         problems.push({ file, error: message.startsWith(file) ? message.slice(file.length).replace(/^:\s*/, '') : message })
       }
     }

@@ -20,6 +20,7 @@ import type { Db } from '../store/database'
 import type { TrainingService } from '../training/training-service'
 import { shouldPrune, type TrialCurve } from './pruning'
 import { gridPoint, gridSize, randomPoint, spaceProblem, tpeDefaults, tpePropose } from './search'
+import { messageOf } from '../../../shared/messages'
 
 export interface StartSweepInput {
   projectId: string
@@ -269,7 +270,7 @@ export class SweepService {
     const work = this.loop(id)
       .catch((err: unknown) => {
         if (this.closing) return
-        this.setStatus(id, 'failed', err instanceof Error ? err.message : String(err), true)
+        this.setStatus(id, 'failed', messageOf(err), true)
       })
       .finally(() => {
         this.saveElapsed(id)
@@ -336,7 +337,7 @@ export class SweepService {
       runId = run.id
     } catch (err) {
       // An impossible combination (say, a layer left out that the next one needs) fails this trial only.
-      this.endTrial(r, number, 'failed', null, err instanceof Error ? err.message : String(err))
+      this.endTrial(r, number, 'failed', null, messageOf(err))
       return
     }
     this.db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND number = ?').run(runId, r.id, number)

@@ -21,6 +21,7 @@ import type { ModelSpec } from '../../../shared/model/types'
 import { buildModel } from './build-model'
 import { selectEngine } from './engine'
 import { gradientsOf, SeededDropout, type LossKind } from './step-parts'
+import { messageOf } from '../../../shared/messages'
 
 export interface ReplicaInit {
   spec: ModelSpec
@@ -141,7 +142,7 @@ export function serveReplica(port: { postMessage(m: FromReplica, transfer?: Arra
       .then(work)
       .then(
         (m) => port.postMessage(m, m.type === 'result' ? m.grads.map((g) => g.buffer as ArrayBuffer) : []),
-        (err: unknown) => port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+        (err: unknown) => port.postMessage({ type: 'error', message: messageOf(err) }),
       )
   }
   const engine = selectEngine('wasm')

@@ -21,6 +21,7 @@ import { selectEngine } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
 import { launchReplica, trainingThreads, type LaunchedReplica, type Replica } from './replica'
 import { correctCount, gradientsOf, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
+import { messageOf } from '../../../shared/messages'
 
 function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
   switch (hp.optimizer) {
@@ -259,7 +260,7 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
         replicas.push(await launch.init({ spec, kind, part: i + 1 }))
       } catch (err) {
         // Training goes on with the threads that started; the receipt says why there are fewer.
-        skipped.push(`training threads beyond ${i + 1}: ${err instanceof Error ? err.message : String(err)}`)
+        skipped.push(`training threads beyond ${i + 1}: ${messageOf(err)}`)
         await Promise.all(launched.slice(i).map((r) => r.close()))
         break
       }

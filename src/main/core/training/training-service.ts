@@ -43,6 +43,7 @@ import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type 
 import { encodeRows, fitEncoder, rowProblem, type TableEncoder } from './table-encoding'
 import { memoryRefusal, type MemoryLimit } from '../../../shared/model/memory'
 import { trainingMemoryLimit } from './memory-limit'
+import { messageOf } from '../../../shared/messages'
 
 interface RunRow {
   id: string
@@ -285,7 +286,7 @@ export class TrainingService {
    */
   private endWithError(runId: string, projectId: string, err: unknown): void {
     const full = isDiskFull(err)
-    const message = full ? diskFullMessage : err instanceof Error ? err.message : String(err)
+    const message = full ? diskFullMessage : messageOf(err)
     this.tryStatus(runId, full ? 'interrupted' : 'failed', message)
     this.events.emit('training.failed', { runId, projectId, message })
   }
@@ -434,7 +435,7 @@ export class TrainingService {
     try {
       spec = { inputShape: raw.inputShape, layers: raw.layers.map((l) => normalizeLayer(l)) }
     } catch (err) {
-      throw new AppError('INVALID_ARGUMENT', err instanceof Error ? err.message : String(err), 'spec')
+      throw new AppError('INVALID_ARGUMENT', messageOf(err), 'spec')
     }
     const analysis = analyzeStack(spec)
     if (analysis.firstError) {
@@ -562,7 +563,7 @@ export class TrainingService {
       } catch (err) {
         // Never drop a message and train on: what is recorded would no longer be the run. Stop the trainer;
         // the run resumes from its last recorded checkpoint once the cause (a full disk) is gone.
-        live.interruptReason = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${err instanceof Error ? err.message : String(err)}); Resume continues from the last checkpoint`
+        live.interruptReason = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${messageOf(err)}); Resume continues from the last checkpoint`
         console.error(`modelbench: could not record a message from the trainer of run ${runId}:`, err)
         child.kill()
       }

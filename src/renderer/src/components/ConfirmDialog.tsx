@@ -1,5 +1,6 @@
 /** A modal confirmation using the native <dialog> (focus trapping and Escape come with it). */
 import { useEffect, useRef, useState } from 'react'
+import { messageOf } from '../../../shared/messages'
 
 export interface ConfirmDialogProps {
   title: string
@@ -27,7 +28,7 @@ export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, on
       await onConfirm()
       onClose()
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(messageOf(err))
       setBusy(false)
     }
   }

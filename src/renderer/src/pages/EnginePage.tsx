@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { DoctorReport } from '../../../shared/contract'
 import { api } from '../api'
+import { messageOf } from '../../../shared/messages'
 
 export function EnginePage(): React.JSX.Element {
   const [report, setReport] = useState<DoctorReport | null>(null)
@@ -17,7 +18,7 @@ export function EnginePage(): React.JSX.Element {
         setChecking(false)
       },
       (err: unknown) => {
-        setError(err instanceof Error ? err.message : String(err))
+        setError(messageOf(err))
         setChecking(false)
       },
     )

@@ -4,6 +4,7 @@ import type { Project } from '../../../shared/contract'
 import { actions } from '../actions'
 import { api } from '../api'
 import { ConfirmDialog } from '../components/ConfirmDialog'
+import { messageOf } from '../../../shared/messages'
 
 interface Props {
   projects: Project[] | null
@@ -124,7 +125,7 @@ function CreateProjectForm({
       setError(null)
       await onCreated(project)
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(messageOf(err))
     } finally {
       setBusy(false)
     }
@@ -170,7 +171,7 @@ function RenameForm({ project, onDone }: { project: Project; onDone: () => void 
       await api.call('projects.rename', { id: project.id, name })
       onDone()
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(messageOf(err))
     }
   }
 

@@ -4,6 +4,7 @@ import type { ClassInfo, SampleFilter } from '../../../../shared/contract'
 import { api } from '../../api'
 import { keyOfClass, unkeyedNote } from '../../class-keys'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   datasetId: string
@@ -29,7 +30,7 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
       setName('')
       setAddError(null)
     } catch (err) {
-      setAddError(err instanceof Error ? err.message : String(err))
+      setAddError(messageOf(err))
     }
   }
 
@@ -148,7 +149,7 @@ function RenameClass({ cls, onDone }: { cls: ClassInfo; onDone: () => void }): R
       className="rename-class"
       onSubmit={(e) => {
         e.preventDefault()
-        api.call('classes.update', { classId: cls.id, name }).then(onDone, (err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+        api.call('classes.update', { classId: cls.id, name }).then(onDone, (err: unknown) => setError(messageOf(err)))
       }}
     >
       <input

@@ -6,6 +6,7 @@ import { useRef, useState } from 'react'
 import type { TablePreview, Task } from '../../../../shared/contract'
 import { api, type PickedFiles } from '../../api'
 import { fromFileList, narrowed, routePicked, tableFile } from '../../picked-files'
+import { messageOf } from '../../../../shared/messages'
 
 interface ImporterOptions {
   projectId: string
@@ -277,7 +278,7 @@ function TablePreviewDialog({
         <button
           className="button primary"
           data-testid="table-import"
-          onClick={() => onImport(target, task, types).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
+          onClick={() => onImport(target, task, types).catch((err: unknown) => setError(messageOf(err)))}
         >
           Import table
         </button>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react'
 import type { EventPayload, ImportInfo, ImportIssue } from '../../../../shared/contract'
 import { api } from '../../api'
+import { messageOf } from '../../../../shared/messages'
 
 export type Progress = EventPayload<'import.progressed'>
 
@@ -84,7 +85,7 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
         setIssues((old) => [...old.slice(0, offset), ...page.items])
         setTotal(page.total)
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(messageOf(err)),
     )
   }
   useEffect(() => load(0), [info.id]) // eslint-disable-line react-hooks/exhaustive-deps

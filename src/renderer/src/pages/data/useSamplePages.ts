@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { SampleFilter, SampleItem } from '../../../../shared/contract'
 import { api } from '../../api'
+import { messageOf } from '../../../../shared/messages'
 
 export const pageSize = 200
 
@@ -41,7 +42,7 @@ export function useSamplePages(datasetId: string, filter: SampleFilter): SampleP
         },
         (err: unknown) => {
           loading.current.delete(page)
-          if (gen === generation.current) setError(err instanceof Error ? err.message : String(err))
+          if (gen === generation.current) setError(messageOf(err))
         },
       )
     },

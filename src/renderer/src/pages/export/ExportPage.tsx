@@ -10,6 +10,7 @@ import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { formatDuration, percent } from '../../format'
 import { useApiEvent } from '../../useApiEvent'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   project: Project
@@ -94,7 +95,7 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
       const now = Date.now()
       setProgress({ fraction: 0, step: 'Starting', startedAt: now, at: now })
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : String(err))
+      setProblem(messageOf(err))
     }
   }
 

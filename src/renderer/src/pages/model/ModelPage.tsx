@@ -40,6 +40,7 @@ import {
   type StackItem,
   type Target,
 } from './stack-state'
+import { messageOf } from '../../../../shared/messages'
 
 
 /** A drop goes where the pointer is (the dragged card is wide and overlaps several rows); else the nearest row. */
@@ -101,7 +102,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
       try {
         perform(history.present, a)
       } catch (err) {
-        return err instanceof Error ? err.message : String(err)
+        return messageOf(err)
       }
       setHistory((h) => (h ? apply(h, a) : h))
       return null

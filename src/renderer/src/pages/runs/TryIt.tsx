@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react'
 import { maxTryImageBytes, type TryImageResult } from '../../../../shared/training'
 import { api } from '../../api'
 import { percent } from '../../format'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   runId: string
@@ -43,7 +44,7 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
       setResult(r)
       setPreview(r.sampleHash ? api.mediaUrl('thumbs', r.sampleHash) : file ? URL.createObjectURL(file) : null)
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : String(err))
+      setProblem(messageOf(err))
     } finally {
       setBusy(false)
     }

@@ -4,6 +4,7 @@ import type { TableColumn } from '../../../../shared/contract'
 import type { TryRowResult } from '../../../../shared/export'
 import { api } from '../../api'
 import { ClassPrediction, TryStatus } from './TryIt'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   runId: string
@@ -22,7 +23,7 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
   useEffect(() => {
     api.call('datasets.get', { projectId }).then(
       (d) => setColumns(d?.columns ?? []),
-      (err: unknown) => setProblem(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setProblem(messageOf(err)),
     )
   }, [projectId])
 
@@ -32,7 +33,7 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
     try {
       setResult(await work())
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : String(err))
+      setProblem(messageOf(err))
     } finally {
       setBusy(false)
     }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { Hyperparameters } from '../../../../shared/training'
 import { api } from '../../api'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   projectId: string
@@ -30,7 +31,7 @@ export function AugmentationPreview({ projectId, spec, augmentation, seed }: Pro
             setImages(r)
             setError(null)
           },
-          (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+          (err: unknown) => live && setError(messageOf(err)),
         )
     }, 400)
     return () => {

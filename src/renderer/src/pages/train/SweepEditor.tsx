@@ -9,6 +9,7 @@ import { gridSize, spaceProblem, type PruningRule, type SweepParam, type SweepSt
 import { sweepableHyperparameters, sweepableLayerSettings } from '../../../../shared/sweep-apply'
 import type { HyperparametersInput } from '../../../../shared/training'
 import { api } from '../../api'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   projectId: string
@@ -90,7 +91,7 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
       })
       onStarted(s.id)
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(messageOf(err))
     } finally {
       setStarting(false)
     }
