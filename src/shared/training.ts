@@ -150,6 +150,8 @@ export interface PredictionExample {
   /** The sample's label now, by class id (it may have been relabeled since the run). */
   currentClassId: number | null
   checked: boolean
+  /** A table row's values by column (what the gallery shows instead of a picture); null for an image. */
+  values: Record<string, string | number | null> | null
 }
 
 export interface RunComparison {

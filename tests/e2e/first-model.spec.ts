@@ -99,4 +99,13 @@ test('a fresh start trains without visiting the Model page, and the Train settin
   await expect(status).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
   await expect(page.getByTestId('run-result')).toBeVisible()
   await saveScreenshot(page, 'first-model-fresh-start')
+
+  // The mistakes of a table run show the rows' values, not broken pictures.
+  await page.getByText('See this run in Runs →').click()
+  const examples = page.getByTestId('example')
+  await expect(examples.first()).toBeVisible()
+  await expect(examples.first().getByTestId('example-values')).toContainText('sepal_length')
+  await expect(examples.locator('img')).toHaveCount(0)
+  await examples.first().scrollIntoViewIfNeeded()
+  await saveScreenshot(page, 'first-model-table-mistakes')
 })

@@ -819,7 +819,7 @@ export class TrainingService {
     const { n } = this.db.prepare(`SELECT count(*) AS n FROM predictions p WHERE ${where}`).get(...params) as { n: number }
     const rows = this.db
       .prepare(
-        `SELECT p.sample_id, p.true_index, p.predicted_index, p.confidence, p.probabilities, p.checked, s.content_hash, s.original_name, s.class_id
+        `SELECT p.sample_id, p.true_index, p.predicted_index, p.confidence, p.probabilities, p.checked, s.content_hash, s.original_name, s.class_id, s.values_json
          FROM predictions p JOIN samples s ON s.id = p.sample_id WHERE ${where} ORDER BY p.confidence DESC, p.sample_id LIMIT ? OFFSET ?`,
       )
       .all(...params, limit, offset) as Array<{
@@ -832,6 +832,7 @@ export class TrainingService {
       content_hash: string
       original_name: string
       class_id: number | null
+      values_json: string | null
     }>
     return {
       total: n,
@@ -846,6 +847,7 @@ export class TrainingService {
         probabilities: JSON.parse(x.probabilities) as number[],
         currentClassId: x.class_id,
         checked: x.checked === 1,
+        values: x.values_json ? (JSON.parse(x.values_json) as Record<string, string | number | null>) : null,
       })),
     }
   }

@@ -135,6 +135,7 @@ describe('training in the trainer process', () => {
     // The error gallery: every mistake, most confident first; a confusion-matrix cell; checked ones hidden.
     const wrong = evaluation.test.confusion.flatMap((row, t) => row.map((n, p) => (t === p ? 0 : n))).reduce((a, b) => a + b, 0)
     const mistakes = value<{ items: PredictionExample[]; total: number }>(await core.call('runs.examples', { runId: done.id, split: 'test' }))
+    for (const ex of mistakes.items) expect(ex.values).toBeNull()
     expect(mistakes.total).toBe(wrong)
     for (const m of mistakes.items) expect(m.trueIndex).not.toBe(m.predictedIndex)
     expect(mistakes.items.map((m) => m.confidence)).toEqual([...mistakes.items.map((m) => m.confidence)].sort((a, b) => b - a))
@@ -272,6 +273,10 @@ describe('training in the trainer process', () => {
     const evaluation = value<{ test: ClassificationEvaluation; validation: ClassificationEvaluation }>(await core.call('runs.evaluation', { runId: run.id }))
     expect(evaluation.test.classes.map((c) => c.name)).toEqual(['setosa', 'versicolor', 'virginica'])
     expect(evaluation.test.accuracy).toBeGreaterThan(0.8)
+    // The gallery gets each row's values (a table row has no picture); cell (k, k) holds the right answers.
+    const right = value<{ items: PredictionExample[] }>(await core.call('runs.examples', { runId: run.id, split: 'test', trueIndex: 0, predictedIndex: 0 }))
+    expect(right.items.length).toBeGreaterThan(0)
+    for (const ex of right.items) expect(Object.keys(ex.values ?? {})).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width'])
     await core.close()
   }, 120_000)
 

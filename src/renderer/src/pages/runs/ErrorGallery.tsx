@@ -72,7 +72,7 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
           return (
             <div
               key={ex.sampleId}
-              className={state ? 'example done' : 'example'}
+              className={`example${state ? ' done' : ''}${ex.values ? ' table-row' : ''}`}
               tabIndex={0}
               data-testid="example"
               onKeyDown={(e) => {
@@ -84,7 +84,18 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
                 e.preventDefault()
               }}
             >
-              <img src={api.mediaUrl('thumbs', ex.hash)} alt={ex.name} className="thumb pixelated" loading="lazy" />
+              {ex.values ? (
+                <dl className="example-values" data-testid="example-values" aria-label={ex.name}>
+                  {Object.entries(ex.values).map(([column, v]) => (
+                    <div key={column}>
+                      <dt>{column}</dt>
+                      <dd>{v === null ? '—' : String(v)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              ) : (
+                <img src={api.mediaUrl('thumbs', ex.hash)} alt={ex.name} className="thumb pixelated" loading="lazy" />
+              )}
               <div className="small">
                 <div>
                   true <strong>{data.classNames[ex.trueIndex]}</strong>
