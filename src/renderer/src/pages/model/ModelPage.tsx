@@ -18,6 +18,7 @@ import { ImportDataFirst } from '../EmptyStates'
 import { LayerSettings } from './LayerSettings'
 import { SavedModels } from './SavedModels'
 import {
+  addPosition,
   analyze,
   draftFromSaved,
   targetOf,
@@ -270,7 +271,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
               <div key={g.group} className="palette-group">
                 <h3>{g.label}</h3>
                 {g.types.map((t) => (
-                  <PaletteItem key={t} type={t} onAdd={() => act({ name: 'addLayer', type: t, index: selectedIndex >= 0 ? selectedIndex + 1 : draft.items.length })} />
+                  <PaletteItem key={t} type={t} onAdd={() => act({ name: 'addLayer', type: t, index: addPosition(draft, selectedIndex) })} />
                 ))}
               </div>
             ))}

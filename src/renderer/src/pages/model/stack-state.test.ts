@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, toSpec, undo, withOutputLayer, type Draft, type History } from './stack-state'
+import { addPosition, analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, toSpec, undo, withOutputLayer, type Draft, type History } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 import { trainingMemoryBytes } from '../../../../shared/model/memory'
 
@@ -63,6 +63,29 @@ describe('shapes and errors in the stacker', () => {
     expect(fix.label).toBe('Insert Flatten before it')
     h = apply(h, fix.action)
     expect(analyze(h.present).firstError).toBeNull()
+  })
+
+  it('inserts a Flatten once: one further down moves up instead of a second one', () => {
+    // Conv2D → Dense → Flatten → Dense: the fix for the first Dense moves the Flatten before it.
+    const d: Draft = {
+      inputShape: [28, 28, 1],
+      items: itemsFrom(['Conv2D', 'Dense', 'Flatten', 'Dense'].map((type) => normalizeLayer({ type, config: type === 'Dense' ? { units: 10, activation: 'softmax' } : {} }))),
+    }
+    const fix = quickFix(d, analyze(d))!
+    const fixed = perform(d, fix.action)
+    expect(fixed.items.map((i) => i.layer.type)).toEqual(['Conv2D', 'Flatten', 'Dense', 'Dense'])
+    expect(analyze(fixed).firstError).toBeNull()
+  })
+
+  it('adds from the palette after the selection, else before the output layer, never after it', () => {
+    const d = start().present // Conv2D, MaxPooling2D, Flatten, Dropout, Dense (output)
+    const last = d.items.length - 1
+    expect(addPosition(d, -1)).toBe(last)
+    expect(addPosition(d, last)).toBe(last)
+    expect(addPosition(d, 1)).toBe(2)
+    const added = perform(d, { name: 'addLayer', type: 'Dropout', index: addPosition(d, -1) })
+    expect(added.items.at(-1)!.layer.type).toBe('Dense')
+    expect(addPosition({ inputShape: [4], items: [] }, -1)).toBe(0)
   })
 
   it('says when the output does not fit the data, and builds the fitting output layer', () => {

@@ -100,10 +100,24 @@ export function perform(d: Draft, a: StackAction): Draft {
     case 'insertFlatten': {
       const i = index(a.before)
       if (i < 0) return d
-      const item = { id: newId(), layer: normalizeLayer({ type: 'Flatten', config: {} }) }
-      return { ...d, items: [...d.items.slice(0, i), item, ...d.items.slice(i)] }
+      // A Flatten further down moves up here: a second one would only raise the same error later.
+      const later = d.items.findIndex((x, j) => j > i && x.layer.type === 'Flatten')
+      const item = later >= 0 ? d.items[later]! : { id: newId(), layer: normalizeLayer({ type: 'Flatten', config: {} }) }
+      const rest = d.items.filter((_, j) => j !== later)
+      return { ...d, items: [...rest.slice(0, i), item, ...rest.slice(i)] }
     }
   }
+}
+
+/**
+ * Where "+" on a palette layer puts it: after the selected layer, else at the end — but never after the
+ * output layer (the last Dense of a stack that has more than one layer), which stays last.
+ */
+export function addPosition(d: Draft, selectedIndex: number): number {
+  const last = d.items.length - 1
+  const outputLast = last >= 0 && d.items[last]!.layer.type === 'Dense'
+  if (selectedIndex >= 0 && selectedIndex < last) return selectedIndex + 1
+  return outputLast ? last : d.items.length
 }
 
 /** What an action is called in the Undo and Redo buttons ("Remove Flatten"). */
