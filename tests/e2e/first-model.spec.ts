@@ -108,4 +108,8 @@ test('a fresh start trains without visiting the Model page, and the Train settin
   await expect(examples.locator('img')).toHaveCount(0)
   await examples.first().scrollIntoViewIfNeeded()
   await saveScreenshot(page, 'first-model-table-mistakes')
+
+  // Export offers the best completed run and says why it chose it.
+  await page.getByTestId('nav-export').click()
+  await expect(page.getByTestId('export-preselected')).toHaveText('Chosen for you: Run 1, the only completed run.')
 })

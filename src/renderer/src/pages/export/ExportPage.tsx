@@ -8,6 +8,7 @@ import type { Project } from '../../../../shared/contract'
 import { exportFormatNames, verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
 import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
+import { bestRun } from './best-run'
 import { formatDuration, percent } from '../../format'
 import { useApiEvent } from '../../useApiEvent'
 import { messageOf } from '../../../../shared/messages'
@@ -34,6 +35,7 @@ function shellQuote(s: string): string {
 export function ExportPage({ project, onError }: Props): React.JSX.Element {
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [runId, setRunId] = useState<string>('')
+  const [preselected, setPreselected] = useState<{ run: RunSummary; reason: string } | null>(null)
   const [formats, setFormats] = useState<Record<ExportFormat, boolean>>({ tfjs: true, onnx: true })
   const [dir, setDir] = useState('')
   const [dirEdited, setDirEdited] = useState(false)
@@ -50,10 +52,13 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
 
   useEffect(() => {
     api.call('runs.list', { projectId: project.id, limit: 1000 }).then((list) => {
-      const done = list.items.filter((r) => r.status === 'completed' && r.folds === null)
+      // Runs a user exports: not a cross-validation parent (no weights of its own), nor one of its folds.
+      const done = list.items.filter((r) => r.status === 'completed' && r.folds === null && r.fold === null)
       setRuns(done)
-      const wanted = runFromHash()
-      setRunId(done.find((r) => r.id === wanted)?.id ?? done[0]?.id ?? '')
+      const wanted = done.find((r) => r.id === runFromHash())
+      const best = bestRun(done, percent)
+      setPreselected(wanted ? null : best)
+      setRunId(wanted?.id ?? best?.run.id ?? '')
     }, onError)
     refreshHistory()
   }, [project.id, onError, refreshHistory])
@@ -142,6 +147,11 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
             ))}
           </select>
         </label>
+        {preselected && preselected.run.id === runId && (
+          <p className="muted small" data-testid="export-preselected">
+            Chosen for you: {preselected.run.name}, {preselected.reason}.
+          </p>
+        )}
         <fieldset className="export-formats" disabled={running}>
           <legend>Formats</legend>
           {(Object.keys(formatInfo) as ExportFormat[]).map((f) => (
