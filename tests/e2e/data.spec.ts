@@ -41,7 +41,10 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await expect(report.locator('tr', { hasText: 'birds' })).toContainText('empty folder, ignored')
   await expect(report.locator('tr', { hasText: 'unsorted-00.jpg' })).toContainText('imported unlabeled: this image is not inside a class folder')
   await saveScreenshot(page, 'data-import-report')
-  await report.getByRole('button', { name: 'Close' }).click()
+  // Dialogs behave one way: modal, Escape closes, focus goes back to what opened it.
+  await page.keyboard.press('Escape')
+  await expect(report).toHaveCount(0)
+  await expect(page.getByTestId('show-report')).toBeFocused()
 
   await expect(data.classCount('cats')).toHaveText('5')
   await expect(data.classCount('dogs')).toHaveText('5')

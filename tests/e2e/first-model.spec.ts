@@ -47,6 +47,11 @@ test('a dropped CSV goes to the table preview; a mixed drop says what it did wit
   ])
   await expect(page.getByTestId('table-preview')).toBeVisible()
   await expect(page.getByTestId('toast')).toContainText('photo.png not imported: a project holds a table or images, not both')
+  // Escape closes the preview (it is modal, like every dialog), and the same drop opens it again.
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('table-preview')).toHaveCount(0)
+  await drop(page, [{ name: 'iris.csv', type: 'text/csv', data: iris }])
+  await expect(page.getByTestId('table-preview')).toBeVisible()
   await page.getByTestId('target-column').selectOption('species')
   await page.getByTestId('table-import').click()
   await expect(new DataPage(page).summary).toContainText('Imported 30 rows')

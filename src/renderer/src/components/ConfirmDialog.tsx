@@ -1,5 +1,6 @@
-/** A modal confirmation using the native <dialog> (focus trapping and Escape come with it). */
-import { useEffect, useRef, useState } from 'react'
+/** A modal confirmation (Modal: a backdrop, Escape cancels, focus returns). */
+import { useState } from 'react'
+import { Modal } from './Modal'
 import { messageOf } from '../../../shared/messages'
 
 export interface ConfirmDialogProps {
@@ -12,14 +13,8 @@ export interface ConfirmDialogProps {
 }
 
 export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, onClose }: ConfirmDialogProps): React.JSX.Element {
-  const ref = useRef<HTMLDialogElement>(null)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
-
-  useEffect(() => {
-    const dialog = ref.current
-    if (dialog && !dialog.open) dialog.showModal()
-  }, [])
 
   async function confirm(): Promise<void> {
     setBusy(true)
@@ -34,7 +29,7 @@ export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, on
   }
 
   return (
-    <dialog ref={ref} className="dialog" onClose={onClose} aria-labelledby="confirm-title" data-testid="confirm-dialog">
+    <Modal testId="confirm-dialog" labelledBy="confirm-title" onClose={() => !busy && onClose()}>
       <h2 id="confirm-title">{title}</h2>
       <div className="dialog-body">{body}</div>
       {error && (
@@ -55,6 +50,6 @@ export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, on
           {busy ? 'Working…' : confirmLabel}
         </button>
       </div>
-    </dialog>
+    </Modal>
   )
 }

@@ -7,6 +7,7 @@ import type { TablePreview, Task } from '../../../../shared/contract'
 import { api, type PickedFiles } from '../../api'
 import { fromFileList, narrowed, routePicked, tableFile } from '../../picked-files'
 import { messageOf } from '../../../../shared/messages'
+import { Modal } from '../../components/Modal'
 
 interface ImporterOptions {
   projectId: string
@@ -187,8 +188,8 @@ function TablePreviewDialog({
   const targetColumn = preview.columns.find((c) => c.name === target)
   const delimiterName = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[preview.delimiter] ?? `“${preview.delimiter}”`
   return (
-    <dialog open className="dialog wide" data-testid="table-preview">
-      <h2>Import {preview.path.split(/[\\/]/).pop()}</h2>
+    <Modal className="dialog wide" testId="table-preview" labelledBy="table-preview-title" onClose={onClose}>
+      <h2 id="table-preview-title">Import {preview.path.split(/[\\/]/).pop()}</h2>
       <p className="muted small">
         {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated · {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'} ·{' '}
         <span data-testid="table-encoding">{preview.encoding}</span>
@@ -283,6 +284,6 @@ function TablePreviewDialog({
           Import table
         </button>
       </div>
-    </dialog>
+    </Modal>
   )
 }

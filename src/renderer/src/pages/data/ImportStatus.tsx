@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import type { EventPayload, ImportInfo, ImportIssue } from '../../../../shared/contract'
 import { api } from '../../api'
 import { messageOf } from '../../../../shared/messages'
+import { Modal } from '../../components/Modal'
 
 export type Progress = EventPayload<'import.progressed'>
 
@@ -91,8 +92,8 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
   useEffect(() => load(0), [info.id]) // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
-    <dialog open className="dialog wide" data-testid="import-report">
-      <h2>Import report</h2>
+    <Modal className="dialog wide" testId="import-report" labelledBy="import-report-title" onClose={onClose}>
+      <h2 id="import-report-title">Import report</h2>
       <p className="muted small">
         {info.source} · {info.imported.toLocaleString()} imported, {info.duplicates.toLocaleString()} duplicates, {info.skipped.toLocaleString()} skipped
         {info.unlabeledLoose > 0 && `, ${info.unlabeledLoose.toLocaleString()} unlabeled (outside the class folders)`}
@@ -132,6 +133,6 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
           Close
         </button>
       </div>
-    </dialog>
+    </Modal>
   )
 }

@@ -3,6 +3,7 @@ import { useState } from 'react'
 import type { Architecture } from '../../../../shared/contract'
 import { api } from '../../api'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
+import { Modal } from '../../components/Modal'
 
 interface Props {
   projectId: string
@@ -24,8 +25,8 @@ export function SavedModels({ projectId, saved, onOpen, onChanged, onClose, onEr
   const run = (p: Promise<unknown>): void => void p.then(onChanged, onError)
 
   return (
-    <dialog open className="dialog wide" data-testid="saved-models">
-      <h2>Saved models</h2>
+    <Modal className="dialog wide" testId="saved-models" labelledBy="saved-models-title" onClose={onClose}>
+      <h2 id="saved-models-title">Saved models</h2>
       {latest.length === 0 && <p className="muted">Nothing saved yet: name the model and press Save.</p>}
       <ul className="saved-list">
         {latest.map((a) => (
@@ -98,6 +99,6 @@ export function SavedModels({ projectId, saved, onOpen, onChanged, onClose, onEr
           onClose={() => setDeleting(null)}
         />
       )}
-    </dialog>
+    </Modal>
   )
 }
