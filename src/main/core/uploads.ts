@@ -99,12 +99,16 @@ export class Uploads {
     return { path: target, root }
   }
 
+  /** Where `path` lies inside an upload under `root`: the upload's id and the path below it; null elsewhere. */
+  private static within(path: string, root: string): { id: string; rest: string[] } | null {
+    if (!isInside(path, root) || path === root) return null
+    const [id = '', ...rest] = path.slice(root.length + 1).split(/[\\/]/)
+    return uploadIdPattern.test(id) ? { id, rest } : null
+  }
+
   /** The upload a path lies in, by id; null for a path anywhere else. `real` is already resolved (resolveReal). */
   ownerOf(real: string): string | null {
-    const root = this.realDir
-    if (!isInside(real, root) || real === root) return null
-    const id = real.slice(root.length + 1).split(/[\\/]/)[0] ?? ''
-    return uploadIdPattern.test(id) ? id : null
+    return Uploads.within(real, this.realDir)?.id ?? null
   }
 
   /**
@@ -112,12 +116,9 @@ export class Uploads {
    * `iris.csv`) instead of the data folder's internal one; any other path unchanged.
    */
   shown(path: string): string {
-    for (const root of [this.dir, this.realDir]) {
-      if (!isInside(path, root) || path === root) continue
-      const [id, ...rest] = path.slice(root.length + 1).split(/[\\/]/)
-      if (uploadIdPattern.test(id ?? '')) return rest.length > 0 ? rest.join('/') : 'files from the browser'
-    }
-    return path
+    const inside = Uploads.within(path, this.dir) ?? Uploads.within(path, this.realDir)
+    if (!inside) return path
+    return inside.rest.length > 0 ? inside.rest.join('/') : 'files from the browser'
   }
 
   /** Removes one upload folder, named by its id only. */

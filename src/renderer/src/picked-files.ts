@@ -58,6 +58,11 @@ function topName(f: PickedFile): string {
   return f.relativePath.split('/')[0]!
 }
 
+/** Why an image project does not take `names` (one or more tables). */
+export function tablesRefused(names: string): string {
+  return `${names}: this is an image project, so it takes images, not tables; import a table into a new project`
+}
+
 /** What to do with a pick or drop: preview one table, import the images, or refuse; and what to tell the user. */
 export type PickRoute =
   | { action: 'table'; table: PickedFile; note: string | null }
@@ -83,9 +88,7 @@ export function routePicked(files: readonly PickedFile[], kind: 'image' | 'table
     ].filter((n): n is string => typeof n === 'string')
     return { action: 'table', table: tables[0]!, note: notes.length > 0 ? notes.join(' ') : null }
   }
-  if (others.length === 0) {
-    return { action: 'refuse', message: `${list(tableNames)}: this is an image project, so it takes images, not tables; import a table into a new project` }
-  }
+  if (others.length === 0) return { action: 'refuse', message: tablesRefused(list(tableNames)) }
   if (kind === 'table') {
     return { action: 'refuse', message: `${list(otherNames)}: this is a table project, so it takes a CSV or TSV file, not images; import images into a new project` }
   }

@@ -87,16 +87,17 @@ async function listDir(dir: string, found: Found): Promise<Entry[]> {
   let unreadable = 0
   for (const name of names.sort()) {
     const path = join(dir, name)
+    const hidden = isHiddenOrSystem(name)
     let st: Awaited<ReturnType<typeof stat>>
     try {
       st = await stat(path)
     } catch (err) {
-      if (isHiddenOrSystem(name)) found.notes.push({ kind: 'hidden', path, reason: 'hidden or system file, ignored' })
+      if (hidden) found.notes.push({ kind: 'hidden', path, reason: 'hidden or system file, ignored' })
       else found.issues.push({ path, reason: describeFsError(err) })
       unreadable++
       continue
     }
-    if (isHiddenOrSystem(name)) {
+    if (hidden) {
       found.notes.push({ kind: 'hidden', path, reason: st.isDirectory() ? 'hidden or system folder, ignored with everything in it' : 'hidden or system file, ignored' })
     } else if (st.isDirectory()) out.push({ name, path, isDir: true })
     else if (st.isFile()) out.push({ name, path, isDir: false })

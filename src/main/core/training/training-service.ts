@@ -109,6 +109,12 @@ interface Live {
 
 const notRespondingReason = 'The trainer is not responding. Wait, or Stop it: Resume then continues from the last checkpoint'
 
+/** Table rows as the model's input: the encoder's features, float32 bytes. */
+function featureBytes(encoder: TableEncoder, rows: Array<Record<string, string | number | null>>): Buffer {
+  const features = encodeRows(encoder, rows)
+  return Buffer.from(features.buffer, features.byteOffset, features.byteLength)
+}
+
 export class TrainingService {
   private readonly live = new Map<string, Live>()
   /** Runs whose data is still being prepared, before their trainer exists. */
@@ -932,11 +938,12 @@ export class TrainingService {
       trueValue = s.target_value
     } else {
       values = input.values ?? {}
-      const prep = this.inputPreparation(runId)
-      const problem = prep.kind === 'table' ? rowProblem(prep.encoder, values) : null
-      if (problem) throw new AppError('INVALID_ARGUMENT', problem, 'values')
     }
-    const [out] = (await this.predictInputs(runId, { type: 'features', data: this.encodeTableRows(runId, [values]) }, 1)) as [number[]]
+    // Read once: typed-in values are checked against the encoder they are then encoded with.
+    const encoder = this.tableEncoder(runId)
+    const problem = input.sampleId === undefined ? rowProblem(encoder, values) : null
+    if (problem) throw new AppError('INVALID_ARGUMENT', problem, 'values')
+    const [out] = (await this.predictInputs(runId, { type: 'features', data: featureBytes(encoder, [values]) }, 1)) as [number[]]
     if (dataset.task === 'regression') return { values, predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
     return { values, predicted: version.classNames[argmax(out)]!, value: null, trueClass, trueValue: null, classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })) }
   }
@@ -1006,11 +1013,16 @@ export class TrainingService {
 
   /** Encodes table rows with the run's encoder, as training did. */
   encodeTableRows(runId: string, rows: Array<Record<string, string | number | null>>): Buffer {
+    return featureBytes(this.tableEncoder(runId), rows)
+  }
+
+  /** The encoder a table run was trained with (from its preprocessing.json). */
+  private tableEncoder(runId: string): TableEncoder {
     const prep = this.inputPreparation(runId)
     if (prep.kind !== 'table') throw new AppError('INVALID_STATE', 'This run was not trained on a table')
-    const features = encodeRows(prep.encoder, rows)
-    return Buffer.from(features.buffer, features.byteOffset, features.byteLength)
+    return prep.encoder
   }
+
 
   /** Writes an export's model files from a run's final weights (in a trainer process). */
   async writeModelFiles(job: ExportJob): Promise<Record<string, string[]>> {

@@ -5,7 +5,7 @@
 import { useRef, useState } from 'react'
 import type { TablePreview, Task } from '../../../../shared/contract'
 import { api, type PickedFiles } from '../../api'
-import { fromFileList, narrowed, routePicked, tableFile } from '../../picked-files'
+import { fromFileList, narrowed, routePicked, tableFile, tablesRefused } from '../../picked-files'
 import { messageOf } from '../../../../shared/messages'
 import { Modal } from '../../components/Modal'
 
@@ -35,7 +35,7 @@ export function useImporter({ projectId, kind, onStarted, onError, onMessage }: 
 
   async function importPaths(paths: string[]): Promise<void> {
     if (paths.length === 1 && tableFile.test(paths[0]!)) {
-      if (kind === 'image') throw new Error(`${paths[0]}: this is an image project, so it takes images, not tables; import a table into a new project`)
+      if (kind === 'image') throw new Error(tablesRefused(paths[0]!))
       setPreview(await api.call('datasets.previewTable', { path: paths[0]! }))
       return
     }

@@ -90,6 +90,7 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
     )
   }
   useEffect(() => load(0), [info.id]) // eslint-disable-line react-hooks/exhaustive-deps
+  const ignored = ignoredText(info)
 
   return (
     <Modal className="dialog wide" testId="import-report" labelledBy="import-report-title" onClose={onClose}>
@@ -97,7 +98,7 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
       <p className="muted small">
         {info.source} · {info.imported.toLocaleString()} imported, {info.duplicates.toLocaleString()} duplicates, {info.skipped.toLocaleString()} skipped
         {info.unlabeledLoose > 0 && `, ${info.unlabeledLoose.toLocaleString()} unlabeled (outside the class folders)`}
-        {ignoredText(info) && ` · ${ignoredText(info)}`}
+        {ignored && ` · ${ignored}`}
       </p>
       {error && <p className="field-error">{error}</p>}
       <div className="table-scroll">
