@@ -82,7 +82,7 @@ export interface Core {
 
 const sampleProjects = {
   digits: { name: 'Handwritten digits', description: '10,000 handwritten digits (MNIST), 28×28 grey, 10 classes.' },
-  iris: { name: 'Iris flowers', description: "Fisher's 150 iris flowers: four measurements, three species." },
+  iris: { name: 'Iris flowers', description: "Fisher's iris flowers: 149 distinct flowers, four measurements each, three species." },
 } as const
 
 export function createCore(options: CoreOptions): Core {
