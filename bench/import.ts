@@ -10,7 +10,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { createCore } from '../src/main/core/core'
-import { mapConcurrent } from '../src/main/core/datasets/imports-service'
+import { mapConcurrent } from '../src/main/core/datasets/map-concurrent'
 import { openDatabase } from '../src/main/core/store/database'
 import type { DatasetSummary, ImportInfo, Project, Result } from '../src/shared/contract'
 

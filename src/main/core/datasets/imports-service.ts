@@ -9,6 +9,7 @@ import { constants, type FileHandle, open } from 'node:fs/promises'
 import type { ImportInfo, ImportIssue, Task } from '../../../shared/contract'
 import { AppError, diskFullMessage, isDiskFull, notFound } from '../errors'
 import type { EventBus } from '../events'
+import { mapConcurrent } from './map-concurrent'
 import { refuseDataDir, resolveReal } from '../safe-paths'
 import type { Uploads } from '../uploads'
 import type { Db } from '../store/database'
@@ -450,19 +451,5 @@ async function readRegularFile(path: string): Promise<Buffer> {
   } finally {
     await handle?.close()
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping the results in input order. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 

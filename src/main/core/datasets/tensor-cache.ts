@@ -12,7 +12,7 @@ import { AppError, notFound } from '../errors'
 import type { Db } from '../store/database'
 import type { BlobStore } from './blob-store'
 import { modelInputPixels } from './image-file'
-import { mapConcurrent } from './imports-service'
+import { mapConcurrent } from './map-concurrent'
 
 export interface InputShape {
   height: number
