@@ -21,7 +21,10 @@ import {
   addPosition,
   analyze,
   draftFromSaved,
+  hasUnsavedWork,
+  inputMismatch,
   targetOf,
+  templateProblem,
   apply,
   itemsFrom,
   outputMismatch,
@@ -40,7 +43,9 @@ import {
   type StackAction,
   type StackItem,
   type Target,
+  type Template,
 } from './stack-state'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { messageOf } from '../../../../shared/messages'
 
 
@@ -66,6 +71,7 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const [memoryLimit, setMemoryLimit] = useState<MemoryLimit | null>(null)
   const [name, setName] = useState('My model')
   const [managing, setManaging] = useState(false)
+  const [replacing, setReplacing] = useState<Template | null>(null)
 
   useEffect(() => {
     api.call('app.getInfo', {}).then((info) => setMemoryLimit(info.trainingMemory), onError)
@@ -146,11 +152,19 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const draft = history.present
   const analysis = analyze(draft)
   const fix = quickFix(draft, analysis)
-  const mismatch = analysis.firstError ? null : outputMismatch(draft, analysis, target)
+  const wrongInput = inputMismatch(draft, target)
+  const mismatch = analysis.firstError || wrongInput ? null : outputMismatch(draft, analysis, target)
   const selectedIndex = draft.items.findIndex((i) => i.id === selected)
   const selectedItem = selectedIndex >= 0 ? draft.items[selectedIndex]! : null
   const tooBig = analysis.firstError || !memoryLimit ? null : memoryRefusal(toSpec(draft), memoryBatch, memoryLimit)
-  const blocked = analysis.firstError !== null || mismatch !== null || tooBig !== null
+  const blocked = analysis.firstError !== null || wrongInput !== null || mismatch !== null || tooBig !== null
+  const suggested = suggestedTemplate(target)
+
+  /** A template replaces the whole stack: ask first when that would lose work (undo brings it back either way). */
+  function chooseTemplate(t: Template): void {
+    if (hasUnsavedWork(draft, target!, saved)) setReplacing(t)
+    else act({ name: 'replaceAll', draft: t.build(target!) })
+  }
 
   function onDragEnd(e: DragEndEvent): void {
     const id = String(e.active.id)
@@ -205,16 +219,19 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             data-testid="template-select"
             onChange={(e) => {
               const t = templates.find((x) => x.id === e.target.value)
-              if (t) act({ name: 'replaceAll', draft: t.build(target) })
+              if (t) chooseTemplate(t)
             }}
           >
             <option value="">a template…</option>
-            {templates.map((t) => (
-              <option key={t.id} value={t.id} title={t.description}>
-                {t.name}
-                {t.id === suggestedTemplate(target).id ? ' (suggested for this data)' : ''}
-              </option>
-            ))}
+            {templates.map((t) => {
+              const problem = templateProblem(t, target)
+              return (
+                <option key={t.id} value={t.id} title={problem ?? t.description} disabled={problem !== null}>
+                  {t.name}
+                  {problem ? ` — ${problem}` : t.id === suggested.id ? ' (suggested for this data)' : ''}
+                </option>
+              )
+            })}
           </select>
         </label>
         {saved.length > 0 && (
@@ -297,6 +314,14 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
               </ol>
             </SortableContext>
             <StackEnd />
+            {wrongInput && (
+              <div className="stack-warning" role="alert" data-testid="input-mismatch">
+                {wrongInput}.{' '}
+                <button className="button link" onClick={() => chooseTemplate(suggested)} data-testid="fix-input">
+                  Start from {suggested.name}
+                </button>
+              </div>
+            )}
             {mismatch && (
               <div className="stack-warning" role="alert" data-testid="output-mismatch">
                 {mismatch}.{' '}
@@ -348,6 +373,21 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           </aside>
         </div>
       </DndContext>
+      {replacing && (
+        <ConfirmDialog
+          title={`Replace your model with “${replacing.name}”?`}
+          body={
+            <p>
+              {draft.items.length === 1 ? 'The 1 layer you have now is' : `The ${draft.items.length} layers you have now are`} not saved as a model. Save them first with “Save”, or replace them (Undo brings them back).
+            </p>
+          }
+          confirmLabel="Replace"
+          onConfirm={async () => {
+            act({ name: 'replaceAll', draft: replacing.build(target) })
+          }}
+          onClose={() => setReplacing(null)}
+        />
+      )}
     </section>
   )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addPosition, analyze, apply, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templates, toSpec, undo, withOutputLayer, type Draft, type History } from './stack-state'
+import { addPosition, analyze, apply, hasUnsavedWork, inputMismatch, modelProblem, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templateProblem, templates, toSpec, undo, withOutputLayer, type Draft, type History, type Target, type Template } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 import { trainingMemoryBytes } from '../../../../shared/model/memory'
 
@@ -133,5 +133,46 @@ describe('shapes and errors in the stacker', () => {
       expect(analyze(t.build(target)).firstError, t.id).toBeNull()
     }
     expect(paletteGroups.flatMap((g) => g.types).sort()).toEqual([...layerTypes].sort())
+  })
+})
+
+describe('templates and the data (issue 15, item 5)', () => {
+  const digits: Target = { kind: 'image', task: 'classification', classes: 10, inputShape: [28, 28, 1] }
+  const photos: Target = { kind: 'image', task: 'classification', classes: 3, inputShape: [160, 160, 3] }
+  const iris: Target = { kind: 'table', task: 'classification', classes: 3, inputShape: [4] }
+  const byId = (id: Template['id']): Template => templates.find((t) => t.id === id)!
+
+  it('sizes the input for the data: a CNN takes the images as they are, the MLP the row width', () => {
+    expect(byId('tiny-cnn').build(digits).inputShape).toEqual([28, 28, 1])
+    expect(byId('small-cnn').build(photos).inputShape).toEqual([160, 160, 3])
+    expect(byId('mlp').build({ ...iris, inputShape: [7] }).inputShape).toEqual([7])
+    expect(byId('pretrained').build(digits).inputShape).toEqual([224, 224, 3])
+  })
+
+  it('says why a template cannot be used: the other kind of data, or layers that do not fit the size', () => {
+    expect(templateProblem(byId('mlp'), digits)).toBe('for tables, not images')
+    expect(templateProblem(byId('tiny-cnn'), iris)).toBe('for images, not tables')
+    expect(templateProblem(byId('small-cnn'), digits)).toMatch(/^does not fit 28×28×1 images: /)
+    expect(templateProblem(byId('small-cnn'), photos)).toBeNull()
+    expect(templateProblem(byId('tiny-cnn'), digits)).toBeNull()
+    expect(templateProblem(byId('blank'), iris)).toBeNull()
+    expect(templateProblem(byId('blank'), digits)).toBeNull()
+  })
+
+  it('refuses a model whose input cannot take the data, naming both', () => {
+    expect(inputMismatch(byId('mlp').build(iris), digits)).toBe('This model takes rows of 4 values, but the data is 28×28×1 images')
+    expect(inputMismatch(byId('tiny-cnn').build(digits), iris)).toBe('This model takes 28×28×1 images, but the data is rows of 4 values: use the MLP for tables')
+    expect(inputMismatch(byId('mlp').build({ ...iris, inputShape: [6] }), iris)).toBe('This model takes 6 values per row, but the data has 4')
+    expect(inputMismatch(byId('tiny-cnn').build(digits), photos)).toBeNull()
+    expect(modelProblem(toSpec(byId('mlp').build(iris)), digits)).toBe('This model takes rows of 4 values, but the data is 28×28×1 images')
+    expect(modelProblem(toSpec(byId('tiny-cnn').build(digits)), digits)).toBeNull()
+  })
+
+  it('counts as unsaved work only a stack that is neither a template as built nor a saved model', () => {
+    const built = byId('tiny-cnn').build(digits)
+    expect(hasUnsavedWork(built, digits, [])).toBe(false)
+    const edited = perform(built, { name: 'addLayer', type: 'Dropout', index: 5 })
+    expect(hasUnsavedWork(edited, digits, [])).toBe(true)
+    expect(hasUnsavedWork(edited, digits, [{ spec: toSpec(edited) }])).toBe(false)
   })
 })

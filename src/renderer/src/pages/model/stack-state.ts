@@ -236,6 +236,9 @@ export interface Template {
   id: 'pretrained' | 'small-cnn' | 'tiny-cnn' | 'mlp' | 'blank'
   name: string
   description: string
+  /** The kind of data it is for; a blank stack suits both. */
+  for: Target['kind'] | 'any'
+  /** The stack, with its input sized for the data (a pretrained backbone keeps the input it was trained on). */
   build(t: Target): Draft
 }
 
@@ -243,6 +246,7 @@ export const templates: Template[] = [
   {
     id: 'pretrained',
     name: 'Pretrained MobileNetV2 + classifier',
+    for: 'image',
     description: 'A network trained on millions of photos turns each image into features; a dropout and a dense layer learn your classes. Good from a few hundred photos, in about a minute.',
     build: (t) => ({
       inputShape: [...backbones.mobilenetV2.inputShape],
@@ -252,6 +256,7 @@ export const templates: Template[] = [
   {
     id: 'tiny-cnn',
     name: 'Tiny CNN for digits',
+    for: 'image',
     description: 'Two small convolution blocks and a dense layer; trains in a minute on 28×28 digits.',
     build: (t) => ({
       inputShape: t.inputShape ?? [28, 28, 1],
@@ -269,9 +274,10 @@ export const templates: Template[] = [
   {
     id: 'small-cnn',
     name: 'Small CNN',
-    description: 'The classic Keras example for 150×150 colour photos: four convolution blocks, dropout, dense 512.',
+    for: 'image',
+    description: 'The classic Keras example for colour photos (150×150 in the original): four convolution blocks, dropout, dense 512.',
     build: (t) => ({
-      inputShape: [150, 150, 3],
+      inputShape: t.inputShape ?? [150, 150, 3],
       items: itemsFrom([
         L('Rescaling', { scale: 1 }),
         L('Conv2D', { filters: 32 }),
@@ -292,12 +298,14 @@ export const templates: Template[] = [
   {
     id: 'mlp',
     name: 'MLP for tables',
+    for: 'table',
     description: 'Two dense layers: a solid start for rows of numbers and categories.',
     build: (t) => ({ inputShape: t.inputShape && t.inputShape.length === 1 ? t.inputShape : [4], items: itemsFrom([L('Dense', { units: 64 }), L('Dense', { units: 32 }), outputLayerFor(t)]) }),
   },
   {
     id: 'blank',
     name: 'Blank',
+    for: 'any',
     description: 'Only the output layer (after a Flatten for images); add layers from the palette.',
     build: (t) => {
       const inputShape = t.inputShape ?? [28, 28, 1]
@@ -305,6 +313,50 @@ export const templates: Template[] = [
     },
   },
 ]
+
+const shapeText = (shape: readonly number[]): string => shape.join('×')
+
+/**
+ * Why a template cannot be used on this data, in words (null when it can): built for the other kind of
+ * data, or its layers do not fit the data's size (four 3×3 convolution blocks need larger images than 28×28).
+ */
+export function templateProblem(template: Template, t: Target): string | null {
+  if (template.for !== 'any' && template.for !== t.kind) return template.for === 'table' ? 'for tables, not images' : 'for images, not tables'
+  const err = analyze(template.build(t)).firstError
+  if (!err) return null
+  return t.inputShape ? `does not fit ${shapeText(t.inputShape)} ${t.kind === 'image' ? 'images' : 'inputs'}: ${err.message}` : err.message
+}
+
+/**
+ * Whether the model's input can take the data: a table's rows are a fixed number of values; images are
+ * height × width × channels (resized to the input when they differ). Null when it can.
+ */
+export function inputMismatch(d: Draft, t: Target): string | null {
+  const shape = d.inputShape
+  if (t.kind === 'table') {
+    const want = t.inputShape?.[0]
+    if (shape.length !== 1) return `This model takes ${shapeText(shape)} images, but the data is rows of ${want ?? 'several'} values: use the MLP for tables`
+    if (want !== undefined && shape[0] !== want) return `This model takes ${shape[0]} values per row, but the data has ${want}`
+    return null
+  }
+  if (shape.length !== 3) return `This model takes rows of ${shape[0]} values, but the data is ${t.inputShape ? `${shapeText(t.inputShape)} ` : ''}images`
+  return null
+}
+
+/** The first reason a model cannot train on the data (its own error, its input, its output), or null. */
+export function modelProblem(spec: ModelSpec, t: Target): string | null {
+  const d: Draft = { inputShape: [...spec.inputShape], items: itemsFrom(spec.layers) }
+  const analysis = analyze(d)
+  if (analysis.firstError) return analysis.firstError.index >= 0 ? `Layer ${analysis.firstError.index + 1}: ${analysis.firstError.message}` : analysis.firstError.message
+  return inputMismatch(d, t) ?? outputMismatch(d, analysis, t)
+}
+
+/** Whether replacing the draft would lose work: it is neither a template as built for this data nor a saved model. */
+export function hasUnsavedWork(d: Draft, t: Target, saved: ReadonlyArray<{ spec: ModelSpec }>): boolean {
+  const key = JSON.stringify(toSpec(d))
+  const same = (spec: ModelSpec): boolean => JSON.stringify({ inputShape: spec.inputShape, layers: spec.layers }) === key
+  return !templates.some((x) => same(toSpec(x.build(t)))) && !saved.some((a) => same(a.spec))
+}
 
 export const paletteGroups: Array<{ group: string; label: string; types: LayerType[] }> = [
   { group: 'pretrained', label: 'Pretrained', types: ['Pretrained'] },

@@ -15,7 +15,7 @@ import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
 import { cachedDrafts, loadDrafts, saveDraft } from '../../drafts'
-import { draftFromSaved, suggestedTemplate, targetOf, toSpec } from '../model/stack-state'
+import { draftFromSaved, modelProblem, suggestedTemplate, targetOf, toSpec } from '../model/stack-state'
 import { restoreTrainForm, type TrainForm } from './train-form'
 import { ImportDataFirst } from '../EmptyStates'
 import { AugmentationPreview } from './AugmentationPreview'
@@ -85,6 +85,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [sweepOpen, setSweepOpen] = useState(false)
   const [sweepId, setSweepId] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
+  const mainRef = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
     if (formReady) return
@@ -297,6 +298,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       setEvaluation(null)
       setProgress(null)
       setRun(r)
+      // The progress appears at the top of the right-hand column: bring it into view if the user scrolled.
+      requestAnimationFrame(() => mainRef.current?.scrollIntoView({ block: 'nearest' }))
     } catch (err) {
       onError(err)
     } finally {
@@ -314,6 +317,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   }
 
   const active = run !== null && activeStatuses.has(run.status)
+  const chosen = chosenSpec()
+  const problem = chosen && target ? modelProblem(chosen, target) : null
   const chosenBackbone = (() => {
     const spec = chosenSpec()
     try {
@@ -364,6 +369,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               </option>
             ))}
           </select>
+          {problem && (
+            <p className="field-error" role="alert" data-testid="train-model-problem">
+              {problem}. <a href="#/model">Fix it on the Model page</a>
+            </p>
+          )}
           {modelChoice === 'draft' && draft && (
             <p className="muted small" data-testid="train-model-summary">
               {draft.layers.length} layers, input {draft.inputShape.join('×')} · <a href="#/model">{keptDraft ? 'Change it on the Model page' : 'See or change it on the Model page'}</a>
@@ -483,21 +493,23 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               )}
             </>
           )}
-          <label className="check">
-            Cross-validate{' '}
-            <select value={folds} onChange={(e) => setFolds(Number(e.target.value))} data-testid="train-folds">
-              <option value={0}>no: one run on the split</option>
-              <option value={3}>3 folds</option>
-              <option value={5}>5 folds</option>
-              <option value={10}>10 folds</option>
-            </select>
-          </label>
-          <button className="button primary" type="submit" disabled={starting || active} data-testid="train-start">
-            {starting ? 'Starting…' : folds > 1 ? `Start ${folds}-fold cross-validation` : 'Start training'}
-          </button>
+          <div className="train-actions">
+            <label className="check">
+              Cross-validate{' '}
+              <select value={folds} onChange={(e) => setFolds(Number(e.target.value))} data-testid="train-folds">
+                <option value={0}>no: one run on the split</option>
+                <option value={3}>3 folds</option>
+                <option value={5}>5 folds</option>
+                <option value={10}>10 folds</option>
+              </select>
+            </label>
+            <button className="button primary" type="submit" disabled={starting || active || problem !== null} title={problem ?? undefined} data-testid="train-start">
+              {starting ? 'Starting…' : folds > 1 ? `Start ${folds}-fold cross-validation` : 'Start training'}
+            </button>
+          </div>
         </form>
 
-        <div className="train-main">
+        <div className="train-main" ref={mainRef}>
           {!run ? (
             <div className="empty-state">
               <h2>No runs yet</h2>
