@@ -119,6 +119,10 @@ export interface TryImageResult {
   sampleHash: string | null
   /** In the model's class order. */
   classes: Array<{ name: string; probability: number }>
+  /** What the model was given: the image after resizing (PNG, at the input's size and channels) and how its pixels were scaled. */
+  seen: { pngBase64: string; width: number; height: number; channels: 1 | 3; scaling: string }
+  /** Why the image looks unlike the training images (brightness, contrast, colour far outside theirs); empty when it does not. */
+  unusual: string[]
 }
 
 export interface LabelSuggestion {

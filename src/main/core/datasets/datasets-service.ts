@@ -561,6 +561,17 @@ export class DatasetsService {
     return rows.map(toVersion)
   }
 
+  /** Up to `limit` content hashes of a version's samples in one split, spread evenly over the version. */
+  versionSampleHashes(versionId: string, split: Split, limit: number): string[] {
+    const hashes = (
+      this.db
+        .prepare('SELECT s.content_hash FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? AND vs.split = ? ORDER BY vs.position')
+        .all(versionId, split) as Array<{ content_hash: string }>
+    ).map((r) => r.content_hash)
+    if (hashes.length <= limit) return hashes
+    return Array.from({ length: limit }, (_, i) => hashes[Math.floor((i * hashes.length) / limit)]!)
+  }
+
   version(versionId: string): DatasetVersion {
     const row = this.db.prepare('SELECT * FROM dataset_versions WHERE id = ?').get(versionId) as VersionRow | undefined
     if (!row) throw notFound('Dataset version', versionId)

@@ -69,13 +69,13 @@ export function openImage(data: Buffer, options: { limitInputPixels: number | fa
   return sharp(data, { limitInputPixels: options.limitInputPixels, failOn: 'error', pages: 1 })
 }
 
+/** Transparent pixels are composited on this, the same for the thumbnail, training, Try it and predicting. */
+export const transparencyBackground = '#ffffff'
+
 /**
  * An image as a model input: stretched to the input's width and height (aspect ratio not kept), grey or
  * sRGB without alpha, as uint8 pixels h × w × c — the same preparation as the training cache.
  */
-/** Transparent pixels are composited on this, the same for the thumbnail, training, Try it and predicting. */
-export const transparencyBackground = '#ffffff'
-
 export async function modelInputPixels(data: Buffer, [h, w, c]: readonly [number, number, 1 | 3]): Promise<Buffer> {
   let p = openImage(data).rotate().flatten({ background: transparencyBackground }).resize(w, h, { fit: 'fill' })
   p = c === 1 ? p.greyscale() : p.removeAlpha().toColourspace('srgb')

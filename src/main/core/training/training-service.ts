@@ -38,6 +38,9 @@ import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainerChild, TrainerLauncher } from './launcher'
 import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-file'
+import { mapConcurrent } from '../datasets/map-concurrent'
+import sharp from 'sharp'
+import { buildProfile, imageStats, unusualInput, type InputProfile } from './input-profile'
 import { findCheckpointsAfter, type FoundCheckpoint, type LoopState } from './checkpoint'
 import { unknownMessage, type ExportJob, type FromTrainer, type ToTrainer, type TrainJob } from './protocol'
 import { encodeRows, fitEncoder, rowProblem, type TableEncoder } from './table-encoding'
@@ -914,9 +917,39 @@ export class TrainingService {
     } else {
       throw new AppError('INVALID_ARGUMENT', 'Give a sample or an image to try')
     }
-    const [probabilities] = (await this.predictImages(run, [data])) as [number[]]
+    const spec = JSON.parse(run.spec_json) as ModelSpec
+    const [height, width, channels] = spec.inputShape as [number, number, 1 | 3]
+    const pixels = await modelInputPixels(data, [height, width, channels])
+    const [probabilities] = (await this.predictInputs(run.id, { type: 'pixels', data: pixels }, 1)) as [number[]]
     const classes = version.classNames.map((name, i) => ({ name, probability: probabilities[i]! }))
-    return { predicted: version.classNames[argmax(probabilities)]!, trueClass, sampleHash, classes }
+    const png = await sharp(pixels, { raw: { width, height, channels } }).png().toBuffer()
+    const unusual = unusualInput(imageStats(pixels, channels), await this.inputProfile(run, [height, width, channels]))
+    return { predicted: version.classNames[argmax(probabilities)]!, trueClass, sampleHash, classes, seen: { pngBase64: png.toString('base64'), width, height, channels, scaling: this.scalingWords(run.id) }, unusual }
+  }
+
+  /** How a run scales its input pixels, in words: "÷ 255, to 0–1", or the per-channel mean and deviation. */
+  private scalingWords(runId: string): string {
+    const prep = this.inputPreparation(runId)
+    if (prep.kind !== 'image') return ''
+    const round = (v: number): string => String(Math.round(v * 10) / 10)
+    if (prep.mean.every((m) => m === 0) && prep.std.every((d) => d === 255)) return 'pixel values ÷ 255, so 0 to 1'
+    const same = prep.mean.every((m) => m === prep.mean[0]) && prep.std.every((d) => d === prep.std[0])
+    if (same) return `(pixel value − ${round(prep.mean[0]!)}) ÷ ${round(prep.std[0]!)}`
+    return `(pixel value − mean) ÷ deviation per channel (means ${prep.mean.map(round).join(', ')}; deviations ${prep.std.map(round).join(', ')})`
+  }
+
+  /**
+   * The look of a run's training images (brightness, contrast, colour; up to 300 of them, resized as for the
+   * model), measured once and kept with the run for later tries.
+   */
+  private async inputProfile(run: RunRow, shape: [number, number, 1 | 3]): Promise<InputProfile> {
+    const path = join(this.blobs.dataDir, 'runs', run.id, 'input-profile.json')
+    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as InputProfile
+    const hashes = this.datasets.versionSampleHashes(run.dataset_version_id, 'train', 300)
+    const stats = await mapConcurrent(hashes, 4, async (h) => imageStats(await modelInputPixels(readFileSync(this.blobs.blobPath(h)), shape), shape[2]))
+    const profile = buildProfile(stats)
+    writeFileSync(path, JSON.stringify(profile))
+    return profile
   }
 
   /** "Try it" for tables: a completed run's prediction for a dataset row or for values typed in. */

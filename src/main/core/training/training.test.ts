@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { modelInputPixels } from '../datasets/image-file'
 import type { DatasetSummary, ImportInfo, Project, Result, SampleItem } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { ClassificationEvaluation, CrossValidationSummary, LabelSuggestion, PredictionExample, PredictionRow, RunComparison, RunDetail, RunSummary, TryImageResult } from '../../../shared/training'
@@ -126,7 +128,17 @@ describe('training in the trainer process', () => {
       const byFile = value<TryImageResult>(await core.call('runs.tryImage', { runId: done.id, imageBase64, fileName: 'digit.png' }))
       expect(byFile.classes.map((c) => c.probability)).toEqual(bySample.classes.map((c) => c.probability))
       expect(byFile.trueClass).toBeNull()
+      // What the model saw: the 28×28 grey input, scaled 0–1; a digit like the training ones is not unusual.
+      expect(bySample.seen).toMatchObject({ width: 28, height: 28, channels: 1, scaling: 'pixel values ÷ 255, so 0 to 1' })
+      const seenPixels = await sharp(Buffer.from(bySample.seen.pngBase64, 'base64')).extractChannel(0).raw().toBuffer()
+      expect(seenPixels.equals(await modelInputPixels(readFileSync(core.blobs.blobPath(hash)), [28, 28, 1]))).toBe(true)
+      expect(bySample.unusual).toEqual([])
     }
+    // A black digit on white paper is far brighter than every white-on-black training digit: the answer says so.
+    const first = testSamples[0]!
+    const inverted = await sharp(readFileSync(core.blobs.blobPath(first.hash))).negate().png().toBuffer()
+    const onPaper = value<TryImageResult>(await core.call('runs.tryImage', { runId: done.id, imageBase64: inverted.toString('base64'), fileName: 'paper.png' }))
+    expect(onPaper.unusual).toEqual([expect.stringMatching(/^much brighter than the training images \(brightness \d+ %; training images \d+ %–\d+ %\)$/)])
     const bad = await core.call('runs.tryImage', { runId: done.id, imageBase64: Buffer.from('hello, not an image').toString('base64'), fileName: 'notes.png' })
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
     expect(JSON.stringify(bad)).toContain('notes.png: not an image: the file contains text')

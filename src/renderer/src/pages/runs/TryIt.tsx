@@ -110,7 +110,21 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
           />
         </div>
         <TryStatus busy={busy} problem={problem} />
+        {result && !busy && result.unusual.length > 0 && (
+          <div className="banner warning" role="alert" data-testid="try-unusual">
+            This image looks unlike the images the model trained on: it is {result.unusual.join('; ')}. The answer below may well be wrong — the model has not
+            seen images like it. Try one that looks like the training images, or add images like this one to the data.
+          </div>
+        )}
         {result && !busy && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
+        {result && !busy && (
+          <figure className="try-seen" data-testid="try-seen">
+            <img src={`data:image/png;base64,${result.seen.pngBase64}`} alt="The image as the model sees it" className="pixelated" width={96} height={96} />
+            <figcaption className="muted small">
+              What the model sees: {result.seen.width}×{result.seen.height} {result.seen.channels === 1 ? 'grey' : 'colour'} pixels, {result.seen.scaling}
+            </figcaption>
+          </figure>
+        )}
       </div>
     </div>
   )
