@@ -3,6 +3,7 @@
  * settings, a strategy (grid, random, TPE), an objective, a budget and a pruning rule. Each trial is an
  * ordinary run linked to its sweep.
  */
+import { settingLabel } from './words'
 import { z } from 'zod'
 
 /**
@@ -168,13 +169,13 @@ export function spaceProblem(space: SweepParam[], strategy: 'grid' | 'random' | 
   if (space.length === 0) return 'The search space is empty: add at least one setting to vary'
   const seen = new Set<string>()
   for (const p of space) {
-    if (seen.has(p.path)) return `${p.path} appears twice in the search space`
+    if (seen.has(p.path)) return `${settingLabel(p.path)} appears twice in the search space`
     seen.add(p.path)
     if (p.kind === 'float' || p.kind === 'int') {
-      if (!(p.low <= p.high)) return `${p.path}: the lowest value (${p.low}) is above the highest (${p.high})`
-      if (p.kind === 'float' && p.log && p.low <= 0) return `${p.path}: a log scale needs values above 0 (lowest is ${p.low})`
+      if (!(p.low <= p.high)) return `${settingLabel(p.path)}: the lowest value (${p.low}) is above the highest (${p.high})`
+      if (p.kind === 'float' && p.log && p.low <= 0) return `${settingLabel(p.path)}: a log scale needs values above 0 (lowest is ${p.low})`
     }
-    if (p.kind === 'categorical' && new Set(p.choices.map(String)).size !== p.choices.length) return `${p.path}: a choice is listed twice`
+    if (p.kind === 'categorical' && new Set(p.choices.map(String)).size !== p.choices.length) return `${settingLabel(p.path)}: a choice is listed twice`
   }
   if (strategy === 'grid' && gridSize(space) > 1000) return `The grid has ${gridSize(space).toLocaleString('en')} points; narrow it to 1,000 or fewer, or use random or TPE search`
   return null

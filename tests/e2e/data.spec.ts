@@ -74,7 +74,7 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await expect(page.getByTestId('counts-table')).toContainText('15')
 
   await page.getByTestId('freeze-version').click()
-  await expect(page.getByTestId('versions')).toContainText('v1')
+  await expect(page.getByTestId('versions')).toContainText('Data version 1')
   await expect(page.getByTestId('versions')).toContainText('29 examples')
   await saveScreenshot(page, 'data-grid')
 })

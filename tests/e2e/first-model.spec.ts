@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test'
 import { solidImage } from '../fixtures/image-corpus'
 import { DataPage } from './support/data-page'
-import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { ProjectsPage } from './support/projects-page'
 
 const iris = ['sepal_length,sepal_width,species', ...Array.from({ length: 30 }, (_, i) => `${(4.5 + (i % 10) / 5).toFixed(1)},${(3 + (i % 4) / 4).toFixed(2)},${['setosa', 'versicolor', 'virginica'][i % 3]}`)].join('\n')
@@ -117,4 +117,43 @@ test('a fresh start trains without visiting the Model page, and the Train settin
   // Export offers the best completed run and says why it chose it.
   await page.getByTestId('nav-export').click()
   await expect(page.getByTestId('export-preselected')).toHaveText('Chosen for you: Run 1, the only completed run.')
+})
+
+test('settings, metrics, numbers and versions read in plain words; a tie is not marked better (item 9); the iris sample opens without a warning (item 11)', async ({ page, server }) => {
+  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'iris' })
+  await callApi(server, 'projects.open', { id: project.id })
+  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status).toBe('completed')
+  const spec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 8 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] }
+  // Two runs with the same settings, seed and data: exact re-runs, so their results tie exactly.
+  for (let i = 0; i < 2; i++) {
+    const run = await callApi<{ id: string }>(server, 'runs.start', { projectId: project.id, spec, seed: 5, hyperparameters: { epochs: 2, batchSize: 16, learningRate: 0.005758735261934169 } })
+    await expect.poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, { timeout: 60_000 }).toBe('completed')
+  }
+  await openApp(page, server, '#/data')
+  await expect(page.getByTestId('import-summary')).toContainText('Imported 149 rows')
+  await expect(page.getByTestId('import-summary')).not.toContainText('duplicate')
+  await expect(page.getByTestId('versions')).toContainText('Data version 1')
+
+  await page.getByTestId('nav-runs').click()
+  await expect(page.getByRole('columnheader', { name: 'Validation accuracy' })).toBeVisible()
+  await expect(page.getByTestId('run-row').first()).toContainText('data version 1')
+  await expect(page.getByTestId('run-row').filter({ hasText: 'Run 1' })).toContainText('learning rate 0.00576')
+  for (const row of await page.getByTestId('run-row').all()) await row.getByRole('checkbox').check()
+  await page.getByTestId('compare-selected').click()
+  await expect(page.getByTestId('compare-diff')).toContainText('The runs have the same settings.')
+  await page.getByTestId('compare-show-all').check()
+  const lr = page.getByTestId('diff-row').filter({ hasText: /^learning rate/ })
+  await expect(lr.locator('td')).toHaveText(['learning rate', '0.00576', '0.00576'])
+  await expect(page.getByTestId('diff-row').filter({ has: page.locator('td:first-child', { hasText: /^data$/ }) }).locator('td')).toHaveText(['data', 'data version 1', 'data version 1'])
+  await expect(page.getByTestId('diff-row').filter({ hasText: /^layer 1 Dense · units/ })).toHaveCount(1)
+  await expect(page.getByTestId('compare-metric').locator('option:checked')).toHaveText('validation accuracy')
+  await expect(page.getByTestId('compare')).not.toContainText('val_accuracy')
+  await expect(page.getByTestId('compare')).not.toContainText('learningRate')
+  // The same test accuracy and F1 in both: neither is marked best.
+  await expect(page.getByTestId('compare').locator('.metric-row td.best')).toHaveCount(0)
+  await saveScreenshot(page, 'runs-compare-words')
+
+  await page.getByTestId('compare').getByRole('button', { name: 'Close' }).click()
+  await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
+  await expect(page.getByTestId('receipt-version')).toHaveText('data version 1')
 })

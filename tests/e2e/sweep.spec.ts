@@ -28,7 +28,7 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // An impossible range is refused with the reason before anything starts.
   await editor.getByTestId('sweep-low').nth(1).fill('0.6')
   await editor.getByTestId('sweep-high').nth(1).fill('0.1')
-  await expect(editor.getByTestId('sweep-plan')).toHaveText('layers.1.rate: the lowest value (0.6) is above the highest (0.1)')
+  await expect(editor.getByTestId('sweep-plan')).toHaveText('layer 2 · dropout rate: the lowest value (0.6) is above the highest (0.1)')
   await expect(editor.getByTestId('sweep-start')).toBeDisabled()
   await editor.getByTestId('sweep-low').nth(1).fill('0')
   await editor.getByTestId('sweep-high').nth(1).fill('0.5')

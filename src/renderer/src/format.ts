@@ -1,9 +1,6 @@
 /** How numbers read in the interface: one formatter per kind, so every page shows them alike. */
 
-/** A fraction as a percentage with one decimal ("96.8 %"); a dash when there is no value. */
-export function percent(v: number | null | undefined): string {
-  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`
-}
+export { capitalized, percent } from '../../shared/words'
 
 /** Seconds as "42 s" or "3 min 5 s". */
 export function formatDuration(seconds: number): string {

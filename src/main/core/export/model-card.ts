@@ -5,6 +5,7 @@
  */
 import { exportFormatNames, type ExportFormat, type ExportFormatResult } from '../../../shared/export'
 import { backbones } from '../../../shared/model/backbones'
+import { capitalized, metricLabel, percent, roundForPeople, versionName } from '../../../shared/words'
 import { analyzeStack, backboneConfig } from '../../../shared/model/registry'
 import type { Evaluation, RunDetail } from '../../../shared/training'
 import type { Preprocessing } from '../../export-runtime/runtime'
@@ -62,8 +63,11 @@ function outputDescription(c: CardInput): string {
   }
 }
 
-const pct = (v: number): string => `${(v * 100).toFixed(2)} %`
-const num = (v: number): string => (Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toExponential(3) : v.toFixed(4))
+// Accuracy as a percentage with one decimal and other numbers to three significant digits, as in the app.
+const pct = percent
+const num = roundForPeople
+/** Preprocessing constants stay precise: a deployment reimplements them from the card. */
+const precise = (v: number): string => (Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toExponential(3) : v.toFixed(4))
 
 function evaluationSection(title: string, e: Evaluation | null, labels: string[]): string[] {
   if (!e) return [`### ${title}`, '', 'Not evaluated (this split was empty).', '']
@@ -184,14 +188,14 @@ export function modelCard(c: CardInput): string {
     for (const col of pre.columns) {
       lines.push(
         col.type === 'numeric'
-          ? `  - \`${col.name}\`: numeric, \`(value − ${num(col.mean)}) / ${num(col.std)}\`; a missing value becomes 0`
+          ? `  - \`${col.name}\`: numeric, \`(value − ${precise(col.mean)}) / ${precise(col.std)}\`; a missing value becomes 0`
           : `  - \`${col.name}\`: categorical, one-hot over ${col.categories.length} categories (${col.categories.slice(0, 8).join(', ')}${col.categories.length > 8 ? ', …' : ''}); an unseen one is all zeros`,
       )
     }
   }
   lines.push(`- Output: ${outputDescription(c)}.`, '- The same in machine-readable form: preprocessing.json and metadata.json.', '')
 
-  lines.push('## Data', '', `Dataset version v${c.dataset.version} (hash \`${c.dataset.hash.slice(0, 16)}…\`).`, '')
+  lines.push('## Data', '', `${capitalized(versionName(c.dataset.version))} (hash \`${c.dataset.hash.slice(0, 16)}…\`).`, '')
   if (c.task === 'classification') {
     lines.push('| Class | Train | Validation | Test |', '|---|---|---|---|')
     c.labels.forEach((name, i) => lines.push(`| ${name} | ${c.dataset.classCounts.train[i] ?? 0} | ${c.dataset.classCounts.validation[i] ?? 0} | ${c.dataset.classCounts.test[i] ?? 0} |`))
@@ -228,7 +232,7 @@ export function modelCard(c: CardInput): string {
   lines.push(
     '## Training',
     '',
-    `- Optimizer ${hp.optimizer}, learning rate ${hp.learningRate}, batch size ${hp.batchSize}, ${r.epochsDone} of ${hp.epochs} epochs${hp.earlyStopping ? ` (early stopping on ${hp.earlyStopping.metric}, patience ${hp.earlyStopping.patience})` : ''}, seed ${r.seed}.`,
+    `- Optimizer ${hp.optimizer}, learning rate ${roundForPeople(hp.learningRate)}, batch size ${hp.batchSize}, ${r.epochsDone} of ${hp.epochs} epochs${hp.earlyStopping ? ` (early stopping on ${metricLabel(hp.earlyStopping.metric)}, patience ${hp.earlyStopping.patience})` : ''}, seed ${r.seed}.`,
     backbone
       ? '- Augmentation: off (a pretrained backbone’s features are computed once per image).'
       : `- Augmentation: flip ${hp.augmentation.flip}, rotation ±${hp.augmentation.rotation}°, zoom ±${hp.augmentation.zoom}, brightness ±${hp.augmentation.brightness}.`,

@@ -27,8 +27,8 @@ describe('grid search', () => {
 
   it('refuses an empty or impossible space with the reason', () => {
     expect(spaceProblem([], 'random')).toBe('The search space is empty: add at least one setting to vary')
-    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0.1, high: 0.01 })], 'random')).toBe('learningRate: the lowest value (0.1) is above the highest (0.01)')
-    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0, high: 0.01, log: true })], 'tpe')).toBe('learningRate: a log scale needs values above 0 (lowest is 0)')
+    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0.1, high: 0.01 })], 'random')).toBe('learning rate: the lowest value (0.1) is above the highest (0.01)')
+    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0, high: 0.01, log: true })], 'tpe')).toBe('learning rate: a log scale needs values above 0 (lowest is 0)')
     expect(spaceProblem([param({ path: 'a', kind: 'int', low: 1, high: 2 }), param({ path: 'a', kind: 'int', low: 1, high: 3 })], 'grid')).toBe('a appears twice in the search space')
     const huge = [1, 2, 3, 4].map((i) => param({ path: `p${i}`, kind: 'int', low: 1, high: 10 }))
     expect(spaceProblem(huge, 'grid')).toBe('The grid has 10,000 points; narrow it to 1,000 or fewer, or use random or TPE search')

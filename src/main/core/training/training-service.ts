@@ -32,6 +32,7 @@ import type { DatasetsService } from '../datasets/datasets-service'
 import { kfoldAssignment } from '../datasets/split'
 import { buildImageCache, cachePaths } from '../datasets/tensor-cache'
 import { backbones } from '../../../shared/model/backbones'
+import { versionName } from '../../../shared/words'
 import { AppError, diskFullMessage, isDiskFull, notFound } from '../errors'
 import { argmax, classificationMetrics, regressionMetrics } from '../evaluation/metrics'
 import type { EventBus } from '../events'
@@ -81,7 +82,7 @@ export function architectureSummary(spec: ModelSpec): string {
 
 /** A run's settings as flat `path: value` pairs, so runs can be compared setting by setting. */
 export function flattenSettings(run: RunDetail, versionNumber: number): Record<string, string> {
-  const out: Record<string, string> = { 'data version': `v${versionNumber}`, seed: String(run.seed), 'input shape': `(${run.spec.inputShape.join(', ')})` }
+  const out: Record<string, string> = { data: versionName(versionNumber), seed: String(run.seed), 'input shape': `(${run.spec.inputShape.join(', ')})` }
   const walk = (prefix: string, v: unknown): void => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x)
     else out[prefix] = Array.isArray(v) ? v.join('×') : String(v)

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react'
 import type { DatasetSummary, DatasetVersion, Split } from '../../../../shared/contract'
 import { api } from '../../api'
+import { capitalized, versionName } from '../../../../shared/words'
 
 interface Props {
   dataset: DatasetSummary
@@ -47,7 +48,7 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
     setBusy(true)
     try {
       const v = await api.call('datasets.freezeVersion', { datasetId: dataset.id })
-      onMessage(v.reused ? `Nothing changed since version ${v.number}; training will use it.` : `Froze version ${v.number} (${v.sampleCount.toLocaleString()} examples).`)
+      onMessage(v.reused ? `Nothing changed since ${versionName(v.number)}; training will use it.` : `Froze ${versionName(v.number)} (${v.sampleCount.toLocaleString()} examples).`)
       setVersions(await api.call('datasets.listVersions', { datasetId: dataset.id }))
     } catch (err) {
       onError(err)
@@ -136,7 +137,7 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
       <ul className="versions" data-testid="versions">
         {versions.map((v) => (
           <li key={v.id}>
-            <strong>v{v.number}</strong> <code title={v.hash}>{v.hash.slice(0, 8)}</code>
+            <strong>{capitalized(versionName(v.number))}</strong> <code title={`Content hash ${v.hash}`}>{v.hash.slice(0, 8)}</code>
             <span className="muted small">
               {' '}
               {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}

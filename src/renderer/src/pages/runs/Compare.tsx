@@ -8,7 +8,7 @@ import type { ClassificationEvaluation, RunComparison } from '../../../../shared
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { LiveChart, type Series } from '../train/TrainingCharts'
-import { percent } from '../../format'
+import { bestIndex, formatSetting, isFraction, metricLabel, percent, settingLabel } from '../../../../shared/words'
 
 const palette = ['#4c6ef5', '#f76707', '#2f9e44', '#e03131', '#ae3ec9', '#1098ad', '#f59f00', '#d6336c', '#5c940d', '#7950f2']
 const metrics = ['val_accuracy', 'val_loss', 'accuracy', 'loss', 'batch/loss', 'batch/accuracy']
@@ -17,7 +17,7 @@ function downloadCsv(c: RunComparison, keys: string[]): void {
   const esc = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
   const rows = [
     ['setting', ...c.runs.map((r) => r.name)],
-    ...keys.map((k) => [k, ...c.settings.map((s) => s[k] ?? '')]),
+    ...keys.map((k) => [settingLabel(k), ...c.settings.map((s) => s[k] ?? '')]),
     ['test accuracy', ...c.evaluations.map((e) => (e?.kind === 'classification' ? String(e.accuracy) : ''))],
     ['macro F1', ...c.evaluations.map((e) => (e?.kind === 'classification' ? String(e.macro.f1) : ''))],
   ]
@@ -56,9 +56,9 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
     markers: !metric.startsWith('batch/'),
   }))
   const cls = cmp.evaluations.map((e) => (e?.kind === 'classification' ? (e as ClassificationEvaluation) : null))
-  const best = (vals: Array<number | null>): number => vals.reduce<number>((b, v, i) => (v !== null && (b < 0 || v > vals[b]!) ? i : b), -1)
-  const accBest = best(cls.map((e) => e?.accuracy ?? null))
-  const f1Best = best(cls.map((e) => e?.macro.f1 ?? null))
+  // One best is marked; a tie is not (the runs are as good as each other).
+  const accBest = bestIndex(cls.map((e) => e?.accuracy ?? null))
+  const f1Best = bestIndex(cls.map((e) => e?.macro.f1 ?? null))
   const classNames = cls.find((e) => e)?.classes.map((c) => c.name) ?? []
 
   return (
@@ -70,7 +70,9 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
             Metric{' '}
             <select value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="compare-metric">
               {metrics.map((m) => (
-                <option key={m}>{m}</option>
+                <option key={m} value={m}>
+                  {metricLabel(m)}
+                </option>
               ))}
             </select>
           </label>
@@ -85,7 +87,7 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
           </button>
         </div>
       </div>
-      <LiveChart key={metric} title={metric} series={series} version={cmp} testId="compare-chart" xLabel={metric.startsWith('batch/') ? 'step' : 'epoch'} />
+      <LiveChart key={metric} title={metricLabel(metric)} series={series} version={cmp} testId="compare-chart" xLabel={metric.startsWith('batch/') ? 'step' : 'epoch'} percentAxis={isFraction(metric)} />
       <div className="card">
         <div className="row-between">
           <h3>{showAll ? 'All settings' : `Settings that differ (${cmp.differing.length})`}</h3>
@@ -112,9 +114,9 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
             )}
             {keys.map((k) => (
               <tr key={k} className={cmp.differing.includes(k) ? 'differs' : ''} data-testid="diff-row">
-                <td>{k}</td>
+                <td>{settingLabel(k)}</td>
                 {cmp.settings.map((s, i) => (
-                  <td key={i}>{s[k] ?? '—'}</td>
+                  <td key={i}>{formatSetting(s[k])}</td>
                 ))}
               </tr>
             ))}

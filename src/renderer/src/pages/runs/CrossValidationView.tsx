@@ -65,7 +65,7 @@ export function CrossValidationView({ runId, onError }: { runId: string; onError
           {row('validation loss', 'val_loss', false, (f) => f.latest.val_loss)}
         </tbody>
       </table>
-      <LiveChart title="Validation accuracy of each fold" series={series} version={curves} testId="cv-chart" xLabel="epoch" />
+      <LiveChart title="Validation accuracy of each fold" series={series} version={curves} testId="cv-chart" xLabel="epoch" percentAxis />
     </div>
   )
 }

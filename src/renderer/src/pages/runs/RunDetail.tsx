@@ -10,6 +10,7 @@ import { TryIt } from './TryIt'
 import { TryRow } from './TryRow'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 import { engineDetail, percent } from '../../format'
+import { metricLabel, roundForPeople, versionName } from '../../../../shared/words'
 
 interface Props {
   classes: ClassInfo[]
@@ -93,7 +94,7 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
       {run.folds !== null && <CrossValidationView runId={run.id} onError={onError} />}
       <div className="charts" hidden={run.folds !== null}>
         <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
-        {(curves.accuracy?.length ?? 0) > 0 && <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" />}
+        {(curves.accuracy?.length ?? 0) > 0 && <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" percentAxis />}
       </div>
       {e?.kind === 'classification' && e.roc && e.roc.points.length > 0 && (
         <LiveChart
@@ -122,14 +123,14 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
           <dl className="facts">
             <dt>Optimizer</dt>
             <dd>
-              {hp.optimizer}, learning rate {hp.learningRate}
+              {hp.optimizer}, learning rate {roundForPeople(hp.learningRate)}
             </dd>
             <dt>Batch, epochs</dt>
             <dd>
               {hp.batchSize}, {run.epochsDone} of {hp.epochs}
             </dd>
             <dt>Early stopping</dt>
-            <dd>{hp.earlyStopping ? `${hp.earlyStopping.metric}, patience ${hp.earlyStopping.patience}` : 'off'}</dd>
+            <dd>{hp.earlyStopping ? `when ${metricLabel(hp.earlyStopping.metric)} stops improving for ${hp.earlyStopping.patience} epochs` : 'off'}</dd>
             <dt>Augmentation</dt>
             <dd>
               flip {hp.augmentation.flip}, rotation ±{hp.augmentation.rotation}°, zoom ±{hp.augmentation.zoom}, brightness ±{hp.augmentation.brightness}
@@ -141,10 +142,8 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
         <div className="card" data-testid="receipt">
           <h3>Reproducibility receipt</h3>
           <dl className="facts">
-            <dt>Dataset version</dt>
-            <dd>
-              <code>{run.datasetVersionId.slice(0, 8)}</code>
-            </dd>
+            <dt>Data</dt>
+            <dd data-testid="receipt-version">{versionName(run.datasetVersion)}</dd>
             <dt>Seed</dt>
             <dd>{run.seed}</dd>
             <dt>Engine</dt>
@@ -206,7 +205,7 @@ export function EvaluationView({ evaluation, split, onCell }: { evaluation: Eval
       <div className="card">
         <h3>Evaluation on {split}</h3>
         <p>
-          MSE {evaluation.mse.toFixed(4)} · MAE {evaluation.mae.toFixed(4)} · R² {evaluation.r2.toFixed(3)} ({evaluation.count} examples)
+          MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R² {roundForPeople(evaluation.r2)} ({evaluation.count} examples)
         </p>
       </div>
     )

@@ -10,6 +10,7 @@ import { useApiEvent } from '../../useApiEvent'
 import { Compare } from './Compare'
 import { RunDetail } from './RunDetail'
 import { formatDuration, percent } from '../../format'
+import { roundForPeople, versionName } from '../../../../shared/words'
 
 interface Props {
   project: Project
@@ -189,8 +190,8 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                   <th>Data</th>
                   <th>Model</th>
                   {header('learningRate', 'Settings')}
-                  {header('val_accuracy', 'Val. acc.')}
-                  {header('testAccuracy', 'Test acc.')}
+                  {header('val_accuracy', 'Validation accuracy')}
+                  {header('testAccuracy', 'Test accuracy')}
                   {header('duration', 'Time')}
                   <th>Engine</th>
                   <th>Tags</th>
@@ -220,10 +221,10 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                     <td>
                       <span className={`status ${r.status}`}>{r.status}</span>
                     </td>
-                    <td className="small">v{r.datasetVersion}</td>
+                    <td className="small">{versionName(r.datasetVersion)}</td>
                     <td className="small">{r.architectureSummary}</td>
                     <td className="small">
-                      {r.optimizer} {r.learningRate} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} ep.` : `${r.epochsDone}/${r.epochs} ep.`} · seed {r.seed}
+                      {r.optimizer}, learning rate {roundForPeople(r.learningRate)} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} epochs` : `${r.epochsDone} of ${r.epochs} epochs`} · seed {r.seed}
                     </td>
                     <td>{percent(r.latest.val_accuracy)}</td>
                     <td>{percent(r.testAccuracy)}</td>

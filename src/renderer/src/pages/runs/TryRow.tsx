@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import type { TableColumn } from '../../../../shared/contract'
 import type { TryRowResult } from '../../../../shared/export'
 import { api } from '../../api'
+import { roundForPeople } from '../../../../shared/words'
 import { ClassPrediction, TryStatus } from './TryIt'
 import { messageOf } from '../../../../shared/messages'
 
@@ -102,7 +103,7 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
         <TryStatus busy={busy} problem={problem} />
         {result && !busy && result.value !== null && (
           <p data-testid="try-summary">
-            Predicted <strong data-testid="try-predicted">{result.value.toPrecision(5)}</strong>
+            Predicted <strong data-testid="try-predicted">{roundForPeople(result.value)}</strong>
             {result.trueValue !== null && <> · actual {result.trueValue}</>}
           </p>
         )}

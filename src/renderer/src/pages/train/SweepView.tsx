@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { SweepDetail, SweepParam, SweepTrial, TrialParams } from '../../../../shared/sweep'
 import { api } from '../../api'
 import { formatDuration } from '../../format'
+import { formatMetric, formatSetting, isFraction, metricLabel, settingLabel } from '../../../../shared/words'
 import { useApiEvent } from '../../useApiEvent'
 import { LiveChart, type Series } from './TrainingCharts'
 
@@ -16,11 +17,11 @@ interface Props {
   onError: (err: unknown) => void
 }
 
-const metricNames: Record<string, string> = { val_accuracy: 'validation accuracy', val_loss: 'validation loss', accuracy: 'training accuracy', loss: 'training loss' }
-
-export function formatParam(v: TrialParams[string] | undefined): string {
-  if (typeof v === 'number') return Math.abs(v) > 0 && (Math.abs(v) < 0.01 || Math.abs(v) >= 10000) ? v.toExponential(2) : String(Number(v.toPrecision(4)))
-  return String(v)
+/** A trial's settings in words: "learning rate = 0.00576, layer 4 · units = 64". */
+export function describeParams(params: TrialParams): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${settingLabel(k)} = ${formatSetting(v)}`)
+    .join(', ')
 }
 
 /** Trials sorted by a column: '#', 'objective', 'state' or a setting's path; trials without a value last. */
@@ -83,7 +84,8 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
           .filter((v): v is number => v !== null)
           .reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null)
   const maximize = sweep.objective.direction === 'maximize'
-  const metric = metricNames[sweep.objective.metric] ?? sweep.objective.metric
+  const metric = metricLabel(sweep.objective.metric)
+  const objective = (v: number | null): string => formatMetric(sweep.objective.metric, v)
   const scored = sweep.trials.filter((t) => t.objective !== null)
   const bestPoints = bestSoFar(sweep.trials, maximize)
   const series: Series[] = [
@@ -142,16 +144,13 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
       </div>
       {sweep.best && (
         <p data-testid="sweep-best">
-          Best: trial {sweep.best.number}, {metric} <strong>{formatParam(sweep.best.objective)}</strong> with{' '}
-          {Object.entries(sweep.best.params)
-            .map(([k, v]) => `${k} = ${formatParam(v)}`)
-            .join(', ')}
+          Best: trial {sweep.best.number}, {metric} <strong>{objective(sweep.best.objective)}</strong> with {describeParams(sweep.best.params)}
         </p>
       )}
 
       <div className="sweep-charts">
-        <LiveChart title={`Best ${metric} so far, by trial`} series={series} version={sweep} testId="sweep-best-chart" xLabel="trial" />
-        <ParallelCoordinates space={sweep.space} trials={sweep.trials} metric={metric} maximize={maximize} />
+        <LiveChart title={`Best ${metric} so far, by trial`} series={series} version={sweep} testId="sweep-best-chart" xLabel="trial" percentAxis={isFraction(sweep.objective.metric)} />
+        <ParallelCoordinates space={sweep.space} trials={sweep.trials} metric={sweep.objective.metric} maximize={maximize} />
       </div>
 
       {sweep.importance.values.length > 0 && (
@@ -160,7 +159,7 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
           <ul className="try-bars">
             {sweep.importance.values.map((v) => (
               <li key={v.path}>
-                <span className="try-name">{v.path}</span>
+                <span className="try-name">{settingLabel(v.path)}</span>
                 <span className="try-track">
                   <span className="try-fill" style={{ width: `${(v.importance * 100).toFixed(1)}%` }} />
                 </span>
@@ -178,7 +177,7 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
             {['#', ...sweep.space.map((p) => p.path), metric, 'state'].map((key) => (
               <th key={key} aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : undefined}>
                 <button className="sort" onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : key === metric && maximize })} data-testid={`sweep-sort-${key}`}>
-                  {key === 'state' ? 'Ended' : key}
+                  {key === 'state' ? 'Ended' : key === '#' || key === metric ? key : settingLabel(key)}
                   {sort.key === key ? (sort.descending ? ' ↓' : ' ↑') : ''}
                 </button>
               </th>
@@ -190,9 +189,9 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
             <tr key={t.number} className={sweep.best?.number === t.number ? 'open' : ''} data-testid="sweep-trial" data-state={t.state}>
               <td>{t.runId ? <a href={`#/runs/${t.runId}`}>{t.number}</a> : t.number}</td>
               {sweep.space.map((p) => (
-                <td key={p.path}>{formatParam(t.params[p.path])}</td>
+                <td key={p.path}>{formatSetting(t.params[p.path])}</td>
               ))}
-              <td>{t.objective !== null ? formatParam(t.objective) : '—'}</td>
+              <td>{objective(t.objective)}</td>
               <td className="small">
                 <span className={`badge trial-${t.state}`}>{t.state}</span> {t.state === 'running' ? `${t.curve.length} epoch${t.curve.length === 1 ? '' : 's'} done` : (t.endedReason ?? '')}
               </td>
@@ -224,7 +223,7 @@ function ParallelCoordinates({ space, trials, metric, maximize }: { space: Sweep
     const text = style.getPropertyValue('--text').trim() || '#222'
     const muted = style.getPropertyValue('--muted').trim() || '#666'
     const border = style.getPropertyValue('--border').trim() || '#ccc'
-    const axes = [...space.map((p) => p.path), metric]
+    const axes = [...space.map((p) => settingLabel(p.path)), metricLabel(metric)]
     const top = 34
     const bottom = height - 22
     const left = 40
@@ -258,8 +257,10 @@ function ParallelCoordinates({ space, trials, metric, maximize }: { space: Sweep
       const p = space[i] ?? null
       const [lo, hi] = p === null ? [oMin, oMax] : p.kind === 'categorical' ? [p.choices[0], p.choices.at(-1)] : [p.low, p.high]
       ctx.fillStyle = muted
-      ctx.fillText(formatParam(hi as number), labelX, top - 6)
-      ctx.fillText(formatParam(lo as number), labelX, bottom + 14)
+      // The objective's axis has no range until a trial has finished: a dash, not "-Infinity".
+      const show = (v: unknown): string => (p === null ? (scored.length ? formatMetric(metric, v as number) : '—') : formatSetting(v))
+      ctx.fillText(show(hi), labelX, top - 6)
+      ctx.fillText(show(lo), labelX, bottom + 14)
     })
     // Worst first, so the best lines are drawn on top.
     const order = [...scored].sort((a, b) => (maximize ? a.objective! - b.objective! : b.objective! - a.objective!))

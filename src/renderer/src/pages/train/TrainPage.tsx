@@ -20,9 +20,10 @@ import { restoreTrainForm, type TrainForm } from './train-form'
 import { ImportDataFirst } from '../EmptyStates'
 import { AugmentationPreview } from './AugmentationPreview'
 import { SweepEditor } from './SweepEditor'
-import { formatParam, SweepView } from './SweepView'
+import { describeParams, SweepView } from './SweepView'
 import { LiveChart, type Series } from './TrainingCharts'
-import { engineDetail, formatDuration, percent } from '../../format'
+import { capitalized, engineDetail, formatDuration, percent } from '../../format'
+import { roundForPeople, versionName } from '../../../../shared/words'
 
 interface Props {
   project: Project
@@ -274,9 +275,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     setModelDraft(best)
     setModelChoice('draft')
     setCopied(
-      `Copied the best trial's settings (${Object.entries(params)
-        .map(([k, v]) => `${k} = ${formatParam(v)}`)
-        .join(', ')}) into the settings here and the model on the Model page.`,
+      `Copied the best trial's settings (${describeParams(params)}) into the settings here and the model on the Model page.`,
     )
   }
 
@@ -384,7 +383,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             <option value="">The current labels (frozen into a version when you start)</option>
             {versions.map((v) => (
               <option key={v.id} value={v.id}>
-                Version {v.number} · {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}
+                {capitalized(versionName(v.number))} · {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}
               </option>
             ))}
           </select>
@@ -586,7 +585,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               </div>
               <div className="charts">
                 <LiveChart title="Loss" series={lossSeries} version={curves} testId="chart-loss" />
-                {dataset.task === 'classification' && <LiveChart title="Accuracy" series={accSeries} version={curves} testId="chart-accuracy" />}
+                {dataset.task === 'classification' && <LiveChart title="Accuracy" series={accSeries} version={curves} testId="chart-accuracy" percentAxis />}
               </div>
             </>
           )}
@@ -631,7 +630,7 @@ function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record
   if (evaluation.kind === 'regression') {
     return (
       <p data-testid="run-result">
-        Test MSE {evaluation.mse.toFixed(4)} · MAE {evaluation.mae.toFixed(4)} · R² {evaluation.r2.toFixed(3)}
+        Test MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R² {roundForPeople(evaluation.r2)}
       </p>
     )
   }

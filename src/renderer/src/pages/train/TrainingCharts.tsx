@@ -22,7 +22,25 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
 }
 
-export function LiveChart({ title, series, version, testId, xLabel = 'step' }: { title: string; series: Series[]; version: unknown; testId: string; xLabel?: string }): React.JSX.Element {
+/** An accuracy's axis and tooltips in percent, like every other accuracy in the app. */
+const asPercent = (v: number | string): string => `${Math.round(Number(v) * 1000) / 10} %`
+
+export function LiveChart({
+  title,
+  series,
+  version,
+  testId,
+  xLabel = 'step',
+  percentAxis = false,
+}: {
+  title: string
+  series: Series[]
+  version: unknown
+  testId: string
+  xLabel?: string
+  /** The values are fractions (an accuracy): shown as percentages. */
+  percentAxis?: boolean
+}): React.JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null)
   const chart = useRef<Chart<'line'> | null>(null)
   const pending = useRef(false)
@@ -46,10 +64,13 @@ export function LiveChart({ title, series, version, testId, xLabel = 'step' }: {
         maintainAspectRatio: false,
         parsing: false,
         normalized: true,
-        plugins: { legend: { labels: { color: text, boxWidth: 12 } }, tooltip: { intersect: false, mode: 'nearest' } },
+        plugins: {
+          legend: { labels: { color: text, boxWidth: 12 } },
+          tooltip: { intersect: false, mode: 'nearest', ...(percentAxis ? { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${asPercent(item.parsed.y ?? 0)}` } } : {}) },
+        },
         scales: {
           x: { type: 'linear', title: { display: true, text: xLabel, color: text }, grid: { color: grid }, ticks: { color: text, precision: 0 } },
-          y: { grid: { color: grid }, ticks: { color: text } },
+          y: { grid: { color: grid }, ticks: { color: text, ...(percentAxis ? { callback: asPercent } : {}) } },
         },
       },
     })
@@ -57,7 +78,7 @@ export function LiveChart({ title, series, version, testId, xLabel = 'step' }: {
       chart.current?.destroy()
       chart.current = null
     }
-  }, [xLabel])
+  }, [xLabel, percentAxis])
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
   useEffect(
@@ -97,7 +118,7 @@ export function LiveChart({ title, series, version, testId, xLabel = 'step' }: {
     <div className="chart-card" data-testid={testId} data-points={series.reduce((n, s) => n + s.points.length, 0)}>
       <h3>{title}</h3>
       <div className="chart-box">
-        <canvas ref={canvas} />
+        <canvas ref={canvas} role="img" aria-label={`Chart: ${title}`} />
       </div>
     </div>
   )
