@@ -382,6 +382,8 @@ export interface Events {
   'exports.finished': { exportId: string; projectId: string; runId: string; status: ExportStatus }
   /** A sweep started, paused, resumed, stopped or ended, or one of its trials started or ended. */
   'sweeps.changed': { sweepId: string; projectId: string; status: SweepStatus }
+  /** The GPU doctor's check, step by step: what it is looking at now. */
+  'engine.doctorProgressed': { step: string; done: number; total: number }
 }
 
 export type MethodName = keyof Methods
@@ -475,6 +477,7 @@ const eventTable = {
   'exports.progressed': true,
   'exports.finished': true,
   'sweeps.changed': true,
+  'engine.doctorProgressed': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

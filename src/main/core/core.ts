@@ -25,7 +25,7 @@ import { dailyBackup } from './store/backups'
 import { openDatabase, schemaVersion, type Db } from './store/database'
 import { acquireLock, type DataDirLock } from './store/lock'
 import { augmentationPreview } from './training/augment-preview'
-import { gpuReport } from './training/doctor'
+import { gpuReport, gpuSteps } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
 import { Uploads, type UploadLimits } from './uploads'
@@ -276,6 +276,8 @@ export function createCore(options: CoreOptions): Core {
     'architectures.rename': ({ projectId, name, newName }) => architectures.rename(projectId, name, newName),
     'architectures.delete': ({ projectId, name }) => architectures.delete(projectId, name),
     'engine.doctor': async () => {
+      const total = gpuSteps.length + 1
+      events.emit('engine.doctorProgressed', { step: 'Starting the training engine', done: 0, total })
       const { selectEngine } = await import('./training/engine')
       let engine = null
       try {
@@ -283,7 +285,9 @@ export function createCore(options: CoreOptions): Core {
       } catch (err) {
         console.error('modelbench: no engine could start:', err)
       }
-      return { engine, gpu: await gpuReport() }
+      const gpu = await gpuReport((step) => events.emit('engine.doctorProgressed', { step, done: gpuSteps.indexOf(step) + 1, total }))
+      events.emit('engine.doctorProgressed', { step: 'Done', done: total, total })
+      return { engine, gpu }
     },
   }
 

@@ -32,14 +32,20 @@ function libraryVersion(ldconfig: string | null, lib: string): string | null {
   return m ? m[1]! : null
 }
 
-export async function gpuReport(): Promise<DoctorReport['gpu']> {
+/** The doctor's steps after starting the engine, in the order gpuReport takes them. */
+export const gpuSteps = ['Looking for an NVIDIA graphics card', 'Looking for the CUDA and cuDNN libraries', 'Trying the GPU engine'] as const
+
+export async function gpuReport(onStep: (step: (typeof gpuSteps)[number]) => void = () => {}): Promise<DoctorReport['gpu']> {
+  onStep(gpuSteps[0])
   const smi = await run('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'])
   const gpus = smi ? smi.trim().split('\n').filter(Boolean) : []
   const driver = gpus[0]?.split(',')[1]?.trim() ?? null
+  onStep(gpuSteps[1])
   const ldconfig = process.platform === 'linux' ? await run('ldconfig', ['-p']) : null
   const cudaRuntime = libraryVersion(ldconfig, 'libcudart')
   const cudnn = libraryVersion(ldconfig, 'libcudnn')
   const pkgInstalled = installed('@tensorflow/tfjs-node-gpu')
+  onStep(gpuSteps[2])
   const loads = pkgInstalled
     ? (await run(process.execPath, ['-e', "require('@tensorflow/tfjs-node-gpu')"], { ...process.env, ELECTRON_RUN_AS_NODE: '1' })) !== null
     : false

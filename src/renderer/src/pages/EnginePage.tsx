@@ -1,16 +1,25 @@
-/** The GPU doctor: which engine trains here, why faster ones are not used, and what to install for the GPU. */
+/**
+ * The Engine & GPU page, in plain words: what trains your models on this computer, how fast that is
+ * against the other engines, and — only under "Details" — the packages, CUDA and cuDNN facts and the
+ * steps to use an NVIDIA card. The check (a few seconds) shows its progress step by step.
+ */
 import { useCallback, useEffect, useState } from 'react'
-import type { DoctorReport } from '../../../shared/contract'
+import type { DoctorReport, EventPayload } from '../../../shared/contract'
+import { engineLabel, engineOrder, engineWords, fiveEpochsOnDigits } from '../../../shared/engines'
 import { api } from '../api'
+import { formatDuration } from '../format'
+import { useApiEvent } from '../useApiEvent'
 import { messageOf } from '../../../shared/messages'
 
 export function EnginePage(): React.JSX.Element {
   const [report, setReport] = useState<DoctorReport | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [checking, setChecking] = useState(true)
+  const [step, setStep] = useState<EventPayload<'engine.doctorProgressed'> | null>(null)
 
   const check = useCallback(() => {
     setChecking(true)
+    setStep(null)
     api.call('engine.doctor', {}).then(
       (r) => {
         setReport(r)
@@ -25,21 +34,32 @@ export function EnginePage(): React.JSX.Element {
   }, [])
   // eslint-disable-next-line react-hooks/set-state-in-effect -- the first check starts with the page
   useEffect(check, [check])
+  useApiEvent('engine.doctorProgressed', (e) => setStep(e))
 
   const engine = report?.engine
   const gpu = report?.gpu
-  const onGpu = engine?.engine === 'node-gpu' && gpu?.advice.length === 0
+  const onGpu = engine?.engine === 'node-gpu'
+  const hasNvidia = gpu ? gpu.gpus.length > 0 || gpu.driver !== null : false
+  const words = engine ? engineWords[engine.engine as keyof typeof engineWords] : undefined
   return (
     <section className="page" data-testid="page-engine">
       <header className="page-header row-between">
         <div>
           <h1>Engine and GPU</h1>
-          <p className="muted">What trains your models on this computer, and how to make it faster.</p>
+          <p className="muted">What trains your models on this computer, and how fast.</p>
         </div>
         <button className="button" onClick={check} disabled={checking} data-testid="doctor-check">
           {checking ? 'Checking…' : 'Check again'}
         </button>
       </header>
+      {checking && (
+        <div className="card" role="status" data-testid="doctor-progress">
+          <label>
+            {step ? `${step.step}… (step ${Math.min(step.done + 1, step.total)} of ${step.total})` : 'Starting the check…'}
+            <progress max={step?.total ?? 1} value={step?.done ?? 0} />
+          </label>
+        </div>
+      )}
       {error && (
         <p className="banner error" role="alert">
           {error}
@@ -48,65 +68,123 @@ export function EnginePage(): React.JSX.Element {
       {report && (
         <>
           <div className={`card doctor-verdict ${onGpu ? 'ok' : 'cpu'}`} data-testid="doctor-verdict">
-            <h2>{onGpu ? 'Training runs on the GPU' : engine ? `Training runs on the CPU (${engineLabel(engine.engine)})` : 'No training engine could start'}</h2>
+            <h2>
+              {!engine
+                ? 'No training engine could start'
+                : onGpu
+                  ? 'Your models train on the NVIDIA graphics card'
+                  : `Your models train on the processor, with ${engineLabel(engine.engine).replace(/ on the processor$/, '')}`}
+            </h2>
             {engine && (
               <p className="muted">
-                {engine.cpu} · {engine.cores} cores · {engine.memoryGiB} GiB · {engine.os} · Node {engine.node}
+                {engine.cpu} · {engine.cores} cores · {engine.memoryGiB} GiB memory
+              </p>
+            )}
+            {engine && !onGpu && (
+              <p data-testid="doctor-gpu-summary">
+                {hasNvidia
+                  ? 'This computer has an NVIDIA graphics card, but it is not used yet: see the steps under Details.'
+                  : 'This computer has no NVIDIA graphics card that ModelBench can use. Training on the processor works; it is only slower.'}
               </p>
             )}
           </div>
-          <div className="doctor-grid">
-            <div className="card">
-              <h2>Engine</h2>
-              <dl className="facts">
-                <dt>In use</dt>
-                <dd data-testid="doctor-engine">{engine ? `${engineLabel(engine.engine)} (tfjs backend “${engine.backend}”)` : 'none'}</dd>
-                {engine &&
-                  Object.entries(engine.versions).map(([pkg, v]) => (
-                    <FactRow key={pkg} label={pkg} value={v} />
-                  ))}
-              </dl>
-              {engine && engine.skipped.length > 0 && (
-                <>
-                  <h3>Faster engines not used</h3>
-                  <ul className="plain-list">
-                    {engine.skipped.map((s) => (
-                      <li key={s}>{s}</li>
-                    ))}
-                  </ul>
-                </>
-              )}
-            </div>
-            <div className="card">
-              <h2>NVIDIA GPU</h2>
-              <dl className="facts">
-                <FactRow label="Driver" value={gpu!.driver ?? 'not found'} />
-                <FactRow label="GPUs" value={gpu!.gpus.length ? gpu!.gpus.join(', ') : 'none found'} />
-                <FactRow label="CUDA runtime" value={versionNote(gpu!.cudaRuntime, '11', 'CUDA 11.2')} />
-                <FactRow label="cuDNN" value={versionNote(gpu!.cudnn, '8', 'cuDNN 8.1')} />
-                <FactRow label="tfjs-node-gpu" value={gpu!.tfjsNodeGpuInstalled ? (gpu!.tfjsNodeGpuLoads ? 'installed, loads' : 'installed, does not load') : 'not installed'} />
-              </dl>
-              {gpu!.advice.length > 0 && (
-                <>
-                  <h3>To train on the GPU</h3>
-                  <ol className="advice" data-testid="doctor-advice">
-                    {gpu!.advice.map((a) => (
-                      <li key={a}>{a}</li>
-                    ))}
-                  </ol>
-                  <p className="muted small">tfjs-node-gpu 4.x needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1. Without them ModelBench trains on the CPU, which works, only slower.</p>
-                </>
-              )}
-            </div>
+
+          <div className="card" data-testid="doctor-speeds">
+            <h2>How fast</h2>
+            {words?.referenceSamplesPerSecond && (
+              <p>
+                On the reference task (a small network learning 10,000 handwritten digits), this engine trains about{' '}
+                <strong>{words.referenceSamplesPerSecond.toLocaleString('en')} images a second</strong> on a 2-core laptop: five passes over the
+                digits take about {formatDuration(fiveEpochsOnDigits(words.referenceSamplesPerSecond))}.
+              </p>
+            )}
+            <table className="runs-table engine-table">
+              <thead>
+                <tr>
+                  <th>Engine</th>
+                  <th>Here</th>
+                  <th>Images a second (reference task, 2-core laptop)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {engineOrder.map((id) => {
+                  const w = engineWords[id]
+                  const skipped = engine?.skipped.find((s) => s.startsWith(`${id}:`))
+                  // Engines are tried fastest first: those before the one in use failed to start, those after were not needed.
+                  const here = engine?.engine === id ? 'in use' : skipped ? 'not available (see Details)' : 'not tried: slower'
+                  return (
+                    <tr key={id} className={engine?.engine === id ? 'open' : ''} data-testid={`engine-row-${id}`}>
+                      <td>{w.label}</td>
+                      <td>{here}</td>
+                      <td>
+                        {w.referenceSamplesPerSecond !== null ? w.referenceSamplesPerSecond.toLocaleString('en') : '—'}
+                        <span className="muted small"> · {w.referenceNote}</span>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
           </div>
+
+          <details className="card" data-testid="doctor-details">
+            <summary>Details: packages, NVIDIA driver, CUDA and cuDNN</summary>
+            <div className="doctor-grid">
+              <div>
+                <h3>Engine</h3>
+                <dl className="facts">
+                  <dt>In use</dt>
+                  <dd data-testid="doctor-engine">{engine ? `${engineLabel(engine.engine)} (tfjs backend “${engine.backend}”)` : 'none'}</dd>
+                  <FactRow label="System" value={engine ? `${engine.os} · Node ${engine.node}` : '—'} />
+                  {engine &&
+                    Object.entries(engine.versions).map(([pkg, v]) => (
+                      <FactRow key={pkg} label={pkg} value={v} />
+                    ))}
+                </dl>
+                {engine && engine.skipped.length > 0 && (
+                  <>
+                    <h3>Faster engines not used</h3>
+                    <ul className="plain-list">
+                      {engine.skipped.map((s) => (
+                        <li key={s}>{s}</li>
+                      ))}
+                    </ul>
+                  </>
+                )}
+              </div>
+              <div>
+                <h3>NVIDIA graphics card</h3>
+                <dl className="facts">
+                  <FactRow label="GPUs" value={gpu!.gpus.length ? gpu!.gpus.join(', ') : 'none found'} />
+                  <FactRow label="Driver" value={driverNote(gpu!)} />
+                  <FactRow label="CUDA runtime" value={versionNote(gpu!.cudaRuntime, '11', 'CUDA 11.2')} />
+                  <FactRow label="cuDNN" value={versionNote(gpu!.cudnn, '8', 'cuDNN 8.1')} />
+                  <FactRow label="tfjs-node-gpu" value={gpu!.tfjsNodeGpuInstalled ? (gpu!.tfjsNodeGpuLoads ? 'installed, loads' : 'installed, does not load') : 'not installed'} />
+                </dl>
+                {gpu!.advice.length > 0 && (
+                  <>
+                    <h3>To train on an NVIDIA card</h3>
+                    <ol className="advice" data-testid="doctor-advice">
+                      {gpu!.advice.map((a) => (
+                        <li key={a}>{a}</li>
+                      ))}
+                    </ol>
+                    <p className="muted small">tfjs-node-gpu 4.x needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1. Without them ModelBench trains on the processor, which works, only slower.</p>
+                  </>
+                )}
+              </div>
+            </div>
+          </details>
         </>
       )}
     </section>
   )
 }
 
-function engineLabel(e: string): string {
-  return { 'node-gpu': 'TensorFlow on the NVIDIA GPU', node: 'TensorFlow native CPU', wasm: 'WebAssembly CPU', cpu: 'JavaScript CPU (slowest)' }[e] ?? e
+/** The driver as found; when nvidia-smi finds none but CUDA libraries are there, say what that means. */
+function driverNote(gpu: DoctorReport['gpu']): string {
+  if (gpu.driver) return gpu.driver
+  return gpu.cudaRuntime || gpu.cudnn ? 'not found by nvidia-smi, although CUDA libraries are installed: the driver is missing or nvidia-smi is not on the PATH' : 'none found'
 }
 
 /** A found library version, with what tfjs-node-gpu 4.x needs when it is not that major version. */
