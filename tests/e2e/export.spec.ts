@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { callApi as call, expect, openApp, saveScreenshot, test } from './support/fixtures'
 
-test('a table run: try a row, then export it in both formats, verified', async ({ page, server }) => {
+test('a table run: try a row, then export it in both formats, verified, and download the folder as a .zip (item 12)', async ({ page, server, sourceDir }) => {
   const { project, import: started } = await call<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'iris' })
   await call(server, 'projects.open', { id: project.id })
   await expect.poll(async () => (await call<{ status: string }>(server, 'imports.get', { importId: started.id })).status).toBe('completed')
@@ -33,6 +36,16 @@ test('a table run: try a row, then export it in both formats, verified', async (
   await expect(page.getByTestId('export-result')).toContainText('Exported and verified', { timeout: 60_000 })
   await expect(page.getByTestId('export-check-tfjs')).toContainText('TF.js: verified')
   await expect(page.getByTestId('export-check-onnx')).toContainText('ONNX: verified')
+  // In a browser the folder is on the server's disk: it downloads as a .zip that unpacks into one folder.
+  const exportDir = await page.getByTestId('export-dir-result').innerText()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()])
+  const folder = basename(exportDir)
+  expect(download.suggestedFilename()).toBe(`${folder}.zip`)
+  const zip = join(sourceDir, 'export.zip')
+  await download.saveAs(zip)
+  const listed = execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n')
+  expect(listed).toEqual(expect.arrayContaining([`${folder}/MODEL_CARD.md`, `${folder}/model.json`, `${folder}/model.onnx`, `${folder}/labels.json`]))
+  expect(execFileSync('unzip', ['-p', zip, `${folder}/MODEL_CARD.md`]).equals(readFileSync(join(exportDir, 'MODEL_CARD.md')))).toBe(true)
   // Exporting again right away goes to a fresh folder.
   await expect(page.getByTestId('export-dir')).not.toHaveValue(await page.getByTestId('export-dir-result').innerText())
   await saveScreenshot(page, 'export-table')

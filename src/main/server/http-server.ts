@@ -12,7 +12,7 @@ import { closeSync, createReadStream, existsSync, openSync, readSync, statSync }
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough } from 'node:stream'
-import { extname, join, normalize, resolve, sep } from 'node:path'
+import { basename, extname, join, normalize, resolve, sep } from 'node:path'
 import type { ContractError, ErrorCode } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { serverContentSecurityPolicy } from '../../shared/csp'
@@ -20,6 +20,7 @@ import type { Core } from '../core/core'
 import { sniffImageType } from '../core/datasets/blob-store'
 import { AppError, diskFullMessage, isDiskFull } from '../core/errors'
 import { UploadTooLargeError } from '../core/uploads'
+import { zipFolder } from '../core/export/zip'
 
 export interface ServerOptions {
   core: Core
@@ -268,6 +269,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   /**
+   * `GET /download/exports/<exportId>`: a finished export's folder as a ZIP, for a browser, which cannot
+   * open a folder on the server's disk. Unpacks into one folder named like the export folder.
+   */
+  function serveExportZip(req: IncomingMessage, res: ServerResponse, exportId: string): void {
+    if (req.method !== 'GET') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET to download an export' })
+    let record
+    try {
+      record = core.exports.get(decodeOrRefuse(exportId, 'exportId'))
+    } catch (err) {
+      if (err instanceof AppError) throw new HttpError(404, { code: err.code, message: err.message })
+      throw err
+    }
+    if (record.status === 'running' || record.status === 'failed') {
+      throw new HttpError(409, { code: 'INVALID_STATE', message: `This export is ${record.status}; only a finished export can be downloaded` })
+    }
+    if (!existsSync(record.dir)) throw new HttpError(404, { code: 'NOT_FOUND', message: `The export folder ${record.dir} is no longer there` })
+    const name = basename(record.dir)
+    const zip = zipFolder(record.dir, name)
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': 'application/zip',
+      'content-length': zip.length,
+      'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}.zip"; filename*=UTF-8''${encodeURIComponent(name)}.zip`,
+      'cache-control': 'no-store',
+    })
+    res.end(zip)
+  }
+
+  /**
    * `POST /upload/<uploadId>` with the file as the body and its path inside the dropped folder in the
    * `x-relative-path` header: a browser cannot hand over file paths, so dropped files are streamed into
    * the data directory's uploads (see core/uploads.ts) and then imported from there.
@@ -362,6 +392,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       if (url.pathname.startsWith('/media/')) {
         serveMedia(res, url.pathname.slice(1))
+        return
+      }
+      if (url.pathname.startsWith('/download/exports/')) {
+        serveExportZip(req, res, url.pathname.slice('/download/exports/'.length))
         return
       }
       if (url.pathname.startsWith('/api/')) {

@@ -38,6 +38,11 @@ export interface Api {
    * browser, copies uploaded into the data directory (relative folders kept, so class folders survive).
    */
   pathsForFiles(picked: PickedFiles, onProgress?: (done: number, total: number) => void): Promise<string[]>
+  /**
+   * In a browser, downloads a finished export's folder as a ZIP (the folder is on the server's disk, out of
+   * the browser's reach); null in Electron, where the folder is on the user's own disk.
+   */
+  readonly downloadExport: ((exportId: string) => Promise<void>) | null
 }
 
 export interface PickedFile {
@@ -60,6 +65,7 @@ function unwrap<T>(result: Result<T>): T {
 function electronApi(bridge: NonNullable<Window['modelbench']>): Api {
   return {
     shell: 'electron',
+    downloadExport: null,
     async call(method, input) {
       const fn = bridge[method] as (input: unknown) => Promise<Result<MethodOutput<typeof method>>>
       return unwrap(await fn(input))
@@ -110,6 +116,21 @@ function httpApi(): Api {
 
   return {
     shell: 'server',
+    async downloadExport(exportId) {
+      const response = await fetch(`/download/exports/${encodeURIComponent(exportId)}`, { headers: token ? { 'x-modelbench-token': token } : {} }).catch(() => {
+        throw new ApiError({ code: 'UNREACHABLE', message: 'Cannot reach the ModelBench server. Is it still running?' })
+      })
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { error?: ContractError } | null
+        throw new ApiError(body?.error ?? { code: 'INTERNAL', message: `The download failed (${response.status})` })
+      }
+      const name = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get('content-disposition') ?? '')?.[1]
+      const a = document.createElement('a')
+      a.href = URL.createObjectURL(await response.blob())
+      a.download = name ? decodeURIComponent(name) : 'export.zip'
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+    },
     async call(method, input) {
       let response: Response
       try {

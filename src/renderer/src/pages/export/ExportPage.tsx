@@ -253,6 +253,8 @@ function StatusBadge({ status }: { status: ExportRecord['status'] }): React.JSX.
 
 function ExportResult({ record }: { record: ExportRecord }): React.JSX.Element {
   const [copied, setCopied] = useState(false)
+  const [zip, setZip] = useState<'idle' | 'busy' | string>('idle')
+  const download = api.downloadExport
   return (
     <div className="card export-result" data-testid="export-result">
       <div className="row-between">
@@ -264,19 +266,43 @@ function ExportResult({ record }: { record: ExportRecord }): React.JSX.Element {
             “{record.runName}” → <code data-testid="export-dir-result">{record.dir}</code>
           </p>
         </div>
-        <button
-          className="button"
-          type="button"
-          onClick={() =>
-            void navigator.clipboard.writeText(record.dir).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? 'Copied' : 'Copy folder path'}
-        </button>
+        <div className="row">
+          {download && record.status !== 'failed' && (
+            <button
+              className="button primary"
+              type="button"
+              disabled={zip === 'busy'}
+              onClick={() => {
+                setZip('busy')
+                download(record.id).then(
+                  () => setZip('idle'),
+                  (err: unknown) => setZip(messageOf(err)),
+                )
+              }}
+              data-testid="export-download"
+            >
+              {zip === 'busy' ? 'Preparing the .zip…' : 'Download (.zip)'}
+            </button>
+          )}
+          <button
+            className="button"
+            type="button"
+            onClick={() =>
+              void navigator.clipboard.writeText(record.dir).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
+          >
+            {copied ? 'Copied' : 'Copy folder path'}
+          </button>
+        </div>
       </div>
+      {zip !== 'idle' && zip !== 'busy' && (
+        <p className="field-error" role="alert" data-testid="export-download-error">
+          {zip}
+        </p>
+      )}
       {record.status === 'failed' && (
         <p className="field-error" role="alert">
           {record.error}
