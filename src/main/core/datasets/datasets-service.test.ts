@@ -213,7 +213,7 @@ describe('sample projects', () => {
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
     const { project, import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
     expect(project.name).toBe('Iris flowers')
-    expect(await core.imports.whenDone(started.id)).toMatchObject({ status: 'completed', imported: 149, duplicates: 1 })
+    expect(await core.imports.whenDone(started.id)).toMatchObject({ status: 'completed', imported: 149, duplicates: 0 })
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
     expect(dataset.classes.map((c) => [c.name, c.count])).toEqual([
       ['setosa', 50],

@@ -226,9 +226,9 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             {templates.map((t) => {
               const problem = templateProblem(t, target)
               return (
-                <option key={t.id} value={t.id} title={problem ?? t.description} disabled={problem !== null}>
+                <option key={t.id} value={t.id} title={problem?.detail ?? t.description} disabled={problem !== null}>
                   {t.name}
-                  {problem ? ` — ${problem}` : t.id === suggested.id ? ' (suggested for this data)' : ''}
+                  {problem ? ` — ${problem.summary}` : t.id === suggested.id ? ' (suggested for this data)' : ''}
                 </option>
               )
             })}

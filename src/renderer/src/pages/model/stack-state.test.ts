@@ -150,9 +150,11 @@ describe('templates and the data (issue 15, item 5)', () => {
   })
 
   it('says why a template cannot be used: the other kind of data, or layers that do not fit the size', () => {
-    expect(templateProblem(byId('mlp'), digits)).toBe('for tables, not images')
-    expect(templateProblem(byId('tiny-cnn'), iris)).toBe('for images, not tables')
-    expect(templateProblem(byId('small-cnn'), digits)).toMatch(/^does not fit 28×28×1 images: /)
+    expect(templateProblem(byId('mlp'), digits)?.summary).toBe('for tables, not images')
+    expect(templateProblem(byId('tiny-cnn'), iris)?.summary).toBe('for images, not tables')
+    // The option says it in a few words (a long option widens the select past the page); the tooltip says why.
+    expect(templateProblem(byId('small-cnn'), digits)?.summary).toBe('does not fit 28×28×1 images')
+    expect(templateProblem(byId('small-cnn'), digits)?.detail).toMatch(/^does not fit 28×28×1 images: Conv2D: a 3×3 kernel/)
     expect(templateProblem(byId('small-cnn'), photos)).toBeNull()
     expect(templateProblem(byId('tiny-cnn'), digits)).toBeNull()
     expect(templateProblem(byId('blank'), iris)).toBeNull()

@@ -320,11 +320,16 @@ const shapeText = (shape: readonly number[]): string => shape.join('×')
  * Why a template cannot be used on this data, in words (null when it can): built for the other kind of
  * data, or its layers do not fit the data's size (four 3×3 convolution blocks need larger images than 28×28).
  */
-export function templateProblem(template: Template, t: Target): string | null {
-  if (template.for !== 'any' && template.for !== t.kind) return template.for === 'table' ? 'for tables, not images' : 'for images, not tables'
+export function templateProblem(template: Template, t: Target): { summary: string; detail: string } | null {
+  if (template.for !== 'any' && template.for !== t.kind) {
+    const summary = template.for === 'table' ? 'for tables, not images' : 'for images, not tables'
+    return { summary, detail: summary }
+  }
   const err = analyze(template.build(t)).firstError
   if (!err) return null
-  return t.inputShape ? `does not fit ${shapeText(t.inputShape)} ${t.kind === 'image' ? 'images' : 'inputs'}: ${err.message}` : err.message
+  if (!t.inputShape) return { summary: 'does not fit this data', detail: err.message }
+  const summary = `does not fit ${shapeText(t.inputShape)} ${t.kind === 'image' ? 'images' : 'inputs'}`
+  return { summary, detail: `${summary}: ${err.message}` }
 }
 
 /**
