@@ -161,6 +161,18 @@ export function App(): React.JSX.Element {
 
   return (
     <div className="shell">
+      {/* The first Tab stop: past the sidebar to the page. A button-like link, not href="#main": the hash is the route. */}
+      <a
+        href="#/"
+        className="skip-link"
+        data-testid="skip-link"
+        onClick={(e) => {
+          e.preventDefault()
+          document.getElementById('main')?.focus()
+        }}
+      >
+        Skip to main content
+      </a>
       <nav className="sidebar" aria-label="Main">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -200,7 +212,7 @@ export function App(): React.JSX.Element {
           )}
         </div>
       </nav>
-      <main className="content">
+      <main className="content" id="main" tabIndex={-1}>
         {connection === 'reconnecting' && (
           <div className="banner warning" role="status" data-testid="connection-banner">
             Lost the connection to the ModelBench server — reconnecting…

@@ -26,6 +26,7 @@ import {
   targetOf,
   templateProblem,
   apply,
+  describeChange,
   itemsFrom,
   outputMismatch,
   paletteGroups,
@@ -72,6 +73,8 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const [name, setName] = useState('My model')
   const [managing, setManaging] = useState(false)
   const [replacing, setReplacing] = useState<Template | null>(null)
+  // What the last edit did, for screen readers (a visually hidden live region).
+  const [announcement, setAnnouncement] = useState('')
 
   useEffect(() => {
     api.call('app.getInfo', {}).then((info) => setMemoryLimit(info.trainingMemory), onError)
@@ -106,16 +109,28 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const act = useCallback(
     (a: StackAction): string | null => {
       if (!history) return null
+      let next: ReturnType<typeof perform>
       try {
-        perform(history.present, a)
+        next = perform(history.present, a)
       } catch (err) {
         return messageOf(err)
       }
       setHistory((h) => (h ? apply(h, a) : h))
+      const said = describeChange(history.present, next, a)
+      if (said) setAnnouncement(said)
       return null
     },
     [history],
   )
+
+  // Undo and redo say what they undid ("Undid Add Dropout"), like the edits themselves.
+  const step = useCallback((way: 'undo' | 'redo'): void => {
+    const h = history
+    const name = h ? (way === 'undo' ? h.pastNames.at(-1) : h.futureNames[0]) : undefined
+    if (!h || name === undefined) return
+    setHistory(way === 'undo' ? undo(h) : redo(h))
+    setAnnouncement(`${way === 'undo' ? 'Undid' : 'Redid'} ${name}`)
+  }, [history])
 
   // Undo and redo for stack edits; capture phase, so the app-wide Ctrl+Z does not also act.
   useEffect(() => {
@@ -125,16 +140,16 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
         e.preventDefault()
         e.stopImmediatePropagation()
-        setHistory((h) => (h ? (e.shiftKey ? redo(h) : undo(h)) : h))
+        step(e.shiftKey ? 'redo' : 'undo')
       } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'y') {
         e.preventDefault()
         e.stopImmediatePropagation()
-        setHistory((h) => (h ? redo(h) : h))
+        step('redo')
       }
     }
     window.addEventListener('keydown', onKey, { capture: true })
     return () => window.removeEventListener('keydown', onKey, { capture: true })
-  }, [])
+  }, [step])
 
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }))
 
@@ -191,6 +206,9 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
 
   return (
     <section className="page model-page" data-testid="page-model">
+      <p className="sr-only" role="status" data-testid="stack-announcement">
+        {announcement}
+      </p>
       <header className="page-header row-between">
         <div>
           <h1>Model</h1>
@@ -199,10 +217,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           </p>
         </div>
         <div className="row">
-          <button className="button" onClick={() => setHistory(undo(history))} disabled={history.past.length === 0} title={history.past.length ? `Undo ${history.pastNames.at(-1)} (Ctrl+Z)` : 'Nothing to undo'} data-testid="stack-undo">
+          <button className="button" onClick={() => step('undo')} disabled={history.past.length === 0} title={history.past.length ? `Undo ${history.pastNames.at(-1)} (Ctrl+Z)` : 'Nothing to undo'} data-testid="stack-undo">
             Undo
           </button>
-          <button className="button" onClick={() => setHistory(redo(history))} disabled={history.future.length === 0} title={history.future.length ? `Redo ${history.futureNames[0]} (Ctrl+Shift+Z)` : 'Nothing to redo'} data-testid="stack-redo">
+          <button className="button" onClick={() => step('redo')} disabled={history.future.length === 0} title={history.future.length ? `Redo ${history.futureNames[0]} (Ctrl+Shift+Z)` : 'Nothing to redo'} data-testid="stack-redo">
             Redo
           </button>
           <button className="button primary" disabled={blocked} onClick={onTrain} title={blocked ? 'Fix the model first' : 'Train this model'} data-testid="train-this-model">
@@ -393,9 +411,12 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
 }
 
 function PaletteItem({ type, onAdd }: { type: LayerType; onAdd: () => void }): React.JSX.Element {
-  const { attributes, listeners, setNodeRef, transform } = useDraggable({ id: `palette:${type}` })
+  // Dragged with the pointer only: the + button is the keyboard's way in (a focusable drag handle around a
+  // button would nest one control in another, and Enter on + would start a keyboard drag instead of adding).
+  const { listeners, setNodeRef, transform } = useDraggable({ id: `palette:${type}` })
+  const { onKeyDown: _keyboardDrag, ...pointer } = listeners ?? {}
   return (
-    <div ref={setNodeRef} className="palette-item" style={{ transform: CSS.Translate.toString(transform) }} data-testid={`palette-${type}`} {...attributes} {...listeners}>
+    <div ref={setNodeRef} className="palette-item" style={{ transform: CSS.Translate.toString(transform) }} data-testid={`palette-${type}`} {...pointer}>
       <div>
         <strong>{type}</strong>
         <p className="muted small">{purposeOf(type)}</p>
@@ -494,11 +515,18 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }
       style={{ transform: CSS.Transform.toString(transform), transition, opacity: isDragging ? 0.6 : 1 }}
       className={['stack-row', selected ? 'selected' : '', analysis.error ? 'has-error' : ''].join(' ')}
       onClick={onSelect}
-      onKeyDown={onKeyDown}
       data-testid="stack-row"
       data-type={item.layer.type}
       {...attributes}
       {...listeners}
+      // After the spread: a list item (not a button: it holds buttons), whose own keys (Alt+↑/↓, Delete, Ctrl+D,
+      // Enter) come first and leave the rest (Space) to the keyboard drag.
+      role="listitem"
+      aria-roledescription="layer"
+      onKeyDown={(e) => {
+        onKeyDown(e)
+        if (!e.defaultPrevented) listeners?.onKeyDown?.(e)
+      }}
       tabIndex={0}
       aria-label={`Layer ${index + 1}: ${item.layer.type}`}
     >

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addPosition, analyze, apply, hasUnsavedWork, inputMismatch, modelProblem, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templateProblem, templates, toSpec, undo, withOutputLayer, type Draft, type History, type Target, type Template } from './stack-state'
+import { addPosition, analyze, apply, describeChange, hasUnsavedWork, inputMismatch, modelProblem, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templateProblem, templates, toSpec, undo, withOutputLayer, type Draft, type History, type StackAction, type Target, type Template } from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 import { trainingMemoryBytes } from '../../../../shared/model/memory'
 
@@ -33,6 +33,20 @@ describe('stacker actions', () => {
     expect(h.present).toBe(afterRemove)
     expect(h.futureNames).toEqual([])
     expect(undo({ ...h, past: [] })).toEqual({ ...h, past: [] })
+  })
+
+  it('says each edit in words for a screen reader, numbering layers from 1 as on screen', () => {
+    const d = start().present
+    const said = (a: StackAction): string | null => describeChange(d, perform(d, a), a)
+    const types = d.items.map((i) => i.layer.type)
+    expect(said({ name: 'addLayer', type: 'Dropout', index: 3 })).toBe('Dropout added after layer 3')
+    expect(said({ name: 'addLayer', type: 'Conv2D', index: 0 })).toBe('Conv2D added as the first layer')
+    expect(said({ name: 'removeLayer', id: d.items[1]!.id })).toBe(`Layer 2, ${types[1]}, removed; ${d.items.length - 1} layers left`)
+    expect(said({ name: 'duplicateLayer', id: d.items[0]!.id })).toBe(`${types[0]} copied after layer 1`)
+    expect(said({ name: 'moveLayer', id: d.items[0]!.id, to: 2 })).toBe(`${types[0]} moved from layer 1 to layer 3`)
+    expect(said({ name: 'moveLayer', id: d.items[0]!.id, to: -1 })).toBeNull()
+    expect(said({ name: 'setInputShape', shape: [32, 32, 1] })).toBe('Input set to 32×32×1')
+    expect(said({ name: 'updateLayer', id: d.items[0]!.id, config: { filters: 4 } })).toBeNull()
   })
 
   it('refuses an invalid setting with the layer’s message and leaves the stack as it was', () => {

@@ -55,6 +55,52 @@ export type StackAction =
   | { name: 'replaceAll'; draft: Draft }
   | { name: 'insertFlatten'; before: string }
 
+/**
+ * What an edit did, in words for a screen reader ("Dropout added after layer 3"); layers are numbered from 1
+ * as on screen. Null for a settings change: the field being typed in already says what it is.
+ */
+export function describeChange(before: Draft, after: Draft, a: StackAction): string | null {
+  const at = (d: Draft, id: string): number => d.items.findIndex((i) => i.id === id)
+  const added = (): { type: string; index: number } | null => {
+    const known = new Set(before.items.map((i) => i.id))
+    const index = after.items.findIndex((i) => !known.has(i.id))
+    return index < 0 ? null : { type: after.items[index]!.layer.type, index }
+  }
+  const placed = (index: number): string => (index === 0 ? 'as the first layer' : `after layer ${index}`)
+  switch (a.name) {
+    case 'addLayer': {
+      const n = added()
+      return n ? `${n.type} added ${placed(n.index)}` : null
+    }
+    case 'removeLayer': {
+      const i = at(before, a.id)
+      return i < 0 ? null : `Layer ${i + 1}, ${before.items[i]!.layer.type}, removed; ${after.items.length} layers left`
+    }
+    case 'duplicateLayer': {
+      const n = added()
+      return n ? `${n.type} copied ${placed(n.index)}` : null
+    }
+    case 'moveLayer': {
+      const from = at(before, a.id)
+      const to = at(after, a.id)
+      if (from < 0 || from === to) return null
+      return `${after.items[to]!.layer.type} moved from layer ${from + 1} to layer ${to + 1}`
+    }
+    case 'insertFlatten': {
+      const n = added()
+      if (n) return `Flatten inserted ${placed(n.index)}`
+      const moved = after.items.findIndex((i) => i.layer.type === 'Flatten')
+      return `Flatten moved to layer ${moved + 1}`
+    }
+    case 'setInputShape':
+      return `Input set to ${shapeText(a.shape)}`
+    case 'replaceAll':
+      return `Stack replaced: ${after.items.length} layers`
+    case 'updateLayer':
+      return null
+  }
+}
+
 /** Applies an action to a draft; throws (with the layer's own message) for a config it refuses. */
 export function perform(d: Draft, a: StackAction): Draft {
   const index = (id: string): number => d.items.findIndex((i) => i.id === id)

@@ -1,5 +1,5 @@
 /** One run: its curves, configuration, reproducibility receipt, evaluation, tags and notes. */
-import { useEffect, useState } from 'react'
+import { Fragment, useEffect, useState } from 'react'
 import type { ClassificationEvaluation, Evaluation, RunDetail as Detail } from '../../../../shared/training'
 import type { ClassInfo } from '../../../../shared/contract'
 import { api } from '../../api'
@@ -150,10 +150,10 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
             <dd>{run.engine ? `${run.engine.engine} (${engineDetail(run.engine)})` : '—'}</dd>
             {run.engine &&
               Object.entries(run.engine.versions).map(([k, v]) => (
-                <span key={k} style={{ display: 'contents' }}>
+                <Fragment key={k}>
                   <dt>{k}</dt>
                   <dd>{v}</dd>
-                </span>
+                </Fragment>
               ))}
             <dt>Machine</dt>
             <dd>{run.engine ? `${run.engine.cpu}, ${run.engine.cores} cores, ${run.engine.os}` : '—'}</dd>

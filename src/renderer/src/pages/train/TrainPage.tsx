@@ -358,7 +358,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           }}
         >
           <h2>Model</h2>
-          <select value={modelChoice} onChange={(e) => setModelChoice(e.target.value)} data-testid="train-model">
+          <select value={modelChoice} onChange={(e) => setModelChoice(e.target.value)} aria-label="Model to train" data-testid="train-model">
             <option value="draft">
               {keptDraft ? `The model on the Model page (${modelDraft?.name ?? 'My model'})` : suggested ? `Suggested for this data: ${suggested.name}` : 'No model yet: build one on the Model page'}
             </option>
@@ -379,7 +379,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             </p>
           )}
           <h2>Data</h2>
-          <select value={versionId} onChange={(e) => setVersionId(e.target.value)} data-testid="train-version">
+          <select value={versionId} onChange={(e) => setVersionId(e.target.value)} aria-label="Data version to train on" data-testid="train-version">
             <option value="">The current labels (frozen into a version when you start)</option>
             {versions.map((v) => (
               <option key={v.id} value={v.id}>
