@@ -6,6 +6,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { writeDigitsFolder } from '../../src/main/core/datasets/sample-data'
 import { callApi, expect, openApp, test } from './support/fixtures'
+import { digitsWithRun } from './support/digits-run'
 
 const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'engine'] as const
 
@@ -18,14 +19,7 @@ async function serious(page: Page): Promise<string[]> {
 
 test('every page passes an axe-core scan in both themes: 0 serious or critical violations', async ({ page, server, sourceDir }) => {
   test.setTimeout(240_000)
-  await writeDigitsFolder(sourceDir, 6)
-  const project = await callApi<{ id: string }>(server, 'projects.create', { name: 'Digits' })
-  await callApi(server, 'projects.open', { id: project.id })
-  const started = await callApi<{ id: string }>(server, 'datasets.importImages', { projectId: project.id, paths: [sourceDir] })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 60_000 }).toBe('completed')
-  const spec = { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'softmax' } }] }
-  const run = await callApi<{ id: string }>(server, 'runs.start', { projectId: project.id, spec, seed: 1, hyperparameters: { epochs: 1 } })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, { timeout: 60_000 }).toBe('completed')
+  const { runId } = await digitsWithRun(server, sourceDir, 6)
 
   const found: string[] = []
   for (const scheme of ['light', 'dark'] as const) {
@@ -37,7 +31,7 @@ test('every page passes an axe-core scan in both themes: 0 serious or critical v
       for (const v of await serious(page)) found.push(`${scheme} ${name}: ${v}`)
     }
     // The run's own page, with Try it and the mistakes gallery.
-    await openApp(page, server, `#/runs/${run.id}`)
+    await openApp(page, server, `#/runs/${runId}`)
     await expect(page.getByTestId('run-detail')).toBeVisible()
     await page.waitForLoadState('networkidle')
     for (const v of await serious(page)) found.push(`${scheme} run: ${v}`)

@@ -181,60 +181,62 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
               </p>
             </div>
           ) : (
-            <table className="runs-table" data-testid="runs-table">
-              <thead>
-                <tr>
-                  <th />
-                  {header('name', 'Run')}
-                  {header('status', 'Status')}
-                  <th>Data</th>
-                  <th>Model</th>
-                  {header('learningRate', 'Settings')}
-                  {header('val_accuracy', 'Validation accuracy')}
-                  {header('testAccuracy', 'Test accuracy')}
-                  {header('duration', 'Time')}
-                  <th>Engine</th>
-                  <th>Tags</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((r) => (
-                  <tr key={r.id} className={open === r.id ? 'open' : ''} data-testid="run-row">
-                    <td>
-                      <input
-                        type="checkbox"
-                        checked={selected.has(r.id)}
-                        aria-label={`Select ${r.name}`}
-                        onChange={(e) => {
-                          const next = new Set(selected)
-                          if (e.target.checked) next.add(r.id)
-                          else next.delete(r.id)
-                          setSelected(next)
-                        }}
-                      />
-                    </td>
-                    <td>
-                      <button className="link-button" onClick={() => setOpen(open === r.id ? null : r.id)}>
-                        {r.name}
-                      </button>
-                    </td>
-                    <td>
-                      <span className={`status ${r.status}`}>{r.status}</span>
-                    </td>
-                    <td className="small">{versionName(r.datasetVersion)}</td>
-                    <td className="small">{r.architectureSummary}</td>
-                    <td className="small">
-                      {r.optimizer}, learning rate {roundForPeople(r.learningRate)} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} epochs` : `${r.epochsDone} of ${r.epochs} epochs`} · seed {r.seed}
-                    </td>
-                    <td>{percent(r.latest.val_accuracy)}</td>
-                    <td>{percent(r.testAccuracy)}</td>
-                    <td>{runTime(r)}</td>
-                    <td className="small">{r.engine?.engine ?? '—'}</td>
-                    <td className="small">{r.tags.join(', ')}</td>
+            <div className="runs-table-wrap">
+              <table className="runs-table" data-testid="runs-table">
+                <thead>
+                  <tr>
+                    <th />
+                    {header('name', 'Run')}
+                    {header('status', 'Status')}
+                    <th>Data</th>
+                    <th>Model</th>
+                    {header('learningRate', 'Settings')}
+                    {header('val_accuracy', 'Validation accuracy')}
+                    {header('testAccuracy', 'Test accuracy')}
+                    {header('duration', 'Time')}
+                    <th>Engine</th>
+                    <th>Tags</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {shown.map((r) => (
+                    <tr key={r.id} className={open === r.id ? 'open' : ''} data-testid="run-row">
+                      <td>
+                        <input
+                          type="checkbox"
+                          checked={selected.has(r.id)}
+                          aria-label={`Select ${r.name}`}
+                          onChange={(e) => {
+                            const next = new Set(selected)
+                            if (e.target.checked) next.add(r.id)
+                            else next.delete(r.id)
+                            setSelected(next)
+                          }}
+                        />
+                      </td>
+                      <td>
+                        <button className="link-button" onClick={() => setOpen(open === r.id ? null : r.id)}>
+                          {r.name}
+                        </button>
+                      </td>
+                      <td>
+                        <span className={`status ${r.status}`}>{r.status}</span>
+                      </td>
+                      <td className="small">{versionName(r.datasetVersion)}</td>
+                      <td className="small">{r.architectureSummary}</td>
+                      <td className="small">
+                        {r.optimizer}, learning rate {roundForPeople(r.learningRate)} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} epochs` : `${r.epochsDone} of ${r.epochs} epochs`} · seed {r.seed}
+                      </td>
+                      <td>{percent(r.latest.val_accuracy)}</td>
+                      <td>{percent(r.testAccuracy)}</td>
+                      <td>{runTime(r)}</td>
+                      <td className="small">{r.engine?.engine ?? '—'}</td>
+                      <td className="small">{r.tags.join(', ')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           {open && runs?.some((r) => r.id === open) && (
             <RunDetail
