@@ -110,9 +110,17 @@ function createWindow(): BrowserWindow {
   return win
 }
 
+/**
+ * Every permission is refused but one: the app's own page may use the camera (video, no microphone) for
+ * "Capture from camera" in the labeler. The operating system still asks the user the first time.
+ */
 function lockDownSession(): void {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
-  session.defaultSession.setPermissionCheckHandler(() => false)
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const media = details as { mediaTypes?: string[]; requestingUrl?: string }
+    const cameraOnly = permission === 'media' && (media.mediaTypes ?? []).every((t) => t === 'video')
+    callback(cameraOnly && isTrustedUrl(media.requestingUrl ?? ''))
+  })
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isTrustedUrl(`${origin}/`))
 }
 
 /** Training runs in an Electron utility process, so a crash or out-of-memory there leaves the app running. */

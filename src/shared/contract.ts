@@ -244,7 +244,8 @@ export interface Methods {
   'projects.restore': { input: { id: string }; output: Project }
   'projects.createSample': { input: { sample: SampleProjectName }; output: { project: Project; import: ImportInfo } }
   'datasets.get': { input: { projectId: string }; output: DatasetSummary | null }
-  'datasets.importImages': { input: { projectId: string; paths: string[] }; output: ImportInfo }
+  /** `className`: every image goes into that class, created if new (a burst from the camera). */
+  'datasets.importImages': { input: { projectId: string; paths: string[]; className?: string }; output: ImportInfo }
   'datasets.previewTable': { input: { path: string }; output: TablePreview }
   'datasets.importTable': {
     input: { projectId: string; path: string; targetColumn: string; task?: Task; columnTypes?: Record<string, 'numeric' | 'categorical'> }
@@ -258,6 +259,12 @@ export interface Methods {
   'datasets.listVersions': { input: { datasetId: string }; output: DatasetVersion[] }
   'imports.get': { input: { importId: string }; output: ImportInfo }
   'imports.cancel': { input: { importId: string }; output: ImportInfo }
+  /**
+   * A file the app itself made (a camera frame), sent whole as base64 into an upload, to be imported from
+   * there like a dropped file; dropped and picked files stream through the server's upload route instead.
+   * `name` may hold folders (`Camera/capture-1.jpg`): the import shows that path.
+   */
+  'uploads.putFile': { input: { uploadId: string; name: string; base64: string }; output: { path: string; root: string } }
   'imports.listIssues': {
     input: { importId: string; offset?: number; limit?: number }
     output: { items: ImportIssue[]; total: number }
@@ -417,6 +424,7 @@ const methodTable = {
   'datasets.listVersions': true,
   'imports.get': true,
   'imports.cancel': true,
+  'uploads.putFile': true,
   'imports.listIssues': true,
   'classes.create': true,
   'classes.update': true,
@@ -501,6 +509,12 @@ export type ModelBenchBridge = {
 }
 
 /** The custom scheme Electron serves imported images under: `mb-media://thumbs/<sha256>`. */
+/** An upload's id, chosen by the shell: a UUID fits. */
+export const uploadIdPattern = /^[a-z0-9-]{8,64}$/
+
+/** The largest file sent whole through `uploads.putFile`: as base64 it stays inside the HTTP bridge's 1 MiB request limit. */
+export const maxSentFileBytes = 700 * 1024
+
 export const mediaScheme = 'mb-media'
 
 /** IPC channel names used by the preload and the Electron registration. */

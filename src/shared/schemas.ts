@@ -3,7 +3,7 @@
  * sees a value. The mapped type makes a method without a schema a compile error.
  */
 import { z } from 'zod'
-import type { MethodInput, MethodName } from './contract'
+import { maxSentFileBytes, uploadIdPattern, type MethodInput, type MethodName } from './contract'
 import { exportFormats } from './export'
 import { budgetSchema, objectiveSchema, pruningSchema, sweepParamSchema, sweepStrategies } from './sweep'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
@@ -87,7 +87,9 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'projects.restore': z.object({ id }).strict(),
   'projects.createSample': z.object({ sample: z.enum(['digits', 'iris']) }).strict(),
   'datasets.get': z.object({ projectId: id }).strict(),
-  'datasets.importImages': z.object({ projectId: id, paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000) }).strict(),
+  'datasets.importImages': z
+    .object({ projectId: id, paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000), className: className.optional() })
+    .strict(),
   'datasets.previewTable': z.object({ path }).strict(),
   'datasets.importTable': z
     .object({ projectId: id, path, targetColumn: z.string().min(1), task: task.optional(), columnTypes: z.record(z.string(), z.enum(['numeric', 'categorical'])).optional() })
@@ -101,6 +103,21 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'datasets.listVersions': z.object({ datasetId: id }).strict(),
   'imports.get': z.object({ importId: id }).strict(),
   'imports.cancel': z.object({ importId: id }).strict(),
+  'uploads.putFile': z
+    .object({
+      uploadId: z.string().regex(uploadIdPattern, 'must be 8 to 64 lower-case letters, digits or dashes'),
+      name: z
+        .string()
+        .min(1)
+        .max(500)
+        .refine((n) => !/[\\\0]/.test(n) && n.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'must be a file name inside the upload, like Camera/capture-1.jpg'),
+      base64: z
+        .string()
+        .min(1)
+        .max(Math.ceil(maxSentFileBytes / 3) * 4, `The file is too large to send whole; it must be under ${maxSentFileBytes / 1024} KB`)
+        .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
+    })
+    .strict(),
   'imports.listIssues': z.object({ importId: id, offset, limit }).strict(),
   'classes.create': z.object({ datasetId: id, name: className, color: color.optional() }).strict(),
   'classes.update': z.object({ classId: rowId, name: className.optional(), color: color.optional() }).strict(),

@@ -9,6 +9,7 @@ import { describeIssue, inputSchemas } from '../../shared/schemas'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { ArchitecturesService } from './architectures'
 import { ExportService, forkVerifier, type VerifyLauncher } from './export/export-service'
@@ -203,7 +204,7 @@ export function createCore(options: CoreOptions): Core {
       projects.get(projectId)
       return datasets.get(projectId)
     },
-    'datasets.importImages': ({ projectId, paths }) => imports.startImages(projectId, paths),
+    'datasets.importImages': ({ projectId, paths, className }) => imports.startImages(projectId, paths, className ? { className } : {}),
     'datasets.previewTable': async ({ path }) => previewTable(path, await readTableFile(path)),
     'datasets.importTable': ({ projectId, path, targetColumn, task, columnTypes }) => imports.startTable(projectId, path, targetColumn, task, columnTypes),
     'datasets.split': ({ datasetId, train, validation, test, seed }) => datasets.split(datasetId, { train, validation, test, seed }),
@@ -211,6 +212,10 @@ export function createCore(options: CoreOptions): Core {
     'datasets.listVersions': ({ datasetId }) => datasets.listVersions(datasetId),
     'imports.get': ({ importId }) => imports.get(importId),
     'imports.cancel': ({ importId }) => imports.cancel(importId),
+    'uploads.putFile': ({ uploadId, name, base64 }) => {
+      const data = Buffer.from(base64, 'base64')
+      return uploads.receive(uploadId, name, Readable.from([data]), data.length)
+    },
     'imports.listIssues': ({ importId, offset, limit }) => imports.listIssues(importId, offset, limit),
     'classes.create': ({ datasetId, name, color }) => datasets.createClass(datasetId, name, color),
     'classes.update': ({ classId, name, color }) => datasets.updateClass(classId, { ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}) }),

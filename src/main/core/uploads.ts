@@ -10,10 +10,10 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { uploadIdPattern } from '../../shared/contract'
 import { AppError } from './errors'
 import { isInside, resolveReal } from './safe-paths'
 
-export const uploadIdPattern = /^[a-z0-9-]{8,64}$/
 
 export interface UploadLimits {
   /** One file. */

@@ -179,4 +179,52 @@ describe('image import', () => {
     })
     await core.close()
   })
+
+  it('imports camera frames sent whole into one class, through an upload that is removed afterwards', async () => {
+    const { core, project, dir } = await setup()
+    const uploadId = 'camera-0001-test'
+    const frames = [await solidImage('jpeg', 1), await solidImage('jpeg', 2), await solidImage('jpeg', 1)]
+    for (const [i, f] of frames.entries()) {
+      const put = value<{ path: string; root: string }>(await core.call('uploads.putFile', { uploadId, name: `Camera/capture-${i + 1}.jpg`, base64: f.toString('base64') }))
+      expect(put).toEqual({ root: join(dir, 'data', 'uploads', uploadId), path: join(dir, 'data', 'uploads', uploadId, 'Camera', `capture-${i + 1}.jpg`) })
+    }
+    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'data', 'uploads', uploadId, 'Camera')], className: ' Thumbs up ' }))
+    // The report names the folder the app made, not the data directory's upload path.
+    expect(started.source).toBe('Camera')
+    const done = await core.imports.whenDone(started.id)
+    // The third frame is the first again: stored once, reported as a duplicate.
+    expect(done).toMatchObject({ status: 'completed', imported: 2, duplicates: 1, skipped: 0 })
+    const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
+    expect(dataset.classes.map((c) => [c.name, c.count])).toEqual([['Thumbs up', 2]])
+    expect((await samples(core, dataset.id)).map((s) => s.name).sort()).toEqual(['capture-1.jpg', 'capture-2.jpg'])
+    // Not one "imported unlabeled" warning: the class was given.
+    expect((await issues(core, done.id)).filter((i) => i.kind === 'warning')).toEqual([])
+    await expect.poll(() => existsSync(join(dir, 'data', 'uploads', uploadId))).toBe(false)
+
+    // A second burst into the same class joins it.
+    await core.call('uploads.putFile', { uploadId: 'camera-0002-test', name: 'capture-1.jpg', base64: (await solidImage('jpeg', 3)).toString('base64') })
+    const again = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'data', 'uploads', 'camera-0002-test')], className: 'Thumbs up' }))
+    expect(await core.imports.whenDone(again.id)).toMatchObject({ imported: 1 })
+    expect(value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!.classes.map((c) => [c.name, c.count])).toEqual([['Thumbs up', 3]])
+    await core.close()
+  })
+
+  it('refuses a sent file with a folder in its name, an upload id of the wrong shape, or too many bytes', async () => {
+    const { core } = await setup()
+    const base64 = (await solidImage('jpeg', 1)).toString('base64')
+    for (const name of ['../x.jpg', 'a/../../b.jpg', '/abs.jpg', '..', 'a\\b.jpg', 'a//b.jpg']) {
+      expect(await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name, base64 }), name).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('file name') },
+      })
+    }
+    expect(await core.call('uploads.putFile', { uploadId: '../../x', name: 'a.jpg', base64 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name: 'a.jpg', base64: 'A'.repeat(1_000_000) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('too large') },
+    })
+    expect(await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name: 'a.jpg', base64: 'not base64!' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(existsSync(join(core.uploads.dir, 'camera-0001-test'))).toBe(false)
+    await core.close()
+  })
 })

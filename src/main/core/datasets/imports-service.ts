@@ -235,7 +235,15 @@ export class ImportsService {
    * there, so the import shows as running from the start); `cleanup` runs when the job ends. `own` marks
    * the core's own folder in the data directory (a sample), which a request may never name.
    */
-  startImages(projectId: string, paths: string[], hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown>; own?: boolean } = {}): ImportInfo {
+  /**
+   * `className`: every image goes into that class (created if new) whatever its folder says; a camera
+   * burst is a folder of loose frames meant for one class.
+   */
+  startImages(
+    projectId: string,
+    paths: string[],
+    hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown>; own?: boolean; className?: string } = {},
+  ): ImportInfo {
     // Resolved before any check: `uploads/../..` is the data folder itself, not an upload.
     const uploaded = new Set<string>()
     const dataRoot = resolveReal(this.blobs.dataDir)
@@ -250,7 +258,7 @@ export class ImportsService {
     const row = this.begin(dataset, source, 'images')
     const info = this.launch(row, dataset, async (signal, counters) => {
       await hooks.prepare?.()
-      await this.runImages(row, dataset, paths, signal, counters)
+      await this.runImages(row, dataset, paths, signal, counters, hooks.className ?? null)
     })
     if (hooks.cleanup) void this.whenDone(info.id).then(hooks.cleanup)
     // Files uploaded from a browser are copied into the blob store by the import; drop those uploads, by id.
@@ -258,7 +266,7 @@ export class ImportsService {
     return info
   }
 
-  private async runImages(row: ImportRow, dataset: DatasetRow, paths: string[], signal: AbortSignal, c: Counters): Promise<void> {
+  private async runImages(row: ImportRow, dataset: DatasetRow, paths: string[], signal: AbortSignal, c: Counters, intoClass: string | null): Promise<void> {
     const scan = await scanImageSource(paths)
     const total = scan.files.length + scan.issues.length
     const known = this.db.prepare('SELECT id, original_name FROM samples WHERE dataset_id = ? AND content_hash = ?')
@@ -314,7 +322,8 @@ export class ImportsService {
             issues.push({ kind: 'skipped', path: o.file.path, reason: o.reason })
             continue
           }
-          const classId = o.file.className ? this.datasets.ensureClass(dataset.id, o.file.className) : null
+          const className = intoClass ?? o.file.className
+          const classId = className ? this.datasets.ensureClass(dataset.id, className) : null
           const inserted = o.known
             ? { changes: 0 }
             : insertSample.run({
@@ -334,7 +343,8 @@ export class ImportsService {
               })
           if (inserted.changes === 1) {
             c.imported++
-            if (o.file.note) {
+            // The note says why a file has no class: one given for all of them answers it.
+            if (o.file.note && !intoClass) {
               c.unlabeledLoose++
               issues.push({ kind: 'warning', path: o.file.path, reason: o.file.note })
             }

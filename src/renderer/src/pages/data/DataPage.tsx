@@ -8,6 +8,7 @@ import type { LabelSuggestion, RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { fromDataTransfer } from '../../picked-files'
 import { useApiEvent } from '../../useApiEvent'
+import { CameraCapture } from './CameraCapture'
 import { ClassesPanel } from './ClassesPanel'
 import { ImportPanel, useImporter } from './ImportPanel'
 import { ImportProgressBar, ImportReportDialog, ImportSummary, type Progress } from './ImportStatus'
@@ -34,6 +35,7 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
   const [showImport, setShowImport] = useState(false)
   const [report, setReport] = useState<ImportInfo | null>(null)
   const [dragging, setDragging] = useState(false)
+  const [capturing, setCapturing] = useState(false)
   // Bumped when samples come or go or classes change; label changes are patched into the grid instead,
   // so the grid does not shift under the cursor while the user labels.
   const [structure, setStructure] = useState(0)
@@ -109,11 +111,18 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
             {dataset && ` · ${dataset.total.toLocaleString()} ${dataset.kind === 'image' ? 'images' : 'rows'}, ${dataset.labeled.toLocaleString()} labeled`}
           </p>
         </div>
-        {dataset && (
-          <button className="button" onClick={() => setShowImport((s) => !s)} disabled={running} data-testid="import-more">
-            {showImport ? 'Close import' : 'Import more…'}
-          </button>
-        )}
+        <div className="row">
+          {dataset !== undefined && dataset?.kind !== 'table' && (
+            <button className="button" onClick={() => setCapturing(true)} disabled={running} data-testid="camera-open" title="Take pictures for a class with your camera">
+              Capture from camera…
+            </button>
+          )}
+          {dataset && (
+            <button className="button" onClick={() => setShowImport((s) => !s)} disabled={running} data-testid="import-more">
+              {showImport ? 'Close import' : 'Import more…'}
+            </button>
+          )}
+        </div>
       </header>
 
       {shownProgress && (
@@ -132,7 +141,7 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
         running ? null : (
           <div className="empty-state">
             <h2>Bring in your data</h2>
-            <p>Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV table.</p>
+            <p>Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV table; or take pictures with “Capture from camera…”.</p>
             <ImportPanel projectId={project.id} kind={null} onStarted={refresh} onError={onError} onMessage={onMessage} onSample={(s) => void createSample(s)} />
           </div>
         )
@@ -162,6 +171,18 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
         </p>
       )}
       {report && <ImportReportDialog info={report} onClose={() => setReport(null)} />}
+      {capturing && (
+        <CameraCapture
+          projectId={project.id}
+          classes={dataset?.classes ?? []}
+          onStarted={(className, n) => {
+            setCapturing(false)
+            refresh()
+            onMessage(`Importing ${n === 1 ? '1 camera image' : `${n} camera images`} into “${className}”`)
+          }}
+          onClose={() => setCapturing(false)}
+        />
+      )}
       {dragging && <div className="drop-overlay">Drop to import</div>}
     </section>
   )

@@ -4,20 +4,12 @@ import { maxTryImageBytes, type TryImageResult } from '../../../../shared/traini
 import { api } from '../../api'
 import { percent } from '../../format'
 import { messageOf } from '../../../../shared/messages'
+import { readAsBase64 } from '../../read-base64'
 
 interface Props {
   runId: string
   /** How many test predictions the run stored, to step through them. */
   testCount: number
-}
-
-function readAsBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader()
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
-    reader.onerror = () => reject(new Error(`${file.name} could not be read`))
-    reader.readAsDataURL(file)
-  })
 }
 
 export function TryIt({ runId, testCount }: Props): React.JSX.Element {
@@ -55,7 +47,7 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
       setProblem(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under ${maxTryImageBytes / 1024} KB`)
       return
     }
-    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file), fileName: file.name }), file)
+    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file, file.name), fileName: file.name }), file)
   }
 
   async function tryTestImage(): Promise<void> {
