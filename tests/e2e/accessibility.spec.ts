@@ -4,9 +4,8 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { writeDigitsFolder } from '../../src/main/core/datasets/sample-data'
-import { callApi, expect, openApp, test } from './support/fixtures'
-import { digitsWithRun } from './support/digits-run'
+import { expect, openApp, test } from './support/fixtures'
+import { digitsProject, digitsWithRun } from './support/digits-run'
 
 const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'engine'] as const
 
@@ -50,11 +49,7 @@ test('every page passes an axe-core scan in both themes: 0 serious or critical v
 })
 
 test('the keyboard reaches everything visibly: a skip link, Enter on a palette + adds the layer, and each edit is announced in words', async ({ page, server, sourceDir }) => {
-  await writeDigitsFolder(sourceDir, 4)
-  const project = await callApi<{ id: string }>(server, 'projects.create', { name: 'Digits' })
-  await callApi(server, 'projects.open', { id: project.id })
-  const started = await callApi<{ id: string }>(server, 'datasets.importImages', { projectId: project.id, paths: [sourceDir] })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 60_000 }).toBe('completed')
+  await digitsProject(server, sourceDir, 4)
   await openApp(page, server, '#/model')
   const rows = page.getByTestId('stack-row')
   await expect(rows.first()).toBeVisible()

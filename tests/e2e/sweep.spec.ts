@@ -58,10 +58,14 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   await expect(view.getByTestId('sweep-importance')).toBeVisible()
   // The trials table sorts by the objective, best first.
   await view.getByTestId('sweep-sort-validation accuracy').click()
-  const firstRow = view.getByTestId('sweep-trial').first()
+  // The best is the best completed trial; a stopped or failed one with a higher value still sorts by
+  // its value, with its state beside it. (CI once saw trial 3 on top and the best was trial 4.)
   const sweepId = (await callApi<Array<{ id: string }>>(server, 'sweeps.list', { projectId: project.id }))[0]!.id
-  const best = await callApi<{ best: { number: number; params: Record<string, number> } }>(server, 'sweeps.get', { sweepId })
-  await expect(firstRow.locator('td').first()).toHaveText(String(best.best.number))
+  const best = await callApi<{ best: { number: number; params: Record<string, number> }; trials: Array<{ number: number; state: string; objective: number | null }> }>(server, 'sweeps.get', { sweepId })
+  const trials = JSON.stringify(best.trials.map((t) => ({ number: t.number, state: t.state, objective: t.objective })))
+  const firstCompleted = view.locator('[data-testid="sweep-trial"][data-state="completed"]').first()
+  await expect(firstCompleted.locator('td').first(), `trials: ${trials}`).toHaveText(String(best.best.number))
+  await expect(firstCompleted, `trials: ${trials}`).toHaveClass(/open/)
   await saveScreenshot(page, 'sweep-parallel')
 
   // Use best settings: the best trial's learning rate lands in the settings, its dropout in the model.

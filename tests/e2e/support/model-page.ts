@@ -13,8 +13,13 @@ export class ModelPage {
 
   /** Drags a layer from the palette onto the row at `index` (it is inserted before that row). */
   async dragFromPalette(type: string, index: number): Promise<void> {
+    await this.holdOver(type, this.row(index))
+    await this.page.mouse.up()
+  }
+
+  /** Picks a layer up from the palette and holds it over `target`, the button still down. */
+  async holdOver(type: string, target: Locator): Promise<void> {
     const source = this.page.getByTestId(`palette-${type}`)
-    const target = this.row(index)
     await source.scrollIntoViewIfNeeded()
     await target.scrollIntoViewIfNeeded()
     const s = (await source.boundingBox())!
@@ -23,7 +28,6 @@ export class ModelPage {
     await this.page.mouse.down()
     await this.page.mouse.move(s.x + 40, s.y + 30, { steps: 5 })
     await this.page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 15 })
-    await this.page.mouse.up()
   }
 
   async select(index: number): Promise<void> {

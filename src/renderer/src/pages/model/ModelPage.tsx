@@ -3,7 +3,7 @@
  * keyboard), live output shapes and parameter counts, the error placed at the layer that cannot follow,
  * templates, saved architectures and undo/redo.
  */
-import { closestCenter, DndContext, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent } from '@dnd-kit/core'
+import { closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent, type DragOverEvent, type DragStartEvent } from '@dnd-kit/core'
 import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
@@ -75,6 +75,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   const [replacing, setReplacing] = useState<Template | null>(null)
   // What the last edit did, for screen readers (a visually hidden live region).
   const [announcement, setAnnouncement] = useState('')
+  // Where a layer dragged from the palette would land: the row it goes before, or the end of the stack.
+  const [landing, setLanding] = useState<{ overId: string; type: LayerType } | null>(null)
+  // The palette layer being dragged: a copy of its card follows the pointer (the palette clips its own).
+  const [picked, setPicked] = useState<LayerType | null>(null)
 
   useEffect(() => {
     api.call('app.getInfo', {}).then((info) => setMemoryLimit(info.trainingMemory), onError)
@@ -181,7 +185,19 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
     else act({ name: 'replaceAll', draft: t.build(target!) })
   }
 
+  function onDragStart(e: DragStartEvent): void {
+    const id = String(e.active.id)
+    setPicked(id.startsWith('palette:') ? (id.slice('palette:'.length) as LayerType) : null)
+  }
+
+  function onDragOver(e: DragOverEvent): void {
+    const id = String(e.active.id)
+    setLanding(id.startsWith('palette:') && e.over ? { overId: String(e.over.id), type: id.slice('palette:'.length) as LayerType } : null)
+  }
+
   function onDragEnd(e: DragEndEvent): void {
+    setLanding(null)
+    setPicked(null)
     const id = String(e.active.id)
     const overId = e.over ? String(e.over.id) : null
     if (id.startsWith('palette:')) {
@@ -296,7 +312,14 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
         />
       )}
 
-      <DndContext sensors={sensors} collisionDetection={dropTarget} onDragEnd={onDragEnd}>
+      <DndContext sensors={sensors} collisionDetection={dropTarget} onDragStart={onDragStart}
+        onDragOver={onDragOver}
+        onDragEnd={onDragEnd}
+        onDragCancel={() => {
+          setLanding(null)
+          setPicked(null)
+        }}
+      >
         <div className="model-layout">
           <aside className="panel palette" aria-label="Layers">
             <h2>Layers</h2>
@@ -327,11 +350,12 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
                     onSelect={() => setSelected(item.id)}
                     act={act}
                     fix={analysis.firstError?.index === i ? fix : null}
+                    landing={landing?.overId === item.id ? landing.type : null}
                   />
                 ))}
               </ol>
             </SortableContext>
-            <StackEnd />
+            <StackEnd landing={landing?.overId === 'stack-end' ? landing.type : null} afterOutput={draft.items.length > 1 && draft.items.at(-1)!.layer.type === 'Dense'} />
             {wrongInput && (
               <div className="stack-warning" role="alert" data-testid="input-mismatch">
                 {wrongInput}.{' '}
@@ -390,6 +414,11 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             )}
           </aside>
         </div>
+        <DragOverlay dropAnimation={null}>{picked && (
+            <div className="palette-item dragging">
+              <PaletteCard type={picked} />
+            </div>
+          )}</DragOverlay>
       </DndContext>
       {replacing && (
         <ConfirmDialog
@@ -413,14 +442,12 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
 function PaletteItem({ type, onAdd }: { type: LayerType; onAdd: () => void }): React.JSX.Element {
   // Dragged with the pointer only: the + button is the keyboard's way in (a focusable drag handle around a
   // button would nest one control in another, and Enter on + would start a keyboard drag instead of adding).
-  const { listeners, setNodeRef, transform } = useDraggable({ id: `palette:${type}` })
+  // The card stays put while a copy of it (the drag overlay) follows the pointer.
+  const { listeners, setNodeRef, isDragging } = useDraggable({ id: `palette:${type}` })
   const { onKeyDown: _keyboardDrag, ...pointer } = listeners ?? {}
   return (
-    <div ref={setNodeRef} className="palette-item" style={{ transform: CSS.Translate.toString(transform) }} data-testid={`palette-${type}`} {...pointer}>
-      <div>
-        <strong>{type}</strong>
-        <p className="muted small">{purposeOf(type)}</p>
-      </div>
+    <div ref={setNodeRef} className={isDragging ? 'palette-item picked' : 'palette-item'} data-testid={`palette-${type}`} {...pointer}>
+      <PaletteCard type={type} />
       <button className="button icon" onPointerDown={(e) => e.stopPropagation()} onClick={onAdd} aria-label={`Add ${type}`} title={`Add ${type}`} data-testid={`add-${type}`}>
         +
       </button>
@@ -428,11 +455,22 @@ function PaletteItem({ type, onAdd }: { type: LayerType; onAdd: () => void }): R
   )
 }
 
-function StackEnd(): React.JSX.Element {
+/** A palette card's words: the layer's name and what it is for. */
+function PaletteCard({ type }: { type: LayerType }): React.JSX.Element {
+  return (
+    <div>
+      <strong>{type}</strong>
+      <p className="muted small">{purposeOf(type)}</p>
+    </div>
+  )
+}
+
+/** The drop zone after the last layer; while a palette layer is over it, it says what landing there means. */
+function StackEnd({ landing, afterOutput }: { landing: LayerType | null; afterOutput: boolean }): React.JSX.Element {
   const { setNodeRef, isOver } = useDroppable({ id: 'stack-end' })
   return (
     <div ref={setNodeRef} className={isOver ? 'stack-end over' : 'stack-end'} data-testid="stack-end">
-      Drop a layer here to add it at the end
+      {landing ? `${landing} goes at the end${afterOutput ? ', after the output layer' : ''}` : 'Drop a layer here to add it at the end'}
     </div>
   )
 }
@@ -471,6 +509,8 @@ interface RowProps {
   onSelect: () => void
   act: (a: StackAction) => string | null
   fix: { label: string; action: StackAction } | null
+  /** A layer being dragged from the palette that would land just before this row. */
+  landing: LayerType | null
 }
 
 function summary(item: StackItem): string {
@@ -498,7 +538,7 @@ function summary(item: StackItem): string {
   }
 }
 
-function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }: RowProps): React.JSX.Element {
+function StackRow({ item, index, count, analysis, selected, onSelect, act, fix, landing }: RowProps): React.JSX.Element {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: item.id })
   const onKeyDown = (e: React.KeyboardEvent): void => {
     if (e.altKey && e.key === 'ArrowUp') act({ name: 'moveLayer', id: item.id, to: index - 1 })
@@ -513,7 +553,7 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }
     <li
       ref={setNodeRef}
       style={{ transform: CSS.Transform.toString(transform), transition, opacity: isDragging ? 0.6 : 1 }}
-      className={['stack-row', selected ? 'selected' : '', analysis.error ? 'has-error' : ''].join(' ')}
+      className={['stack-row', selected ? 'selected' : '', analysis.error ? 'has-error' : '', landing ? 'landing' : ''].join(' ')}
       onClick={onSelect}
       data-testid="stack-row"
       data-type={item.layer.type}
@@ -530,6 +570,13 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix }
       tabIndex={0}
       aria-label={`Layer ${index + 1}: ${item.layer.type}`}
     >
+      {landing && (
+        <span className="drop-marker" aria-hidden="true">
+          <span className="drop-label" data-testid="drop-marker">
+            {landing} goes here, {index === 0 ? 'first' : `after layer ${index}`}
+          </span>
+        </span>
+      )}
       <span className="stack-index">{index + 1}</span>
       <span className="stack-name">
         <span className="stack-type">{item.layer.type}</span>
