@@ -29,6 +29,9 @@ import { augmentationPreview } from './training/augment-preview'
 import { gpuReport, gpuSteps } from './training/doctor'
 import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
+import { CrossValidationService } from './training/cross-validation'
+import { Predictor } from './training/predictor'
+import { RunRecords } from './training/run-records'
 import { Uploads, type UploadLimits } from './uploads'
 import { trainingMemoryLimit } from './training/memory-limit'
 
@@ -74,6 +77,10 @@ export interface Core {
   readonly lock: DataDirLock | null
   readonly imports: ImportsService
   readonly training: TrainingService
+  /** The run store: every read of runs, metrics, evaluations and predictions. */
+  readonly runs: RunRecords
+  readonly crossValidation: CrossValidationService
+  readonly predictor: Predictor
   readonly exports: ExportService
   readonly sweeps: SweepService
   call(method: string, input: unknown): Promise<Result<unknown>>
@@ -100,13 +107,17 @@ export function createCore(options: CoreOptions): Core {
   const events = new EventBus()
   const projects = new ProjectsService(db)
   const blobs = new BlobStore(options.dataDir)
-  const datasets = new DatasetsService(db, events)
+  const datasets = new DatasetsService(db, events, projects)
   const uploads = new Uploads(options.dataDir, options.uploadLimits)
   const imports = new ImportsService(db, datasets, blobs, events, uploads, options.import)
   const architectures = new ArchitecturesService(db)
-  const training = new TrainingService(db, datasets, blobs, events, options.trainer ?? sourceTrainer(), Date.now, options.trainerHeartbeatTimeoutMs)
-  const exports = new ExportService(db, training, datasets, blobs, events, options.verifier ?? sourceVerifier(), options.version)
-  const sweeps = new SweepService(db, training, datasets, events)
+  const launcher = options.trainer ?? sourceTrainer()
+  const runs = new RunRecords(db, datasets)
+  const training = new TrainingService(runs, datasets, blobs, events, launcher, options.trainerHeartbeatTimeoutMs)
+  const crossValidation = new CrossValidationService(runs, training, datasets)
+  const predictor = new Predictor(runs, datasets, blobs, launcher)
+  const exports = new ExportService(db, runs, predictor, datasets, projects, blobs, events, options.verifier ?? sourceVerifier(), options.version)
+  const sweeps = new SweepService(db, training, runs, datasets, events)
   if (options.ownsWork !== false) {
     imports.recoverInterrupted()
     training.recoverInterrupted()
@@ -150,9 +161,7 @@ export function createCore(options: CoreOptions): Core {
 
   // On the very first start, give the user something to train on: the digits sample, opened.
   if (options.sampleOnFirstStart) {
-    const seeded = db.prepare("SELECT value FROM settings WHERE key = 'sample.created'").get()
-    if (!seeded) {
-      db.prepare("INSERT INTO settings (key, value) VALUES ('sample.created', ?)").run(String(Date.now()))
+    if (projects.firstStart()) {
       if (projects.list().length === 0) {
         createSample('digits', true).catch((err: unknown) => console.error('modelbench: could not create the sample project:', err))
       }
@@ -225,22 +234,23 @@ export function createCore(options: CoreOptions): Core {
     'samples.setLabels': ({ labels }) => datasets.setLabels(labels),
     'runs.start': (input) => training.start(input),
     'runs.pause': ({ runId }) => training.pause(runId),
-    'runs.resume': ({ runId }) => training.resume(runId),
-    'runs.stop': ({ runId }) => training.stop(runId),
-    'runs.list': ({ projectId, offset, limit }) => training.list(projectId, offset, limit),
-    'runs.get': ({ runId }) => training.get(runId),
+    // A cross-validation's parent is resumed, stopped, re-run and deleted by the cross-validation service.
+    'runs.resume': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.resume(runId) : training.resume(runId)),
+    'runs.stop': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.stop(runId) : training.stop(runId)),
+    'runs.list': ({ projectId, offset, limit }) => runs.list(projectId, offset, limit),
+    'runs.get': ({ runId }) => runs.get(runId),
     'runs.update': ({ runId, name, tags, notes }) =>
-      training.update(runId, { ...(name !== undefined ? { name } : {}), ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }),
-    'runs.delete': ({ runId }) => training.delete(runId),
-    'runs.restore': ({ runId }) => training.restore(runId),
-    'runs.rerun': ({ runId }) => training.rerun(runId),
-    'runs.compare': ({ runIds, metric }) => training.compare(runIds, metric),
-    'runs.crossValidate': (input) => training.crossValidate(input),
-    'runs.crossValidation': ({ runId }) => training.crossValidation(runId),
-    'runs.suggestLabels': ({ runId }) => training.suggestLabels(runId),
+      runs.update(runId, { ...(name !== undefined ? { name } : {}), ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }),
+    'runs.delete': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.delete(runId) : training.delete(runId)),
+    'runs.restore': ({ runId }) => runs.restore(runId),
+    'runs.rerun': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.rerun(runId) : training.rerun(runId)),
+    'runs.compare': ({ runIds, metric }) => runs.compare(runIds, metric),
+    'runs.crossValidate': (input) => crossValidation.crossValidate(input),
+    'runs.crossValidation': ({ runId }) => crossValidation.summary(runId),
+    'runs.suggestLabels': ({ runId }) => predictor.suggestLabels(runId),
     'runs.tryImage': ({ runId, sampleId, imageBase64, fileName }) =>
-      training.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
-    'runs.tryRow': ({ runId, sampleId, values }) => training.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
+      predictor.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
+    'runs.tryRow': ({ runId, sampleId, values }) => predictor.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
     'exports.start': ({ runId, formats, dir }) => exports.start(runId, formats, dir),
     'sweeps.start': (input) => sweeps.start(input as StartSweepInput),
     'sweeps.list': ({ projectId }) => sweeps.list(projectId),
@@ -252,23 +262,23 @@ export function createCore(options: CoreOptions): Core {
     'exports.list': ({ projectId }) => exports.list(projectId),
     'exports.defaultDir': ({ runId }) => ({ dir: exports.defaultDir(runId) }),
     'runs.examples': ({ runId, split, trueIndex, predictedIndex, includeChecked, offset, limit }) =>
-      training.examples(
+      runs.examples(
         runId,
         split,
         { ...(trueIndex !== undefined ? { trueIndex } : {}), ...(predictedIndex !== undefined ? { predictedIndex } : {}), ...(includeChecked !== undefined ? { includeChecked } : {}) },
         offset,
         limit,
       ),
-    'runs.markChecked': ({ runId, split, sampleId, checked }) => training.markChecked(runId, split, sampleId, checked),
-    'runs.metrics': ({ runId, keys }) => training.metrics(runId, keys),
-    'runs.evaluation': ({ runId }) => training.evaluation(runId),
-    'runs.predictions': ({ runId, split, offset, limit }) => training.predictions(runId, split, offset, limit),
+    'runs.markChecked': ({ runId, split, sampleId, checked }) => runs.markChecked(runId, split, sampleId, checked),
+    'runs.metrics': ({ runId, keys }) => runs.metrics(runId, keys),
+    'runs.evaluation': ({ runId }) => runs.evaluation(runId),
+    'runs.predictions': ({ runId, split, offset, limit }) => runs.predictions(runId, split, offset, limit),
     'datasets.previewAugmentation': async ({ projectId, inputShape, augmentation, seed }) => {
       const dataset = datasets.forProject(projectId)
       if (!dataset || dataset.kind !== 'image') throw new AppError('INVALID_STATE', 'Augmentation applies to image projects')
       const [height, width, channels] = inputShape as [number, number, number]
       if (channels !== 1 && channels !== 3) throw new AppError('INVALID_ARGUMENT', 'channels must be 1 or 3', 'inputShape')
-      return augmentationPreview(db, blobs, dataset.id, { height, width, channels }, augmentation, seed)
+      return augmentationPreview(datasets, blobs, dataset.id, { height, width, channels }, augmentation, seed)
     },
     'architectures.list': ({ projectId }) => {
       projects.get(projectId)
@@ -321,13 +331,16 @@ export function createCore(options: CoreOptions): Core {
     lock,
     imports,
     training,
+    runs,
+    crossValidation,
+    predictor,
     exports,
     sweeps,
     call,
     close: async () => {
       await imports.stopAll()
       await exports.closeAll()
-      await sweeps.closeAll(() => training.stopAll())
+      await sweeps.closeAll(() => crossValidation.stopAll())
       db.close()
       lock?.release()
     },

@@ -62,6 +62,13 @@ export class ProjectsService {
     return toProject(row)
   }
 
+  /** True once: on the data directory's very first start (when the sample project is offered). */
+  firstStart(): boolean {
+    if (this.db.prepare("SELECT value FROM settings WHERE key = 'sample.created'").get()) return false
+    this.db.prepare("INSERT INTO settings (key, value) VALUES ('sample.created', ?)").run(String(Date.now()))
+    return true
+  }
+
   /** The project's unsaved work: the Model page's draft and the Train page's settings. */
   drafts(id: string): ProjectDrafts {
     this.activeRow(id)

@@ -68,7 +68,7 @@ describe('a model on a pretrained backbone', () => {
     expect(second.engine?.skipped.join('\n')).toMatch(/batch size: 64 is more than the \d+ training examples, so each epoch is one step on all of them/)
     expect(featureEvents(events, second.id)).toEqual([expect.objectContaining({ done: 148, total: 148, secondsLeft: 0 })])
     const cv = value<RunSummary>(await core.call('runs.crossValidate', { projectId: project.id, spec: pretrained(), seed: 4, hyperparameters: { epochs: 1 }, k: 2 }))
-    await core.training.whenDone(cv.id)
+    await core.crossValidation.whenDone(cv.id)
     const folds = value<CrossValidationSummary>(await core.call('runs.crossValidation', { runId: cv.id })).folds
     expect(folds.map((f) => f.status)).toEqual(['completed', 'completed'])
     for (const f of folds) expect(featureEvents(events, f.id).every((p) => p.done === p.total)).toBe(true)

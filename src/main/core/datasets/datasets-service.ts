@@ -19,11 +19,26 @@ import type {
 } from '../../../shared/contract'
 import { AppError, notFound } from '../errors'
 import type { EventBus } from '../events'
+import type { ProjectsService } from '../projects'
 import type { Db } from '../store/database'
 import { fitEncoder } from '../training/table-encoding'
-import { sha256 } from './blob-store'
+import { sha256, type BlobStore } from './blob-store'
+import { buildImageCache, type CacheMeta, type InputShape } from './tensor-cache'
 import { colorFor } from './palette'
 import { stratifiedSplit, type Splittable } from './split'
+
+/** A table row's values by column. */
+export type TableRowValues = Record<string, string | number | null>
+
+/** One sample of a frozen dataset version, as training and export read it. */
+export interface VersionSample {
+  sampleId: number
+  split: Split
+  classIndex: number | null
+  targetValue: number | null
+  hash: string
+  values: TableRowValues | null
+}
 
 export interface DatasetRow {
   id: string
@@ -144,6 +159,7 @@ export class DatasetsService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
+    private readonly projects: ProjectsService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -165,8 +181,7 @@ export class DatasetsService {
 
   /** The project's dataset, created on first import; a project holds images or a table, not both. */
   ensure(projectId: string, kind: DatasetKind): DatasetRow {
-    const project = this.db.prepare('SELECT id FROM projects WHERE id = ? AND deleted_at IS NULL').get(projectId)
-    if (!project) throw notFound('Project', projectId)
+    this.projects.get(projectId) // not found, or deleted: says so
     const existing = this.forProject(projectId)
     if (existing) {
       if (existing.kind !== kind) {
@@ -570,6 +585,82 @@ export class DatasetsService {
     ).map((r) => r.content_hash)
     if (hashes.length <= limit) return hashes
     return Array.from({ length: limit }, (_, i) => hashes[Math.floor((i * hashes.length) / limit)]!)
+  }
+
+  // ---- what other services read (they ask here rather than query the dataset tables) ----------------
+
+  /**
+   * A version's samples in its order, with what training and export read from them. `testFirst` puts the
+   * test split first, then validation, then train (for checking an export), and `limit` keeps that many.
+   */
+  versionSamples(versionId: string, options: { testFirst?: boolean; limit?: number } = {}): VersionSample[] {
+    const order = options.testFirst ? "CASE vs.split WHEN 'test' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, vs.position" : 'vs.position'
+    const rows = this.db
+      .prepare(
+        `SELECT vs.sample_id, vs.split, vs.class_index, vs.target_value, s.content_hash, s.values_json FROM dataset_version_samples vs
+         JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? ORDER BY ${order} LIMIT ?`,
+      )
+      .all(versionId, options.limit ?? -1) as Array<{ sample_id: number; split: Split; class_index: number | null; target_value: number | null; content_hash: string; values_json: string | null }>
+    return rows.map((r) => ({
+      sampleId: r.sample_id,
+      split: r.split,
+      classIndex: r.class_index,
+      targetValue: r.target_value,
+      hash: r.content_hash,
+      values: r.values_json ? (JSON.parse(r.values_json) as TableRowValues) : null,
+    }))
+  }
+
+  /** How many labelled samples of each class each split of a version holds. */
+  versionClassCounts(versionId: string): Array<{ split: Split; classIndex: number; n: number }> {
+    return (
+      this.db
+        .prepare('SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index')
+        .all(versionId) as Array<{ split: Split; class_index: number; n: number }>
+    ).map((r) => ({ split: r.split, classIndex: r.class_index, n: r.n }))
+  }
+
+  /** Builds (or reuses) the version's pixel cache at this input shape, for training. */
+  buildImageCache(blobs: BlobStore, versionId: string, shape: InputShape, onProgress?: (done: number, total: number) => void): Promise<CacheMeta> {
+    return buildImageCache(this.db, blobs, versionId, shape, onProgress)
+  }
+
+  /** Every row's values of a table dataset (the encoder sees every category, labelled or not). */
+  tableValues(datasetId: string): TableRowValues[] {
+    return (this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(datasetId) as Array<{ values_json: string }>).map((r) => JSON.parse(r.values_json) as TableRowValues)
+  }
+
+  /** Up to `limit` unlabelled samples, oldest first. */
+  unlabeledSamples(datasetId: string, limit: number): Array<{ id: number; hash: string }> {
+    return (this.db.prepare('SELECT id, content_hash FROM samples WHERE dataset_id = ? AND class_id IS NULL ORDER BY id LIMIT ?').all(datasetId, limit) as Array<{ id: number; content_hash: string }>).map(
+      (r) => ({ id: r.id, hash: r.content_hash }),
+    )
+  }
+
+  /** Up to `limit` labelled samples' content hashes, in hash order (a stable, spread-out pick). */
+  labeledHashes(datasetId: string, limit: number): string[] {
+    return (this.db.prepare('SELECT content_hash FROM samples WHERE dataset_id = ? AND class_id IS NOT NULL ORDER BY content_hash LIMIT ?').all(datasetId, limit) as Array<{ content_hash: string }>).map(
+      (r) => r.content_hash,
+    )
+  }
+
+  /** One sample of the dataset with its current class name, or undefined when it is not the dataset's. */
+  sample(datasetId: string, sampleId: number): { hash: string; className: string | null; values: TableRowValues | null; targetValue: number | null } | undefined {
+    const s = this.db
+      .prepare('SELECT s.content_hash, s.values_json, s.target_value, c.name AS class FROM samples s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.dataset_id = ?')
+      .get(sampleId, datasetId) as { content_hash: string; values_json: string | null; target_value: number | null; class: string | null } | undefined
+    return s && { hash: s.content_hash, className: s.class, values: s.values_json ? (JSON.parse(s.values_json) as TableRowValues) : null, targetValue: s.target_value }
+  }
+
+  /** Samples by id: content hash, file name, current class and a table row's values. */
+  samplesById(ids: readonly number[]): Map<number, { hash: string; name: string; classId: number | null; values: TableRowValues | null }> {
+    const out = new Map<number, { hash: string; name: string; classId: number | null; values: TableRowValues | null }>()
+    const get = this.db.prepare('SELECT id, content_hash, original_name, class_id, values_json FROM samples WHERE id = ?')
+    for (const id of ids) {
+      const r = get.get(id) as { id: number; content_hash: string; original_name: string; class_id: number | null; values_json: string | null } | undefined
+      if (r) out.set(r.id, { hash: r.content_hash, name: r.original_name, classId: r.class_id, values: r.values_json ? (JSON.parse(r.values_json) as TableRowValues) : null })
+    }
+    return out
   }
 
   version(versionId: string): DatasetVersion {

@@ -27,7 +27,10 @@ import { isSystemPath, refuseDataDir, resolveReal } from '../safe-paths'
 import { argmax } from '../evaluation/metrics'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
-import type { TrainingService } from '../training/training-service'
+import type { ProjectsService } from '../projects'
+import type { Predictor } from '../training/predictor'
+import type { RunRecords } from '../training/run-records'
+import type { RunDetail } from '../../../shared/training'
 import { modelCard, modelMetadata, type CardInput } from './model-card'
 import { messageOf } from '../../../shared/messages'
 
@@ -85,8 +88,10 @@ export class ExportService {
 
   constructor(
     private readonly db: Db,
-    private readonly training: TrainingService,
+    private readonly runs: RunRecords,
+    private readonly predictor: Predictor,
     private readonly datasets: DatasetsService,
+    private readonly projects: ProjectsService,
     private readonly blobs: BlobStore,
     private readonly events: EventBus,
     private readonly verifier: VerifyLauncher,
@@ -100,11 +105,11 @@ export class ExportService {
   }
 
   private record(r: ExportRow): ExportRecord {
-    const run = this.db.prepare('SELECT name FROM runs WHERE id = ?').get(r.run_id) as { name: string } | undefined
+    const runName = this.runs.name(r.run_id)
     return {
       id: r.id,
       runId: r.run_id,
-      runName: run?.name ?? '(deleted run)',
+      runName: runName ?? '(deleted run)',
       projectId: r.project_id,
       dir: r.dir,
       formats: JSON.parse(r.formats_json) as ExportFormat[],
@@ -127,16 +132,16 @@ export class ExportService {
   }
 
   defaultDir(runId: string): string {
-    const run = this.training.get(runId)
+    const run = this.runs.get(runId)
     const stamp = new Date(this.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
     return join(this.blobs.dataDir, 'exports', `${slug(run.name)}-${stamp}`)
   }
 
   /** Checks the run and the destination now (errors are immediate), then exports in the background. */
   start(runId: string, formats: ExportFormat[], dir?: string): ExportRecord {
-    const run = this.training.get(runId)
+    const run = this.runs.get(runId)
     if (run.folds !== null) throw new AppError('INVALID_STATE', `“${run.name}” is a cross-validation summary with no model of its own; export one of its folds`)
-    this.training.completedRun(runId, 'be exported')
+    this.predictor.completedRun(runId, 'be exported')
     const outDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : this.defaultDir(runId)
     const created = prepareDestination(outDir, this.blobs.dataDir)
     const id = randomUUID()
@@ -177,7 +182,7 @@ export class ExportService {
   }
 
   private async run(id: string, runId: string, formats: ExportFormat[], outDir: string): Promise<void> {
-    const run = this.training.get(runId)
+    const run = this.runs.get(runId)
     const step = (fraction: number, text: string): void => this.progress(id, runId, run.projectId, fraction, text)
     const version = this.datasets.version(run.datasetVersionId)
     const dataset = this.datasets.row(version.datasetId)
@@ -186,7 +191,7 @@ export class ExportService {
     const last = run.spec.layers.at(-1)
     const activation = last && 'activation' in last.config ? last.config.activation : 'linear'
     const output: Preprocessing['output'] = task === 'regression' ? 'linear' : activation === 'sigmoid' ? 'sigmoid' : 'softmax'
-    const prep = this.training.inputPreparation(runId)
+    const prep = this.predictor.inputPreparation(runId)
     const backbone = backboneConfig(run.spec)
     const preprocessing: Preprocessing =
       prep.kind === 'image'
@@ -208,9 +213,9 @@ export class ExportService {
     writeFileSync(join(outDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 1))
 
     step(0.1, `Writing ${formats.map((f) => exportFormatNames[f]).join(' and ')}`)
-    const files = (await this.training.writeModelFiles({
+    const files = (await this.predictor.writeModelFiles({
       spec: run.spec,
-      weightsDir: this.training.finalWeights(runId),
+      weightsDir: this.predictor.finalWeights(runId),
       outDir,
       formats,
       producerVersion: this.appVersion,
@@ -225,13 +230,13 @@ export class ExportService {
       let job: (format: ExportFormat) => VerifyJob
       let expected: number[][]
       if (inputs.kind === 'image') {
-        const pixels = await this.training.imagePixels(run.spec, inputs.images)
+        const pixels = await this.predictor.imagePixels(run.spec, inputs.images)
         const pixelsFile = join(tmp, 'pixels.u8')
         await writeFile(pixelsFile, pixels)
-        expected = await this.training.predictInputs(runId, { type: 'pixels', data: pixels }, inputs.images.length)
+        expected = await this.predictor.predictInputs(runId, { type: 'pixels', data: pixels }, inputs.images.length)
         job = (format) => ({ dir: outDir, format, kind: 'image', pixels: pixelsFile, count: inputs.images.length })
       } else {
-        expected = await this.training.predictInputs(runId, { type: 'features', data: this.training.encodeTableRows(runId, inputs.rows) }, inputs.rows.length)
+        expected = await this.predictor.predictInputs(runId, { type: 'features', data: this.predictor.encodeTableRows(runId, inputs.rows) }, inputs.rows.length)
         job = (format) => ({ dir: outDir, format, kind: 'table', rows: inputs.rows })
       }
       for (const [i, format] of formats.entries()) {
@@ -253,27 +258,19 @@ export class ExportService {
 
   /** Every file of the export, hashed, as the run's export artifacts. */
   private recordArtifacts(runId: string, outDir: string): void {
-    const insert = this.db.prepare("INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, 'export', NULL, ?, ?, ?, ?)")
     const files = readdirSync(outDir).map((name) => {
       const data = readFileSync(join(outDir, name))
       return { path: join(outDir, name), sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }
     })
-    this.db.transaction(() => {
-      for (const f of files) insert.run(randomUUID(), runId, f.path, f.sha256, f.bytes, this.now())
-    })()
+    this.runs.recordArtifacts(runId, 'export', null, files)
   }
 
   /** Up to 100 inputs: the test split first, topped up from validation and then train when it is smaller. */
   private checkInputs(versionId: string, kind: 'image' | 'table'): { kind: 'image'; images: Buffer[] } | { kind: 'table'; rows: TableRow[] } {
-    const rows = this.db
-      .prepare(
-        `SELECT s.content_hash, s.values_json FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ?
-         ORDER BY CASE vs.split WHEN 'test' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, vs.position LIMIT ?`,
-      )
-      .all(versionId, verifyInputCount) as Array<{ content_hash: string | null; values_json: string | null }>
+    const rows = this.datasets.versionSamples(versionId, { testFirst: true, limit: verifyInputCount })
     if (rows.length === 0) throw new AppError('INVALID_STATE', 'The dataset version has no samples to check the export with')
-    if (kind === 'image') return { kind, images: rows.map((r) => readFileSync(this.blobs.blobPath(r.content_hash!))) }
-    return { kind, rows: rows.map((r) => JSON.parse(r.values_json ?? '{}') as TableRow) }
+    if (kind === 'image') return { kind, images: rows.map((r) => readFileSync(this.blobs.blobPath(r.hash))) }
+    return { kind, rows: rows.map((r) => (r.values ?? {}) as TableRow) }
   }
 
   private async verify(tmp: string, job: VerifyJob, expected: number[][], task: 'classification' | 'regression', files: string[]): Promise<ExportFormatResult> {
@@ -293,7 +290,7 @@ export class ExportService {
   }
 
   private cardInput(
-    run: ReturnType<TrainingService['get']>,
+    run: RunDetail,
     version: DatasetVersion,
     task: 'classification' | 'regression',
     labels: string[],
@@ -303,11 +300,8 @@ export class ExportService {
     verification: ExportFormatResult[],
   ): CardInput {
     const classCounts = { train: labels.map(() => 0), validation: labels.map(() => 0), test: labels.map(() => 0) }
-    const counted = this.db
-      .prepare('SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index')
-      .all(run.datasetVersionId) as Array<{ split: 'train' | 'validation' | 'test'; class_index: number; n: number }>
-    for (const c of counted) classCounts[c.split][c.class_index] = c.n
-    const project = this.db.prepare('SELECT name FROM projects WHERE id = ?').get(run.projectId) as { name: string }
+    for (const c of this.datasets.versionClassCounts(run.datasetVersionId)) classCounts[c.split][c.classIndex] = c.n
+    const project = this.projects.get(run.projectId)
     return {
       run,
       projectName: project.name,
@@ -316,7 +310,7 @@ export class ExportService {
       target,
       preprocessing,
       dataset: { version: version.number, hash: version.hash, counts: { train: version.counts.train, validation: version.counts.validation, test: version.counts.test }, classCounts },
-      evaluation: this.training.evaluation(run.id),
+      evaluation: this.runs.evaluation(run.id),
       files,
       verification,
       appVersion: this.appVersion,

@@ -18,6 +18,7 @@ import { AppError, notFound } from '../errors'
 import type { EventBus } from '../events'
 import type { Db } from '../store/database'
 import type { TrainingService } from '../training/training-service'
+import type { RunRecords } from '../training/run-records'
 import { shouldPrune, type TrialCurve } from './pruning'
 import { gridPoint, gridSize, randomPoint, spaceProblem, tpeDefaults, tpePropose } from './search'
 import { messageOf } from '../../../shared/messages'
@@ -101,6 +102,7 @@ export class SweepService {
   constructor(
     private readonly db: Db,
     private readonly training: TrainingService,
+    private readonly runs: RunRecords,
     private readonly datasets: DatasetsService,
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
@@ -151,12 +153,12 @@ export class SweepService {
   }
 
   private trial(t: TrialRow): SweepTrial {
-    const run = t.run_id ? (this.db.prepare('SELECT name FROM runs WHERE id = ?').get(t.run_id) as { name: string } | undefined) : undefined
+    const runName = t.run_id ? this.runs.name(t.run_id) : null
     return {
       number: t.number,
       params: JSON.parse(t.params_json) as TrialParams,
       runId: t.run_id,
-      runName: run?.name ?? null,
+      runName,
       state: t.state,
       objective: t.objective,
       endedReason: t.ended_reason,
@@ -385,7 +387,7 @@ export class SweepService {
 
   /** The trial's objective metric after each epoch, read from the run's recorded metrics. */
   private recordCurve(sweepId: string, number: number, runId: string, metric: string): Array<number | null> {
-    const curve = (this.training.metrics(runId, [metric])[metric] ?? []).map((p) => p.value)
+    const curve = (this.runs.metrics(runId, [metric])[metric] ?? []).map((p) => p.value)
     this.db.prepare('UPDATE sweep_trials SET curve_json = ? WHERE sweep_id = ? AND number = ?').run(JSON.stringify(curve), sweepId, number)
     return curve
   }

@@ -3,14 +3,14 @@
  * shown as drawn by the same augmentation code training uses, as PNG data URLs.
  */
 import sharp from 'sharp'
-import type { Db } from '../store/database'
+import type { DatasetsService } from '../datasets/datasets-service'
 import type { BlobStore } from '../datasets/blob-store'
 import { modelInputPixels } from '../datasets/image-file'
 import { seededRandom } from '../datasets/split'
 import { augmentBatch, type Augmentation } from './augment'
 
 export async function augmentationPreview(
-  db: Db,
+  datasets: DatasetsService,
   blobs: BlobStore,
   datasetId: string,
   shape: { height: number; width: number; channels: 1 | 3 },
@@ -18,9 +18,7 @@ export async function augmentationPreview(
   seed: number,
   count = 8,
 ): Promise<Array<{ original: string; augmented: string[] }>> {
-  const rows = db.prepare('SELECT content_hash FROM samples WHERE dataset_id = ? AND class_id IS NOT NULL ORDER BY content_hash LIMIT ?').all(datasetId, count) as Array<{
-    content_hash: string
-  }>
+  const rows = datasets.labeledHashes(datasetId, count).map((content_hash) => ({ content_hash }))
   const { height: h, width: w, channels: c } = shape
   const random = seededRandom(seed)
   const toUrl = async (pixels: Float32Array): Promise<string> => {

@@ -71,7 +71,7 @@ async function killedAfterEpoch(epoch: number): Promise<{ core: Core; reference:
 }
 
 function values(core: Core, runId: string, key: string): number[] {
-  return core.training.metrics(runId, [key])[key]!.map((p) => p.value!)
+  return core.runs.metrics(runId, [key])[key]!.map((p) => p.value!)
 }
 
 describe('training in the trainer process', () => {
@@ -211,7 +211,7 @@ describe('training in the trainer process', () => {
     // What was logged before the crash stays, and the resumed epochs match the uninterrupted run exactly.
     expect(values(core, run.id, 'loss')).toEqual(values(core, reference.id, 'loss'))
     // Steps replayed after the resume are recorded once: the same batch series as the uninterrupted run.
-    const steps = (id: string): number[] => core.training.metrics(id, ['batch/loss'])['batch/loss']!.map((p) => p.step)
+    const steps = (id: string): number[] => core.runs.metrics(id, ['batch/loss'])['batch/loss']!.map((p) => p.step)
     expect(steps(run.id)).toEqual(steps(reference.id))
     await core.close()
   }, 180_000)
@@ -328,7 +328,7 @@ describe('training in the trainer process', () => {
       await core.call('runs.crossValidate', { projectId: project.id, spec: tinyCnn, seed: 2, k: 3, hyperparameters: { epochs: 1, batchSize: 16 }, engine: 'wasm' }),
     )
     expect(parent).toMatchObject({ folds: 3, fold: null })
-    const done = await core.training.whenDone(parent.id)
+    const done = await core.crossValidation.whenDone(parent.id)
     expect(done.status).toBe('completed')
     expect(done.statusReason).toMatch(/^test accuracy [\d.]+ % ± [\d.]+ over 3 folds$/)
     const cv = value<CrossValidationSummary>(await core.call('runs.crossValidation', { runId: parent.id }))
