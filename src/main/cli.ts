@@ -162,12 +162,7 @@ async function exportCommand(args: string[]): Promise<number> {
   // Otherwise (nobody, or the desktop app, which has no address): export here, leaving others' work alone.
   const core = createCore({ dataDir, shell: 'server', version: appVersion, ownsWork: false, ...childProcesses() })
   try {
-    const unsubscribe = core.events.onAny((event, payload) => {
-      if (event === 'exports.progressed') {
-        const p = payload as { fraction: number; step: string }
-        console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`)
-      }
-    })
+    const unsubscribe = core.events.on('exports.progressed', (p) => console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`))
     const started = await core.call('exports.start', input)
     if (!started.ok) {
       console.error(`modelbench: ${started.error.message}`)

@@ -83,6 +83,9 @@ export interface Core {
   readonly predictor: Predictor
   readonly exports: ExportService
   readonly sweeps: SweepService
+  /** A contract method, typed for callers: the input it takes and what it answers. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>>
+  /** Any method by name, as a transport passes on what arrived (an unknown name is answered NOT_FOUND). */
   call(method: string, input: unknown): Promise<Result<unknown>>
   /** Stops running work (imports end as cancelled, whole batches kept) and closes the database. */
   close(): Promise<void>
@@ -336,7 +339,7 @@ export function createCore(options: CoreOptions): Core {
     predictor,
     exports,
     sweeps,
-    call,
+    call: call as Core['call'],
     close: async () => {
       await imports.stopAll()
       await exports.closeAll()

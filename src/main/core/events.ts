@@ -1,5 +1,6 @@
 /**
- * A typed event bus for contract events. Transports (IPC, server-sent events) subscribe with `onAny`.
+ * A typed event bus for contract events. A service listens to one event with `on`, its payload typed;
+ * transports (IPC, server-sent events) forward everything with `onAny`.
  */
 import type { EventName, EventPayload } from '../../shared/contract'
 
@@ -17,6 +18,13 @@ export class EventBus {
         console.error(`modelbench: listener for ${event} failed:`, err)
       }
     }
+  }
+
+  /** Listens to one event; the payload has that event's type. Returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    return this.onAny((name, payload) => {
+      if (name === event) listener(payload as EventPayload<E>)
+    })
   }
 
   onAny(listener: AnyListener): () => void {

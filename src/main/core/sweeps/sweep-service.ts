@@ -358,10 +358,8 @@ export class SweepService {
   private async watch(r: SweepRow, number: number, runId: string): Promise<void> {
     const { objective, pruning, toLoss } = settings(r)
     let pruned: string | null = null
-    const unsubscribe = this.events.onAny((event, payload) => {
-      if (event !== 'training.epochEnded' || pruned !== null) return
-      const e = payload as { runId: string; epoch: number; epochs: number; metrics: Record<string, number> }
-      if (e.runId !== runId) return
+    const unsubscribe = this.events.on('training.epochEnded', (e) => {
+      if (pruned !== null || e.runId !== runId) return
       const curve = this.recordCurve(r.id, number, runId, objective.metric)
       const others = this.trials(r.id)
         .filter((t) => t.number !== number)
