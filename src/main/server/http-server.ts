@@ -423,6 +423,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const server: Server = createServer((req, res) => void handle(req, res))
+  // Keep idle connections longer than Chromium does (it reuses one for up to 5 minutes). With Node's 5 s
+  // default the server could close a connection just as the page sent a POST on it, which the browser does
+  // not retry: the page said it could not reach the server (CI saw it on a Try it upload).
+  server.keepAliveTimeout = 310_000
+  server.headersTimeout = 320_000
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
