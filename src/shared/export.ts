@@ -5,8 +5,21 @@
  */
 export const exportFormats = ['tfjs', 'onnx'] as const
 export type ExportFormat = (typeof exportFormats)[number]
+
+/**
+ * The export formats' registry, as people and the folder see them. The other tables keyed by format —
+ * the trainer's writers (export-job.ts), the model card's snippets (model-card.ts) and the export
+ * runtime's loaders (its own, on purpose) — are Record<ExportFormat, …>, so a new format is refused by the
+ * compiler until each has its entry, instead of being treated as another one.
+ */
+export const exportFormatInfo: Record<ExportFormat, { name: string; title: string; description: string; mainFile: string }> = {
+  tfjs: { name: 'TF.js', title: 'TF.js (Layers format)', description: 'model.json and weight files, for web pages and Node with @tensorflow/tfjs.', mainFile: 'model.json' },
+  onnx: { name: 'ONNX', title: 'ONNX (opset 13)', description: 'model.onnx, for onnxruntime in Python, C#, C++, Java and on phones. Input stays NHWC.', mainFile: 'model.onnx' },
+}
 /** How a format is named to people. */
-export const exportFormatNames: Record<ExportFormat, string> = { tfjs: 'TF.js', onnx: 'ONNX' }
+export const exportFormatNames = Object.fromEntries(exportFormats.map((f) => [f, exportFormatInfo[f].name])) as Record<ExportFormat, string>
+/** Which format `modelbench predict` runs when a folder holds several: the first present. */
+export const predictPreference: readonly ExportFormat[] = ['onnx', 'tfjs']
 
 /** The check: each format loaded by its runtime must agree with the app on the same test inputs. */
 export const verifyTolerance = 1e-4

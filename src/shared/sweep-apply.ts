@@ -4,13 +4,13 @@
  */
 import type { LayerSpec, ModelSpec } from './model/types'
 import type { SweepParam, TrialParams } from './sweep'
-import type { HyperparametersInput } from './training'
+import { optimizerInfo, type HyperparametersInput, type OptimizerName } from './training'
 
 /** Hyperparameters a sweep can vary, with how they vary by default. */
 export const sweepableHyperparameters: Array<{ path: string; label: string; param: SweepParam }> = [
   { path: 'learningRate', label: 'Learning rate', param: { path: 'learningRate', kind: 'float', low: 0.0001, high: 0.01, log: true, gridPoints: 3 } },
   { path: 'batchSize', label: 'Batch size', param: { path: 'batchSize', kind: 'categorical', choices: [16, 32, 64] } },
-  { path: 'optimizer', label: 'Optimizer', param: { path: 'optimizer', kind: 'categorical', choices: ['adam', 'rmsprop', 'sgd'] } },
+  { path: 'optimizer', label: 'Optimizer', param: { path: 'optimizer', kind: 'categorical', choices: (Object.keys(optimizerInfo) as OptimizerName[]).filter((o) => optimizerInfo[o].sweep) } },
   { path: 'epochs', label: 'Epochs', param: { path: 'epochs', kind: 'int', low: 2, high: 6, step: 2 } },
   { path: 'momentum', label: 'Momentum (SGD)', param: { path: 'momentum', kind: 'float', low: 0.5, high: 0.95, log: false, gridPoints: 3 } },
   { path: 'augmentation.rotation', label: 'Augmentation: rotation (°)', param: { path: 'augmentation.rotation', kind: 'int', low: 0, high: 20, step: 5 } },

@@ -3,10 +3,33 @@
  * (zod) and stored with the run, immutable once it exists.
  */
 import { z } from 'zod'
-import { initializers } from './model/types'
+import { initializers, type InitializerName } from './model/types'
 
 export const optimizers = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const
 export type OptimizerName = (typeof optimizers)[number]
+
+/**
+ * The optimizers' registry as the Train page and the sweep editor show them, in the order offered;
+ * `sweep` marks the ones a new sweep over the optimizer tries. The trainer's table of tfjs optimizers
+ * is a Record<OptimizerName, …> too, so a new one is added here and there.
+ */
+export const optimizerInfo: Record<OptimizerName, { label: string; sweep: boolean }> = {
+  adam: { label: 'Adam', sweep: true },
+  sgd: { label: 'SGD', sweep: true },
+  momentum: { label: 'SGD with momentum', sweep: false },
+  rmsprop: { label: 'RMSprop', sweep: true },
+  adagrad: { label: 'Adagrad', sweep: false },
+}
+
+/** The initializers a whole run can use instead of each layer's own (zeros would train nothing), with their names. */
+export const runInitializers: Record<'perLayer' | Exclude<InitializerName, 'zeros'>, string> = {
+  perLayer: 'as each layer says',
+  glorotUniform: 'Glorot uniform',
+  glorotNormal: 'Glorot normal',
+  heUniform: 'He uniform',
+  heNormal: 'He normal',
+  lecunNormal: 'LeCun normal',
+}
 
 export const hyperparametersSchema = z
   .object({

@@ -177,6 +177,9 @@ function withPreprocessing(dir: string, backend: string, predictBatch: (x: Float
   }
 }
 
+/** The runtime's own table of loaders (it ships without the app's code, so it keeps its own on purpose). */
+const loaders: Record<ExportFormat, (dir: string) => Promise<LoadedExport>> = { tfjs: loadTfjs, onnx: loadOnnx }
+
 export function loadExport(dir: string, format: ExportFormat): Promise<LoadedExport> {
-  return format === 'tfjs' ? loadTfjs(dir) : loadOnnx(dir)
+  return loaders[format](dir)
 }

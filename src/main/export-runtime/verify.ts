@@ -38,9 +38,13 @@ async function verify(job: VerifyJob): Promise<VerifyResult> {
     count = job.rows.length
   }
   const probabilities = await loaded.predict(inputs, count)
-  const runtime =
-    job.format === 'tfjs' ? `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')} loadLayersModel (${loaded.backend})` : `onnxruntime-node ${packageVersion('onnxruntime-node')} (${loaded.backend})`
-  return { probabilities, runtime }
+  return { probabilities, runtime: runtimeNames[job.format](loaded.backend) }
+}
+
+/** Which runtime checked each format, with its version and backend. */
+const runtimeNames: Record<ExportFormat, (backend: string) => string> = {
+  tfjs: (backend) => `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')} loadLayersModel (${backend})`,
+  onnx: (backend) => `onnxruntime-node ${packageVersion('onnxruntime-node')} (${backend})`,
 }
 
 const [jobFile, resultFile] = process.argv.slice(2)

@@ -7,15 +7,8 @@ import type { AppInfo, Project } from '../../shared/contract'
 import { actions, isTyping } from './actions'
 import { api, type ConnectionState } from './api'
 import { Toast, type ToastState } from './components/Toast'
-import { DataPage } from './pages/data/DataPage'
-import { EnginePage } from './pages/EnginePage'
-import { ModelPage } from './pages/model/ModelPage'
-import { RunsPage } from './pages/runs/RunsPage'
-import { TrainPage } from './pages/train/TrainPage'
 import { OpenProjectFirst } from './pages/EmptyStates'
-import { ExportPage } from './pages/export/ExportPage'
-import { ProjectsPage } from './pages/ProjectsPage'
-import { pageFromHash, pages, type PageId } from './routes'
+import { pageFromHash, pages, PageView, type PageId, type ShellContext } from './routes'
 import { useProjects } from './useProjects'
 import { messageOf } from '../../shared/messages'
 
@@ -146,17 +139,16 @@ export function App(): React.JSX.Element {
 
   const pageInfo = pages.find((p) => p.id === page) ?? pages[0]!
 
-  // Every page of routes.ts and what it shows: a page missing here does not compile.
-  const pageViews: Record<PageId, () => React.JSX.Element | null> = {
-    projects: () => (
-      <ProjectsPage projects={projects} currentId={current?.id ?? null} focusRequest={focusNewProject} onOpen={openProject} onDelete={deleteProject} onError={showError} />
-    ),
-    engine: () => <EnginePage />,
-    data: () => current && <DataPage key={current.id} project={current} onError={showError} onMessage={showMessage} onOpenProject={openProject} setUndo={setUndo} />,
-    model: () => current && <ModelPage key={current.id} project={current} onError={showError} onMessage={showMessage} onTrain={() => go('train')} />,
-    train: () => current && <TrainPage key={current.id} project={current} onError={showError} />,
-    runs: () => current && <RunsPage key={current.id} project={current} onError={showError} onMessage={showMessage} />,
-    export: () => current && <ExportPage key={current.id} project={current} onError={showError} />,
+  const shell: ShellContext = {
+    projects,
+    currentId: current?.id ?? null,
+    focusNewProject,
+    openProject,
+    deleteProject,
+    onError: showError,
+    onMessage: showMessage,
+    setUndo,
+    go,
   }
 
   return (
@@ -223,7 +215,7 @@ export function App(): React.JSX.Element {
             Could not load projects: {listError}
           </div>
         )}
-        {pageInfo.needsProject && !current ? <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} /> : pageViews[page]()}
+        {pageInfo.needsProject && !current ? <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} /> : <PageView page={pageInfo} shell={shell} project={current} />}
       </main>
       {toast && <Toast toast={toast} onClose={() => setToast(null)} />}
     </div>

@@ -13,7 +13,8 @@ export interface Action {
 }
 
 const mod = (e: KeyboardEvent): boolean => e.ctrlKey || e.metaKey
-const pageKeys = Math.min(pages.length, 9)
+// Read when used, not when this module loads: the page table imports pages that import these actions.
+const pageKeys = (): number => Math.min(pages.length, 9)
 
 export const actions = {
   newProject: {
@@ -31,9 +32,13 @@ export const actions = {
   // One key per page of the navigation, as many as the page table has (at most nine).
   goToPage: {
     name: 'goToPage',
-    label: `Go to page 1–${pageKeys}`,
-    keys: `Alt+1…${pageKeys}`,
-    keyTest: (e) => e.altKey && !mod(e) && /^Digit[1-9]$/.test(e.code) && Number(e.code.slice(5)) <= pageKeys,
+    get label() {
+      return `Go to page 1–${pageKeys()}`
+    },
+    get keys() {
+      return `Alt+1…${pageKeys()}`
+    },
+    keyTest: (e) => e.altKey && !mod(e) && /^Digit[1-9]$/.test(e.code) && Number(e.code.slice(5)) <= pageKeys(),
   },
 } satisfies Record<string, Action>
 

@@ -2,6 +2,8 @@
  * The trainer-process side of an export: builds the run's model, loads its final weights and writes the
  * requested model files.
  */
+import type { LayersModel, layers as tfLayers } from '@tensorflow/tfjs'
+import type { ExportFormat } from '../../../shared/export'
 import { normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import { buildParts } from '../backbones/model-parts'
@@ -9,6 +11,22 @@ import { loadWeights } from '../training/checkpoint'
 import { selectEngine } from '../training/engine'
 import type { ExportJob } from '../training/protocol'
 import { writeOnnxModel, writeTfjsModel } from './model-files'
+
+interface WriteInput {
+  job: ExportJob
+  spec: ModelSpec
+  /** The whole model, pixels (or features) to outputs. */
+  whole: LayersModel
+  /** Its layers without the backbone's and the input layer. */
+  layers: tfLayers.Layer[]
+  backbone: LayersModel | undefined
+}
+
+/** Each export format's writer: the model files it puts in the folder (names relative to it). */
+const writers: Record<ExportFormat, (w: WriteInput) => Promise<string[]>> = {
+  tfjs: ({ job, whole }) => writeTfjsModel(whole, job.outDir, `ModelBench ${job.producerVersion}`),
+  onnx: ({ job, spec, layers, backbone }) => writeOnnxModel(layers, spec, job.outDir, { producerVersion: job.producerVersion, metadata: job.metadata, ...(backbone ? { backbone } : {}) }),
+}
 
 export async function runExport(job: ExportJob): Promise<Record<string, string[]>> {
   // The files hold weights, not computations: the reference CPU engine is enough and always present.
@@ -23,12 +41,7 @@ export async function runExport(job: ExportJob): Promise<Record<string, string[]
     const inBackbone = new Set(parts.backbone?.loaded.model.layers ?? [])
     const layers = whole.layers.filter((l) => !inBackbone.has(l) && l.getClassName() !== 'InputLayer')
     const files: Record<string, string[]> = {}
-    for (const format of job.formats) {
-      files[format] =
-        format === 'tfjs'
-          ? await writeTfjsModel(whole, job.outDir, `ModelBench ${job.producerVersion}`)
-          : await writeOnnxModel(layers, spec, job.outDir, { producerVersion: job.producerVersion, metadata: job.metadata, ...(parts.backbone ? { backbone: parts.backbone.loaded.model } : {}) })
-    }
+    for (const format of job.formats) files[format] = await writers[format]({ job, spec, whole, layers, backbone: parts.backbone?.loaded.model })
     return files
   } finally {
     parts.dispose()

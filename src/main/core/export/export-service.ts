@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type { DatasetVersion } from '../../../shared/contract'
 import type { ExportFormat, ExportFormatResult, ExportRecord, ExportStatus } from '../../../shared/export'
-import { exportFormatNames, verifyInputCount, verifyTolerance } from '../../../shared/export'
+import { exportFormatNames, exportFormats, verifyInputCount, verifyTolerance } from '../../../shared/export'
 import { backbones } from '../../../shared/model/backbones'
 import { backboneConfig } from '../../../shared/model/registry'
 import type { Preprocessing, TableRow } from '../../export-runtime/runtime'
@@ -145,7 +145,7 @@ export class ExportService {
     const outDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : this.defaultDir(runId)
     const created = prepareDestination(outDir, this.blobs.dataDir)
     const id = randomUUID()
-    const ordered = (['tfjs', 'onnx'] as const).filter((f) => formats.includes(f))
+    const ordered = exportFormats.filter((f) => formats.includes(f))
     this.db
       .prepare("INSERT INTO exports (id, run_id, project_id, dir, formats_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)")
       .run(id, runId, run.projectId, outDir, JSON.stringify(ordered), this.now())

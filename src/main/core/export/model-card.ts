@@ -3,7 +3,7 @@
  * from the run record — task, labels, input and preprocessing, dataset version and class counts, the
  * architecture, hyperparameters, engine, metrics and confusion matrix, the export check, and how to load it.
  */
-import { exportFormatNames, type ExportFormat, type ExportFormatResult } from '../../../shared/export'
+import { exportFormatNames, exportFormats, type ExportFormat, type ExportFormatResult } from '../../../shared/export'
 import { backbones } from '../../../shared/model/backbones'
 import { capitalized, metricLabel, percent, roundForPeople, versionName } from '../../../shared/words'
 import { analyzeStack, backboneConfig } from '../../../shared/model/registry'
@@ -79,6 +79,12 @@ function evaluationSection(title: string, e: Evaluation | null, labels: string[]
   e.confusion.forEach((row, i) => lines.push(`| **${labels[i]}** | ${row.join(' | ')} |`))
   lines.push('')
   return lines
+}
+
+/** How the card says to load each format: a heading and a code snippet. */
+const loading: Record<ExportFormat, { title: (files: string[]) => string; code: (c: CardInput) => string }> = {
+  tfjs: { title: (files) => `TF.js, in a web page (files: ${files.join(', ')}):`, code: (c) => tfjsSnippet(c) },
+  onnx: { title: () => `Python with onnxruntime (model.onnx, opset ${onnxOpset}, input NHWC):`, code: (c) => onnxSnippet(c) },
 }
 
 function tfjsSnippet(c: CardInput): string {
@@ -264,8 +270,10 @@ export function modelCard(c: CardInput): string {
     '## How to load it',
     '',
   )
-  if (c.files.tfjs) lines.push('TF.js, in a web page (files: ' + c.files.tfjs.join(', ') + '):', '', tfjsSnippet(c), '')
-  if (c.files.onnx) lines.push(`Python with onnxruntime (model.onnx, opset ${onnxOpset}, input NHWC):`, '', onnxSnippet(c), '')
+  for (const format of exportFormats) {
+    const files = c.files[format]
+    if (files) lines.push(loading[format].title(files), '', loading[format].code(c), '')
+  }
   return lines.join('\n')
 }
 

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ExportFormat } from '../../../shared/export'
+import { exportFormatInfo, predictPreference, type ExportFormat } from '../../../shared/export'
 import { loadExport, preparePixels, prepareRows, readPreprocessing, type TableRow } from '../../export-runtime/runtime'
 import { BadFileError, describeFsError, inspectImage, modelInputPixels } from '../datasets/image-file'
 import { isMissing, parseNumber, readTableFile } from '../datasets/table-file'
@@ -30,16 +30,17 @@ export interface PredictProblem {
 
 export class ExportFolderError extends Error {}
 
-/** Which format to run: the one asked for, else ONNX when present, else TF.js. */
+/** Which format to run: the one asked for, else the first of the preference present (ONNX, then TF.js). */
 function chooseFormat(dir: string, format: ExportFormat | undefined): ExportFormat {
-  const has = { onnx: existsSync(join(dir, 'model.onnx')), tfjs: existsSync(join(dir, 'model.json')) }
+  const has = (f: ExportFormat): boolean => existsSync(join(dir, exportFormatInfo[f].mainFile))
+  const what = (f: ExportFormat): string => `${exportFormatInfo[f].name} model (${exportFormatInfo[f].mainFile})`
   if (format) {
-    if (!has[format]) throw new ExportFolderError(`${dir} has no ${format === 'onnx' ? 'ONNX model (model.onnx)' : 'TF.js model (model.json)'}; export the run with --format ${format}`)
+    if (!has(format)) throw new ExportFolderError(`${dir} has no ${what(format)}; export the run with --format ${format}`)
     return format
   }
-  if (has.onnx) return 'onnx'
-  if (has.tfjs) return 'tfjs'
-  throw new ExportFolderError(`${dir} holds no model (model.onnx or model.json)`)
+  const present = predictPreference.find(has)
+  if (present) return present
+  throw new ExportFolderError(`${dir} holds no model (${predictPreference.map((f) => exportFormatInfo[f].mainFile).join(' or ')})`)
 }
 
 export async function predictFiles(dir: string, files: string[], format?: ExportFormat): Promise<{ format: ExportFormat; lines: PredictLine[]; problems: PredictProblem[] }> {

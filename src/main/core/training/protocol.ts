@@ -2,6 +2,7 @@
  * The typed messages between the main process and the trainer process. The main process is the only
  * database writer: the trainer reports, the main process records.
  */
+import type { ExportFormat } from '../../../shared/export'
 import type { EventPayload, Split } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { Hyperparameters, PredictionRow } from '../../../shared/training'
@@ -60,7 +61,7 @@ export interface ExportJob {
   spec: ModelSpec
   weightsDir: string
   outDir: string
-  formats: Array<'tfjs' | 'onnx'>
+  formats: ExportFormat[]
   producerVersion: string
   /** Written into the ONNX model's metadata_props. */
   metadata: Record<string, string>

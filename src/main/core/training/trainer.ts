@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Split } from '../../../shared/contract'
 import { normalizeLayer } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { Hyperparameters, PredictionRow } from '../../../shared/training'
+import type { Hyperparameters, OptimizerName, PredictionRow } from '../../../shared/training'
 import { seededRandom, shuffleInPlace } from '../datasets/split'
 import { argmax } from '../evaluation/metrics'
 import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
@@ -23,20 +23,18 @@ import { launchReplica, trainingThreads, type LaunchedReplica, type Replica } fr
 import { correctCount, gradientsOf, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
 import { messageOf } from '../../../shared/messages'
 
+/** Each optimizer of the registry (shared/training) as tfjs builds it. */
+const optimizerBuilders: Record<OptimizerName, (hp: Hyperparameters) => tf.Optimizer> = {
+  sgd: (hp) => tf.train.sgd(hp.learningRate),
+  momentum: (hp) => tf.train.momentum(hp.learningRate, hp.momentum),
+  // Keras' epsilon, as the reference benchmark uses.
+  adam: (hp) => tf.train.adam(hp.learningRate, 0.9, 0.999, 1e-7),
+  rmsprop: (hp) => tf.train.rmsprop(hp.learningRate, 0.9, 0, 1e-7),
+  adagrad: (hp) => tf.train.adagrad(hp.learningRate),
+}
+
 function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
-  switch (hp.optimizer) {
-    case 'sgd':
-      return tf.train.sgd(hp.learningRate)
-    case 'momentum':
-      return tf.train.momentum(hp.learningRate, hp.momentum)
-    case 'adam':
-      // Keras' epsilon, as the reference benchmark uses.
-      return tf.train.adam(hp.learningRate, 0.9, 0.999, 1e-7)
-    case 'rmsprop':
-      return tf.train.rmsprop(hp.learningRate, 0.9, 0, 1e-7)
-    case 'adagrad':
-      return tf.train.adagrad(hp.learningRate)
-  }
+  return optimizerBuilders[hp.optimizer](hp)
 }
 
 interface Feed {

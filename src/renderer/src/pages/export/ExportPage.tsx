@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react'
 import type { Project } from '../../../../shared/contract'
-import { exportFormatNames, verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
+import { exportFormatInfo, exportFormatNames, exportFormats, verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
 import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { bestRun } from './best-run'
@@ -16,11 +16,6 @@ import { messageOf } from '../../../../shared/messages'
 interface Props {
   project: Project
   onError: (err: unknown) => void
-}
-
-const formatInfo: Record<ExportFormat, { name: string; text: string }> = {
-  tfjs: { name: 'TF.js (Layers format)', text: 'model.json and weight files, for web pages and Node with @tensorflow/tfjs.' },
-  onnx: { name: 'ONNX (opset 13)', text: 'model.onnx, for onnxruntime in Python, C#, C++, Java and on phones. Input stays NHWC.' },
 }
 
 /** The run asked for in the address (`#/export?run=<id>`), when there is one. */
@@ -36,7 +31,7 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [runId, setRunId] = useState<string>('')
   const [preselected, setPreselected] = useState<{ run: RunSummary; reason: string } | null>(null)
-  const [formats, setFormats] = useState<Record<ExportFormat, boolean>>({ tfjs: true, onnx: true })
+  const [formats, setFormats] = useState<Record<ExportFormat, boolean>>(() => Object.fromEntries(exportFormats.map((f) => [f, true])) as Record<ExportFormat, boolean>)
   const [dir, setDir] = useState('')
   const [dirEdited, setDirEdited] = useState(false)
   /** Bumped when an export finishes, so the next one is offered a fresh folder. */
@@ -154,12 +149,12 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
         )}
         <fieldset className="export-formats" disabled={running}>
           <legend>Formats</legend>
-          {(Object.keys(formatInfo) as ExportFormat[]).map((f) => (
+          {exportFormats.map((f) => (
             <label key={f} className="export-format">
               <input type="checkbox" checked={formats[f]} onChange={(e) => setFormats({ ...formats, [f]: e.target.checked })} data-testid={`export-format-${f}`} />
               <span>
-                <strong>{formatInfo[f].name}</strong>
-                <span className="muted small"> — {formatInfo[f].text}</span>
+                <strong>{exportFormatInfo[f].title}</strong>
+                <span className="muted small"> — {exportFormatInfo[f].description}</span>
               </span>
             </label>
           ))}

@@ -10,7 +10,7 @@ import { backboneConfig } from '../../../../shared/model/registry'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { SweepDetail, TrialParams } from '../../../../shared/sweep'
 import { applyTrialParams } from '../../../../shared/sweep-apply'
-import type { ClassificationEvaluation, Evaluation, HyperparametersInput, RunSummary } from '../../../../shared/training'
+import { optimizerInfo, runInitializers, type ClassificationEvaluation, type Evaluation, type HyperparametersInput, type RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
@@ -395,11 +395,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             <label>
               Optimizer
               <select value={hp.optimizer} onChange={(e) => setHp({ ...hp, optimizer: e.target.value })}>
-                <option value="adam">Adam</option>
-                <option value="sgd">SGD</option>
-                <option value="momentum">SGD with momentum</option>
-                <option value="rmsprop">RMSprop</option>
-                <option value="adagrad">Adagrad</option>
+                {Object.entries(optimizerInfo).map(([name, o]) => (
+                  <option key={name} value={name}>
+                    {o.label}
+                  </option>
+                ))}
               </select>
             </label>
             <label>
@@ -421,12 +421,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             <label>
               Initial weights
               <select value={initializer} onChange={(e) => setInitializer(e.target.value)}>
-                <option value="perLayer">as each layer says</option>
-                <option value="glorotUniform">Glorot uniform</option>
-                <option value="glorotNormal">Glorot normal</option>
-                <option value="heUniform">He uniform</option>
-                <option value="heNormal">He normal</option>
-                <option value="lecunNormal">LeCun normal</option>
+                {Object.entries(runInitializers).map(([name, label]) => (
+                  <option key={name} value={name}>
+                    {label}
+                  </option>
+                ))}
               </select>
             </label>
             {dataset.kind === 'image' && (
