@@ -7,6 +7,8 @@ import { maxSentFileBytes, uploadIdPattern, type MethodInput, type MethodName } 
 import { exportFormats } from './export'
 import { budgetSchema, objectiveSchema, pruningSchema, sweepParamSchema, sweepStrategies } from './sweep'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
+import { canonicalSpec, type CanonicalSpec } from './model/registry'
+import { LayerError } from './model/types'
 
 const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
 
@@ -43,12 +45,25 @@ export const className = z
   .min(1, 'A class needs a name')
   .max(80, 'A class name can be at most 80 characters')
 const architectureName = z.string().trim().min(1, 'An architecture needs a name').max(120)
+/**
+ * A model spec, validated and normalised once, here: the handlers get a canonical spec (every layer's
+ * defaults filled in and checked), and a layer that cannot be is refused with its own words.
+ */
 const modelSpec = z
   .object({
     inputShape: z.array(z.number().int().positive()).min(1, 'the input shape needs at least one dimension').max(3),
     layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
   })
   .strict()
+  .transform((raw, ctx): CanonicalSpec => {
+    try {
+      return canonicalSpec(raw)
+    } catch (err) {
+      if (!(err instanceof LayerError)) throw err
+      ctx.addIssue({ code: 'custom', message: err.message, params: { plain: true } })
+      return z.NEVER
+    }
+  })
 const startRun = z.object({
   projectId: id,
   spec: modelSpec,
@@ -127,11 +142,8 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
     .refine((v) => v.sourceId !== v.targetId, { message: 'a class cannot be merged into itself', path: ['targetId'] }),
   'classes.delete': z.object({ classId: rowId }).strict(),
   'samples.list': z.object({ datasetId: id, filter: sampleFilter.optional(), offset, limit }).strict(),
-  'runs.start': startRun.strict() as unknown as z.ZodType<MethodInput<'runs.start'>, unknown>,
-  'runs.crossValidate': startRun.extend({ k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds') }).strict() as unknown as z.ZodType<
-    MethodInput<'runs.crossValidate'>,
-    unknown
-  >,
+  'runs.start': startRun.strict(),
+  'runs.crossValidate': startRun.extend({ k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds') }).strict(),
   'runs.crossValidation': z.object({ runId: id }).strict(),
   'runs.suggestLabels': z.object({ runId: id }).strict(),
   'runs.tryImage': z
@@ -173,7 +185,7 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       budget: budgetSchema,
       pruning: pruningSchema.default({ rule: 'none' }),
     })
-    .strict() as unknown as z.ZodType<MethodInput<'sweeps.start'>, unknown>,
+    .strict(),
   'sweeps.list': z.object({ projectId: id }).strict(),
   'sweeps.get': z.object({ sweepId: id }).strict(),
   'sweeps.pause': z.object({ sweepId: id }).strict(),
@@ -222,9 +234,9 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       augmentation: hyperparametersSchema.shape.augmentation.unwrap(),
       seed: z.number().int().min(0),
     })
-    .strict() as unknown as z.ZodType<MethodInput<'datasets.previewAugmentation'>, unknown>,
+    .strict(),
   'architectures.list': z.object({ projectId: id }).strict(),
-  'architectures.save': z.object({ projectId: id, name: architectureName, spec: modelSpec }).strict() as unknown as z.ZodType<MethodInput<'architectures.save'>, unknown>,
+  'architectures.save': z.object({ projectId: id, name: architectureName, spec: modelSpec }).strict(),
   'architectures.rename': z.object({ projectId: id, name: architectureName, newName: architectureName }).strict(),
   'architectures.delete': z.object({ projectId: id, name: architectureName }).strict(),
   'samples.setLabels': z
@@ -237,6 +249,8 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
   const issue = error.issues[0]
   if (!issue) return { field: '', message: 'Invalid input' }
   const field = issue.path.map(String).join('.')
+  // A model spec's own refusal ("Dense: units must be …") already says what is wrong; no path before it.
+  if (issue.code === 'custom' && (issue.params as { plain?: boolean } | undefined)?.plain) return { field, message: issue.message }
   if (issue.code === 'unrecognized_keys') {
     return { field: issue.keys.join(','), message: `Unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` }
   }

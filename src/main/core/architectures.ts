@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Architecture } from '../../shared/contract'
-import { analyzeStack, normalizeLayer } from '../../shared/model/registry'
+import { analyzeStack, canonicalSpec, storedSpec } from '../../shared/model/registry'
 import type { ModelSpec } from '../../shared/model/types'
 import { AppError, notFound } from './errors'
 import type { Db } from './store/database'
@@ -19,7 +19,7 @@ interface Row {
   created_at: number
 }
 
-const toArchitecture = (r: Row): Architecture => ({ id: r.id, projectId: r.project_id, name: r.name, version: r.version, spec: JSON.parse(r.spec_json) as ModelSpec, createdAt: r.created_at })
+const toArchitecture = (r: Row): Architecture => ({ id: r.id, projectId: r.project_id, name: r.name, version: r.version, spec: storedSpec(r.spec_json), createdAt: r.created_at })
 
 export class ArchitecturesService {
   constructor(
@@ -37,7 +37,7 @@ export class ArchitecturesService {
   save(projectId: string, name: string, raw: ModelSpec): Architecture {
     let spec: ModelSpec
     try {
-      spec = { inputShape: raw.inputShape, layers: raw.layers.map((l) => normalizeLayer(l)) }
+      spec = canonicalSpec(raw)
     } catch (err) {
       throw new AppError('INVALID_ARGUMENT', messageOf(err), 'spec')
     }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { analyzeStack, normalizeLayer, outputActivationProblem } from './registry'
+import { describe, expect, it, vi } from 'vitest'
+import { describeIssue, inputSchemas } from '../schemas'
+import { analyzeStack, backboneConfig, canonicalSpec, isCanonical, layerRegistry, normalizeLayer, outputActivationProblem, outputUnitsProblem } from './registry'
 import { memoryRefusal } from './memory'
 import { referenceCnn } from './reference-cnn'
 import type { ModelSpec } from './types'
@@ -85,5 +86,35 @@ describe('training memory', () => {
     const big: ModelSpec = { inputShape: [3000, 3000, 3], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 2, activation: 'softmax' } } as never] }
     expect(memoryRefusal(big, 32, limit)).toContain('Try a smaller input than (3000, 3000, 3)')
     expect(memoryRefusal(referenceCnn, 32, limit)).toBeNull()
+  })
+})
+
+describe('canonical specs', () => {
+  it('normalises each layer once at the boundary; the analysis, the output checks and the memory estimate read it as it is', () => {
+    const normalize = vi.spyOn(layerRegistry.Dense, 'normalize')
+    const parsed = inputSchemas['runs.start'].parse({ projectId: 'p', spec: { inputShape: [4], layers: [{ type: 'Dense', config: { units: 8 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] } })
+    expect(normalize).toHaveBeenCalledTimes(2)
+    expect(isCanonical(parsed.spec)).toBe(true)
+    expect(parsed.spec.layers[0]).toEqual({ type: 'Dense', config: { units: 8, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } })
+    analyzeStack(parsed.spec)
+    backboneConfig(parsed.spec)
+    outputActivationProblem(parsed.spec, 'classification', 3)
+    memoryRefusal(parsed.spec, 32, { bytes: 2 ** 32, reason: 'test' })
+    expect(canonicalSpec(parsed.spec)).toBe(parsed.spec)
+    expect(normalize).toHaveBeenCalledTimes(2)
+    normalize.mockRestore()
+  })
+
+  it('refuses a layer that cannot be normalised in its own words, on the spec field', () => {
+    const result = inputSchemas['runs.start'].safeParse({ projectId: 'p', spec: { inputShape: [4], layers: [{ type: 'Dense', config: { units: -1 } }] } })
+    expect(result.success).toBe(false)
+    expect(describeIssue(result.error!)).toEqual({ field: 'spec', message: 'Dense: units must be a positive whole number. Received: units=-1' })
+  })
+
+  it('says the one output rule in one message, with the class names when they are known', () => {
+    expect(outputUnitsProblem(3, 'classification', 10)).toBe('The last layer has 3 units but the data has 10 classes')
+    expect(outputUnitsProblem(3, 'classification', ['a', 'b'])).toBe('The last layer has 3 units but the data has 2 classes (a, b)')
+    expect(outputUnitsProblem(1, 'classification', 2)).toBeNull()
+    expect(outputUnitsProblem(2, 'regression', 0)).toBe('The last layer has 2 units; predicting a number needs 1')
   })
 })

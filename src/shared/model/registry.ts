@@ -49,6 +49,43 @@ export function normalizeLayer(layer: { type: unknown; config?: unknown }): Laye
   return { type: layer.type, config: def.normalize(config) } as LayerSpec
 }
 
+declare const canonicalBrand: unique symbol
+/**
+ * A model spec whose every layer is normalised (defaults filled in, every field checked): what the
+ * contract's schema yields at the boundary, what is stored with a run, what the trainer receives. The
+ * analysis and the builders read its layers as they are instead of normalising them again.
+ */
+export type CanonicalSpec = ModelSpec & { readonly [canonicalBrand]: true }
+
+// The brand at run time, so the analysis can tell a canonical spec from a draft without a flag.
+const canonicalSpecs = new WeakSet<object>()
+
+/** Normalises every layer once; throws a LayerError with the first layer's problem. */
+export function canonicalSpec(raw: { inputShape: readonly number[]; layers: ReadonlyArray<{ type: unknown; config?: unknown }> }): CanonicalSpec {
+  if (isCanonical(raw as ModelSpec)) return raw as CanonicalSpec
+  return trustedSpec({ inputShape: [...raw.inputShape], layers: raw.layers.map((l) => normalizeLayer(l)) })
+}
+
+/** A spec that was canonical when it was written (a run's stored spec, a job the core sent), as one again. */
+export function trustedSpec(spec: ModelSpec): CanonicalSpec {
+  canonicalSpecs.add(spec)
+  return spec as CanonicalSpec
+}
+
+/** A spec as stored (a run's, an architecture's), normalised again: it may predate a layer setting's default. */
+export function storedSpec(json: string): CanonicalSpec {
+  return canonicalSpec(JSON.parse(json) as ModelSpec)
+}
+
+export function isCanonical(spec: ModelSpec): spec is CanonicalSpec {
+  return canonicalSpecs.has(spec)
+}
+
+/** A layer as the analysis reads it: as it is in a canonical spec, normalised (or refused) in a draft. */
+function layerOf(spec: ModelSpec, index: number): LayerSpec {
+  return isCanonical(spec) ? spec.layers[index]! : normalizeLayer(spec.layers[index]!)
+}
+
 export interface LayerAnalysis {
   /** Null when the layer cannot be analysed (it, or a layer before it, has an error). */
   outputShape: Shape | null
@@ -83,13 +120,13 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
   }
   let total = 0
   let trainable = 0
-  spec.layers.forEach((layer, index) => {
+  spec.layers.forEach((_layer, index) => {
     if (shape === null) {
       layers.push({ outputShape: null, params: null, error: null })
       return
     }
     try {
-      const normal = normalizeLayer(layer)
+      const normal = layerOf(spec, index)
       const def = layerRegistry[normal.type] as LayerDefinition<LayerType>
       const previous: string = index === 0 ? 'the input' : spec.layers[index - 1]!.type
       if (def.firstOnly && index > 0) throw new LayerError(`${normal.type} must be the first layer of the stack; it follows ${previous}`)
@@ -120,14 +157,16 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
 
 /** The pretrained backbone a spec starts with, if any. */
 export function backboneConfig(spec: ModelSpec): LayerConfigs['Pretrained'] | null {
-  const first = spec.layers[0] && normalizeLayer(spec.layers[0])
+  const first = spec.layers.length > 0 ? layerOf(spec, 0) : undefined
   return first?.type === 'Pretrained' ? first.config : null
 }
 
 /** The layers after a backbone as a spec of their own, whose input is the backbone's features. */
 export function headSpec(spec: ModelSpec): ModelSpec | null {
   const config = backboneConfig(spec)
-  return config ? { inputShape: [backbones[config.backbone].features], layers: spec.layers.slice(1) } : null
+  if (!config) return null
+  const head: ModelSpec = { inputShape: [backbones[config.backbone].features], layers: spec.layers.slice(1) }
+  return isCanonical(spec) ? trustedSpec(head) : head
 }
 
 /**
@@ -136,11 +175,22 @@ export function headSpec(spec: ModelSpec): ModelSpec | null {
  */
 export function outputActivation(spec: ModelSpec): { activation: string; index: number } {
   for (let i = spec.layers.length - 1; i >= 0; i--) {
-    const layer = normalizeLayer(spec.layers[i]!)
+    const layer = layerOf(spec, i)
     if (layer.type === 'Dense' || layer.type === 'Activation') return { activation: layer.config.activation, index: i }
     if (layer.type !== 'Dropout') return { activation: 'linear', index: i }
   }
   return { activation: 'linear', index: -1 }
+}
+
+/**
+ * The one rule for an output's size, for the stacker, the core and the trainer: one unit for a number,
+ * one per class (or a single sigmoid unit for two). Null when it fits; `classes` as names adds them.
+ */
+export function outputUnitsProblem(units: number, task: 'classification' | 'regression', classes: number | readonly string[]): string | null {
+  const n = typeof classes === 'number' ? classes : classes.length
+  if (task === 'regression') return units === 1 ? null : `The last layer has ${units} units; predicting a number needs 1`
+  if (units === n || (n === 2 && units === 1)) return null
+  return `The last layer has ${units} units but the data has ${n} classes${typeof classes === 'number' ? '' : ` (${classes.join(', ')})`}`
 }
 
 /** Null when the output's activation suits the task; else what is wrong and what it needs. */

@@ -4,7 +4,7 @@
  */
 import type { LayersModel, layers as tfLayers } from '@tensorflow/tfjs'
 import type { ExportFormat } from '../../../shared/export'
-import { normalizeLayer } from '../../../shared/model/registry'
+import { trustedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import { buildParts } from '../backbones/model-parts'
 import { loadWeights } from '../training/checkpoint'
@@ -31,7 +31,8 @@ const writers: Record<ExportFormat, (w: WriteInput) => Promise<string[]>> = {
 export async function runExport(job: ExportJob): Promise<Record<string, string[]>> {
   // The files hold weights, not computations: the reference CPU engine is enough and always present.
   await selectEngine('cpu')
-  const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
+  // The core read it from the run's stored spec, normalised, before sending it.
+  const spec = trustedSpec(job.spec)
   const parts = await buildParts(spec, 0)
   try {
     await loadWeights(job.weightsDir, parts.trained)

@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import onnxProto from 'onnx-proto'
 import { appendGraph } from './onnx-graph'
-import { normalizeLayer } from '../../../shared/model/registry'
+import { canonicalSpec } from '../../../shared/model/registry'
 import type { LayerActivationName, LayerSpec, ModelSpec, Pair, Padding } from '../../../shared/model/types'
 
 const { onnx } = onnxProto
@@ -130,7 +130,7 @@ export function convKernel(kernel: { shape: number[]; values: Float32Array }): {
 
 /** Builds the ONNX model; `weights[i]` holds layer i's weights (empty for layers without any). */
 export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], options: OnnxOptions): Uint8Array {
-  const layers: LayerSpec[] = rawSpec.layers.map((l) => normalizeLayer(l))
+  const layers: LayerSpec[] = canonicalSpec(rawSpec).layers
   const g = new GraphBuilder()
   let shape = [...rawSpec.inputShape]
   let layout: Layout = 'flat'

@@ -4,7 +4,7 @@
  * so the same spec and seed always start from the same weights.
  */
 import * as tf from '@tensorflow/tfjs'
-import { analyzeStack, normalizeLayer } from '../../../shared/model/registry'
+import { analyzeStack, canonicalSpec } from '../../../shared/model/registry'
 import type { ActivationName, InitializerName, LayerSpec, ModelSpec, Shape } from '../../../shared/model/types'
 import { LayerError } from '../../../shared/model/types'
 import { seededRandom } from '../datasets/split'
@@ -53,7 +53,7 @@ export function buildModel(spec: ModelSpec, options: BuildOptions = {}): tf.Sequ
   }
   if (spec.layers.length === 0) throw new LayerError('The model has no layers')
   const model = tf.sequential()
-  spec.layers.map((l) => normalizeLayer(l)).forEach((layer, i) => model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined, options)))
+  canonicalSpec(spec).layers.forEach((layer, i) => model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined, options)))
   return model
 }
 
@@ -105,7 +105,7 @@ function initialValues(name: InitializerName, shape: number[], random: () => num
  */
 export function initializeWeights(model: tf.LayersModel, spec: ModelSpec, seed: number): void {
   const random = seededRandom(seed)
-  const layers = spec.layers.map((l) => normalizeLayer(l))
+  const layers = canonicalSpec(spec).layers
   // model.setWeights takes the model's own order (trainable weights first), so walk that list.
   const layerOf = new Map<tf.LayerVariable, number>()
   model.layers.forEach((tfLayer, i) => tfLayer.weights.forEach((w) => layerOf.set(w, i)))

@@ -6,13 +6,13 @@
  */
 import type { Split, StartRunInput } from '../../../shared/contract'
 import type { CrossValidationSummary, Hyperparameters, RunStatus, RunSummary } from '../../../shared/training'
-import type { ModelSpec } from '../../../shared/model/types'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { kfoldAssignment } from '../datasets/split'
 import { AppError } from '../errors'
 import type { EngineChoice } from '../../../shared/contract'
 import type { RunRecords, RunRow } from './run-records'
 import type { TrainingService } from './training-service'
+import { storedSpec } from '../../../shared/model/registry'
 
 export class CrossValidationService {
   /** Parents whose folds are being trained. */
@@ -143,7 +143,7 @@ export class CrossValidationService {
     const r = this.records.row(parentId)
     return this.crossValidate({
       projectId: r.project_id,
-      spec: JSON.parse(r.spec_json) as ModelSpec,
+      spec: storedSpec(r.spec_json),
       hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
       seed: r.seed,
       datasetVersionId: r.dataset_version_id,

@@ -10,7 +10,7 @@ import sharp from 'sharp'
 import type { DatasetVersion } from '../../../shared/contract'
 import type { TryRowResult } from '../../../shared/export'
 import { backbones } from '../../../shared/model/backbones'
-import { backboneConfig } from '../../../shared/model/registry'
+import { backboneConfig, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { LabelSuggestion, TryImageResult } from '../../../shared/training'
 import type { BlobStore } from '../datasets/blob-store'
@@ -106,7 +106,7 @@ export class Predictor {
     } else {
       throw new AppError('INVALID_ARGUMENT', 'Give a sample or an image to try')
     }
-    const spec = JSON.parse(run.spec_json) as ModelSpec
+    const spec = storedSpec(run.spec_json)
     const [height, width, channels] = spec.inputShape as [number, number, 1 | 3]
     const pixels = await modelInputPixels(data, [height, width, channels])
     const [probabilities] = (await this.predictInputs(run.id, { type: 'pixels', data: pixels }, 1)) as [number[]]
@@ -173,7 +173,7 @@ export class Predictor {
     const table = join(this.blobs.dataDir, 'runs', runId, 'preprocessing.json')
     if (existsSync(table)) return { kind: 'table', encoder: (JSON.parse(readFileSync(table, 'utf8')) as { encoder: TableEncoder }).encoder }
     const { state } = JSON.parse(readFileSync(join(this.finalWeights(runId), 'checkpoint.json'), 'utf8')) as { state: LoopState }
-    const spec = JSON.parse(this.records.row(runId).spec_json) as ModelSpec
+    const spec = storedSpec(this.records.row(runId).spec_json)
     const channels = spec.inputShape[2] ?? 1
     const backbone = backboneConfig(spec)
     if (backbone) {
@@ -190,7 +190,7 @@ export class Predictor {
   }
 
   private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
-    return this.predictInputs(run.id, { type: 'pixels', data: await this.imagePixels(JSON.parse(run.spec_json) as ModelSpec, images) }, images.length)
+    return this.predictInputs(run.id, { type: 'pixels', data: await this.imagePixels(storedSpec(run.spec_json), images) }, images.length)
   }
 
   /**
@@ -203,7 +203,7 @@ export class Predictor {
     const path = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.bin`)
     writeFileSync(path, inputs.data)
     try {
-      const answer = await this.oneOff({ type: 'predict', job: { spec: JSON.parse(run.spec_json) as ModelSpec, weightsDir: this.finalWeights(run.id), inputs: { path, type: inputs.type }, count, task } }, 'predicted', 'Predicting')
+      const answer = await this.oneOff({ type: 'predict', job: { spec: storedSpec(run.spec_json), weightsDir: this.finalWeights(run.id), inputs: { path, type: inputs.type }, count, task } }, 'predicted', 'Predicting')
       return answer.probabilities
     } finally {
       rmSync(path, { force: true })

@@ -6,7 +6,7 @@
  * read runs through here (or through TrainingService), never with their own SQL.
  */
 import { randomUUID } from 'node:crypto'
-import { analyzeStack } from '../../../shared/model/registry'
+import { analyzeStack, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { Evaluation, Hyperparameters, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from '../../../shared/training'
 import { versionName } from '../../../shared/words'
@@ -121,7 +121,7 @@ export class RunRecords {
 
   summary(r: RunRow): RunSummary {
     const hp = JSON.parse(r.hyperparameters_json) as Hyperparameters
-    const spec = JSON.parse(r.spec_json) as ModelSpec
+    const spec = storedSpec(r.spec_json)
     return {
       id: r.id,
       projectId: r.project_id,
@@ -154,7 +154,7 @@ export class RunRecords {
 
   get(runId: string): RunDetail {
     const r = this.row(runId)
-    return { ...this.summary(r), spec: JSON.parse(r.spec_json) as ModelSpec, hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters }
+    return { ...this.summary(r), spec: storedSpec(r.spec_json), hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters }
   }
 
   list(projectId: string, offset = 0, limit = 100): { items: RunSummary[]; total: number } {

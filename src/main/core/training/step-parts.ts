@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { TrainJob } from './protocol'
+import { outputUnitsProblem } from '../../../shared/model/registry'
 
 /** Dropout whose masks come from the run's seed (tfjs' own Dropout draws unseeded). */
 export class SeededDropout extends tf.layers.Layer {
@@ -34,13 +35,10 @@ export class SeededDropout extends tf.layers.Layer {
 export type LossKind = 'categorical' | 'binary' | 'mse'
 
 export function lossKind(task: TrainJob['task'], classes: number, outputUnits: number): LossKind {
-  if (task === 'regression') {
-    if (outputUnits !== 1) throw new Error(`A regression model needs 1 output unit, but the last layer has ${outputUnits}`)
-    return 'mse'
-  }
-  if (classes === 2 && outputUnits === 1) return 'binary'
-  if (outputUnits !== classes) throw new Error(`The last layer has ${outputUnits} units but the dataset has ${classes} classes`)
-  return 'categorical'
+  const problem = outputUnitsProblem(outputUnits, task, classes)
+  if (problem) throw new Error(problem)
+  if (task === 'regression') return 'mse'
+  return classes === 2 && outputUnits === 1 ? 'binary' : 'categorical'
 }
 
 export function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {

@@ -7,8 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { Split } from '../../../shared/contract'
-import { normalizeLayer } from '../../../shared/model/registry'
-import type { ModelSpec } from '../../../shared/model/types'
+import { trustedSpec } from '../../../shared/model/registry'
 import type { Hyperparameters, OptimizerName, PredictionRow } from '../../../shared/training'
 import { seededRandom, shuffleInPlace } from '../datasets/split'
 import { argmax } from '../evaluation/metrics'
@@ -213,7 +212,8 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   const hp = job.hyperparameters
   const engine = await selectEngine(job.engine)
   const classes = job.classNames.length
-  const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
+  // The core normalised it before it stored it and sent it.
+  const spec = trustedSpec(job.spec)
   // Dropout masks are drawn from a seed per batch and call, so they repeat exactly in a re-run.
   let dropoutCalls = 0
   let batchSeed = job.seed
@@ -457,7 +457,8 @@ function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: Loss
 /** Predicts class probabilities for rows of uint8 pixels with a run's final weights. */
 export async function runPrediction(job: PredictJob): Promise<number[][]> {
   await selectEngine(job.engine)
-  const spec: ModelSpec = { inputShape: job.spec.inputShape, layers: job.spec.layers.map((l) => normalizeLayer(l)) }
+  // The core normalised it before it stored it and sent it.
+  const spec = trustedSpec(job.spec)
   const parts = await buildParts(spec, 0)
   const model = parts.trained
   const backbone = parts.backbone

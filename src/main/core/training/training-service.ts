@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
-import { analyzeStack, backboneConfig, normalizeLayer, outputActivationProblem } from '../../../shared/model/registry'
+import { analyzeStack, backboneConfig, canonicalSpec, outputActivationProblem, outputUnitsProblem, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import { hyperparametersSchema, type Hyperparameters, type RunDetail, type RunStatus, type RunSummary } from '../../../shared/training'
 import type { BlobStore } from '../datasets/blob-store'
@@ -173,7 +173,8 @@ export class TrainingService {
   private checkSpec(raw: ModelSpec, kind: 'image' | 'table', task: 'classification' | 'regression', version: DatasetVersion, columns: TableColumn[]): ModelSpec {
     let spec: ModelSpec
     try {
-      spec = { inputShape: raw.inputShape, layers: raw.layers.map((l) => normalizeLayer(l)) }
+      // Canonical already when it came through the contract's schema; a sweep's trial spec is normalised here.
+      spec = canonicalSpec(raw)
     } catch (err) {
       throw new AppError('INVALID_ARGUMENT', messageOf(err), 'spec')
     }
@@ -188,14 +189,10 @@ export class TrainingService {
     if (kind === 'table' && spec.inputShape.length !== 1) {
       throw new AppError('INVALID_ARGUMENT', `A table model's input must be one dimension: the number of features (${columns.length} columns, categories one-hot)`, 'spec')
     }
-    const units = analysis.outputShape!.at(-1)!
-    const classes = version.classNames.length
-    if (task === 'regression' && units !== 1) throw new AppError('INVALID_ARGUMENT', `The last layer has ${units} units; predicting a number needs 1`, 'spec')
-    if (task === 'classification' && !(units === classes || (classes === 2 && units === 1))) {
-      throw new AppError('INVALID_ARGUMENT', `The last layer has ${units} units but the data has ${classes} classes (${version.classNames.join(', ')})`, 'spec')
-    }
+    const unitsProblem = outputUnitsProblem(analysis.outputShape!.at(-1)!, task, version.classNames)
+    if (unitsProblem) throw new AppError('INVALID_ARGUMENT', unitsProblem, 'spec')
     // Relu, linear or softmax in the wrong place trains to chance without a word: refused with what it needs.
-    const activationProblem = outputActivationProblem(spec, task, classes)
+    const activationProblem = outputActivationProblem(spec, task, version.classNames.length)
     if (activationProblem) throw new AppError('INVALID_ARGUMENT', activationProblem, 'spec')
     return spec
   }
@@ -252,7 +249,7 @@ export class TrainingService {
     let job: TrainJob
     try {
       const version = this.datasets.version(r.dataset_version_id)
-      const spec = JSON.parse(r.spec_json) as ModelSpec
+      const spec = storedSpec(r.spec_json)
       const dataset = this.datasets.row(version.datasetId)
       job = {
         runId,
@@ -408,7 +405,7 @@ export class TrainingService {
     return this.start(
       {
         projectId: r.project_id,
-        spec: JSON.parse(r.spec_json) as ModelSpec,
+        spec: storedSpec(r.spec_json),
         hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
         seed: r.seed,
         datasetVersionId: r.dataset_version_id,

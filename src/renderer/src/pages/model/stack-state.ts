@@ -3,7 +3,7 @@
  * goes through `apply`, which records history for undo and redo.
  */
 import { backbones } from '../../../../shared/model/backbones'
-import { analyzeStack, layerRegistry, normalizeLayer, outputActivationProblem, type StackAnalysis } from '../../../../shared/model/registry'
+import { analyzeStack, layerRegistry, normalizeLayer, outputActivationProblem, outputUnitsProblem, type StackAnalysis } from '../../../../shared/model/registry'
 import type { LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
 
 export interface StackItem {
@@ -265,9 +265,7 @@ export function outputLayerFor(t: Target): LayerSpec {
 export function outputMismatch(d: Draft, analysis: StackAnalysis, t: Target): string | null {
   const units = analysis.outputShape?.at(-1)
   if (units === undefined || analysis.outputShape!.length !== 1) return null
-  if (t.task === 'regression') return units === 1 ? outputActivationProblem(toSpec(d), t.task, t.classes) : `The last layer has ${units} units; predicting a number needs 1`
-  if (units === t.classes || (t.classes === 2 && units === 1)) return outputActivationProblem(toSpec(d), t.task, t.classes)
-  return `The last layer has ${units} units but the data has ${t.classes} classes`
+  return outputUnitsProblem(units, t.task, t.classes) ?? outputActivationProblem(toSpec(d), t.task, t.classes)
 }
 
 /** The draft with an output layer that fits the data: the last Dense is replaced; after any other layer (a backbone, a Flatten) one is added. */
