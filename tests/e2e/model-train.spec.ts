@@ -1,12 +1,42 @@
+/**
+ * The core loop on the digits, one behaviour per test: building a model by drag and drop, training it
+ * (live curves, pause, resume, reattach after a reload, stop, Try it, a verified export), reading and
+ * comparing runs, cross-validation, and label suggestions. The later tests set up their data and runs
+ * through the API so each stands on its own.
+ */
 import { readdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { solidImage } from '../fixtures/image-corpus'
-import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { digitsProject, digitsWithRun } from './support/digits-run'
 import { ModelPage } from './support/model-page'
+import type { ServerHandle } from './support/server'
 
-test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, train, pause, resume and stop', async ({ page, server, dataDir }) => {
-  test.setTimeout(420_000)
+/** The tiny CNN of BENCHMARKS.md, as the first test builds it by hand: 56,714 parameters. */
+const tinyCnn = {
+  inputShape: [28, 28, 1],
+  layers: [
+    { type: 'Conv2D', config: { filters: 16, kernelSize: 3, activation: 'relu' } },
+    { type: 'MaxPooling2D', config: {} },
+    { type: 'Conv2D', config: { filters: 32, kernelSize: 3, activation: 'relu' } },
+    { type: 'MaxPooling2D', config: {} },
+    { type: 'Flatten', config: {} },
+    { type: 'Dense', config: { units: 64, activation: 'relu' } },
+    { type: 'Dense', config: { units: 10, activation: 'softmax' } },
+  ],
+}
+
+/** The 10,000-digit sample, imported and open; its project id. */
+async function digitsSample(server: ServerHandle): Promise<string> {
+  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'digits' })
+  await callApi(server, 'projects.open', { id: project.id })
+  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 90_000 }).toBe('completed')
+  return project.id
+}
+
+test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, undo and redo, save it', async ({ page, server }) => {
+  test.setTimeout(180_000)
   await openApp(page, server)
   await page.getByTestId('new-sample-digits').click()
   await expect(page.getByTestId('import-summary')).toContainText('Imported 10,000 images', { timeout: 90_000 })
@@ -88,6 +118,14 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
 
   await page.getByTestId('train-this-model').click()
   await expect(page.getByTestId('page-train')).toBeVisible()
+})
+
+test('train the tiny CNN: live curves, pause and resume; a second run reattaches after a reload and stops; Try it; a verified export', async ({ page, server, dataDir }) => {
+  test.setTimeout(420_000)
+  const projectId = await digitsSample(server)
+  await callApi(server, 'architectures.save', { projectId, name: 'Tiny digits', spec: tinyCnn })
+  await openApp(page, server, '#/train')
+  await page.getByTestId('train-model').selectOption({ label: 'Tiny digits v1' })
   // The augmentation preview draws training images as the model will see them.
   await page.getByLabel('Rotation (±°)').fill('20')
   await expect(page.getByTestId('augmentation-preview').locator('img')).toHaveCount(16)
@@ -181,7 +219,17 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   expect(readdirSync(exportDir).sort()).toEqual(['MODEL_CARD.md', 'group1-shard1of1.bin', 'labels.json', 'metadata.json', 'model.json', 'model.onnx', 'preprocessing.json'])
   await expect(page.getByTestId('export-history').locator('tbody tr')).toHaveCount(1)
   await saveScreenshot(page, 'export-result')
-  await page.getByTestId('nav-runs').click()
+})
+
+test('runs: relabel from the error gallery, tag and filter, compare two runs that differ in one setting', async ({ page, server, sourceDir }) => {
+  test.setTimeout(180_000)
+  const projectId = await digitsProject(server, sourceDir, 40)
+  const spec = { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'softmax' } }] }
+  for (const epochs of [1, 2]) {
+    const run = await callApi<{ id: string }>(server, 'runs.start', { projectId, spec, seed: 1, hyperparameters: { epochs } })
+    await expect.poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, { timeout: 60_000 }).toBe('completed')
+  }
+  await openApp(page, server, '#/runs')
   await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
   await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
   // Open a confusion-matrix cell of mistakes and relabel an example from the error gallery.
@@ -225,8 +273,14 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   expect((await download).suggestedFilename()).toBe('modelbench-comparison.png')
   await saveScreenshot(page, 'runs-compare')
 
+})
+
+test('a 3-fold cross-validation from the Train page, read as mean ± std', async ({ page, server, sourceDir }) => {
+  test.setTimeout(240_000)
+  await digitsProject(server, sourceDir, 20)
+  await openApp(page, server, '#/train')
+  const status = page.getByTestId('run-status')
   // A 3-fold cross-validation, read as mean ± std.
-  await page.getByTestId('nav-train').click()
   await page.getByTestId('train-epochs').fill('1')
   await page.getByTestId('train-folds').selectOption('3')
   await page.getByTestId('train-start').click()
@@ -240,8 +294,12 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect.poll(async () => Number(await page.getByTestId('cv-chart').getAttribute('data-drawn'))).toBeGreaterThanOrEqual(3)
   await saveScreenshot(page, 'runs-cross-validation')
 
+})
+
+test('suggest labels: clear three labels, let a run suggest them, accept with Enter', async ({ page, server, sourceDir }) => {
+  await digitsWithRun(server, sourceDir, 20)
+  await openApp(page, server, '#/data')
   // Suggest labels: clear three labels, let Run 1 suggest them, accept with Enter.
-  await page.getByTestId('nav-data').click()
   const grid = page.getByTestId('sample-grid')
   await grid.focus()
   for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace')

@@ -153,10 +153,10 @@ describe('training in the trainer process', () => {
     expect(mistakes.items.map((m) => m.confidence)).toEqual([...mistakes.items.map((m) => m.confidence)].sort((a, b) => b - a))
     const cell = value<{ items: PredictionExample[] }>(await core.call('runs.examples', { runId: done.id, split: 'test', trueIndex: 1, predictedIndex: 1 }))
     expect(cell.items).toHaveLength(evaluation.test.confusion[1]![1]!)
-    if (mistakes.items[0]) {
-      value(await core.call('runs.markChecked', { runId: done.id, split: 'test', sampleId: mistakes.items[0].sampleId, checked: true }))
-      expect(value<{ total: number }>(await core.call('runs.examples', { runId: done.id, split: 'test' })).total).toBe(wrong - 1)
-    }
+    // A one-epoch model on a few digits makes mistakes (the seed is fixed), so checking one is always tested.
+    expect(mistakes.items.length).toBeGreaterThan(0)
+    value(await core.call('runs.markChecked', { runId: done.id, split: 'test', sampleId: mistakes.items[0]!.sampleId, checked: true }))
+    expect(value<{ total: number }>(await core.call('runs.examples', { runId: done.id, split: 'test' })).total).toBe(wrong - 1)
     await core.close()
   }, 120_000)
 
