@@ -5,10 +5,32 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'url', 'util', 'worker_threads']
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'net',
+  'url',
+  'util',
+  'worker_threads',
+]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'coverage/**', '.scratch/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'coverage/**',
+      '.scratch/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,7 +40,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.{js,mjs,cjs}', 'scripts/**', 'bin/**', 'tests/**', 'bench/**', '*.config.ts', 'src/main/**', 'src/preload/**'],
+    files: [
+      '**/*.{js,mjs,cjs}',
+      'scripts/**',
+      'bin/**',
+      'tests/**',
+      'bench/**',
+      '*.config.ts',
+      'src/main/**',
+      'src/preload/**',
+    ],
     languageOptions: { globals: globals.node },
   },
   {
@@ -31,7 +62,12 @@ export default tseslint.config(
             { name: 'electron', message: 'The core must not depend on Electron; receive what you need as arguments.' },
             { name: 'react', message: 'The core must not depend on React.' },
           ],
-          patterns: [{ group: ['react-dom', 'react-dom/*', '**/renderer/**', '**/preload/**'], message: 'The core must not import UI code.' }],
+          patterns: [
+            {
+              group: ['react-dom', 'react-dom/*', '**/renderer/**', '**/preload/**'],
+              message: 'The core must not import UI code.',
+            },
+          ],
         },
       ],
     },
@@ -63,7 +99,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!node:|\\./|@tensorflow/tfjs$|onnxruntime-node$)',
-              message: 'The export runtime imports only Node built-ins, @tensorflow/tfjs, onnxruntime-node and its own folder.',
+              message:
+                'The export runtime imports only Node built-ins, @tensorflow/tfjs, onnxruntime-node and its own folder.',
             },
           ],
         },
@@ -82,7 +119,10 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'The renderer reaches the core only through src/renderer/src/api.ts.' }],
           patterns: [
             { group: nodeBuiltins, message: 'The renderer is sandboxed: no Node modules.' },
-            { group: ['**/main/**', '**/preload/**', 'better-sqlite3'], message: 'The renderer reaches the core only through api.ts.' },
+            {
+              group: ['**/main/**', '**/preload/**', 'better-sqlite3'],
+              message: 'The renderer reaches the core only through api.ts.',
+            },
           ],
         },
       ],

@@ -31,27 +31,63 @@ async function main(): Promise<void> {
     await setup.close()
     const db = openDatabase(dir)
     const t = Date.now()
-    db.prepare("INSERT INTO datasets (id, project_id, kind, created_at, updated_at) VALUES ('d', ?, 'image', ?, ?)").run(projectId, t, t)
-    db.prepare(`INSERT INTO dataset_versions (id, dataset_id, number, hash, class_names, counts_json, sample_count, created_at)
-                VALUES ('v', 'd', 1, 'h', ?, '{"train":8000,"validation":1000,"test":1000}', 10000, ?)`).run(JSON.stringify([...'0123456789']), t)
+    db.prepare(
+      "INSERT INTO datasets (id, project_id, kind, created_at, updated_at) VALUES ('d', ?, 'image', ?, ?)",
+    ).run(projectId, t, t)
+    db.prepare(
+      `INSERT INTO dataset_versions (id, dataset_id, number, hash, class_names, counts_json, sample_count, created_at)
+                VALUES ('v', 'd', 1, 'h', ?, '{"train":8000,"validation":1000,"test":1000}', 10000, ?)`,
+    ).run(JSON.stringify([...'0123456789']), t)
     const runIds: string[] = []
-    const insertRun = db.prepare(`INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, created_at)
+    const insertRun =
+      db.prepare(`INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, created_at)
                                   VALUES (?, ?, 'v', ?, ?, ?, ?, 'completed', ?)`)
-    const insertMetric = db.prepare('INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, 0, ?)')
-    const insertLatest = db.prepare('INSERT INTO latest_metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, 0, ?)')
-    const insertEval = db.prepare("INSERT INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, 'test', ?, ?)")
+    const insertMetric = db.prepare(
+      'INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, 0, ?)',
+    )
+    const insertLatest = db.prepare(
+      'INSERT INTO latest_metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, 0, ?)',
+    )
+    const insertEval = db.prepare(
+      "INSERT INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, 'test', ?, ?)",
+    )
     const keys = ['batch/loss', 'batch/accuracy', 'loss', 'val_loss']
     db.transaction(() => {
       for (let r = 0; r < runCount; r++) {
         const id = randomUUID()
         runIds.push(id)
-        const hp = hyperparametersSchema.parse({ learningRate: 0.001 * (1 + (r % 4)), batchSize: 32 * (1 + (r % 2)), epochs: 10 })
+        const hp = hyperparametersSchema.parse({
+          learningRate: 0.001 * (1 + (r % 4)),
+          batchSize: 32 * (1 + (r % 2)),
+          epochs: 10,
+        })
         insertRun.run(id, projectId, `Run ${r + 1}`, JSON.stringify(referenceCnn), JSON.stringify(hp), r, t + r)
         // 10,000 points per run, spread over the keys the training screen records.
-        for (let i = 0; i < points; i++) insertMetric.run(id, keys[i % keys.length], Math.floor(i / keys.length), Math.floor(i / 1000), Math.random(), t + i)
+        for (let i = 0; i < points; i++)
+          insertMetric.run(
+            id,
+            keys[i % keys.length],
+            Math.floor(i / keys.length),
+            Math.floor(i / 1000),
+            Math.random(),
+            t + i,
+          )
         for (const k of keys) insertLatest.run(id, k, points / keys.length - 1, 9, Math.random(), t)
         const confusion = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 95 : 1)))
-        insertEval.run(id, JSON.stringify({ kind: 'classification', count: 1000, accuracy: 0.95, loss: 0.2, classes: [], macro: { precision: 0.95, recall: 0.95, f1: 0.95 }, confusion, roc: null }), t)
+        insertEval.run(
+          id,
+          JSON.stringify({
+            kind: 'classification',
+            count: 1000,
+            accuracy: 0.95,
+            loss: 0.2,
+            classes: [],
+            macro: { precision: 0.95, recall: 0.95, f1: 0.95 },
+            confusion,
+            roc: null,
+          }),
+          t,
+        )
       }
     })()
     db.close()
@@ -69,9 +105,14 @@ async function main(): Promise<void> {
     }
     const table = await time(() => core.call('runs.list', { projectId, limit: 100 }))
     const cmp = await time(() => core.call('runs.compare', { runIds, metric: 'batch/loss' }))
-    const check = (await core.call('runs.compare', { runIds, metric: 'batch/loss' })) as { ok: true; value: RunComparison }
+    const check = (await core.call('runs.compare', { runIds, metric: 'batch/loss' })) as {
+      ok: true
+      value: RunComparison
+    }
     console.log(`runs table: ${table.toFixed(1)} ms for ${runCount} runs (median of 7)`)
-    console.log(`compare: differing settings ${JSON.stringify(check.value.differing)}, ${check.value.curves[0]!.length} points per curve`)
+    console.log(
+      `compare: differing settings ${JSON.stringify(check.value.differing)}, ${check.value.curves[0]!.length} points per curve`,
+    )
     await core.close()
     console.log(`compare: ${cmp.toFixed(1)} ms for ${runCount} runs x ${points} points`)
   } finally {

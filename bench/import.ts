@@ -28,7 +28,7 @@ async function generate(dir: string): Promise<void> {
   await mapConcurrent(jobs, 4, async (i) => {
     const cls = `class-${i % 10}`
     const px = Buffer.alloc(64 * 64 * 3)
-    for (let p = 0; p < px.length; p++) px[p] = (p * (i % 13 + 1) + i * 31 + (i >> 8) * (p >> 6)) % 256
+    for (let p = 0; p < px.length; p++) px[p] = (p * ((i % 13) + 1) + i * 31 + (i >> 8) * (p >> 6)) % 256
     px.writeUInt32BE(i, 0)
     const img = sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
     const data = i % 2 ? await img.jpeg({ quality: 85 }).toBuffer() : await img.png().toBuffer()
@@ -53,27 +53,42 @@ async function main(): Promise<void> {
     const project = value<Project>(await core.call('projects.create', { name: 'bench' }))
     const rssBefore = process.memoryUsage().rss
     const t0 = process.hrtime.bigint()
-    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [source] }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importImages', { projectId: project.id, paths: [source] }),
+    )
     const done = await core.imports.whenDone(started.id)
     const seconds = ms(t0) / 1000
     const peakRss = process.resourceUsage().maxRSS * 1024
     if (done.imported !== images) throw new Error(`imported ${done.imported} of ${images}: ${JSON.stringify(done)}`)
     const rate = images / seconds
-    console.log(`import: ${images} images in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} images/s on ${cpus().length} cores (goal ≥ 1000)`)
-    console.log(`import: peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (RSS before the import ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`)
+    console.log(
+      `import: ${images} images in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} images/s on ${cpus().length} cores (goal ≥ 1000)`,
+    )
+    console.log(
+      `import: peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (RSS before the import ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`,
+    )
 
     // Grid: pad the dataset to 50,000 samples with rows (the query does not read image files).
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
     await core.close()
     const db = openDatabase(join(root, 'data'))
-    const classIds = (db.prepare('SELECT id FROM classes ORDER BY position').all() as Array<{ id: number }>).map((r) => r.id)
+    const classIds = (db.prepare('SELECT id FROM classes ORDER BY position').all() as Array<{ id: number }>).map(
+      (r) => r.id,
+    )
     const insert = db.prepare(
       `INSERT INTO samples (dataset_id, content_hash, original_name, byte_size, width, height, format, class_id, import_id, created_at)
        VALUES (?, ?, ?, 1000, 64, 64, 'png', ?, ?, ?)`,
     )
     db.transaction(() => {
       for (let i = images; i < gridSamples; i++) {
-        insert.run(dataset.id, i.toString(16).padStart(64, '0'), `pad/${i}.png`, i % 7 === 0 ? null : classIds[i % classIds.length]!, started.id, Date.now())
+        insert.run(
+          dataset.id,
+          i.toString(16).padStart(64, '0'),
+          `pad/${i}.png`,
+          i % 7 === 0 ? null : classIds[i % classIds.length]!,
+          started.id,
+          Date.now(),
+        )
       }
     })()
     db.close()
@@ -89,7 +104,9 @@ async function main(): Promise<void> {
       const runs: number[] = []
       for (let r = 0; r < 5; r++) {
         const t = process.hrtime.bigint()
-        const page = value<{ items: unknown[]; total: number }>(await grid.call('samples.list', { datasetId: dataset.id, filter, offset, limit: pageSize }))
+        const page = value<{ items: unknown[]; total: number }>(
+          await grid.call('samples.list', { datasetId: dataset.id, filter, offset, limit: pageSize }),
+        )
         runs.push(ms(t))
         if (page.items.length === 0) throw new Error(`empty page for ${label}`)
       }
@@ -99,10 +116,15 @@ async function main(): Promise<void> {
     const t = process.hrtime.bigint()
     value(await grid.call('datasets.get', { projectId: project.id }))
     const summaryMs = ms(t)
-    for (const [label, median] of times) console.log(`grid: ${label}: ${median.toFixed(1)} ms (median of 5, ${pageSize} samples)`)
-    console.log(`grid: dataset summary (counts per class and split) on ${gridSamples} samples: ${summaryMs.toFixed(1)} ms`)
+    for (const [label, median] of times)
+      console.log(`grid: ${label}: ${median.toFixed(1)} ms (median of 5, ${pageSize} samples)`)
+    console.log(
+      `grid: dataset summary (counts per class and split) on ${gridSamples} samples: ${summaryMs.toFixed(1)} ms`,
+    )
     const worst = Math.max(...times.map(([, v]) => v))
-    console.log(`import: ${rate.toFixed(0)} images/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; grid page ≤ ${worst.toFixed(1)} ms on ${gridSamples} samples`)
+    console.log(
+      `import: ${rate.toFixed(0)} images/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; grid page ≤ ${worst.toFixed(1)} ms on ${gridSamples} samples`,
+    )
     await grid.close()
   } finally {
     rmSync(root, { recursive: true, force: true })

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   try {
     const project = ok<Project>(await core.call('projects.create', { name: 'Digits subset' }))
     await writeDigitsFolder(join(dir, 'digits'), 150)
-    await core.imports.whenDone(ok<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'digits')] })).id)
+    await core.imports.whenDone(
+      ok<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'digits')] }))
+        .id,
+    )
     const spec = {
       inputShape: [28, 28, 1],
       layers: [
@@ -65,12 +68,19 @@ async function main(): Promise<void> {
       const done = await core.sweeps.whenDone(started.id)
       const seconds = (Date.now() - t0) / 1000
       results[label] = { seconds, best: done.best?.objective ?? NaN, pruned: done.counts.pruned }
-      console.log(`${label === 'asha' ? 'with successive halving' : 'without pruning'}: ${done.counts.completed} completed, ${done.counts.pruned} pruned in ${seconds.toFixed(1)} s; best val accuracy ${((done.best?.objective ?? NaN) * 100).toFixed(2)} % (trial ${done.best?.number})`)
-      for (const t of done.trials) console.log(`  trial ${String(t.number).padStart(2)} lr ${Number(t.params.learningRate).toExponential(2)} dropout ${Number(t.params['layers.3.rate']).toFixed(2)}: ${t.state.padEnd(9)} ${t.curve.map((v) => (v === null ? '—' : (v * 100).toFixed(1))).join(' ')}`)
+      console.log(
+        `${label === 'asha' ? 'with successive halving' : 'without pruning'}: ${done.counts.completed} completed, ${done.counts.pruned} pruned in ${seconds.toFixed(1)} s; best val accuracy ${((done.best?.objective ?? NaN) * 100).toFixed(2)} % (trial ${done.best?.number})`,
+      )
+      for (const t of done.trials)
+        console.log(
+          `  trial ${String(t.number).padStart(2)} lr ${Number(t.params.learningRate).toExponential(2)} dropout ${Number(t.params['layers.3.rate']).toFixed(2)}: ${t.state.padEnd(9)} ${t.curve.map((v) => (v === null ? '—' : (v * 100).toFixed(1))).join(' ')}`,
+        )
     }
     const a = results.asha!
     const b = results.none!
-    console.log(`sweep: pruned ${a.pruned} of ${trials}, time ${a.seconds.toFixed(1)} s vs ${b.seconds.toFixed(1)} s unpruned, best val acc ${(a.best * 100).toFixed(2)} % vs ${(b.best * 100).toFixed(2)} %`)
+    console.log(
+      `sweep: pruned ${a.pruned} of ${trials}, time ${a.seconds.toFixed(1)} s vs ${b.seconds.toFixed(1)} s unpruned, best val acc ${(a.best * 100).toFixed(2)} % vs ${(b.best * 100).toFixed(2)} %`,
+    )
   } finally {
     await core.close()
     rmSync(dir, { recursive: true, force: true })

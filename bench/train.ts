@@ -38,7 +38,15 @@ function median(xs: number[]): number {
 function writeData(dir: string): string {
   const digits = loadMnistDigits()
   const pixels: number[] = []
-  const meta: CacheMeta = { versionId: 'bench', versionHash: 'bench', shape: { height: 28, width: 28, channels: 1 }, count: 0, sampleIds: [], classIndex: [], splits: [] }
+  const meta: CacheMeta = {
+    versionId: 'bench',
+    versionHash: 'bench',
+    shape: { height: 28, width: 28, channels: 1 },
+    count: 0,
+    sampleIds: [],
+    classIndex: [],
+    splits: [],
+  }
   digits.forEach((all, d) => {
     const n = all.length / 784
     const cut = Math.round(0.8 * n)
@@ -52,7 +60,10 @@ function writeData(dir: string): string {
   const base = join(dir, 'mnist')
   writeFileSync(`${base}.u8`, Uint8Array.from(pixels))
   writeFileSync(`${base}.json`, JSON.stringify(meta))
-  writeFileSync(`${base}.torch.json`, JSON.stringify({ count: meta.count, labels: meta.classIndex, splits: meta.splits }))
+  writeFileSync(
+    `${base}.torch.json`,
+    JSON.stringify({ count: meta.count, labels: meta.classIndex, splits: meta.splits }),
+  )
   return base
 }
 
@@ -62,7 +73,13 @@ interface Result {
   threads: number
 }
 
-async function modelbench(engine: EngineName, base: string, dir: string, limitTrain?: number, threads?: number): Promise<Result> {
+async function modelbench(
+  engine: EngineName,
+  base: string,
+  dir: string,
+  limitTrain?: number,
+  threads?: number,
+): Promise<Result> {
   const metaPath = `${base}.json`
   let cacheMeta = metaPath
   if (limitTrain) {
@@ -81,14 +98,31 @@ async function modelbench(engine: EngineName, base: string, dir: string, limitTr
   if (threads) process.env.MODELBENCH_TRAIN_THREADS = String(threads)
   else if (callerThreads === undefined) delete process.env.MODELBENCH_TRAIN_THREADS
   else process.env.MODELBENCH_TRAIN_THREADS = callerThreads
-  const hp = hyperparametersSchema.parse({ epochs: limitTrain ? 2 : epochs, batchSize: 32, learningRate: 0.001, validationFraction: 0 })
+  const hp = hyperparametersSchema.parse({
+    epochs: limitTrain ? 2 : epochs,
+    batchSize: 32,
+    learningRate: 0.001,
+    validationFraction: 0,
+  })
   await runTraining(
-    { runId: 'bench', spec, hyperparameters: hp, seed, task: 'classification', classNames: [...'0123456789'], data: { kind: 'image', cacheData: `${base}.u8`, cacheMeta }, checkpointDir: join(dir, `ckpt-${engine}`), resume: null, engine },
+    {
+      runId: 'bench',
+      spec,
+      hyperparameters: hp,
+      seed,
+      task: 'classification',
+      classNames: [...'0123456789'],
+      data: { kind: 'image', cacheData: `${base}.u8`, cacheMeta },
+      checkpointDir: join(dir, `ckpt-${engine}`),
+      resume: null,
+      engine,
+    },
     { paused: false, stopped: false, wait: () => new Promise(() => undefined) },
     (m: FromTrainer) => {
       if (m.type === 'started') usedThreads = m.engine.threads ?? 1
       if (m.type === 'epochEnded') rates.push(m.samplesPerSecond)
-      if (m.type === 'predictions' && m.split === 'test' && !limitTrain) accuracy = m.rows.filter((r) => r.trueIndex === r.predictedIndex).length / m.rows.length
+      if (m.type === 'predictions' && m.split === 'test' && !limitTrain)
+        accuracy = m.rows.filter((r) => r.trueIndex === r.predictedIndex).length / m.rows.length
       if (m.type === 'failed') throw new Error(m.message)
     },
     // As the trainer process runs it: on wasm, a batch in parts on one thread per core.
@@ -101,7 +135,11 @@ function pytorch(base: string): (Result & { version: string }) | { skipped: stri
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' })
   if (probe.status !== 0) return { skipped: 'python3-torch is not installed (apt-get install python3-torch)' }
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '1' }
-  const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_cnn.py'), base, String(epochs), String(seed)], { encoding: 'utf8', env })
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [join(import.meta.dirname, 'torch_cnn.py'), base, String(epochs), String(seed)],
+    { encoding: 'utf8', env },
+  )
   if (r.status !== 0) return { skipped: `PyTorch failed: ${r.stderr.trim().split('\n').at(-1)}` }
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rates: number[]; accuracy: number; torch: string }
   return { rate: median(out.rates.slice(1)), accuracy: out.accuracy, version: out.torch, threads: 2 }
@@ -127,12 +165,16 @@ async function main(): Promise<void> {
       for (const e of engines) {
         const r = await modelbench(e, base, dir)
         add(`modelbench-${e}`, r)
-        console.log(`round ${round}: modelbench ${e} (${r.threads} thread${r.threads === 1 ? '' : 's'}): ${r.rate.toFixed(0)} samples/s, test accuracy ${(r.accuracy! * 100).toFixed(2)} %, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
+        console.log(
+          `round ${round}: modelbench ${e} (${r.threads} thread${r.threads === 1 ? '' : 's'}): ${r.rate.toFixed(0)} samples/s, test accuracy ${(r.accuracy! * 100).toFixed(2)} %, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+        )
         if (e === 'wasm' && r.threads > 1) {
           // The same engine on one thread, to show what the batch-in-parts threads add.
           const one = await modelbench(e, base, dir, undefined, 1)
           add('single-wasm-1-thread', one)
-          console.log(`round ${round}: modelbench wasm (1 thread): ${one.rate.toFixed(0)} samples/s, test accuracy ${(one.accuracy! * 100).toFixed(2)} %`)
+          console.log(
+            `round ${round}: modelbench wasm (1 thread): ${one.rate.toFixed(0)} samples/s, test accuracy ${(one.accuracy! * 100).toFixed(2)} %`,
+          )
         }
       }
       const t = pytorch(base)
@@ -141,27 +183,45 @@ async function main(): Promise<void> {
       } else {
         torchVersion = t.version
         add('pytorch', t)
-        console.log(`round ${round}: pytorch ${t.version}: ${t.rate.toFixed(0)} samples/s, test accuracy ${(t.accuracy! * 100).toFixed(2)} %`)
+        console.log(
+          `round ${round}: pytorch ${t.version}: ${t.rate.toFixed(0)} samples/s, test accuracy ${(t.accuracy! * 100).toFixed(2)} %`,
+        )
       }
     }
     const cpu = await modelbench('cpu', base, dir, 320)
     console.log(`modelbench cpu (pure JS, speed only, 320 samples): ${cpu.rate.toFixed(1)} samples/s`)
     console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
-    const best = [...results.entries()].filter(([k]) => k.startsWith('modelbench')).map(([k, rs]) => ({ k, rate: median(rs.map((r) => r.rate)), acc: median(rs.map((r) => r.accuracy!)), threads: rs[0]!.threads })).sort((a, b) => b.rate - a.rate)[0]
+    const best = [...results.entries()]
+      .filter(([k]) => k.startsWith('modelbench'))
+      .map(([k, rs]) => ({
+        k,
+        rate: median(rs.map((r) => r.rate)),
+        acc: median(rs.map((r) => r.accuracy!)),
+        threads: rs[0]!.threads,
+      }))
+      .sort((a, b) => b.rate - a.rate)[0]
     const single = results.get('single-wasm-1-thread')
     if (best && single) {
       const oneRate = median(single.map((r) => r.rate))
-      console.log(`wasm on 1 thread: ${oneRate.toFixed(0)} samples/s; on ${best.threads} threads ×${(best.rate / oneRate).toFixed(2)}`)
+      console.log(
+        `wasm on 1 thread: ${oneRate.toFixed(0)} samples/s; on ${best.threads} threads ×${(best.rate / oneRate).toFixed(2)}`,
+      )
     }
     const torch = results.get('pytorch')
     if (best && torch) {
       const tr = median(torch.map((r) => r.rate))
       const ta = median(torch.map((r) => r.accuracy!))
-      console.log(`(${best.k}; pytorch ${torchVersion}, 2 threads, BLAS 1 thread; medians of ${rounds} interleaved rounds)`)
-      console.log(`train: ratio ${(best.rate / tr).toFixed(3)} (modelbench ${best.rate.toFixed(0)} samples/s, pytorch ${tr.toFixed(0)} samples/s), accuracy ${(best.acc * 100).toFixed(2)} % vs ${(ta * 100).toFixed(2)} %`)
+      console.log(
+        `(${best.k}; pytorch ${torchVersion}, 2 threads, BLAS 1 thread; medians of ${rounds} interleaved rounds)`,
+      )
+      console.log(
+        `train: ratio ${(best.rate / tr).toFixed(3)} (modelbench ${best.rate.toFixed(0)} samples/s, pytorch ${tr.toFixed(0)} samples/s), accuracy ${(best.acc * 100).toFixed(2)} % vs ${(ta * 100).toFixed(2)} %`,
+      )
     } else if (best) {
-      console.log(`train: modelbench ${best.rate.toFixed(0)} samples/s, accuracy ${(best.acc * 100).toFixed(2)} % (no PyTorch to compare with)`)
+      console.log(
+        `train: modelbench ${best.rate.toFixed(0)} samples/s, accuracy ${(best.acc * 100).toFixed(2)} % (no PyTorch to compare with)`,
+      )
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -37,37 +37,86 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-const dense = (units: number, activation: string): ModelSpec['layers'][number] => ({ type: 'Dense', config: { units, activation } as never })
+const dense = (units: number, activation: string): ModelSpec['layers'][number] => ({
+  type: 'Dense',
+  config: { units, activation } as never,
+})
 const pretrained = (classes: number): ModelSpec => ({
   inputShape: [224, 224, 3],
-  layers: [{ type: 'Pretrained', config: { backbone: 'mobilenetV2', trainableBlocks: 0 } }, { type: 'Dropout', config: { rate: 0.2 } }, classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax')],
+  layers: [
+    { type: 'Pretrained', config: { backbone: 'mobilenetV2', trainableBlocks: 0 } },
+    { type: 'Dropout', config: { rate: 0.2 } },
+    classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax'),
+  ],
 })
-const conv = (filters: number): ModelSpec['layers'][number] => ({ type: 'Conv2D', config: { filters, kernelSize: [3, 3] } as never })
+const conv = (filters: number): ModelSpec['layers'][number] => ({
+  type: 'Conv2D',
+  config: { filters, kernelSize: [3, 3] } as never,
+})
 const pool: ModelSpec['layers'][number] = { type: 'MaxPooling2D', config: {} as never }
 const smallCnn: ModelSpec = {
   inputShape: [150, 150, 3],
-  layers: [conv(32), pool, conv(64), pool, conv(128), pool, conv(128), pool, { type: 'Flatten', config: {} }, { type: 'Dropout', config: { rate: 0.5 } }, dense(512, 'relu'), dense(1, 'sigmoid')],
+  layers: [
+    conv(32),
+    pool,
+    conv(64),
+    pool,
+    conv(128),
+    pool,
+    conv(128),
+    pool,
+    { type: 'Flatten', config: {} },
+    { type: 'Dropout', config: { rate: 0.5 } },
+    dense(512, 'relu'),
+    dense(1, 'sigmoid'),
+  ],
 }
-const tinyCnn: ModelSpec = { inputShape: [28, 28, 1], layers: [conv(16), pool, conv(32), pool, { type: 'Flatten', config: {} }, dense(64, 'relu'), dense(10, 'softmax')] }
+const tinyCnn: ModelSpec = {
+  inputShape: [28, 28, 1],
+  layers: [conv(16), pool, conv(32), pool, { type: 'Flatten', config: {} }, dense(64, 'relu'), dense(10, 'softmax')],
+}
 
 async function project(core: Core, name: string, folder: string): Promise<string> {
   const p = value<Project>(await core.call('projects.create', { name }))
-  await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: p.id, paths: [folder] })).id)
+  await core.imports.whenDone(
+    value<ImportInfo>(await core.call('datasets.importImages', { projectId: p.id, paths: [folder] })).id,
+  )
   return p.id
 }
 
 /** One run from Start to a finished model; seconds as the user waits them. */
-async function timedRun(core: Core, projectId: string, spec: ModelSpec, epochs: number, learningRate: number): Promise<{ run: RunSummary; seconds: number }> {
+async function timedRun(
+  core: Core,
+  projectId: string,
+  spec: ModelSpec,
+  epochs: number,
+  learningRate: number,
+): Promise<{ run: RunSummary; seconds: number }> {
   const started = performance.now()
-  const run = await core.training.whenDone(value<RunSummary>(await core.call('runs.start', { projectId, spec, seed: 7, hyperparameters: { epochs, batchSize: 32, learningRate } })).id)
+  const run = await core.training.whenDone(
+    value<RunSummary>(
+      await core.call('runs.start', {
+        projectId,
+        spec,
+        seed: 7,
+        hyperparameters: { epochs, batchSize: 32, learningRate },
+      }),
+    ).id,
+  )
   if (run.status !== 'completed') throw new Error(`run ${run.name} ended ${run.status}: ${run.statusReason}`)
   return { run, seconds: (performance.now() - started) / 1000 }
 }
 
 /** Seconds of the first epoch of a scratch run (and what preparing it cost), from a run stopped after it. */
-async function scratchEpochSeconds(core: Core, projectId: string, spec: ModelSpec): Promise<{ prepare: number; epoch: number }> {
+async function scratchEpochSeconds(
+  core: Core,
+  projectId: string,
+  spec: ModelSpec,
+): Promise<{ prepare: number; epoch: number }> {
   const started = performance.now()
-  const run = value<RunSummary>(await core.call('runs.start', { projectId, spec, seed: 7, hyperparameters: { epochs: 1000, batchSize: 32 } }))
+  const run = value<RunSummary>(
+    await core.call('runs.start', { projectId, spec, seed: 7, hyperparameters: { epochs: 1000, batchSize: 32 } }),
+  )
   const epoch = await new Promise<number>((resolve) => {
     const off = core.events.onAny((name, p) => {
       const e = p as { runId: string; seconds: number }
@@ -83,7 +132,14 @@ async function scratchEpochSeconds(core: Core, projectId: string, spec: ModelSpe
   return { prepare: Math.max(0, total - epoch), epoch }
 }
 
-async function compare(core: Core, label: string, projectId: string, classes: number, scratch: ModelSpec, scratchName: string): Promise<{ acc: number; scratchAcc: number; seconds: number }> {
+async function compare(
+  core: Core,
+  label: string,
+  projectId: string,
+  classes: number,
+  scratch: ModelSpec,
+  scratchName: string,
+): Promise<{ acc: number; scratchAcc: number; seconds: number }> {
   const ours = await timedRun(core, projectId, pretrained(classes), headEpochs, 0.003)
   // A second pretrained run reads the cached features: what a re-run or a sweep trial costs.
   const rerun = await timedRun(core, projectId, pretrained(classes), headEpochs, 0.003)
@@ -112,14 +168,25 @@ async function featureThroughput(): Promise<{ ours: number; torch: number; torch
     const start = performance.now()
     for (let b = 0; b < batches; b++) await computer.run(x, batch)
     ours.push((batch * batches) / ((performance.now() - start) / 1000))
-    const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_mobilenet.py'), String(batch), String(batches)], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2' }, encoding: 'utf8' })
-    if (py.status !== 0) throw new Error(`PyTorch peer failed (apt-get install python3-torch python3-torchvision): ${py.stderr}`)
-    const out = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; torch: string; torchvision: string }
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [join(import.meta.dirname, 'torch_mobilenet.py'), String(batch), String(batches)],
+      { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2' }, encoding: 'utf8' },
+    )
+    if (py.status !== 0)
+      throw new Error(`PyTorch peer failed (apt-get install python3-torch python3-torchvision): ${py.stderr}`)
+    const out = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as {
+      imagesPerSecond: number
+      torch: string
+      torchvision: string
+    }
     torch.push(out.imagesPerSecond)
     torchVersion = `torch ${out.torch}, torchvision ${out.torchvision}`
   }
   await computer.close()
-  console.log(`features: onnxruntime ${ours.map((v) => v.toFixed(1)).join(' / ')} img/s · PyTorch (${torchVersion}, 2 threads) ${torch.map((v) => v.toFixed(1)).join(' / ')} img/s`)
+  console.log(
+    `features: onnxruntime ${ours.map((v) => v.toFixed(1)).join(' / ')} img/s · PyTorch (${torchVersion}, 2 threads) ${torch.map((v) => v.toFixed(1)).join(' / ')} img/s`,
+  )
   return { ours: median(ours), torch: median(torch), torchVersion }
 }
 
@@ -131,7 +198,9 @@ try {
   await writePhotoLikeDataset(photos, { train: 300, test: 60, seed: 1 })
   const digits = join(work, 'digits')
   await writeDigitsFolder(digits, 200)
-  console.log(`data: ${photos} (2 classes × 300 train + 60 test, 150×150) and ${digits} (10 × 200 digits) written in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  console.log(
+    `data: ${photos} (2 classes × 300 train + 60 test, 150×150) and ${digits} (10 × 200 digits) written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  )
   const photo = await compare(core, 'photo-like', await project(core, 'Photos', photos), 2, smallCnn, 'Small CNN')
   await compare(core, 'digits', await project(core, 'Digits', digits), 10, tinyCnn, 'Tiny CNN')
   const f = await featureThroughput()

@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   const launch = config.use?.launchOptions ?? {}
   const browser = await chromium.launch(launch)
   try {
-    const { project, import: started } = await callApi<{ project: Project; import: ImportInfo }>(server, 'projects.createSample', { sample: 'digits' })
+    const { project, import: started } = await callApi<{ project: Project; import: ImportInfo }>(
+      server,
+      'projects.createSample',
+      { sample: 'digits' },
+    )
     for (;;) {
       const info = await callApi<ImportInfo>(server, 'imports.get', { importId: started.id })
       if (info.status !== 'running') break
@@ -49,24 +53,50 @@ async function main(): Promise<void> {
     await page.goto(`${server.openUrl}#/train`)
     await page.locator('html[data-app-state="ready"]').waitFor()
     await page.evaluate(() => {
-      const w = window as unknown as { longTasks: Array<{ start: number; duration: number }>; streamingStarted: number | null; streamingEnded: number | null }
+      const w = window as unknown as {
+        longTasks: Array<{ start: number; duration: number }>
+        streamingStarted: number | null
+        streamingEnded: number | null
+      }
       w.longTasks = []
       w.streamingStarted = null
       w.streamingEnded = null
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: false })
+      new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => w.longTasks.push({ start: e.startTime, duration: e.duration })),
+      ).observe({ type: 'longtask', buffered: false })
       // Streaming starts with the first metric drawn and ends when the run leaves "running".
       new MutationObserver(() => {
-        if (w.streamingStarted === null && Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) > 0) w.streamingStarted = performance.now()
+        if (
+          w.streamingStarted === null &&
+          Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) > 0
+        )
+          w.streamingStarted = performance.now()
         const s = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status')
-        if (w.streamingStarted !== null && w.streamingEnded === null && s !== 'running') w.streamingEnded = performance.now()
-      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-points'] })
+        if (w.streamingStarted !== null && w.streamingEnded === null && s !== 'running')
+          w.streamingEnded = performance.now()
+      }).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['data-status', 'data-points'],
+      })
     })
-    const run = await callApi<RunSummary>(server, 'runs.start', { projectId: project.id, spec: tinyCnn, seed: 7, hyperparameters: { epochs, batchSize: 32 }, engine: 'wasm' })
+    const run = await callApi<RunSummary>(server, 'runs.start', {
+      projectId: project.id,
+      spec: tinyCnn,
+      seed: 7,
+      hyperparameters: { epochs, batchSize: 32 },
+      engine: 'wasm',
+    })
     const t0 = Date.now()
     await page.getByTestId('run-status').and(page.locator('[data-status="completed"]')).waitFor({ timeout: 600_000 })
     const seconds = (Date.now() - t0) / 1000
     const { during, outside, points } = await page.evaluate(() => {
-      const w = window as unknown as { longTasks: Array<{ start: number; duration: number }>; streamingStarted: number | null; streamingEnded: number | null }
+      const w = window as unknown as {
+        longTasks: Array<{ start: number; duration: number }>
+        streamingStarted: number | null
+        streamingEnded: number | null
+      }
       const begin = w.streamingStarted ?? 0
       const end = w.streamingEnded ?? Infinity
       return {
@@ -76,8 +106,12 @@ async function main(): Promise<void> {
       }
     })
     const longest = [...during].sort((a, b) => b - a).slice(0, 10)
-    console.log(`ui while streaming: run ${run.name}, ${epochs} epochs in ${seconds.toFixed(1)} s, ${points} loss points drawn`)
-    console.log(`ui while streaming: ${during.filter((d) => d > 50).length} main-thread tasks over 50 ms (goal 0 on an idle machine); longest: ${longest.map((d) => `${d.toFixed(0)} ms`).join(', ') || 'none'}; ${outside} before the first point or after the end`)
+    console.log(
+      `ui while streaming: run ${run.name}, ${epochs} epochs in ${seconds.toFixed(1)} s, ${points} loss points drawn`,
+    )
+    console.log(
+      `ui while streaming: ${during.filter((d) => d > 50).length} main-thread tasks over 50 ms (goal 0 on an idle machine); longest: ${longest.map((d) => `${d.toFixed(0)} ms`).join(', ') || 'none'}; ${outside} before the first point or after the end`,
+    )
   } finally {
     await browser.close()
     await server.stop()

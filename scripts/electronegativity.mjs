@@ -14,7 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'electronegativity-'))
 const csv = join(dir, 'findings.csv')
 
 // It tries to look up Electron releases online; offline that lookup fails harmlessly, so its output is hidden.
-const run = spawnSync(process.execPath, [cli, '-i', 'src', '-e', electronVersion, '-o', csv, '-r', '-v', 'false'], { encoding: 'utf8' })
+const run = spawnSync(process.execPath, [cli, '-i', 'src', '-e', electronVersion, '-o', csv, '-r', '-v', 'false'], {
+  encoding: 'utf8',
+})
 let text
 try {
   text = readFileSync(csv, 'utf8')
@@ -25,10 +27,14 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const rows = text.trim().split('\n').slice(1).map((line) => {
-  const [issue, severity, confidence, file, location] = line.split(',').map((s) => s.replace(/^"|"$/g, ''))
-  return { issue, severity, confidence, file, location }
-})
+const rows = text
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [issue, severity, confidence, file, location] = line.split(',').map((s) => s.replace(/^"|"$/g, ''))
+    return { issue, severity, confidence, file, location }
+  })
 for (const r of rows) console.log(`  ${r.severity.padEnd(8)} ${r.issue} ${r.file}:${r.location} (${r.confidence})`)
 const high = rows.filter((r) => r.severity === 'HIGH' || r.severity === 'CRITICAL')
 console.log(`electronegativity: ${rows.length} findings, ${high.length} HIGH`)

@@ -15,7 +15,10 @@ if (build.status !== 0) {
 
 function electronBinary() {
   // Requiring `electron` fetches the binary on first use; offline that fails within a second.
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], { encoding: 'utf8', timeout: 300_000 })
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  })
   const path = probe.stdout?.trim()
   return probe.status === 0 && path && existsSync(path) ? path : null
 }
@@ -33,7 +36,10 @@ async function prepareElectronSqlite() {
   console.log(`ModelBench: building the database driver for Electron ${electronVersion} (once)…`)
   const work = mkdtempSync(join(tmpdir(), 'modelbench-electron-sqlite-'))
   try {
-    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'sqlite-for-electron', dependencies: { 'better-sqlite3': '*' } }))
+    writeFileSync(
+      join(work, 'package.json'),
+      JSON.stringify({ name: 'sqlite-for-electron', dependencies: { 'better-sqlite3': '*' } }),
+    )
     cpSync('node_modules/better-sqlite3', join(work, 'node_modules', 'better-sqlite3'), {
       recursive: true,
       filter: (src) => !src.includes(`${join('better-sqlite3', 'build')}`),
@@ -67,7 +73,9 @@ if (!electron) {
     await prepareElectronSqlite()
   } catch (err) {
     driverReady = false
-    serveInstead(`the database driver could not be built for Electron (${err instanceof Error ? err.message.split('\n')[0] : err})`)
+    serveInstead(
+      `the database driver could not be built for Electron (${err instanceof Error ? err.message.split('\n')[0] : err})`,
+    )
   }
   if (driverReady) {
     const child = spawn(electron, ['.'], { stdio: 'inherit' })

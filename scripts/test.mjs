@@ -36,7 +36,12 @@ if (buildStatus !== 0) {
 }
 
 rmSync('test-results/unit.json', { force: true })
-const unitStatus = step('unit tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/unit.json'])
+const unitStatus = step('unit tests (vitest)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/unit.json',
+])
 const unit = readJson('test-results/unit.json')
 if (unit) {
   passed += unit.numPassedTests
@@ -55,7 +60,9 @@ if (buildStatus === 0) {
     const s = e2e.stats
     passed += s.expected + s.flaky
     failed += s.unexpected + (e2eStatus !== 0 && s.unexpected === 0 ? 1 : 0)
-    lines.push(`e2e: ${s.expected + s.flaky} passed, ${s.unexpected} failed${s.flaky ? ` (${s.flaky} flaky)` : ''}, ${s.skipped} skipped`)
+    lines.push(
+      `e2e: ${s.expected + s.flaky} passed, ${s.unexpected} failed${s.flaky ? ` (${s.flaky} flaky)` : ''}, ${s.skipped} skipped`,
+    )
   } else {
     failed++
     lines.push(`e2e: no report (exit ${e2eStatus})`)
@@ -64,7 +71,9 @@ if (buildStatus === 0) {
   lines.push('e2e: not run, the build failed')
 }
 
-const securityStatus = step('electron security scan (electronegativity)', process.execPath, ['scripts/electronegativity.mjs'])
+const securityStatus = step('electron security scan (electronegativity)', process.execPath, [
+  'scripts/electronegativity.mjs',
+])
 if (securityStatus === 0) passed++
 else failed++
 lines.push(`security: ${securityStatus === 0 ? 'no HIGH findings' : 'failed'}`)

@@ -33,11 +33,27 @@ describe('modelbench export and predict', () => {
     const dir = tempDir()
     const dataDir = join(dir, 'data')
     const core = createCore({ dataDir, shell: 'server', version: 't' })
-    const { import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
+    const { import: started } = value<{ project: Project; import: ImportInfo }>(
+      await core.call('projects.createSample', { sample: 'iris' }),
+    )
     await core.imports.whenDone(started.id)
     const projectId = value<Project[]>(await core.call('projects.list', {}))[0]!.id
-    const spec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 8 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] }
-    const run = value<RunSummary>(await core.call('runs.start', { projectId, spec, seed: 1, hyperparameters: { epochs: 30, batchSize: 16, learningRate: 0.03 }, engine: 'wasm' }))
+    const spec = {
+      inputShape: [4],
+      layers: [
+        { type: 'Dense', config: { units: 8 } },
+        { type: 'Dense', config: { units: 3, activation: 'softmax' } },
+      ],
+    }
+    const run = value<RunSummary>(
+      await core.call('runs.start', {
+        projectId,
+        spec,
+        seed: 1,
+        hyperparameters: { epochs: 30, batchSize: 16, learningRate: 0.03 },
+        engine: 'wasm',
+      }),
+    )
     await core.training.whenDone(run.id)
     await core.close()
 
@@ -45,14 +61,21 @@ describe('modelbench export and predict', () => {
     const exported = await cli('export', '--run', run.id, '--out', out, '--format', 'onnx', '--data-dir', dataDir)
     expect(exported.err).toContain('Checking ONNX with its own runtime')
     expect(exported.out[0]).toBe(`Exported “${run.name}” to ${out}`)
-    expect(exported.out[1]).toMatch(/^ {2}ONNX: verified with onnxruntime-node \S+ \(CPU\) on 100 inputs, same top class 100\/100, largest difference \d\.\d\de[-+]\d+$/)
+    expect(exported.out[1]).toMatch(
+      /^ {2}ONNX: verified with onnxruntime-node \S+ \(CPU\) on 100 inputs, same top class 100\/100, largest difference \d\.\d\de[-+]\d+$/,
+    )
     expect(exported.code).toBe(0)
 
     const csv = join(dir, 'flowers.csv')
-    writeFileSync(csv, 'petal_width,sepal_length,sepal_width,petal_length,colour\n0.2,5.1,3.5,1.4,white\n2.3,6.9,3.1,5.4,blue\n')
+    writeFileSync(
+      csv,
+      'petal_width,sepal_length,sepal_width,petal_length,colour\n0.2,5.1,3.5,1.4,white\n2.3,6.9,3.1,5.4,blue\n',
+    )
     const predicted = await cli('predict', '--model', out, csv)
     expect(predicted.code).toBe(0)
-    const lines = predicted.out.map((l) => JSON.parse(l) as { file: string; row: number; label: string; probabilities: Record<string, number> })
+    const lines = predicted.out.map(
+      (l) => JSON.parse(l) as { file: string; row: number; label: string; probabilities: Record<string, number> },
+    )
     expect(lines.map((l) => [l.file, l.row, l.label])).toEqual([
       [csv, 2, 'setosa'],
       [csv, 3, 'virginica'],
@@ -65,31 +88,58 @@ describe('modelbench export and predict', () => {
     const mixed = await cli('predict', '--model', out, csv, join(dir, 'missing.csv'), partial)
     expect(mixed.code).toBe(1)
     expect(mixed.out).toHaveLength(2)
-    expect(mixed.err).toContain(`modelbench: ${join(dir, 'missing.csv')}: cannot read: the file is gone or is a broken link`)
+    expect(mixed.err).toContain(
+      `modelbench: ${join(dir, 'missing.csv')}: cannot read: the file is gone or is a broken link`,
+    )
     expect(mixed.err).toContain(`modelbench: ${partial}: lacks the columns petal_length, petal_width the model needs`)
 
-    expect(await cli('predict', '--model', out, '--format', 'tfjs', csv)).toMatchObject({ code: 1, err: `modelbench: ${out} has no TF.js model (model.json); export the run with --format tfjs` })
-    expect(await cli('predict', '--model', dir, csv)).toMatchObject({ code: 1, err: `modelbench: ${dir} is not a ModelBench export: preprocessing.json is missing` })
+    expect(await cli('predict', '--model', out, '--format', 'tfjs', csv)).toMatchObject({
+      code: 1,
+      err: `modelbench: ${out} has no TF.js model (model.json); export the run with --format tfjs`,
+    })
+    expect(await cli('predict', '--model', dir, csv)).toMatchObject({
+      code: 1,
+      err: `modelbench: ${dir} is not a ModelBench export: preprocessing.json is missing`,
+    })
     expect((await cli('predict', '--model', out)).err).toContain('predict needs at least one file')
 
     // Export errors: no such run, a destination that cannot be written, a bad format name.
-    expect(await cli('export', '--run', 'nope', '--out', join(dir, 'x'), '--data-dir', dataDir)).toMatchObject({ code: 1, err: 'modelbench: Run "nope" was not found' })
+    expect(await cli('export', '--run', 'nope', '--out', join(dir, 'x'), '--data-dir', dataDir)).toMatchObject({
+      code: 1,
+      err: 'modelbench: Run "nope" was not found',
+    })
     expect(await cli('export', '--run', run.id, '--out', join(csv, 'sub'), '--data-dir', dataDir)).toMatchObject({
       code: 1,
       err: `modelbench: Cannot create ${join(csv, 'sub')}: part of the path is a file, not a folder`,
     })
-    expect((await cli('export', '--run', run.id, '--out', join(dir, 'y'), '--format', 'pt', '--data-dir', dataDir)).err).toContain('--format must be tfjs or onnx, not "pt"')
+    expect(
+      (await cli('export', '--run', run.id, '--out', join(dir, 'y'), '--format', 'pt', '--data-dir', dataDir)).err,
+    ).toContain('--format must be tfjs or onnx, not "pt"')
 
     // While a server owns the data directory, the command asks it to export rather than writing beside it.
     const owner = createCore({ dataDir, shell: 'server', version: 't' })
     const server = await startServer({ core: owner, port: 0 })
     owner.lock!.update({ url: server.url, token: server.token })
     try {
-      const viaServer = await cli('export', '--run', run.id, '--out', join(dir, 'via-server'), '--format', 'onnx', '--data-dir', dataDir)
-      expect(viaServer.err).toContain(`Asking the ModelBench server at ${server.url}, which is using this data directory, to export`)
+      const viaServer = await cli(
+        'export',
+        '--run',
+        run.id,
+        '--out',
+        join(dir, 'via-server'),
+        '--format',
+        'onnx',
+        '--data-dir',
+        dataDir,
+      )
+      expect(viaServer.err).toContain(
+        `Asking the ModelBench server at ${server.url}, which is using this data directory, to export`,
+      )
       expect(viaServer.out[0]).toBe(`Exported “${run.name}” to ${join(dir, 'via-server')}`)
       expect(viaServer.code).toBe(0)
-      expect(value<Array<{ dir: string }>>(await owner.call('exports.list', { projectId })).map((e) => e.dir)).toContain(join(dir, 'via-server'))
+      expect(
+        value<Array<{ dir: string }>>(await owner.call('exports.list', { projectId })).map((e) => e.dir),
+      ).toContain(join(dir, 'via-server'))
     } finally {
       await server.close()
       await owner.close()
@@ -102,14 +152,36 @@ describe('modelbench export and predict', () => {
     const core = createCore({ dataDir, shell: 'server', version: 't' })
     const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
     await writeDigitsFolder(join(dir, 'digits'), 10)
-    await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'digits')] })).id)
-    const spec = { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'softmax' } }] }
-    const run = value<RunSummary>(await core.call('runs.start', { projectId: project.id, spec, seed: 1, hyperparameters: { epochs: 1, batchSize: 16 }, engine: 'wasm' }))
+    await core.imports.whenDone(
+      value<ImportInfo>(
+        await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'digits')] }),
+      ).id,
+    )
+    const spec = {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'Flatten', config: {} },
+        { type: 'Dense', config: { units: 10, activation: 'softmax' } },
+      ],
+    }
+    const run = value<RunSummary>(
+      await core.call('runs.start', {
+        projectId: project.id,
+        spec,
+        seed: 1,
+        hyperparameters: { epochs: 1, batchSize: 16 },
+        engine: 'wasm',
+      }),
+    )
     // Still training: refused with the reason.
-    expect(await cli('export', '--run', run.id, '--out', join(dir, 'early'), '--data-dir', dataDir)).toMatchObject({ code: 1, err: expect.stringMatching(/^modelbench: Only a completed run can be exported; “.+” is (queued|running)$/) })
+    expect(await cli('export', '--run', run.id, '--out', join(dir, 'early'), '--data-dir', dataDir)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/^modelbench: Only a completed run can be exported; “.+” is (queued|running)$/),
+    })
     await core.training.whenDone(run.id)
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
-    const sample = value<{ items: SampleItem[] }>(await core.call('samples.list', { datasetId: dataset.id, limit: 1 })).items[0]!
+    const sample = value<{ items: SampleItem[] }>(await core.call('samples.list', { datasetId: dataset.id, limit: 1 }))
+      .items[0]!
     const image = join(dir, 'digit.png')
     writeFileSync(image, readFileSync(core.blobs.blobPath(sample.hash)))
     await core.close()

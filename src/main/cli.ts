@@ -57,7 +57,8 @@ const defaultPort = 4780
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${text}"`)
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be a whole number from 0 to 65535, not "${text}"`)
   return n
 }
 
@@ -110,7 +111,9 @@ async function serve(args: string[]): Promise<void> {
   console.log(`Data directory: ${dataDir}`)
   if (!isLoopback(host)) {
     console.log(`Warning: bound to ${host}; anyone who can reach this machine and has the token can use it.`)
-    console.log('The token and everything you do travel over plain HTTP (not encrypted): use this only on a network you trust, or put an HTTPS proxy in front.')
+    console.log(
+      'The token and everything you do travel over plain HTTP (not encrypted): use this only on a network you trust, or put an HTTPS proxy in front.',
+    )
   }
   console.log(`Open ModelBench at: ${server.openUrl}`)
   console.log('Press Ctrl+C to stop.')
@@ -130,13 +133,16 @@ async function serve(args: string[]): Promise<void> {
 function childProcesses(): Pick<CoreOptions, 'trainer' | 'verifier'> {
   const here = dirname(fileURLToPath(import.meta.url))
   const trainer = join(here, 'trainer.js')
-  return existsSync(trainer) ? { trainer: forkLauncher(trainer), verifier: forkVerifier(join(here, 'verify-export.js')) } : {}
+  return existsSync(trainer)
+    ? { trainer: forkLauncher(trainer), verifier: forkVerifier(join(here, 'verify-export.js')) }
+    : {}
 }
 
 function parseFormats(values: string[] | undefined): ExportFormat[] {
   const formats = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase())
   for (const f of formats) {
-    if (!(exportFormats as readonly string[]).includes(f)) throw new UsageError(`--format must be tfjs or onnx, not "${f}"`)
+    if (!(exportFormats as readonly string[]).includes(f))
+      throw new UsageError(`--format must be tfjs or onnx, not "${f}"`)
   }
   return formats.length > 0 ? [...new Set(formats as ExportFormat[])] : [...exportFormats]
 }
@@ -144,7 +150,13 @@ function parseFormats(values: string[] | undefined): ExportFormat[] {
 async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { run: { type: 'string' }, out: { type: 'string' }, format: { type: 'string', multiple: true }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      run: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string', multiple: true },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   })
   if (values.help) {
@@ -162,7 +174,9 @@ async function exportCommand(args: string[]): Promise<number> {
   // Otherwise (nobody, or the desktop app, which has no address): export here, leaving others' work alone.
   const core = createCore({ dataDir, shell: 'server', version: appVersion, ownsWork: false, ...childProcesses() })
   try {
-    const unsubscribe = core.events.on('exports.progressed', (p) => console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`))
+    const unsubscribe = core.events.on('exports.progressed', (p) =>
+      console.error(`${String(Math.round(p.fraction * 100)).padStart(3)}%  ${p.step}`),
+    )
     const started = await core.call('exports.start', input)
     if (!started.ok) {
       console.error(`modelbench: ${started.error.message}`)
@@ -177,9 +191,20 @@ async function exportCommand(args: string[]): Promise<number> {
 }
 
 /** Runs an export through the server that owns the data directory; a refusal comes back as an error string. */
-async function exportThroughOwner(url: string, token: string, input: { runId: string; formats: ExportFormat[]; dir: string }): Promise<ExportRecord | string> {
-  const call = async (method: string, body: unknown): Promise<{ ok: true; value: ExportRecord } | { ok: false; error: { message: string } }> => {
-    const res = await fetch(`${url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': token }, body: JSON.stringify(body) })
+async function exportThroughOwner(
+  url: string,
+  token: string,
+  input: { runId: string; formats: ExportFormat[]; dir: string },
+): Promise<ExportRecord | string> {
+  const call = async (
+    method: string,
+    body: unknown,
+  ): Promise<{ ok: true; value: ExportRecord } | { ok: false; error: { message: string } }> => {
+    const res = await fetch(`${url}api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-modelbench-token': token },
+      body: JSON.stringify(body),
+    })
     return (await res.json()) as { ok: true; value: ExportRecord } | { ok: false; error: { message: string } }
   }
   console.error(`Asking the ModelBench server at ${url}, which is using this data directory, to export`)
@@ -217,8 +242,15 @@ function reportExport(done: ExportRecord | string): number {
   return done.status === 'verified' ? 0 : 1
 }
 
-function dataDirOption(args: string[], extra: Record<string, { type: 'string' }> = {}): { dataDir: string; values: Record<string, string | boolean | undefined> } {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...extra }, strict: true })
+function dataDirOption(
+  args: string[],
+  extra: Record<string, { type: 'string' }> = {},
+): { dataDir: string; values: Record<string, string | boolean | undefined> } {
+  const { values } = parseArgs({
+    args,
+    options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...extra },
+    strict: true,
+  })
   return { dataDir: resolve((values['data-dir'] as string | undefined) ?? defaultDataDir()), values }
 }
 
@@ -230,7 +262,10 @@ function backupsCommand(args: string[]): number {
   }
   const backups = listBackups(dataDir)
   if (backups.length === 0) console.log(`No backups yet in ${join(dataDir, backupsDirName)}`)
-  for (const b of backups) console.log(`${new Date(b.createdAt).toLocaleString()}  ${b.reason.padEnd(22)} ${(b.bytes / 1024).toFixed(0).padStart(8)} KiB  ${b.file}`)
+  for (const b of backups)
+    console.log(
+      `${new Date(b.createdAt).toLocaleString()}  ${b.reason.padEnd(22)} ${(b.bytes / 1024).toFixed(0).padStart(8)} KiB  ${b.file}`,
+    )
   return 0
 }
 

@@ -120,12 +120,17 @@ function lockDownSession(): void {
     const cameraOnly = permission === 'media' && (media.mediaTypes ?? []).every((t) => t === 'video')
     callback(cameraOnly && isTrustedUrl(media.requestingUrl ?? ''))
   })
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isTrustedUrl(`${origin}/`))
+  session.defaultSession.setPermissionCheckHandler(
+    (_wc, permission, origin) => permission === 'media' && isTrustedUrl(`${origin}/`),
+  )
 }
 
 /** Training runs in an Electron utility process, so a crash or out-of-memory there leaves the app running. */
 const utilityTrainer: TrainerLauncher = () => {
-  const child = utilityProcess.fork(join(here, 'trainer.js'), [], { serviceName: 'ModelBench trainer', stdio: 'inherit' })
+  const child = utilityProcess.fork(join(here, 'trainer.js'), [], {
+    serviceName: 'ModelBench trainer',
+    stdio: 'inherit',
+  })
   let exited = false
   return {
     send: (m) => {
@@ -144,7 +149,10 @@ const utilityTrainer: TrainerLauncher = () => {
 /** The export check runs in a utility process of its own, loading the export with the official runtimes. */
 const utilityVerifier: VerifyLauncher = (jobFile, resultFile) =>
   new Promise((resolvePromise) => {
-    const child = utilityProcess.fork(join(here, 'verify-export.js'), [jobFile, resultFile], { serviceName: 'ModelBench export check', stdio: 'pipe' })
+    const child = utilityProcess.fork(join(here, 'verify-export.js'), [jobFile, resultFile], {
+      serviceName: 'ModelBench export check',
+      stdio: 'pipe',
+    })
     const output = outputTail(child)
     child.once('exit', (code) => resolvePromise({ code, output: output() }))
   })

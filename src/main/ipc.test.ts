@@ -23,7 +23,12 @@ describe('registerIpc', () => {
   it('registers exactly one handler per contract method and removes them all', async () => {
     const ipc = fakeIpc()
     const core = createCore({ dataDir: tempDir(), shell: 'electron', version: 't' })
-    const dispose = registerIpc(ipc, core, (u) => u === trusted, () => [])
+    const dispose = registerIpc(
+      ipc,
+      core,
+      (u) => u === trusted,
+      () => [],
+    )
     expect([...ipc.handlers.keys()].sort()).toEqual(methodNames.map(ipcChannels.method).sort())
     dispose()
     expect(ipc.handlers.size).toBe(0)
@@ -33,7 +38,12 @@ describe('registerIpc', () => {
   it('runs calls from our window and refuses calls from any other frame', async () => {
     const ipc = fakeIpc()
     const core = createCore({ dataDir: tempDir(), shell: 'electron', version: 't' })
-    registerIpc(ipc, core, (u) => u === trusted, () => [])
+    registerIpc(
+      ipc,
+      core,
+      (u) => u === trusted,
+      () => [],
+    )
     const create = ipc.handlers.get(ipcChannels.method('projects.create'))!
     expect(await create({ senderFrame: { url: trusted } }, { name: 'From IPC' })).toMatchObject({ ok: true })
     expect(await create({ senderFrame: { url: 'https://evil.example/' } }, { name: 'Evil' })).toMatchObject({
@@ -52,9 +62,20 @@ describe('registerIpc', () => {
     const sent: unknown[][] = []
     const live = { send: (...args: unknown[]) => void sent.push(args), isDestroyed: () => false }
     const dead = { send: () => expect.fail('sent to a destroyed window'), isDestroyed: () => true }
-    registerIpc(ipc, core, () => true, () => [live, dead])
+    registerIpc(
+      ipc,
+      core,
+      () => true,
+      () => [live, dead],
+    )
     const result = await core.call('projects.create', { name: 'Evented' })
-    expect(sent).toEqual([[ipcChannels.event, 'projects.changed', { reason: 'created', projectId: (result as { value: { id: string } }).value.id }]])
+    expect(sent).toEqual([
+      [
+        ipcChannels.event,
+        'projects.changed',
+        { reason: 'created', projectId: (result as { value: { id: string } }).value.id },
+      ],
+    ])
     await core.close()
   })
 })

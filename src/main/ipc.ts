@@ -7,7 +7,10 @@ import { ipcChannels, methodNames, type Result } from '../shared/contract'
 import type { Core } from './core/core'
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: { senderFrame: { url: string } | null }, input: unknown) => Promise<unknown>): void
+  handle(
+    channel: string,
+    listener: (event: { senderFrame: { url: string } | null }, input: unknown) => Promise<unknown>,
+  ): void
   removeHandler(channel: string): void
 }
 
@@ -26,7 +29,10 @@ export function registerIpc(
     ipc.handle(ipcChannels.method(method), async (event, input): Promise<Result<unknown>> => {
       const url = event.senderFrame?.url ?? ''
       if (!isTrustedUrl(url)) {
-        return { ok: false, error: { code: 'INVALID_STATE', message: 'Calls are only accepted from the ModelBench window' } }
+        return {
+          ok: false,
+          error: { code: 'INVALID_STATE', message: 'Calls are only accepted from the ModelBench window' },
+        }
       }
       return core.call(method, input)
     })

@@ -23,7 +23,10 @@ function nodePort(): Port {
   }
 }
 
-function electronPort(parentPort: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void }): Port {
+function electronPort(parentPort: {
+  postMessage(m: unknown): void
+  on(e: 'message', l: (e: { data: unknown }) => void): void
+}): Port {
   return {
     send: (m) => parentPort.postMessage(m),
     onMessage: (l) => parentPort.on('message', (e) => l(e.data as ToTrainer)),
@@ -32,7 +35,9 @@ function electronPort(parentPort: { postMessage(m: unknown): void; on(e: 'messag
 }
 
 // The replica threads' entry sits beside this one: replica-worker.js when built, .ts under tsx.
-const replicaEntry = fileURLToPath(new URL(`./replica-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))
+const replicaEntry = fileURLToPath(
+  new URL(`./replica-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+)
 
 const electronParent = (process as unknown as { parentPort?: Parameters<typeof electronPort>[0] }).parentPort
 const port = electronParent ? electronPort(electronParent) : nodePort()

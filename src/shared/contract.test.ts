@@ -21,7 +21,7 @@ describe('contract', () => {
 
   it('keeps the CSP in index.html identical to the one the server sends', () => {
     const html = readFileSync(new URL('../renderer/index.html', import.meta.url), 'utf8')
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1]
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
     expect(meta).toBe(contentSecurityPolicy)
   })
 })

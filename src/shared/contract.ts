@@ -226,8 +226,32 @@ type Empty = Record<string, never>
 
 import type { ExportFormat, ExportRecord, ExportStatus, TryRowResult } from './export'
 import type { ModelSpec } from './model/types'
-import type { PruningRule, SweepBudget, SweepDetail, SweepObjective, SweepParam, SweepStatus, SweepStrategy, SweepSummary } from './sweep'
-import type { CrossValidationSummary, Evaluation, EngineInfo, LabelSuggestion, TryImageResult, Hyperparameters, HyperparametersInput, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from './training'
+import type {
+  PruningRule,
+  SweepBudget,
+  SweepDetail,
+  SweepObjective,
+  SweepParam,
+  SweepStatus,
+  SweepStrategy,
+  SweepSummary,
+} from './sweep'
+import type {
+  CrossValidationSummary,
+  Evaluation,
+  EngineInfo,
+  LabelSuggestion,
+  TryImageResult,
+  Hyperparameters,
+  HyperparametersInput,
+  MetricPoint,
+  PredictionExample,
+  PredictionRow,
+  RunComparison,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+} from './training'
 
 /** Every method: its single object argument and its result. */
 export interface Methods {
@@ -238,7 +262,10 @@ export interface Methods {
   'projects.open': { input: { id: string }; output: Project }
   'projects.getDrafts': { input: { id: string }; output: ProjectDrafts }
   /** Replaces the parts given (null clears one); the parts left out stay. */
-  'projects.saveDrafts': { input: { id: string; model?: ProjectDrafts['model']; train?: ProjectDrafts['train'] }; output: ProjectDrafts }
+  'projects.saveDrafts': {
+    input: { id: string; model?: ProjectDrafts['model']; train?: ProjectDrafts['train'] }
+    output: ProjectDrafts
+  }
   'projects.rename': { input: { id: string; name: string }; output: Project }
   'projects.delete': { input: { id: string }; output: { id: string } }
   'projects.restore': { input: { id: string }; output: Project }
@@ -248,7 +275,13 @@ export interface Methods {
   'datasets.importImages': { input: { projectId: string; paths: string[]; className?: string }; output: ImportInfo }
   'datasets.previewTable': { input: { path: string }; output: TablePreview }
   'datasets.importTable': {
-    input: { projectId: string; path: string; targetColumn: string; task?: Task; columnTypes?: Record<string, 'numeric' | 'categorical'> }
+    input: {
+      projectId: string
+      path: string
+      targetColumn: string
+      task?: Task
+      columnTypes?: Record<string, 'numeric' | 'categorical'>
+    }
     output: ImportInfo
   }
   'datasets.split': {
@@ -264,7 +297,10 @@ export interface Methods {
    * there like a dropped file; dropped and picked files stream through the server's upload route instead.
    * `name` may hold folders (`Camera/capture-1.jpg`): the import shows that path.
    */
-  'uploads.putFile': { input: { uploadId: string; name: string; base64: string }; output: { path: string; root: string } }
+  'uploads.putFile': {
+    input: { uploadId: string; name: string; base64: string }
+    output: { path: string; root: string }
+  }
   'imports.listIssues': {
     input: { importId: string; offset?: number; limit?: number }
     output: { items: ImportIssue[]; total: number }
@@ -285,7 +321,10 @@ export interface Methods {
   'runs.pause': { input: { runId: string }; output: RunSummary }
   'runs.resume': { input: { runId: string }; output: RunSummary }
   'runs.stop': { input: { runId: string }; output: RunSummary }
-  'runs.list': { input: { projectId: string; offset?: number; limit?: number }; output: { items: RunSummary[]; total: number } }
+  'runs.list': {
+    input: { projectId: string; offset?: number; limit?: number }
+    output: { items: RunSummary[]; total: number }
+  }
   'runs.get': { input: { runId: string }; output: RunDetail }
   'runs.metrics': { input: { runId: string; keys?: string[] }; output: Record<string, MetricPoint[]> }
   'runs.evaluation': { input: { runId: string }; output: { validation: Evaluation | null; test: Evaluation | null } }
@@ -306,17 +345,29 @@ export interface Methods {
   /** A completed run's guesses for the unlabeled images, most uncertain first. */
   'runs.suggestLabels': { input: { runId: string }; output: { items: LabelSuggestion[] } }
   /** "Try it": a completed run's class probabilities for a dataset sample or an image file (base64). */
-  'runs.tryImage': { input: { runId: string; sampleId?: number; imageBase64?: string; fileName?: string }; output: TryImageResult }
+  'runs.tryImage': {
+    input: { runId: string; sampleId?: number; imageBase64?: string; fileName?: string }
+    output: TryImageResult
+  }
   /** Predictions for the error gallery: mistakes (or one confusion-matrix cell), most confident first. */
   /** "Try it" for tables: a completed run's prediction for a dataset row or values typed in. */
-  'runs.tryRow': { input: { runId: string; sampleId?: number; values?: Record<string, string | number | null> }; output: TryRowResult }
+  'runs.tryRow': {
+    input: { runId: string; sampleId?: number; values?: Record<string, string | number | null> }
+    output: TryRowResult
+  }
   /** Exports a completed run (into `dir`, or a new folder under the data directory) and checks each format. */
   'exports.start': { input: { runId: string; formats: ExportFormat[]; dir?: string }; output: ExportRecord }
   'exports.get': { input: { exportId: string }; output: ExportRecord }
   'exports.list': { input: { projectId: string }; output: ExportRecord[] }
   /** A hyperparameter sweep over the given base settings; each trial is a run linked to the sweep. */
   'sweeps.start': {
-    input: StartRunInput & { space: SweepParam[]; strategy: SweepStrategy; objective?: Partial<SweepObjective>; budget: Partial<SweepBudget>; pruning?: PruningRule }
+    input: StartRunInput & {
+      space: SweepParam[]
+      strategy: SweepStrategy
+      objective?: Partial<SweepObjective>
+      budget: Partial<SweepBudget>
+      pruning?: PruningRule
+    }
     output: SweepSummary
   }
   'sweeps.list': { input: { projectId: string }; output: SweepSummary[] }
@@ -327,10 +378,21 @@ export interface Methods {
   /** Where an export of the run goes unless told otherwise. */
   'exports.defaultDir': { input: { runId: string }; output: { dir: string } }
   'runs.examples': {
-    input: { runId: string; split: 'validation' | 'test'; trueIndex?: number; predictedIndex?: number; includeChecked?: boolean; offset?: number; limit?: number }
+    input: {
+      runId: string
+      split: 'validation' | 'test'
+      trueIndex?: number
+      predictedIndex?: number
+      includeChecked?: boolean
+      offset?: number
+      limit?: number
+    }
     output: { items: PredictionExample[]; total: number; classNames: string[] }
   }
-  'runs.markChecked': { input: { runId: string; split: 'validation' | 'test'; sampleId: number; checked: boolean }; output: { checked: boolean } }
+  'runs.markChecked': {
+    input: { runId: string; split: 'validation' | 'test'; sampleId: number; checked: boolean }
+    output: { checked: boolean }
+  }
   'datasets.previewAugmentation': {
     input: { projectId: string; inputShape: number[]; augmentation: Hyperparameters['augmentation']; seed: number }
     output: Array<{ original: string; augmented: string[] }>
@@ -358,7 +420,11 @@ export interface Events {
     etaSeconds: number | null
   }
   'import.finished': { importId: string; datasetId: string; projectId: string; status: ImportInfo['status'] }
-  'datasets.changed': { datasetId: string; projectId: string; reason: 'imported' | 'labeled' | 'classes' | 'split' | 'versioned' }
+  'datasets.changed': {
+    datasetId: string
+    projectId: string
+    reason: 'imported' | 'labeled' | 'classes' | 'split' | 'versioned'
+  }
   'training.statusChanged': { runId: string; projectId: string; status: RunStatus; reason: string | null }
   'training.batchEnded': {
     runId: string
@@ -382,7 +448,14 @@ export interface Events {
     seconds: number
   }
   /** Before the first epoch: images resized for the model, then (with a pretrained backbone) their features computed. */
-  'training.prepareProgressed': { runId: string; projectId: string; phase: 'images' | 'features'; done: number; total: number; secondsLeft: number | null }
+  'training.prepareProgressed': {
+    runId: string
+    projectId: string
+    phase: 'images' | 'features'
+    done: number
+    total: number
+    secondsLeft: number | null
+  }
   'training.finished': { runId: string; projectId: string; status: 'completed' | 'stopped'; reason: string }
   'training.failed': { runId: string; projectId: string; message: string }
   'exports.progressed': { exportId: string; projectId: string; runId: string; fraction: number; step: string }

@@ -21,7 +21,8 @@ export const engineWords: Record<EngineChoice, EngineWords> = {
     label: 'TensorFlow on the NVIDIA graphics card',
     on: 'GPU',
     referenceSamplesPerSecond: null,
-    referenceNote: 'not measured on the reference laptop (it has no NVIDIA card); usually many times faster than the processor',
+    referenceNote:
+      'not measured on the reference laptop (it has no NVIDIA card); usually many times faster than the processor',
   },
   node: {
     label: 'TensorFlow on the processor',
@@ -29,8 +30,18 @@ export const engineWords: Record<EngineChoice, EngineWords> = {
     referenceSamplesPerSecond: null,
     referenceNote: 'not measured on the reference laptop (the TensorFlow library could not be installed there)',
   },
-  wasm: { label: 'WebAssembly on the processor', on: 'CPU', referenceSamplesPerSecond: 1325, referenceNote: 'measured' },
-  cpu: { label: 'plain JavaScript on the processor', on: 'CPU', referenceSamplesPerSecond: 10.5, referenceNote: 'measured; a fallback, far slower' },
+  wasm: {
+    label: 'WebAssembly on the processor',
+    on: 'CPU',
+    referenceSamplesPerSecond: 1325,
+    referenceNote: 'measured',
+  },
+  cpu: {
+    label: 'plain JavaScript on the processor',
+    on: 'CPU',
+    referenceSamplesPerSecond: 10.5,
+    referenceNote: 'measured; a fallback, far slower',
+  },
 }
 
 export const engineOrder: EngineChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']

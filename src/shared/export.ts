@@ -12,12 +12,28 @@ export type ExportFormat = (typeof exportFormats)[number]
  * runtime's loaders (its own, on purpose) — are Record<ExportFormat, …>, so a new format is refused by the
  * compiler until each has its entry, instead of being treated as another one.
  */
-export const exportFormatInfo: Record<ExportFormat, { name: string; title: string; description: string; mainFile: string }> = {
-  tfjs: { name: 'TF.js', title: 'TF.js (Layers format)', description: 'model.json and weight files, for web pages and Node with @tensorflow/tfjs.', mainFile: 'model.json' },
-  onnx: { name: 'ONNX', title: 'ONNX (opset 13)', description: 'model.onnx, for onnxruntime in Python, C#, C++, Java and on phones. Input stays NHWC.', mainFile: 'model.onnx' },
+export const exportFormatInfo: Record<
+  ExportFormat,
+  { name: string; title: string; description: string; mainFile: string }
+> = {
+  tfjs: {
+    name: 'TF.js',
+    title: 'TF.js (Layers format)',
+    description: 'model.json and weight files, for web pages and Node with @tensorflow/tfjs.',
+    mainFile: 'model.json',
+  },
+  onnx: {
+    name: 'ONNX',
+    title: 'ONNX (opset 13)',
+    description: 'model.onnx, for onnxruntime in Python, C#, C++, Java and on phones. Input stays NHWC.',
+    mainFile: 'model.onnx',
+  },
 }
 /** How a format is named to people. */
-export const exportFormatNames = Object.fromEntries(exportFormats.map((f) => [f, exportFormatInfo[f].name])) as Record<ExportFormat, string>
+export const exportFormatNames = Object.fromEntries(exportFormats.map((f) => [f, exportFormatInfo[f].name])) as Record<
+  ExportFormat,
+  string
+>
 /** Which format `modelbench predict` runs when a folder holds several: the first present. */
 export const predictPreference: readonly ExportFormat[] = ['onnx', 'tfjs']
 

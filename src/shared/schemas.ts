@@ -17,7 +17,10 @@ export const projectName = z
   .trim()
   .min(1, 'A project needs a name')
   .max(120, 'A project name can be at most 120 characters')
-  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'A project name cannot contain control characters')
+  .refine(
+    (s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+    'A project name cannot contain control characters',
+  )
 
 const empty = z.object({}).strict()
 const rowId = z.number().int().positive()
@@ -30,7 +33,10 @@ export const fsPath = z
   .min(1, 'must not be empty')
   .max(4096)
   .refine((s) => !s.includes('\0'), 'a path cannot contain a NUL byte')
-  .refine((s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'), 'give the whole path, starting from the top folder (e.g. /home/me/pictures)')
+  .refine(
+    (s) => s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\'),
+    'give the whole path, starting from the top folder (e.g. /home/me/pictures)',
+  )
   .refine((s) => !s.split(/[\\/]+/).includes('..'), 'a path cannot contain ".." segments; give the folder itself')
 const path = fsPath
 const offset = z.number().int().min(0).optional()
@@ -52,7 +58,10 @@ const architectureName = z.string().trim().min(1, 'An architecture needs a name'
 const modelSpec = z
   .object({
     inputShape: z.array(z.number().int().positive()).min(1, 'the input shape needs at least one dimension').max(3),
-    layers: z.array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1, 'add at least one layer').max(200),
+    layers: z
+      .array(z.object({ type: z.string(), config: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .min(1, 'add at least one layer')
+      .max(200),
   })
   .strict()
   .transform((raw, ctx): CanonicalSpec => {
@@ -68,7 +77,12 @@ const startRun = z.object({
   projectId: id,
   spec: modelSpec,
   hyperparameters: hyperparametersSchema.optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   name: z.string().trim().min(1).max(120).optional(),
   datasetVersionId: id.optional(),
   engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
@@ -85,15 +99,17 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'app.getInfo': empty,
   'projects.list': empty,
   'projects.get': z.object({ id }).strict(),
-  'projects.create': z
-    .object({ name: projectName, description: z.string().max(2000).optional() })
-    .strict(),
+  'projects.create': z.object({ name: projectName, description: z.string().max(2000).optional() }).strict(),
   'projects.open': z.object({ id }).strict(),
   'projects.getDrafts': z.object({ id }).strict(),
   'projects.saveDrafts': z
     .object({
       id,
-      model: z.object({ name: z.string().max(120), spec: z.unknown() }).strict().nullable().optional(),
+      model: z
+        .object({ name: z.string().max(120), spec: z.unknown() })
+        .strict()
+        .nullable()
+        .optional(),
       train: z.record(z.string(), z.unknown()).nullable().optional(),
     })
     .strict(),
@@ -103,16 +119,39 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'projects.createSample': z.object({ sample: z.enum(['digits', 'iris']) }).strict(),
   'datasets.get': z.object({ projectId: id }).strict(),
   'datasets.importImages': z
-    .object({ projectId: id, paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000), className: className.optional() })
+    .object({
+      projectId: id,
+      paths: z.array(path).min(1, 'Choose at least one file or folder').max(100_000),
+      className: className.optional(),
+    })
     .strict(),
   'datasets.previewTable': z.object({ path }).strict(),
   'datasets.importTable': z
-    .object({ projectId: id, path, targetColumn: z.string().min(1), task: task.optional(), columnTypes: z.record(z.string(), z.enum(['numeric', 'categorical'])).optional() })
+    .object({
+      projectId: id,
+      path,
+      targetColumn: z.string().min(1),
+      task: task.optional(),
+      columnTypes: z.record(z.string(), z.enum(['numeric', 'categorical'])).optional(),
+    })
     .strict(),
   'datasets.split': z
-    .object({ datasetId: id, train: ratio, validation: ratio, test: ratio, seed: z.number().int().min(0).max(2 ** 31 - 1) })
+    .object({
+      datasetId: id,
+      train: ratio,
+      validation: ratio,
+      test: ratio,
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1),
+    })
     .strict()
-    .refine((v) => Math.abs(v.train + v.validation + v.test - 1) < 1e-6, { message: 'train, validation and test must add up to 100%', path: ['train'] })
+    .refine((v) => Math.abs(v.train + v.validation + v.test - 1) < 1e-6, {
+      message: 'train, validation and test must add up to 100%',
+      path: ['train'],
+    })
     .refine((v) => v.train > 0, { message: 'the training split cannot be empty', path: ['train'] }),
   'datasets.freezeVersion': z.object({ datasetId: id }).strict(),
   'datasets.listVersions': z.object({ datasetId: id }).strict(),
@@ -125,11 +164,17 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
         .string()
         .min(1)
         .max(500)
-        .refine((n) => !/[\\\0]/.test(n) && n.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'must be a file name inside the upload, like Camera/capture-1.jpg'),
+        .refine(
+          (n) => !/[\\\0]/.test(n) && n.split('/').every((part) => part !== '' && part !== '.' && part !== '..'),
+          'must be a file name inside the upload, like Camera/capture-1.jpg',
+        ),
       base64: z
         .string()
         .min(1)
-        .max(Math.ceil(maxSentFileBytes / 3) * 4, `The file is too large to send whole; it must be under ${maxSentFileBytes / 1024} KB`)
+        .max(
+          Math.ceil(maxSentFileBytes / 3) * 4,
+          `The file is too large to send whole; it must be under ${maxSentFileBytes / 1024} KB`,
+        )
         .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64'),
     })
     .strict(),
@@ -143,7 +188,9 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'classes.delete': z.object({ classId: rowId }).strict(),
   'samples.list': z.object({ datasetId: id, filter: sampleFilter.optional(), offset, limit }).strict(),
   'runs.start': startRun.strict(),
-  'runs.crossValidate': startRun.extend({ k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds') }).strict(),
+  'runs.crossValidate': startRun
+    .extend({ k: z.number().int().min(2, 'at least 2 folds').max(10, 'at most 10 folds') })
+    .strict(),
   'runs.crossValidation': z.object({ runId: id }).strict(),
   'runs.suggestLabels': z.object({ runId: id }).strict(),
   'runs.tryImage': z
@@ -153,7 +200,10 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       imageBase64: z
         .string()
         .min(1)
-        .max(Math.ceil(maxTryImageBytes / 3) * 4, `The image is too large to try here; use one under ${maxTryImageBytes / 1024} KB`)
+        .max(
+          Math.ceil(maxTryImageBytes / 3) * 4,
+          `The image is too large to try here; use one under ${maxTryImageBytes / 1024} KB`,
+        )
         .optional(),
       fileName: z.string().max(260).optional(),
     })
@@ -223,14 +273,25 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       limit,
     })
     .strict(),
-  'runs.markChecked': z.object({ runId: id, split: z.enum(['validation', 'test']), sampleId: rowId, checked: z.boolean() }).strict(),
+  'runs.markChecked': z
+    .object({ runId: id, split: z.enum(['validation', 'test']), sampleId: rowId, checked: z.boolean() })
+    .strict(),
   'runs.restore': z.object({ runId: id }).strict(),
   'runs.rerun': z.object({ runId: id }).strict(),
-  'runs.compare': z.object({ runIds: z.array(id).min(2, 'choose at least two runs').max(20, 'compare at most twenty runs'), metric: z.string().min(1).max(64) }).strict(),
+  'runs.compare': z
+    .object({
+      runIds: z.array(id).min(2, 'choose at least two runs').max(20, 'compare at most twenty runs'),
+      metric: z.string().min(1).max(64),
+    })
+    .strict(),
   'datasets.previewAugmentation': z
     .object({
       projectId: id,
-      inputShape: z.tuple([z.number().int().min(4).max(512), z.number().int().min(4).max(512), z.union([z.literal(1), z.literal(3)])]),
+      inputShape: z.tuple([
+        z.number().int().min(4).max(512),
+        z.number().int().min(4).max(512),
+        z.union([z.literal(1), z.literal(3)]),
+      ]),
       augmentation: hyperparametersSchema.shape.augmentation.unwrap(),
       seed: z.number().int().min(0),
     })
@@ -240,7 +301,12 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'architectures.rename': z.object({ projectId: id, name: architectureName, newName: architectureName }).strict(),
   'architectures.delete': z.object({ projectId: id, name: architectureName }).strict(),
   'samples.setLabels': z
-    .object({ labels: z.array(z.object({ sampleId: rowId, classId: rowId.nullable() }).strict()).min(1).max(100_000) })
+    .object({
+      labels: z
+        .array(z.object({ sampleId: rowId, classId: rowId.nullable() }).strict())
+        .min(1)
+        .max(100_000),
+    })
     .strict(),
 }
 
@@ -250,7 +316,8 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
   if (!issue) return { field: '', message: 'Invalid input' }
   const field = issue.path.map(String).join('.')
   // A model spec's own refusal ("Dense: units must be …") already says what is wrong; no path before it.
-  if (issue.code === 'custom' && (issue.params as { plain?: boolean } | undefined)?.plain) return { field, message: issue.message }
+  if (issue.code === 'custom' && (issue.params as { plain?: boolean } | undefined)?.plain)
+    return { field, message: issue.message }
   if (issue.code === 'unrecognized_keys') {
     return { field: issue.keys.join(','), message: `Unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` }
   }

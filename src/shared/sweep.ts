@@ -37,7 +37,10 @@ export const sweepParamSchema = z.discriminatedUnion('kind', [
     .object({
       path: z.string().min(1).max(80),
       kind: z.literal('categorical'),
-      choices: z.array(z.union([z.string().max(40), z.number(), z.boolean()])).min(1).max(50),
+      choices: z
+        .array(z.union([z.string().max(40), z.number(), z.boolean()]))
+        .min(1)
+        .max(50),
     })
     .strict(),
 ])
@@ -83,7 +86,12 @@ export type PruningRule = z.infer<typeof pruningSchema>
 export const budgetSchema = z
   .object({
     trials: z.number().int().min(1).max(1000).nullable().default(null),
-    minutes: z.number().positive().max(60 * 24 * 7).nullable().default(null),
+    minutes: z
+      .number()
+      .positive()
+      .max(60 * 24 * 7)
+      .nullable()
+      .default(null),
   })
   .strict()
 export type SweepBudget = z.infer<typeof budgetSchema>
@@ -153,7 +161,9 @@ export function gridValues(p: SweepParam): ParamValue[] {
       const n = p.gridPoints
       return Array.from({ length: n }, (_, i) => {
         const t = i / (n - 1)
-        const v = p.log ? Math.exp(Math.log(p.low) + t * (Math.log(p.high) - Math.log(p.low))) : p.low + t * (p.high - p.low)
+        const v = p.log
+          ? Math.exp(Math.log(p.low) + t * (Math.log(p.high) - Math.log(p.low)))
+          : p.low + t * (p.high - p.low)
         return Number(v.toPrecision(6))
       })
     }
@@ -172,11 +182,15 @@ export function spaceProblem(space: SweepParam[], strategy: 'grid' | 'random' | 
     if (seen.has(p.path)) return `${settingLabel(p.path)} appears twice in the search space`
     seen.add(p.path)
     if (p.kind === 'float' || p.kind === 'int') {
-      if (!(p.low <= p.high)) return `${settingLabel(p.path)}: the lowest value (${p.low}) is above the highest (${p.high})`
-      if (p.kind === 'float' && p.log && p.low <= 0) return `${settingLabel(p.path)}: a log scale needs values above 0 (lowest is ${p.low})`
+      if (!(p.low <= p.high))
+        return `${settingLabel(p.path)}: the lowest value (${p.low}) is above the highest (${p.high})`
+      if (p.kind === 'float' && p.log && p.low <= 0)
+        return `${settingLabel(p.path)}: a log scale needs values above 0 (lowest is ${p.low})`
     }
-    if (p.kind === 'categorical' && new Set(p.choices.map(String)).size !== p.choices.length) return `${settingLabel(p.path)}: a choice is listed twice`
+    if (p.kind === 'categorical' && new Set(p.choices.map(String)).size !== p.choices.length)
+      return `${settingLabel(p.path)}: a choice is listed twice`
   }
-  if (strategy === 'grid' && gridSize(space) > 1000) return `The grid has ${gridSize(space).toLocaleString('en')} points; narrow it to 1,000 or fewer, or use random or TPE search`
+  if (strategy === 'grid' && gridSize(space) > 1000)
+    return `The grid has ${gridSize(space).toLocaleString('en')} points; narrow it to 1,000 or fewer, or use random or TPE search`
   return null
 }

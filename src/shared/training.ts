@@ -43,7 +43,11 @@ export const hyperparametersSchema = z
     normalization: z.enum(['rescale', 'standardize']).default('rescale'),
     /** Input size the images are resized to; defaults to the size of the first image. */
     inputSize: z
-      .object({ height: z.number().int().min(4).max(1024), width: z.number().int().min(4).max(1024), channels: z.union([z.literal(1), z.literal(3)]) })
+      .object({
+        height: z.number().int().min(4).max(1024),
+        width: z.number().int().min(4).max(1024),
+        channels: z.union([z.literal(1), z.literal(3)]),
+      })
       .optional(),
     augmentation: z
       .object({
@@ -92,7 +96,14 @@ export interface EngineInfo {
   /** Threads the run trained on (wasm trains a batch in parts, one per core); absent on older runs. */
   threads?: number
   /** The pretrained backbone a run trained on, and what computed its features. */
-  backbone?: { id: string; label: string; origin: string; sha256: string; trainableBlocks: number; featureEngine: string }
+  backbone?: {
+    id: string
+    label: string
+    origin: string
+    sha256: string
+    trainableBlocks: number
+    featureEngine: string
+  }
 }
 
 export interface RunSummary {

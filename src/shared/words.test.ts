@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { bestIndex, formatMetric, formatSetting, metricLabel, percent, roundForPeople, settingLabel, versionName } from './words'
+import {
+  bestIndex,
+  formatMetric,
+  formatSetting,
+  metricLabel,
+  percent,
+  roundForPeople,
+  settingLabel,
+  versionName,
+} from './words'
 
 describe('words for people', () => {
   it('names settings in words, for sweep paths and compared settings alike', () => {

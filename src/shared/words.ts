@@ -91,7 +91,13 @@ export function formatSetting(v: unknown): string {
   if (v === null || v === undefined) return '—'
   const s = String(v)
   // A number that arrived as text (the compared settings are strings).
-  return /^-?\d+(\.\d+)?(e-?\d+)?$/.test(s) ? roundForPeople(Number(s)) : s === 'true' ? 'yes' : s === 'false' ? 'no' : s
+  return /^-?\d+(\.\d+)?(e-?\d+)?$/.test(s)
+    ? roundForPeople(Number(s))
+    : s === 'true'
+      ? 'yes'
+      : s === 'false'
+        ? 'no'
+        : s
 }
 
 /** "data version 3" at the start of a sentence or a list item. */
@@ -105,7 +111,9 @@ export const versionName = (n: number): string => `data version ${n}`
  * the best is tied: a tie is not marked as better.
  */
 export function bestIndex(values: ReadonlyArray<number | null | undefined>, lowerIsBetter = false): number {
-  const present = values.map((v, i) => ({ v, i })).filter((x): x is { v: number; i: number } => typeof x.v === 'number' && Number.isFinite(x.v))
+  const present = values
+    .map((v, i) => ({ v, i }))
+    .filter((x): x is { v: number; i: number } => typeof x.v === 'number' && Number.isFinite(x.v))
   if (present.length < 2) return -1
   const best = lowerIsBetter ? Math.min(...present.map((x) => x.v)) : Math.max(...present.map((x) => x.v))
   const at = present.filter((x) => Math.abs(x.v - best) < 1e-9)

@@ -13,10 +13,17 @@ async function serious(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} element(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.nodes[0]?.failureSummary?.replace(/\s+/g, ' ')}`)
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} element(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.nodes[0]?.failureSummary?.replace(/\s+/g, ' ')}`,
+    )
 }
 
-test('every page passes an axe-core scan in both themes: 0 serious or critical violations', async ({ page, server, sourceDir }) => {
+test('every page passes an axe-core scan in both themes: 0 serious or critical violations', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   test.setTimeout(240_000)
   const { runId } = await digitsWithRun(server, sourceDir, 6)
 
@@ -31,7 +38,9 @@ test('every page passes an axe-core scan in both themes: 0 serious or critical v
       if (name === 'data') {
         // The camera dialog (item 15), open over the labeler.
         await page.getByTestId('camera-open').click()
-        await expect.poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0)
+        await expect
+          .poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth))
+          .toBeGreaterThan(0)
         for (const v of await serious(page)) found.push(`${scheme} camera dialog: ${v}`)
         await page.keyboard.press('Escape')
         await expect(page.getByTestId('camera-dialog')).toHaveCount(0)
@@ -43,12 +52,18 @@ test('every page passes an axe-core scan in both themes: 0 serious or critical v
     await page.waitForLoadState('networkidle')
     for (const v of await serious(page)) found.push(`${scheme} run: ${v}`)
   }
-  console.log(`accessibility: ${pages.length + 1} pages and the camera dialog × 2 themes scanned, ${found.length} serious or critical violations`)
+  console.log(
+    `accessibility: ${pages.length + 1} pages and the camera dialog × 2 themes scanned, ${found.length} serious or critical violations`,
+  )
   for (const f of found) console.log(f)
   expect(found).toEqual([])
 })
 
-test('the keyboard reaches everything visibly: a skip link, Enter on a palette + adds the layer, and each edit is announced in words', async ({ page, server, sourceDir }) => {
+test('the keyboard reaches everything visibly: a skip link, Enter on a palette + adds the layer, and each edit is announced in words', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   await digitsProject(server, sourceDir, 4)
   await openApp(page, server, '#/model')
   const rows = page.getByTestId('stack-row')
@@ -71,8 +86,17 @@ test('the keyboard reaches everything visibly: a skip link, Enter on a palette +
       if (!el || el === document.body) return null
       const box = el.getBoundingClientRect()
       const style = getComputedStyle(el)
-      const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none' || el.matches('input, select, textarea')
-      return { what: `${el.tagName.toLowerCase()} “${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}”`, w: box.width, h: box.height, hidden: style.visibility === 'hidden' || Number(style.opacity) === 0, ring }
+      const ring =
+        (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) ||
+        style.boxShadow !== 'none' ||
+        el.matches('input, select, textarea')
+      return {
+        what: `${el.tagName.toLowerCase()} “${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}”`,
+        w: box.width,
+        h: box.height,
+        hidden: style.visibility === 'hidden' || Number(style.opacity) === 0,
+        ring,
+      }
     })
     if (!stop) continue
     expect(stop.w * stop.h, `${stop.what} has no size`).toBeGreaterThan(0)

@@ -22,11 +22,16 @@ async function openCamera(page: Page): Promise<void> {
   await page.getByTestId('camera-open').click()
   await expect(page.getByTestId('camera-dialog')).toBeVisible()
   // The live preview plays the camera.
-  await expect.poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0)
+  await expect
+    .poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth))
+    .toBeGreaterThan(0)
   await expect(page.getByTestId('camera-hold')).toBeEnabled()
 }
 
-test('hold to record a burst into a new class, another with Space into a second; they import like files, into their classes', async ({ page, server }) => {
+test('hold to record a burst into a new class, another with Space into a second; they import like files, into their classes', async ({
+  page,
+  server,
+}) => {
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Gestures')
   const projectId = (await callApi<Project[]>(server, 'projects.list', {})).find((p) => p.name === 'Gestures')!.id
@@ -67,7 +72,14 @@ test('hold to record a burst into a new class, another with Space into a second;
   expect(dataset.classes.map((c) => [c.name, c.count])).toEqual([['Thumbs up', dataset.latestImport!.imported]])
   await expect(data.classCount('Thumbs up')).toHaveText(String(dataset.latestImport!.imported))
   // The frames are real pictures in the grid.
-  await expect.poll(() => data.cell(0).locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
+  await expect
+    .poll(() =>
+      data
+        .cell(0)
+        .locator('img')
+        .evaluate((img: HTMLImageElement) => img.naturalWidth),
+    )
+    .toBeGreaterThan(0)
 
   // Held with Space, into a second class chosen from the list.
   await openCamera(page)
@@ -82,7 +94,9 @@ test('hold to record a burst into a new class, another with Space into a second;
   await page.getByTestId('camera-add').click()
   await expect(page.getByTestId('camera-dialog')).toHaveCount(0)
   await expect(data.classes).toHaveCount(2)
-  await expect.poll(async () => (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!.latestImport?.status).toBe('completed')
+  await expect
+    .poll(async () => (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!.latestImport?.status)
+    .toBe('completed')
   dataset = (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!
   const down = dataset.classes.find((c) => c.name === 'Thumbs down')!
   expect(down.count + dataset.latestImport!.duplicates).toBe(second)
@@ -99,13 +113,18 @@ test('hold to record a burst into a new class, another with Space into a second;
   const third = await released(page)
   await page.getByTestId('camera-add').click()
   await expect(page.getByTestId('camera-dialog')).toHaveCount(0)
-  await expect.poll(async () => (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!.latestImport?.status).toBe('completed')
+  await expect
+    .poll(async () => (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!.latestImport?.status)
+    .toBe('completed')
   dataset = (await callApi<DatasetSummary>(server, 'datasets.get', { projectId }))!
   expect(dataset.classes.map((c) => c.name)).toEqual(['Thumbs up', 'Thumbs down'])
   expect(dataset.latestImport!.imported + dataset.latestImport!.duplicates).toBe(third)
 })
 
-test('captured frames are not thrown away without asking, and a refused camera says what to do and can be retried', async ({ page, server }) => {
+test('captured frames are not thrown away without asking, and a refused camera says what to do and can be retried', async ({
+  page,
+  server,
+}) => {
   // The first request for the camera is refused, as when the user clicks "Block"; the next one goes through.
   await page.addInitScript(() => {
     const media = navigator.mediaDevices
@@ -120,12 +139,16 @@ test('captured frames are not thrown away without asking, and a refused camera s
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Blocked')
   await page.getByTestId('camera-open').click()
-  await expect(page.getByTestId('camera-problem')).toContainText('Camera access was refused. Allow the camera for ModelBench')
+  await expect(page.getByTestId('camera-problem')).toContainText(
+    'Camera access was refused. Allow the camera for ModelBench',
+  )
   await expect(page.getByTestId('camera-hold')).toBeDisabled()
   await saveScreenshot(page, 'camera-refused')
   await page.getByTestId('camera-retry').click()
   await expect(page.getByTestId('camera-problem')).toHaveCount(0)
-  await expect.poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0)
+  await expect
+    .poll(() => page.getByTestId('camera-video').evaluate((v: HTMLVideoElement) => v.videoWidth))
+    .toBeGreaterThan(0)
 
   await page.getByTestId('camera-new-class').fill('Mug')
   await page.getByTestId('camera-hold').focus()

@@ -12,7 +12,8 @@ async function writePets(root: string): Promise<void> {
     mkdirSync(join(root, cls), { recursive: true })
     for (let i = 0; i < 5; i++) writeFileSync(join(root, cls, `${cls}-${i}.png`), await solidImage('png', seed++, 48))
   }
-  for (let i = 0; i < 20; i++) writeFileSync(join(root, `unsorted-${String(i).padStart(2, '0')}.jpg`), await solidImage('jpeg', seed++, 48))
+  for (let i = 0; i < 20; i++)
+    writeFileSync(join(root, `unsorted-${String(i).padStart(2, '0')}.jpg`), await solidImage('jpeg', seed++, 48))
   writeFileSync(join(root, 'cats', 'notes.png'), 'these are notes, not a picture')
   symlinkSync(join(root, 'gone.png'), join(root, 'dogs', 'moved.png'))
   writeFileSync(join(root, 'cats', '.DS_Store'), 'finder')
@@ -20,7 +21,11 @@ async function writePets(root: string): Promise<void> {
   mkdirSync(join(root, 'birds'))
 }
 
-test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({ page, server, sourceDir }) => {
+test('import a folder per class, read the report, label 20 images by keyboard, undo one, filter by class', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   const root = join(sourceDir, 'pets')
   await writePets(root)
   await openApp(page, server)
@@ -39,7 +44,9 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await expect(report).toContainText('cannot read: the file is gone or is a broken link')
   await expect(report.locator('tr', { hasText: 'Thumbs.db' })).toContainText('hidden or system file, ignored')
   await expect(report.locator('tr', { hasText: 'birds' })).toContainText('empty folder, ignored')
-  await expect(report.locator('tr', { hasText: 'unsorted-00.jpg' })).toContainText('imported unlabeled: this image is not inside a class folder')
+  await expect(report.locator('tr', { hasText: 'unsorted-00.jpg' })).toContainText(
+    'imported unlabeled: this image is not inside a class folder',
+  )
   await saveScreenshot(page, 'data-import-report')
   // Dialogs behave one way: modal, Escape closes, focus goes back to what opened it.
   await page.keyboard.press('Escape')
@@ -70,7 +77,8 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await data.classes.filter({ hasText: 'cats' }).getByRole('button', { name: 'cats', exact: true }).click()
   await expect(page.getByTestId('filter-class-active')).toContainText('cats')
   await expect(data.status).toContainText('15 shown')
-  for (const label of await data.cells.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-label')))) expect(label).toBe('cats')
+  for (const label of await data.cells.evaluateAll((cells) => cells.map((c) => c.getAttribute('data-label'))))
+    expect(label).toBe('cats')
   await expect(page.getByTestId('counts-table')).toContainText('15')
 
   await page.getByTestId('freeze-version').click()
@@ -79,7 +87,10 @@ test('import a folder per class, read the report, label 20 images by keyboard, u
   await saveScreenshot(page, 'data-grid')
 })
 
-test('a new data directory opens the digits sample project and imports its 10,000 images', async ({ page, dataDir }) => {
+test('a new data directory opens the digits sample project and imports its 10,000 images', async ({
+  page,
+  dataDir,
+}) => {
   const { startServer } = await import('./support/server')
   const server = await startServer(dataDir, { sample: true })
   try {

@@ -8,14 +8,22 @@ import { DataPage } from './support/data-page'
 import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { ProjectsPage } from './support/projects-page'
 
-const iris = ['sepal_length,sepal_width,species', ...Array.from({ length: 30 }, (_, i) => `${(4.5 + (i % 10) / 5).toFixed(1)},${(3 + (i % 4) / 4).toFixed(2)},${['setosa', 'versicolor', 'virginica'][i % 3]}`)].join('\n')
+const iris = [
+  'sepal_length,sepal_width,species',
+  ...Array.from(
+    { length: 30 },
+    (_, i) =>
+      `${(4.5 + (i % 10) / 5).toFixed(1)},${(3 + (i % 4) / 4).toFixed(2)},${['setosa', 'versicolor', 'virginica'][i % 3]}`,
+  ),
+].join('\n')
 
 /** Drops files on the Data page the way a browser delivers them (files on a DataTransfer). */
 async function drop(page: Page, files: Array<{ name: string; type: string; data: string | Buffer }>): Promise<void> {
   const transfer = await page.evaluateHandle(
     (list) => {
       const dt = new DataTransfer()
-      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+      for (const f of list)
+        dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
       return dt
     },
     files.map((f) => ({ name: f.name, type: f.type, base64: Buffer.from(f.data).toString('base64') })),
@@ -23,10 +31,15 @@ async function drop(page: Page, files: Array<{ name: string; type: string; data:
   await page.getByTestId('page-data').dispatchEvent('drop', { dataTransfer: transfer })
 }
 
-test('a CSV picked with "Choose files…" in an empty project imports as a table, under its own name', async ({ page, server }) => {
+test('a CSV picked with "Choose files…" in an empty project imports as a table, under its own name', async ({
+  page,
+  server,
+}) => {
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Flowers')
-  await page.getByTestId('import-files-input').setInputFiles({ name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(iris) })
+  await page
+    .getByTestId('import-files-input')
+    .setInputFiles({ name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(iris) })
   const preview = page.getByTestId('table-preview')
   await expect(preview).toBeVisible()
   await expect(preview.getByRole('heading')).toHaveText('Import iris.csv')
@@ -38,7 +51,10 @@ test('a CSV picked with "Choose files…" in an empty project imports as a table
   await saveScreenshot(page, 'first-model-picked-csv')
 })
 
-test('a dropped CSV goes to the table preview; a mixed drop says what it did with each file; an image project refuses a table', async ({ page, server }) => {
+test('a dropped CSV goes to the table preview; a mixed drop says what it did with each file; an image project refuses a table', async ({
+  page,
+  server,
+}) => {
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Dropped')
   await drop(page, [
@@ -46,7 +62,9 @@ test('a dropped CSV goes to the table preview; a mixed drop says what it did wit
     { name: 'photo.png', type: 'image/png', data: await solidImage('png', 1, 32) },
   ])
   await expect(page.getByTestId('table-preview')).toBeVisible()
-  await expect(page.getByTestId('toast')).toContainText('photo.png not imported: a project holds a table or images, not both')
+  await expect(page.getByTestId('toast')).toContainText(
+    'photo.png not imported: a project holds a table or images, not both',
+  )
   // Escape closes the preview (it is modal, like every dialog), and the same drop opens it again.
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('table-preview')).toHaveCount(0)
@@ -66,15 +84,22 @@ test('a dropped CSV goes to the table preview; a mixed drop says what it did wit
     { name: 'b.png', type: 'image/png', data: await solidImage('png', 3, 32) },
     { name: 'notes.csv', type: 'text/csv', data: iris },
   ])
-  await expect(page.getByTestId('toast')).toContainText('notes.csv not imported: a project holds images or a table, not both')
+  await expect(page.getByTestId('toast')).toContainText(
+    'notes.csv not imported: a project holds images or a table, not both',
+  )
   await expect(page.getByTestId('page-data')).toContainText('2 images')
   await drop(page, [{ name: 'iris.csv', type: 'text/csv', data: iris }])
-  await expect(page.getByTestId('toast')).toContainText('iris.csv: this is an image project, so it takes images, not tables')
+  await expect(page.getByTestId('toast')).toContainText(
+    'iris.csv: this is an image project, so it takes images, not tables',
+  )
   await expect(page.getByTestId('page-data')).toContainText('2 images')
   await saveScreenshot(page, 'first-model-drop-refused')
 })
 
-test('a fresh start trains without visiting the Model page, and the Train settings survive leaving the page and a reload', async ({ page, server }) => {
+test('a fresh start trains without visiting the Model page, and the Train settings survive leaving the page and a reload', async ({
+  page,
+  server,
+}) => {
   await openApp(page, server)
   await page.getByTestId('new-sample-iris').click()
   await expect(page.getByTestId('import-summary')).toContainText('Imported 149 rows', { timeout: 30_000 })
@@ -119,15 +144,39 @@ test('a fresh start trains without visiting the Model page, and the Train settin
   await expect(page.getByTestId('export-preselected')).toHaveText('Chosen for you: Run 1, the only completed run.')
 })
 
-test('settings, metrics, numbers and versions read in plain words; a tie is not marked better (item 9); the iris sample opens without a warning (item 11)', async ({ page, server }) => {
-  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'iris' })
+test('settings, metrics, numbers and versions read in plain words; a tie is not marked better (item 9); the iris sample opens without a warning (item 11)', async ({
+  page,
+  server,
+}) => {
+  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(
+    server,
+    'projects.createSample',
+    { sample: 'iris' },
+  )
   await callApi(server, 'projects.open', { id: project.id })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status).toBe('completed')
-  const spec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 8 } }, { type: 'Dense', config: { units: 3, activation: 'softmax' } }] }
+  await expect
+    .poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status)
+    .toBe('completed')
+  const spec = {
+    inputShape: [4],
+    layers: [
+      { type: 'Dense', config: { units: 8 } },
+      { type: 'Dense', config: { units: 3, activation: 'softmax' } },
+    ],
+  }
   // Two runs with the same settings, seed and data: exact re-runs, so their results tie exactly.
   for (let i = 0; i < 2; i++) {
-    const run = await callApi<{ id: string }>(server, 'runs.start', { projectId: project.id, spec, seed: 5, hyperparameters: { epochs: 2, batchSize: 16, learningRate: 0.005758735261934169 } })
-    await expect.poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, { timeout: 60_000 }).toBe('completed')
+    const run = await callApi<{ id: string }>(server, 'runs.start', {
+      projectId: project.id,
+      spec,
+      seed: 5,
+      hyperparameters: { epochs: 2, batchSize: 16, learningRate: 0.005758735261934169 },
+    })
+    await expect
+      .poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, {
+        timeout: 60_000,
+      })
+      .toBe('completed')
   }
   await openApp(page, server, '#/data')
   await expect(page.getByTestId('import-summary')).toContainText('Imported 149 rows')
@@ -144,7 +193,12 @@ test('settings, metrics, numbers and versions read in plain words; a tie is not 
   await page.getByTestId('compare-show-all').check()
   const lr = page.getByTestId('diff-row').filter({ hasText: /^learning rate/ })
   await expect(lr.locator('td')).toHaveText(['learning rate', '0.00576', '0.00576'])
-  await expect(page.getByTestId('diff-row').filter({ has: page.locator('td:first-child', { hasText: /^data$/ }) }).locator('td')).toHaveText(['data', 'data version 1', 'data version 1'])
+  await expect(
+    page
+      .getByTestId('diff-row')
+      .filter({ has: page.locator('td:first-child', { hasText: /^data$/ }) })
+      .locator('td'),
+  ).toHaveText(['data', 'data version 1', 'data version 1'])
   await expect(page.getByTestId('diff-row').filter({ hasText: /^layer 1 Dense · units/ })).toHaveCount(1)
   await expect(page.getByTestId('compare-metric').locator('option:checked')).toHaveText('validation accuracy')
   await expect(page.getByTestId('compare')).not.toContainText('val_accuracy')

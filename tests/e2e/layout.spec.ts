@@ -21,20 +21,28 @@ async function layoutProblems(page: Page): Promise<string[]> {
     const problems: string[] = []
     const name = (el: Element): string => {
       const id = el.getAttribute('data-testid')
-      const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''
+      const cls =
+        typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''
       return `${el.tagName.toLowerCase()}${id ? `[data-testid=${id}]` : cls}`
     }
     const doc = document.documentElement
-    if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`the page scrolls sideways: ${doc.scrollWidth} px wide in ${doc.clientWidth}`)
+    if (doc.scrollWidth > doc.clientWidth + 1)
+      problems.push(`the page scrolls sideways: ${doc.scrollWidth} px wide in ${doc.clientWidth}`)
     const main = document.querySelector('main')
     if (!main) return ['no main element']
-    if (main.scrollWidth > main.clientWidth + 1) problems.push(`the main area scrolls sideways: ${main.scrollWidth} px wide in ${main.clientWidth}`)
+    if (main.scrollWidth > main.clientWidth + 1)
+      problems.push(`the main area scrolls sideways: ${main.scrollWidth} px wide in ${main.clientWidth}`)
 
     /** Rendered and not hidden; `sized` also asks for a box (text can spill out of a box squeezed to nothing). */
     const shown = (el: Element, sized = true): boolean => {
       const s = getComputedStyle(el)
       const r = el.getBoundingClientRect()
-      return s.visibility !== 'hidden' && s.display !== 'none' && (!sized || (r.width > 0 && r.height > 0)) && !el.closest('.sr-only, [hidden], [aria-hidden="true"]')
+      return (
+        s.visibility !== 'hidden' &&
+        s.display !== 'none' &&
+        (!sized || (r.width > 0 && r.height > 0)) &&
+        !el.closest('.sr-only, [hidden], [aria-hidden="true"]')
+      )
     }
     /** The nearest ancestor (up to `stop`) that clips or scrolls sideways: what is inside it cannot spill past `stop`. */
     const scrollsWithin = (el: Element, stop: Element): boolean => {
@@ -52,7 +60,9 @@ async function layoutProblems(page: Page): Promise<string[]> {
         if (!shown(el) || scrollsWithin(el, box) || getComputedStyle(el).position === 'fixed') continue
         const r = el.getBoundingClientRect()
         if (r.right > edge.right + 1 || r.left < edge.left - 1) {
-          problems.push(`${name(el)} spills out of ${name(box)} by ${Math.round(Math.max(r.right - edge.right, edge.left - r.left))} px`)
+          problems.push(
+            `${name(el)} spills out of ${name(box)} by ${Math.round(Math.max(r.right - edge.right, edge.left - r.left))} px`,
+          )
           break
         }
       }
@@ -107,7 +117,11 @@ async function layoutProblems(page: Page): Promise<string[]> {
   })
 }
 
-test('every page fits at 1024×700, 1280×800 and 1920×1080: no sideways scroll, nothing spills out of a card, no overlapping text', async ({ page, server, sourceDir }) => {
+test('every page fits at 1024×700, 1280×800 and 1920×1080: no sideways scroll, nothing spills out of a card, no overlapping text', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   test.setTimeout(300_000)
   const { runId } = await digitsWithRun(server, sourceDir, 6)
   const found: string[] = []

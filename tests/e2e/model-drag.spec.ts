@@ -6,12 +6,17 @@ import { expect, openApp, saveScreenshot, test } from './support/fixtures'
 import { digitsProject } from './support/digits-run'
 import { ModelPage } from './support/model-page'
 
-test('a dragged layer shows where it lands; + never adds after the output; Insert Flatten leaves one Flatten', async ({ page, server, sourceDir }) => {
+test('a dragged layer shows where it lands; + never adds after the output; Insert Flatten leaves one Flatten', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   await digitsProject(server, sourceDir, 4)
   await openApp(page, server, '#/model')
   const model = new ModelPage(page)
   await expect(model.rows.first()).toBeVisible()
-  const types = async (): Promise<string[]> => model.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type') ?? ''))
+  const types = async (): Promise<string[]> =>
+    model.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type') ?? ''))
   const before = await types()
   expect(before.at(-1)).toBe('Dense')
 

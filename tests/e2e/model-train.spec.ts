@@ -29,13 +29,24 @@ const tinyCnn = {
 
 /** The 10,000-digit sample, imported and open; its project id. */
 async function digitsSample(server: ServerHandle): Promise<string> {
-  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'digits' })
+  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(
+    server,
+    'projects.createSample',
+    { sample: 'digits' },
+  )
   await callApi(server, 'projects.open', { id: project.id })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 90_000 }).toBe('completed')
+  await expect
+    .poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, {
+      timeout: 90_000,
+    })
+    .toBe('completed')
   return project.id
 }
 
-test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, undo and redo, save it', async ({ page, server }) => {
+test('build the tiny CNN by drag and drop on the digits sample, fix a broken stack, undo and redo, save it', async ({
+  page,
+  server,
+}) => {
   test.setTimeout(180_000)
   await openApp(page, server)
   await page.getByTestId('new-sample-digits').click()
@@ -72,14 +83,25 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await model.setNumber('units', 64)
   // A value the layer refuses is refused at the field, with the reason.
   await model.setNumber('units', 0)
-  await expect(page.getByTestId('setting-error-units')).toHaveText('Dense: units must be a positive whole number. Received: units=0')
+  await expect(page.getByTestId('setting-error-units')).toHaveText(
+    'Dense: units must be a positive whole number. Received: units=0',
+  )
   await model.setNumber('units', 64)
 
   // The shapes and parameter count tfjs itself computes for this model (checked in build-model.test.ts).
-  await expect(page.getByTestId('layer-shape')).toHaveText(['(26, 26, 16)', '(13, 13, 16)', '(11, 11, 32)', '(5, 5, 32)', '(800)', '(64)', '(10)'])
+  await expect(page.getByTestId('layer-shape')).toHaveText([
+    '(26, 26, 16)',
+    '(13, 13, 16)',
+    '(11, 11, 32)',
+    '(5, 5, 32)',
+    '(800)',
+    '(64)',
+    '(10)',
+  ])
   await expect(page.getByTestId('total-params')).toHaveText('56,714')
   // The training-memory estimate follows the chosen batch size.
-  const megabytes = async (): Promise<number> => parseFloat((await page.getByTestId('training-memory').textContent()) ?? '')
+  const megabytes = async (): Promise<number> =>
+    parseFloat((await page.getByTestId('training-memory').textContent()) ?? '')
   const at32 = await megabytes()
   await page.getByTestId('memory-batch').selectOption('256')
   await expect.poll(megabytes).toBeGreaterThan(at32)
@@ -89,7 +111,9 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
 
   // Remove the Flatten: the Dense after it cannot follow, Train is disabled, one click fixes it.
   await model.row(4).getByTestId('remove-layer').click()
-  await expect(page.getByTestId('layer-error')).toContainText('Dense needs a flat input, but follows MaxPooling2D, whose output is (5, 5, 32)')
+  await expect(page.getByTestId('layer-error')).toContainText(
+    'Dense needs a flat input, but follows MaxPooling2D, whose output is (5, 5, 32)',
+  )
   await expect(page.getByTestId('train-this-model')).toBeDisabled()
   await saveScreenshot(page, 'model-error')
   await page.getByTestId('quick-fix').click()
@@ -120,7 +144,11 @@ test('build the tiny CNN by drag and drop on the digits sample, fix a broken sta
   await expect(page.getByTestId('page-train')).toBeVisible()
 })
 
-test('train the tiny CNN: live curves, pause and resume; a second run reattaches after a reload and stops; Try it; a verified export', async ({ page, server, dataDir }) => {
+test('train the tiny CNN: live curves, pause and resume; a second run reattaches after a reload and stops; Try it; a verified export', async ({
+  page,
+  server,
+  dataDir,
+}) => {
   test.setTimeout(420_000)
   const projectId = await digitsSample(server)
   await callApi(server, 'architectures.save', { projectId, name: 'Tiny digits', spec: tinyCnn })
@@ -141,7 +169,9 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
   const chart = page.getByTestId('chart-loss')
   await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(5)
   const before = Number(await chart.getAttribute('data-points'))
-  await expect.poll(async () => Number(await chart.getAttribute('data-drawn')), { timeout: 30_000 }).toBeGreaterThan(before)
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-drawn')), { timeout: 30_000 })
+    .toBeGreaterThan(before)
   await page.getByTestId('run-status').scrollIntoViewIfNeeded()
   await saveScreenshot(page, 'train-running')
 
@@ -165,7 +195,9 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
   await page.locator('html[data-app-state="ready"]').waitFor()
   await expect(status).toHaveAttribute('data-status', 'running')
   await expect(status).toContainText('Run 2')
-  await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0)
+  await expect
+    .poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 30_000 })
+    .toBeGreaterThan(0)
   await page.getByTestId('run-stop').click()
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 })
   await expect(status).toContainText('Run 2')
@@ -178,7 +210,9 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
   // Open the finished run, whose curves and evaluation are complete.
   await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
   await expect(page.getByTestId('evaluation')).toContainText('Accuracy')
-  await expect.poll(async () => Number(await page.getByTestId('detail-loss').getAttribute('data-drawn'))).toBeGreaterThan(1)
+  await expect
+    .poll(async () => Number(await page.getByTestId('detail-loss').getAttribute('data-drawn')))
+    .toBeGreaterThan(1)
   await saveScreenshot(page, 'run-detail')
   // Try it: a test image gets the model's class probabilities; a file that is not an image is refused by name.
   await page.getByTestId('try-test-image').click()
@@ -187,10 +221,14 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
   expect(await page.getByTestId('try-predicted').textContent()).toBe(await page.getByTestId('try-true').textContent())
   await page.getByTestId('try-it').scrollIntoViewIfNeeded()
   await saveScreenshot(page, 'run-try-it')
-  await page.getByTestId('try-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello, not an image') })
+  await page
+    .getByTestId('try-file')
+    .setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello, not an image') })
   await expect(page.getByTestId('try-error')).toHaveText('notes.png: not an image: the file contains text')
   // A readable file of another size and colour is resized as in training and shown from the file itself.
-  await page.getByTestId('try-file').setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await solidImage('png', 3, 48) })
+  await page
+    .getByTestId('try-file')
+    .setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await solidImage('png', 3, 48) })
   await expect(page.getByTestId('try-error')).toHaveCount(0)
   await expect(page.getByTestId('try-image')).toHaveAttribute('src', /^blob:/)
   await expect(page.getByTestId('try-bar')).toHaveCount(10)
@@ -206,28 +244,59 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
   // ModelBench's own data folder is refused by name, and nothing in it is touched.
   await page.getByTestId('export-dir').fill(dataDir)
   await page.getByTestId('export-start').click()
-  await expect(page.getByTestId('export-error')).toHaveText(`${dataDir} is inside ModelBench's own data folder (${dataDir}); choose a folder of your own, or leave the folder empty for ModelBench's exports folder`)
+  await expect(page.getByTestId('export-error')).toHaveText(
+    `${dataDir} is inside ModelBench's own data folder (${dataDir}); choose a folder of your own, or leave the folder empty for ModelBench's exports folder`,
+  )
   const exportDir = join(dataDir, 'exports', 'my-digits')
   await page.getByTestId('export-dir').fill(exportDir)
   await page.getByTestId('export-start').click()
   await expect(page.getByTestId('export-result')).toContainText('Exported and verified', { timeout: 60_000 })
   for (const format of ['tfjs', 'onnx']) {
     await expect(page.getByTestId(`export-check-${format}`)).toContainText(': verified')
-    await expect(page.getByTestId(`export-check-${format}`)).toContainText('the top class matched ModelBench\'s 100 of 100 times')
+    await expect(page.getByTestId(`export-check-${format}`)).toContainText(
+      "the top class matched ModelBench's 100 of 100 times",
+    )
     expect(Number(await page.getByTestId(`export-diff-${format}`).textContent())).toBeLessThan(1e-4)
   }
-  expect(readdirSync(exportDir).sort()).toEqual(['MODEL_CARD.md', 'group1-shard1of1.bin', 'labels.json', 'metadata.json', 'model.json', 'model.onnx', 'preprocessing.json'])
+  expect(readdirSync(exportDir).sort()).toEqual([
+    'MODEL_CARD.md',
+    'group1-shard1of1.bin',
+    'labels.json',
+    'metadata.json',
+    'model.json',
+    'model.onnx',
+    'preprocessing.json',
+  ])
   await expect(page.getByTestId('export-history').locator('tbody tr')).toHaveCount(1)
   await saveScreenshot(page, 'export-result')
 })
 
-test('runs: relabel from the error gallery, tag and filter, compare two runs that differ in one setting', async ({ page, server, sourceDir }) => {
+test('runs: relabel from the error gallery, tag and filter, compare two runs that differ in one setting', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   test.setTimeout(180_000)
   const projectId = await digitsProject(server, sourceDir, 40)
-  const spec = { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }, { type: 'Dense', config: { units: 10, activation: 'softmax' } }] }
+  const spec = {
+    inputShape: [28, 28, 1],
+    layers: [
+      { type: 'Flatten', config: {} },
+      { type: 'Dense', config: { units: 10, activation: 'softmax' } },
+    ],
+  }
   for (const epochs of [1, 2]) {
-    const run = await callApi<{ id: string }>(server, 'runs.start', { projectId, spec, seed: 1, hyperparameters: { epochs } })
-    await expect.poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, { timeout: 60_000 }).toBe('completed')
+    const run = await callApi<{ id: string }>(server, 'runs.start', {
+      projectId,
+      spec,
+      seed: 1,
+      hyperparameters: { epochs },
+    })
+    await expect
+      .poll(async () => (await callApi<{ status: string }>(server, 'runs.get', { runId: run.id })).status, {
+        timeout: 60_000,
+      })
+      .toBe('completed')
   }
   await openApp(page, server, '#/runs')
   await page.getByTestId('run-row').filter({ hasText: 'Run 1' }).getByRole('button', { name: 'Run 1' }).click()
@@ -266,13 +335,14 @@ test('runs: relabel from the error gallery, tag and filter, compare two runs tha
   await expect(page.getByTestId('diff-row')).toHaveCount(1)
   await expect(page.getByTestId('diff-row')).toContainText('epochs')
   await page.getByTestId('compare-metric').selectOption('batch/loss')
-  await expect.poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-drawn'))).toBeGreaterThan(10)
+  await expect
+    .poll(async () => Number(await page.getByTestId('compare-chart').getAttribute('data-drawn')))
+    .toBeGreaterThan(10)
   await expect(page.getByTestId('compare-confusions')).toBeVisible()
   const download = page.waitForEvent('download')
   await page.getByTestId('compare-png').click()
   expect((await download).suggestedFilename()).toBe('modelbench-comparison.png')
   await saveScreenshot(page, 'runs-compare')
-
 })
 
 test('a 3-fold cross-validation from the Train page, read as mean ± std', async ({ page, server, sourceDir }) => {
@@ -291,12 +361,17 @@ test('a 3-fold cross-validation from the Train page, read as mean ± std', async
   await page.getByTestId('open-run').click()
   await expect(page.getByTestId('cross-validation')).toContainText('3 of 3 folds done')
   await expect(page.getByTestId('cv-mean-testAccuracy')).toHaveText(/^[\d.]+ ± [\d.]+ %$/)
-  await expect.poll(async () => Number(await page.getByTestId('cv-chart').getAttribute('data-drawn'))).toBeGreaterThanOrEqual(3)
+  await expect
+    .poll(async () => Number(await page.getByTestId('cv-chart').getAttribute('data-drawn')))
+    .toBeGreaterThanOrEqual(3)
   await saveScreenshot(page, 'runs-cross-validation')
-
 })
 
-test('suggest labels: clear three labels, let a run suggest them, accept with Enter', async ({ page, server, sourceDir }) => {
+test('suggest labels: clear three labels, let a run suggest them, accept with Enter', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   await digitsWithRun(server, sourceDir, 20)
   await openApp(page, server, '#/data')
   // Suggest labels: clear three labels, let Run 1 suggest them, accept with Enter.
@@ -305,7 +380,10 @@ test('suggest labels: clear three labels, let a run suggest them, accept with En
   for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace')
   await expect(page.getByTestId('filter-unlabeled')).toContainText('3')
   await page.getByTestId('suggest-labels').click()
-  const runOption = await page.getByTestId('suggest-run').locator('option', { hasText: 'Run 1 ·' }).getAttribute('value')
+  const runOption = await page
+    .getByTestId('suggest-run')
+    .locator('option', { hasText: 'Run 1 ·' })
+    .getAttribute('value')
   await page.getByTestId('suggest-run').selectOption(runOption!)
   await expect(page.getByTestId('suggestion')).toHaveCount(3)
   await saveScreenshot(page, 'data-suggestions')

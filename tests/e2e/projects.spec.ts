@@ -103,7 +103,9 @@ for (const scheme of ['light', 'dark'] as const) {
       await projects.goto()
     }
     await expect(projects.rows).toHaveCount(3)
-    const background = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())
+    const background = await page.evaluate(() =>
+      getComputedStyle(document.documentElement).getPropertyValue('--bg').trim(),
+    )
     expect(background).toBe(scheme === 'dark' ? '#14161b' : '#f6f7f9')
     await saveScreenshot(page, `shell-${scheme}`)
     await page.getByTestId('nav-export').click()

@@ -12,7 +12,10 @@ test('the server refuses a browser without the token', async ({ page, server }) 
 test('the API refuses a request without the token', async ({ request, server }) => {
   const response = await request.post(`${server.url}api/projects.list`, { data: {} })
   expect(response.status()).toBe(401)
-  expect(await response.json()).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' } })
+  expect(await response.json()).toEqual({
+    ok: false,
+    error: { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' },
+  })
 })
 
 test('no token reaches another local server, and reload keeps working without a cookie', async ({ page, server }) => {
@@ -36,7 +39,12 @@ test('no token reaches another local server, and reload keeps working without a 
       await fetch(`http://127.0.0.1:${port}/fetch`, { credentials: 'include' })
     }, otherPort)
     await otherPage.close()
-    expect(seen.map((s) => s.url).filter((u) => u !== '/favicon.ico').sort()).toEqual(['/fetch', '/page'])
+    expect(
+      seen
+        .map((s) => s.url)
+        .filter((u) => u !== '/favicon.ico')
+        .sort(),
+    ).toEqual(['/fetch', '/page'])
     for (const s of seen) {
       const text = JSON.stringify(s)
       expect(text).not.toContain(server.token)
@@ -51,7 +59,10 @@ test('no token reaches another local server, and reload keeps working without a 
   }
 })
 
-test('no data route answers without the token, and traversal is refused before any file is touched', async ({ request, server }) => {
+test('no data route answers without the token, and traversal is refused before any file is touched', async ({
+  request,
+  server,
+}) => {
   for (const [method, path] of [
     ['GET', 'api/events'],
     ['POST', 'api/projects.list'],
@@ -60,7 +71,11 @@ test('no data route answers without the token, and traversal is refused before a
     ['GET', `s/${'0'.repeat(32)}/`],
     ['GET', 'index.html'],
   ] as const) {
-    const response = await request.fetch(`${server.url}${path}`, { method, headers: { accept: 'application/json' }, maxRedirects: 0 })
+    const response = await request.fetch(`${server.url}${path}`, {
+      method,
+      headers: { accept: 'application/json' },
+      maxRedirects: 0,
+    })
     expect(response.status(), `${method} ${path}`).toBe(401)
   }
   const project = await callApi<{ id: string }>(server, 'projects.create', { name: 'Traversal' })
@@ -71,14 +86,21 @@ test('no data route answers without the token, and traversal is refused before a
     ['datasets.importTable', { projectId: project.id, path: `/tmp/../etc/passwd`, targetColumn: 'x' }],
     ['exports.start', { runId: 'nope', formats: ['onnx'], dir: `${server.dataDir}/exports/../../..` }],
   ] as const) {
-    const response = await request.post(`${server.url}api/${method}`, { headers: { 'x-modelbench-token': server.token }, data: input })
+    const response = await request.post(`${server.url}api/${method}`, {
+      headers: { 'x-modelbench-token': server.token },
+      data: input,
+    })
     expect(response.status(), `${method} ${JSON.stringify(input)}`).toBe(400)
   }
   expect(existsSync(join(server.dataDir, 'modelbench.sqlite'))).toBe(true)
-  expect((await callApi<Array<{ name: string }>>(server, 'projects.list', {})).map((p) => p.name)).toEqual(['Traversal'])
+  expect((await callApi<Array<{ name: string }>>(server, 'projects.list', {})).map((p) => p.name)).toEqual([
+    'Traversal',
+  ])
 })
 
 test('a second server on the same data directory refuses, naming the one that has it', async ({ server }) => {
   const second = startServer(server.dataDir)
-  await expect(second).rejects.toThrow(/is in use by the ModelBench server at http:\/\/127\.0\.0\.1:\d+\/ \(process \d+/)
+  await expect(second).rejects.toThrow(
+    /is in use by the ModelBench server at http:\/\/127\.0\.0\.1:\d+\/ \(process \d+/,
+  )
 })

@@ -1,11 +1,22 @@
 import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
 
-test('a 4-trial sweep over learning rate and dropout on the digits sample: progress, parallel coordinates, use the best settings', async ({ page, server }) => {
+test('a 4-trial sweep over learning rate and dropout on the digits sample: progress, parallel coordinates, use the best settings', async ({
+  page,
+  server,
+}) => {
   // The sweep is given four minutes below; the test's default 60 s ended it first on a busy machine.
   test.setTimeout(360_000)
-  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(server, 'projects.createSample', { sample: 'digits' })
+  const { project, import: started } = await callApi<{ project: { id: string }; import: { id: string } }>(
+    server,
+    'projects.createSample',
+    { sample: 'digits' },
+  )
   await callApi(server, 'projects.open', { id: project.id })
-  await expect.poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, { timeout: 90_000 }).toBe('completed')
+  await expect
+    .poll(async () => (await callApi<{ status: string }>(server, 'imports.get', { importId: started.id })).status, {
+      timeout: 90_000,
+    })
+    .toBe('completed')
   const spec = {
     inputShape: [28, 28, 1],
     layers: [
@@ -28,7 +39,9 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // An impossible range is refused with the reason before anything starts.
   await editor.getByTestId('sweep-low').nth(1).fill('0.6')
   await editor.getByTestId('sweep-high').nth(1).fill('0.1')
-  await expect(editor.getByTestId('sweep-plan')).toHaveText('layer 2 · dropout rate: the lowest value (0.6) is above the highest (0.1)')
+  await expect(editor.getByTestId('sweep-plan')).toHaveText(
+    'layer 2 · dropout rate: the lowest value (0.6) is above the highest (0.1)',
+  )
   await expect(editor.getByTestId('sweep-start')).toBeDisabled()
   await editor.getByTestId('sweep-low').nth(1).fill('0')
   await editor.getByTestId('sweep-high').nth(1).fill('0.5')
@@ -61,7 +74,10 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // The best is the best completed trial; a stopped or failed one with a higher value still sorts by
   // its value, with its state beside it. (CI once saw trial 3 on top and the best was trial 4.)
   const sweepId = (await callApi<Array<{ id: string }>>(server, 'sweeps.list', { projectId: project.id }))[0]!.id
-  const best = await callApi<{ best: { number: number; params: Record<string, number> }; trials: Array<{ number: number; state: string; objective: number | null }> }>(server, 'sweeps.get', { sweepId })
+  const best = await callApi<{
+    best: { number: number; params: Record<string, number> }
+    trials: Array<{ number: number; state: string; objective: number | null }>
+  }>(server, 'sweeps.get', { sweepId })
   const trials = JSON.stringify(best.trials.map((t) => ({ number: t.number, state: t.state, objective: t.objective })))
   const firstCompleted = view.locator('[data-testid="sweep-trial"][data-state="completed"]').first()
   await expect(firstCompleted.locator('td').first(), `trials: ${trials}`).toHaveText(String(best.best.number))
@@ -71,7 +87,9 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // Use best settings: the best trial's learning rate lands in the settings, its dropout in the model.
   await view.getByTestId('sweep-use-best').click()
   await expect(page.getByTestId('sweep-copied')).toContainText("Copied the best trial's settings")
-  await expect.poll(async () => Number(await page.getByTestId('train-lr').inputValue())).toBeCloseTo(best.best.params.learningRate!, 10)
+  await expect
+    .poll(async () => Number(await page.getByTestId('train-lr').inputValue()))
+    .toBeCloseTo(best.best.params.learningRate!, 10)
   await expect(page.getByTestId('train-model')).toHaveValue('draft')
   await page.getByTestId('sweep-copied').scrollIntoViewIfNeeded()
   await saveScreenshot(page, 'sweep-use-best')
@@ -80,6 +98,9 @@ test('a 4-trial sweep over learning rate and dropout on the digits sample: progr
   // The draft the Model page shows is the one the core keeps for the project (saved moments after a change).
   type Drafts = { model: { spec: { layers: Array<{ config: { rate?: number } }> } } | null }
   await expect
-    .poll(async () => (await callApi<Drafts>(server, 'projects.getDrafts', { id: project.id })).model?.spec.layers[1]?.config.rate)
+    .poll(
+      async () =>
+        (await callApi<Drafts>(server, 'projects.getDrafts', { id: project.id })).model?.spec.layers[1]?.config.rate,
+    )
     .toBeCloseTo(best.best.params['layers.1.rate']!, 10)
 })

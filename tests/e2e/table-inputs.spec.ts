@@ -12,7 +12,11 @@ const write = (dir: string, file: string): string => {
   return path
 }
 
-test('a decimal-comma CSV previews as numbers; a stray word is named with its row; a column type can be changed before import', async ({ page, server, sourceDir }) => {
+test('a decimal-comma CSV previews as numbers; a stray word is named with its row; a column type can be changed before import', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Tables')
   const data = new DataPage(page)
@@ -20,15 +24,20 @@ test('a decimal-comma CSV previews as numbers; a stray word is named with its ro
   await data.importFolder(write(sourceDir, 'iris-de.csv'))
   const preview = page.getByTestId('table-preview')
   await expect(preview).toBeVisible()
-  for (const name of ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']) await expect(page.getByTestId(`column-type-${name}`)).toHaveValue('numeric')
+  for (const name of ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'])
+    await expect(page.getByTestId(`column-type-${name}`)).toHaveValue('numeric')
   await expect(page.getByTestId('column-type-species')).toHaveValue('categorical')
-  await expect(page.getByTestId('table-warnings')).toContainText('Decimal commas (as in 5,1) are read as numbers in “sepal_length”, “sepal_width”, “petal_length” and “petal_width”')
+  await expect(page.getByTestId('table-warnings')).toContainText(
+    'Decimal commas (as in 5,1) are read as numbers in “sepal_length”, “sepal_width”, “petal_length” and “petal_width”',
+  )
   await saveScreenshot(page, 'table-decimal-comma')
   await preview.getByRole('button', { name: 'Cancel' }).click()
 
   await data.importFolder(write(sourceDir, 'stray.csv'))
   await expect(page.getByTestId('column-type-length')).toHaveValue('numeric')
-  await expect(page.getByTestId('table-warnings')).toContainText('“length” is numeric, but 1 value is not a number (row 17 “abc”): read as missing')
+  await expect(page.getByTestId('table-warnings')).toContainText(
+    '“length” is numeric, but 1 value is not a number (row 17 “abc”): read as missing',
+  )
   await saveScreenshot(page, 'table-stray-value')
   // The user keeps the word as text instead: the column is imported as categories.
   await page.getByTestId('column-type-length').selectOption('categorical')
@@ -38,11 +47,17 @@ test('a decimal-comma CSV previews as numbers; a stray word is named with its ro
   await expect(page.getByTestId('table-preview')).toHaveCount(0)
 })
 
-test('a file with a header and no rows is refused at preview, naming the file and the reason', async ({ page, server, sourceDir }) => {
+test('a file with a header and no rows is refused at preview, naming the file and the reason', async ({
+  page,
+  server,
+  sourceDir,
+}) => {
   await openApp(page, server)
   await new ProjectsPage(page).createAndOpen('Empty')
   const data = new DataPage(page)
   await data.importFolder(write(sourceDir, 'header.csv'))
-  await expect(page.getByTestId('toast')).toContainText('header.csv cannot be imported: it has a header row but no data rows')
+  await expect(page.getByTestId('toast')).toContainText(
+    'header.csv cannot be imported: it has a header row but no data rows',
+  )
   await expect(page.getByTestId('table-preview')).toHaveCount(0)
 })

@@ -8,7 +8,6 @@ import { value } from '../test-support/result'
 
 const tempDir = useTempDirs()
 
-
 const spec = { inputShape: [4], layers: [{ type: 'Dense', config: { units: 3, activation: 'softmax' } }] }
 
 describe('architectures', () => {
@@ -18,18 +17,35 @@ describe('architectures', () => {
     const v1 = value<Architecture>(await core.call('architectures.save', { projectId: p.id, name: 'MLP', spec }))
     const v2 = value<Architecture>(await core.call('architectures.save', { projectId: p.id, name: 'mlp', spec }))
     expect([v1.version, v2.version]).toEqual([1, 2])
-    expect(v1.spec.layers[0]).toEqual({ type: 'Dense', config: { units: 3, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' } })
+    expect(v1.spec.layers[0]).toEqual({
+      type: 'Dense',
+      config: { units: 3, activation: 'softmax', useBias: true, kernelInitializer: 'glorotUniform' },
+    })
     value(await core.call('architectures.save', { projectId: p.id, name: 'Other', spec }))
-    expect(await core.call('architectures.rename', { projectId: p.id, name: 'MLP', newName: 'other' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
-    expect(value(await core.call('architectures.rename', { projectId: p.id, name: 'MLP', newName: 'Tiny' }))).toEqual({ renamed: 2 })
+    expect(await core.call('architectures.rename', { projectId: p.id, name: 'MLP', newName: 'other' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    })
+    expect(value(await core.call('architectures.rename', { projectId: p.id, name: 'MLP', newName: 'Tiny' }))).toEqual({
+      renamed: 2,
+    })
     expect(value(await core.call('architectures.delete', { projectId: p.id, name: 'other' }))).toEqual({ deleted: 1 })
-    expect(value<Architecture[]>(await core.call('architectures.list', { projectId: p.id })).map((a) => [a.name, a.version])).toEqual([
+    expect(
+      value<Architecture[]>(await core.call('architectures.list', { projectId: p.id })).map((a) => [a.name, a.version]),
+    ).toEqual([
       ['Tiny', 2],
       ['Tiny', 1],
     ])
     expect(
-      await core.call('architectures.save', { projectId: p.id, name: 'Bad', spec: { inputShape: [4], layers: [{ type: 'MaxPooling2D', config: {} }] } }),
-    ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('MaxPooling2D needs a 3-D input') } })
+      await core.call('architectures.save', {
+        projectId: p.id,
+        name: 'Bad',
+        spec: { inputShape: [4], layers: [{ type: 'MaxPooling2D', config: {} }] },
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('MaxPooling2D needs a 3-D input') },
+    })
     await core.close()
   })
 
@@ -38,11 +54,21 @@ describe('architectures', () => {
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
     const digits = value<Project>(await core.call('projects.create', { name: 'Digits' }))
     await writeDigitsFolder(join(dir, 'digits'), 2)
-    await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: digits.id, paths: [join(dir, 'digits')] })).id)
-    expect(value<DatasetSummary>(await core.call('datasets.get', { projectId: digits.id })).suggestedInputShape).toEqual([28, 28, 1])
-    const iris = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
+    await core.imports.whenDone(
+      value<ImportInfo>(
+        await core.call('datasets.importImages', { projectId: digits.id, paths: [join(dir, 'digits')] }),
+      ).id,
+    )
+    expect(
+      value<DatasetSummary>(await core.call('datasets.get', { projectId: digits.id })).suggestedInputShape,
+    ).toEqual([28, 28, 1])
+    const iris = value<{ project: Project; import: ImportInfo }>(
+      await core.call('projects.createSample', { sample: 'iris' }),
+    )
     await core.imports.whenDone(iris.import.id)
-    expect(value<DatasetSummary>(await core.call('datasets.get', { projectId: iris.project.id })).suggestedInputShape).toEqual([4])
+    expect(
+      value<DatasetSummary>(await core.call('datasets.get', { projectId: iris.project.id })).suggestedInputShape,
+    ).toEqual([4])
     await core.close()
   })
 })

@@ -11,7 +11,6 @@ function open(dir = tempDir()): Core {
   return createCore({ dataDir: dir, shell: 'server', version: '1.2.3' })
 }
 
-
 describe('core: projects', () => {
   it('creates, lists, renames, deletes and restores a project, emitting projects.changed each time', async () => {
     const core = open()
@@ -29,7 +28,10 @@ describe('core: projects', () => {
 
     expect(value(await core.call('projects.delete', { id: created.id }))).toEqual({ id: created.id })
     expect(value<Project[]>(await core.call('projects.list', {}))).toEqual([])
-    expect(await core.call('projects.get', { id: created.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(await core.call('projects.get', { id: created.id })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    })
 
     const restored = value<Project>(await core.call('projects.restore', { id: created.id }))
     expect(restored.name).toBe('Pets')
@@ -50,7 +52,10 @@ describe('core: projects', () => {
     const list = value<Project[]>(await second.call('projects.list', {}))
     expect(list.find((p) => p.id === b.id)?.openedAt).toBe(opened.openedAt)
     expect(list.find((p) => p.id === a.id)?.openedAt).toBeNull()
-    expect(await second.call('projects.open', { id: 'missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(await second.call('projects.open', { id: 'missing' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    })
     await second.close()
   })
 
@@ -62,18 +67,33 @@ describe('core: projects', () => {
     expect(value(await first.call('projects.getDrafts', { id: a.id }))).toEqual({ model: null, train: null })
     const model = { name: 'Tiny digits', spec: { inputShape: [28, 28, 1], layers: [{ type: 'Flatten', config: {} }] } }
     await first.call('projects.saveDrafts', { id: a.id, model })
-    expect(value(await first.call('projects.saveDrafts', { id: a.id, train: { epochs: 12, learningRate: 0.003 } }))).toEqual({ model, train: { epochs: 12, learningRate: 0.003 } })
+    expect(
+      value(await first.call('projects.saveDrafts', { id: a.id, train: { epochs: 12, learningRate: 0.003 } })),
+    ).toEqual({ model, train: { epochs: 12, learningRate: 0.003 } })
     await first.close()
     const second = open(dir)
-    expect(value(await second.call('projects.getDrafts', { id: a.id }))).toEqual({ model, train: { epochs: 12, learningRate: 0.003 } })
-    expect(value(await second.call('projects.getDrafts', { id: b.id }))).toEqual({ model: null, train: null })
-    expect(value(await second.call('projects.saveDrafts', { id: a.id, model: null }))).toEqual({ model: null, train: { epochs: 12, learningRate: 0.003 } })
-    expect(await second.call('projects.getDrafts', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
-    expect(await second.call('projects.saveDrafts', { id: a.id, train: { notes: 'x'.repeat(300_000) } })).toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('drafts hold at most 256 KB') },
+    expect(value(await second.call('projects.getDrafts', { id: a.id }))).toEqual({
+      model,
+      train: { epochs: 12, learningRate: 0.003 },
     })
-    expect(await second.call('projects.saveDrafts', { id: a.id, model: { name: 'x', spec: {}, extra: 1 } })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(value(await second.call('projects.getDrafts', { id: b.id }))).toEqual({ model: null, train: null })
+    expect(value(await second.call('projects.saveDrafts', { id: a.id, model: null }))).toEqual({
+      model: null,
+      train: { epochs: 12, learningRate: 0.003 },
+    })
+    expect(await second.call('projects.getDrafts', { id: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    })
+    expect(await second.call('projects.saveDrafts', { id: a.id, train: { notes: 'x'.repeat(300_000) } })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('drafts hold at most 256 KB') },
+      },
+    )
+    expect(
+      await second.call('projects.saveDrafts', { id: a.id, model: { name: 'x', spec: {}, extra: 1 } }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
     await second.close()
   })
 
@@ -95,7 +115,10 @@ describe('core: projects', () => {
       error: { code: 'CONFLICT', message: 'A project named "DIGITS" already exists', field: 'name' },
     })
     const b = value<Project>(await core.call('projects.create', { name: 'Other' }))
-    expect(await core.call('projects.rename', { id: b.id, name: 'digits' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+    expect(await core.call('projects.rename', { id: b.id, name: 'digits' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    })
     await core.call('projects.delete', { id: a.id })
     value<Project>(await core.call('projects.create', { name: 'Digits' }))
     // The deleted one can no longer come back under the same name.
@@ -113,7 +136,10 @@ describe('core: projects', () => {
     [{ name: 'ok', colour: 'red' }, 'colour', 'Unknown field "colour"'],
   ])('rejects projects.create input %j with INVALID_ARGUMENT naming %s', async (input, field, message) => {
     const core = open()
-    expect(await core.call('projects.create', input)).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', field, message } })
+    expect(await core.call('projects.create', input)).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field, message },
+    })
     expect(value<Project[]>(await core.call('projects.list', {}))).toEqual([])
     await core.close()
   })
@@ -131,7 +157,13 @@ describe('core: projects', () => {
   it('reports app info with the schema version', async () => {
     const dir = tempDir()
     const core = open(dir)
-    expect(value(await core.call('app.getInfo', {}))).toMatchObject({ appName: 'ModelBench', version: '1.2.3', shell: 'server', dataDir: dir, schemaVersion: migrations.at(-1)!.id })
+    expect(value(await core.call('app.getInfo', {}))).toMatchObject({
+      appName: 'ModelBench',
+      version: '1.2.3',
+      shell: 'server',
+      dataDir: dir,
+      schemaVersion: migrations.at(-1)!.id,
+    })
     await core.close()
   })
 })

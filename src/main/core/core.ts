@@ -93,13 +93,17 @@ export interface Core {
 
 const sampleProjects = {
   digits: { name: 'Handwritten digits', description: '10,000 handwritten digits (MNIST), 28×28 grey, 10 classes.' },
-  iris: { name: 'Iris flowers', description: "Fisher's iris flowers: 149 distinct flowers, four measurements each, three species." },
+  iris: {
+    name: 'Iris flowers',
+    description: "Fisher's iris flowers: 149 distinct flowers, four measurements each, three species.",
+  },
 } as const
 
 export function createCore(options: CoreOptions): Core {
   // The owner takes the data directory's lock before it opens (and perhaps migrates) the database.
   mkdirSync(options.dataDir, { recursive: true })
-  const lock = options.ownsWork !== false ? acquireLock(options.dataDir, options.shell === 'electron' ? 'app' : 'server') : null
+  const lock =
+    options.ownsWork !== false ? acquireLock(options.dataDir, options.shell === 'electron' ? 'app' : 'server') : null
   let db: Db
   try {
     db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
@@ -119,7 +123,17 @@ export function createCore(options: CoreOptions): Core {
   const training = new TrainingService(runs, datasets, blobs, events, launcher, options.trainerHeartbeatTimeoutMs)
   const crossValidation = new CrossValidationService(runs, training, datasets)
   const predictor = new Predictor(runs, datasets, blobs, launcher)
-  const exports = new ExportService(db, runs, predictor, datasets, projects, blobs, events, options.verifier ?? sourceVerifier(), options.version)
+  const exports = new ExportService(
+    db,
+    runs,
+    predictor,
+    datasets,
+    projects,
+    blobs,
+    events,
+    options.verifier ?? sourceVerifier(),
+    options.version,
+  )
   const sweeps = new SweepService(db, training, runs, datasets, events)
   if (options.ownsWork !== false) {
     imports.recoverInterrupted()
@@ -128,7 +142,9 @@ export function createCore(options: CoreOptions): Core {
     // After the runs are marked interrupted: a sweep that was running resumes its trial's run.
     sweeps.recoverInterrupted()
     void uploads.removeStale().catch((err: unknown) => console.error('modelbench: could not remove old uploads:', err))
-    void blobs.removeOrphans(datasets.knownHashes()).catch((err: unknown) => console.error('modelbench: could not remove unused image files:', err))
+    void blobs
+      .removeOrphans(datasets.knownHashes())
+      .catch((err: unknown) => console.error('modelbench: could not remove unused image files:', err))
     dailyBackup(db, options.dataDir)
   }
 
@@ -136,7 +152,10 @@ export function createCore(options: CoreOptions): Core {
    * Creates a sample project under a free name, opens it if asked, and starts importing its generated
    * files (written into a temporary folder in the data directory, removed when the import ends).
    */
-  async function createSample(sample: keyof typeof sampleProjects, open = false): Promise<{ project: MethodOutput<'projects.get'>; import: MethodOutput<'imports.get'> }> {
+  async function createSample(
+    sample: keyof typeof sampleProjects,
+    open = false,
+  ): Promise<{ project: MethodOutput<'projects.get'>; import: MethodOutput<'imports.get'> }> {
     const base = sampleProjects[sample]
     const taken = new Set(projects.list().map((p) => p.name.toLowerCase()))
     let name: string = base.name
@@ -149,7 +168,10 @@ export function createCore(options: CoreOptions): Core {
       if (open) project = projects.open(project.id)
       events.emit('projects.changed', { reason: 'created', projectId: project.id })
       if (sample === 'digits') {
-        return { project, import: imports.startImages(project.id, [tmp], { prepare: () => writeDigitsFolder(tmp), cleanup, own: true }) }
+        return {
+          project,
+          import: imports.startImages(project.id, [tmp], { prepare: () => writeDigitsFolder(tmp), cleanup, own: true }),
+        }
       }
       const csv = join(tmp, 'iris.csv')
       await writeIrisCsv(csv)
@@ -166,7 +188,9 @@ export function createCore(options: CoreOptions): Core {
   if (options.sampleOnFirstStart) {
     if (projects.firstStart()) {
       if (projects.list().length === 0) {
-        createSample('digits', true).catch((err: unknown) => console.error('modelbench: could not create the sample project:', err))
+        createSample('digits', true).catch((err: unknown) =>
+          console.error('modelbench: could not create the sample project:', err),
+        )
       }
     }
   }
@@ -195,7 +219,8 @@ export function createCore(options: CoreOptions): Core {
       return project
     },
     'projects.getDrafts': ({ id }) => projects.drafts(id),
-    'projects.saveDrafts': ({ id, model, train }) => projects.saveDrafts(id, { ...(model !== undefined ? { model } : {}), ...(train !== undefined ? { train } : {}) }),
+    'projects.saveDrafts': ({ id, model, train }) =>
+      projects.saveDrafts(id, { ...(model !== undefined ? { model } : {}), ...(train !== undefined ? { train } : {}) }),
     'projects.rename': ({ id, name }) => {
       const project = projects.rename(id, name)
       events.emit('projects.changed', { reason: 'renamed', projectId: id })
@@ -216,10 +241,13 @@ export function createCore(options: CoreOptions): Core {
       projects.get(projectId)
       return datasets.get(projectId)
     },
-    'datasets.importImages': ({ projectId, paths, className }) => imports.startImages(projectId, paths, className ? { className } : {}),
+    'datasets.importImages': ({ projectId, paths, className }) =>
+      imports.startImages(projectId, paths, className ? { className } : {}),
     'datasets.previewTable': async ({ path }) => previewTable(path, await readTableFile(path)),
-    'datasets.importTable': ({ projectId, path, targetColumn, task, columnTypes }) => imports.startTable(projectId, path, targetColumn, task, columnTypes),
-    'datasets.split': ({ datasetId, train, validation, test, seed }) => datasets.split(datasetId, { train, validation, test, seed }),
+    'datasets.importTable': ({ projectId, path, targetColumn, task, columnTypes }) =>
+      imports.startTable(projectId, path, targetColumn, task, columnTypes),
+    'datasets.split': ({ datasetId, train, validation, test, seed }) =>
+      datasets.split(datasetId, { train, validation, test, seed }),
     'datasets.freezeVersion': ({ datasetId }) => datasets.freezeVersion(datasetId),
     'datasets.listVersions': ({ datasetId }) => datasets.listVersions(datasetId),
     'imports.get': ({ importId }) => imports.get(importId),
@@ -230,7 +258,11 @@ export function createCore(options: CoreOptions): Core {
     },
     'imports.listIssues': ({ importId, offset, limit }) => imports.listIssues(importId, offset, limit),
     'classes.create': ({ datasetId, name, color }) => datasets.createClass(datasetId, name, color),
-    'classes.update': ({ classId, name, color }) => datasets.updateClass(classId, { ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}) }),
+    'classes.update': ({ classId, name, color }) =>
+      datasets.updateClass(classId, {
+        ...(name !== undefined ? { name } : {}),
+        ...(color !== undefined ? { color } : {}),
+      }),
     'classes.merge': ({ sourceId, targetId }) => datasets.mergeClasses(sourceId, targetId),
     'classes.delete': ({ classId }) => datasets.deleteClass(classId),
     'samples.list': ({ datasetId, filter, offset, limit }) => datasets.listSamples(datasetId, filter, offset, limit),
@@ -238,22 +270,34 @@ export function createCore(options: CoreOptions): Core {
     'runs.start': (input) => training.start(input),
     'runs.pause': ({ runId }) => training.pause(runId),
     // A cross-validation's parent is resumed, stopped, re-run and deleted by the cross-validation service.
-    'runs.resume': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.resume(runId) : training.resume(runId)),
+    'runs.resume': ({ runId }) =>
+      crossValidation.isParent(runId) ? crossValidation.resume(runId) : training.resume(runId),
     'runs.stop': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.stop(runId) : training.stop(runId)),
     'runs.list': ({ projectId, offset, limit }) => runs.list(projectId, offset, limit),
     'runs.get': ({ runId }) => runs.get(runId),
     'runs.update': ({ runId, name, tags, notes }) =>
-      runs.update(runId, { ...(name !== undefined ? { name } : {}), ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }),
-    'runs.delete': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.delete(runId) : training.delete(runId)),
+      runs.update(runId, {
+        ...(name !== undefined ? { name } : {}),
+        ...(tags !== undefined ? { tags } : {}),
+        ...(notes !== undefined ? { notes } : {}),
+      }),
+    'runs.delete': ({ runId }) =>
+      crossValidation.isParent(runId) ? crossValidation.delete(runId) : training.delete(runId),
     'runs.restore': ({ runId }) => runs.restore(runId),
-    'runs.rerun': ({ runId }) => (crossValidation.isParent(runId) ? crossValidation.rerun(runId) : training.rerun(runId)),
+    'runs.rerun': ({ runId }) =>
+      crossValidation.isParent(runId) ? crossValidation.rerun(runId) : training.rerun(runId),
     'runs.compare': ({ runIds, metric }) => runs.compare(runIds, metric),
     'runs.crossValidate': (input) => crossValidation.crossValidate(input),
     'runs.crossValidation': ({ runId }) => crossValidation.summary(runId),
     'runs.suggestLabels': ({ runId }) => predictor.suggestLabels(runId),
     'runs.tryImage': ({ runId, sampleId, imageBase64, fileName }) =>
-      predictor.tryImage(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}), ...(fileName ? { fileName } : {}) }),
-    'runs.tryRow': ({ runId, sampleId, values }) => predictor.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
+      predictor.tryImage(runId, {
+        ...(sampleId !== undefined ? { sampleId } : {}),
+        ...(imageBase64 ? { image: Buffer.from(imageBase64, 'base64') } : {}),
+        ...(fileName ? { fileName } : {}),
+      }),
+    'runs.tryRow': ({ runId, sampleId, values }) =>
+      predictor.tryRow(runId, { ...(sampleId !== undefined ? { sampleId } : {}), ...(values ? { values } : {}) }),
     'exports.start': ({ runId, formats, dir }) => exports.start(runId, formats, dir),
     'sweeps.start': (input) => sweeps.start(input as StartSweepInput),
     'sweeps.list': ({ projectId }) => sweeps.list(projectId),
@@ -268,7 +312,11 @@ export function createCore(options: CoreOptions): Core {
       runs.examples(
         runId,
         split,
-        { ...(trueIndex !== undefined ? { trueIndex } : {}), ...(predictedIndex !== undefined ? { predictedIndex } : {}), ...(includeChecked !== undefined ? { includeChecked } : {}) },
+        {
+          ...(trueIndex !== undefined ? { trueIndex } : {}),
+          ...(predictedIndex !== undefined ? { predictedIndex } : {}),
+          ...(includeChecked !== undefined ? { includeChecked } : {}),
+        },
         offset,
         limit,
       ),
@@ -278,9 +326,11 @@ export function createCore(options: CoreOptions): Core {
     'runs.predictions': ({ runId, split, offset, limit }) => runs.predictions(runId, split, offset, limit),
     'datasets.previewAugmentation': async ({ projectId, inputShape, augmentation, seed }) => {
       const dataset = datasets.forProject(projectId)
-      if (!dataset || dataset.kind !== 'image') throw new AppError('INVALID_STATE', 'Augmentation applies to image projects')
+      if (!dataset || dataset.kind !== 'image')
+        throw new AppError('INVALID_STATE', 'Augmentation applies to image projects')
       const [height, width, channels] = inputShape as [number, number, number]
-      if (channels !== 1 && channels !== 3) throw new AppError('INVALID_ARGUMENT', 'channels must be 1 or 3', 'inputShape')
+      if (channels !== 1 && channels !== 3)
+        throw new AppError('INVALID_ARGUMENT', 'channels must be 1 or 3', 'inputShape')
       return augmentationPreview(datasets, blobs, dataset.id, { height, width, channels }, augmentation, seed)
     },
     'architectures.list': ({ projectId }) => {
@@ -303,7 +353,9 @@ export function createCore(options: CoreOptions): Core {
       } catch (err) {
         console.error('modelbench: no engine could start:', err)
       }
-      const gpu = await gpuReport((step) => events.emit('engine.doctorProgressed', { step, done: gpuSteps.indexOf(step) + 1, total }))
+      const gpu = await gpuReport((step) =>
+        events.emit('engine.doctorProgressed', { step, done: gpuSteps.indexOf(step) + 1, total }),
+      )
       events.emit('engine.doctorProgressed', { step: 'Done', done: total, total })
       return { engine, gpu }
     },

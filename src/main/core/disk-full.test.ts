@@ -40,34 +40,44 @@ async function noiseImage(seed: number, size = 160): Promise<Buffer> {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0
     pixels[i] = x >>> 24
   }
-  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer()
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer()
 }
 
 describe('a full disk', () => {
-  it.skipIf(!canMount)('ends an import with a plain reason, keeps the whole batches, and the re-run completes once there is room', async () => {
-    const disk = smallDisk(2048)!
-    const source = join(tempDir(), 'photos')
-    mkdirSync(source)
-    for (let i = 0; i < 40; i++) writeFileSync(join(source, `${i}.png`), await noiseImage(i + 1))
-    const dataDir = join(disk, 'data')
-    const core = createCore({ dataDir, shell: 'server', version: 't', import: { batchSize: 5 } })
-    const project = value<Project>(await core.call('projects.create', { name: 'Photos' }))
-    const first = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [source] }))
-    const ended = await core.imports.whenDone(first.id)
-    expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'failed' })
-    expect(ended.error).toBe(diskFullMessage)
-    // The process is still serving, and what was committed is whole.
-    expect((await core.call('projects.list', {})).ok).toBe(true)
-    const kept = ended.imported
-    const db = new Database(join(dataDir, databaseFileName), { readonly: true })
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    expect((db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n).toBe(kept)
-    db.close()
+  it.skipIf(!canMount)(
+    'ends an import with a plain reason, keeps the whole batches, and the re-run completes once there is room',
+    async () => {
+      const disk = smallDisk(2048)!
+      const source = join(tempDir(), 'photos')
+      mkdirSync(source)
+      for (let i = 0; i < 40; i++) writeFileSync(join(source, `${i}.png`), await noiseImage(i + 1))
+      const dataDir = join(disk, 'data')
+      const core = createCore({ dataDir, shell: 'server', version: 't', import: { batchSize: 5 } })
+      const project = value<Project>(await core.call('projects.create', { name: 'Photos' }))
+      const first = value<ImportInfo>(
+        await core.call('datasets.importImages', { projectId: project.id, paths: [source] }),
+      )
+      const ended = await core.imports.whenDone(first.id)
+      expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'failed' })
+      expect(ended.error).toBe(diskFullMessage)
+      // The process is still serving, and what was committed is whole.
+      expect((await core.call('projects.list', {})).ok).toBe(true)
+      const kept = ended.imported
+      const db = new Database(join(dataDir, databaseFileName), { readonly: true })
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect((db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n).toBe(kept)
+      db.close()
 
-    execFileSync('mount', ['-o', 'remount,size=32m', disk])
-    const again = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [source] }))
-    const done = await core.imports.whenDone(again.id)
-    expect(done).toMatchObject({ status: 'completed', imported: 40 - kept, duplicates: kept })
-    await core.close()
-  }, 60_000)
+      execFileSync('mount', ['-o', 'remount,size=32m', disk])
+      const again = value<ImportInfo>(
+        await core.call('datasets.importImages', { projectId: project.id, paths: [source] }),
+      )
+      const done = await core.imports.whenDone(again.id)
+      expect(done).toMatchObject({ status: 'completed', imported: 40 - kept, duplicates: kept })
+      await core.close()
+    },
+    60_000,
+  )
 })

@@ -16,7 +16,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string): AppError => new AppError('NOT_FOUND', `${what} "${id}" was not found`)
+export const notFound = (what: string, id: string): AppError =>
+  new AppError('NOT_FOUND', `${what} "${id}" was not found`)
 
 /** What a user is told when the disk fills: what happened and what to do, never a raw ENOSPC. */
 export const diskFullMessage = 'The disk is full: free some space, then try again (or Resume)'
@@ -25,7 +26,12 @@ export const diskFullMessage = 'The disk is full: free some space, then try agai
 export function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
   const message = (err as { message?: unknown } | null)?.message
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (typeof message === 'string' && /\bENOSPC\b|database or disk is full|no space left on device/i.test(message))
+  return (
+    code === 'SQLITE_FULL' ||
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    (typeof message === 'string' && /\bENOSPC\b|database or disk is full|no space left on device/i.test(message))
+  )
 }
 
 interface SqliteLikeError {
@@ -35,7 +41,9 @@ interface SqliteLikeError {
 
 export function toContractError(err: unknown): ContractError {
   if (err instanceof AppError) {
-    return err.field === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, field: err.field }
+    return err.field === undefined
+      ? { code: err.code, message: err.message }
+      : { code: err.code, message: err.message, field: err.field }
   }
   const e = (err ?? {}) as SqliteLikeError
   const sqliteCode = typeof e.code === 'string' ? e.code : ''

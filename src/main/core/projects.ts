@@ -53,7 +53,15 @@ export class ProjectsService {
   create(name: string, description = ''): Project {
     this.assertNameFree(name)
     const t = this.now()
-    const row: ProjectRow = { id: randomUUID(), name, description, created_at: t, updated_at: t, opened_at: null, deleted_at: null }
+    const row: ProjectRow = {
+      id: randomUUID(),
+      name,
+      description,
+      created_at: t,
+      updated_at: t,
+      opened_at: null,
+      deleted_at: null,
+    }
     this.db
       .prepare(
         'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (@id, @name, @description, @created_at, @updated_at)',
@@ -72,7 +80,8 @@ export class ProjectsService {
   /** The project's unsaved work: the Model page's draft and the Train page's settings. */
   drafts(id: string): ProjectDrafts {
     this.activeRow(id)
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(draftKey(id)) as { value: string } | undefined
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(draftKey(id)) as
+      { value: string } | undefined
     const saved = row ? (JSON.parse(row.value) as Partial<ProjectDrafts>) : {}
     return { model: saved.model ?? null, train: saved.train ?? null }
   }
@@ -81,9 +90,14 @@ export class ProjectsService {
     const next = { ...this.drafts(id), ...patch }
     const json = JSON.stringify(next)
     if (Buffer.byteLength(json) > maxDraftBytes) {
-      throw new AppError('INVALID_ARGUMENT', `The draft is ${Math.round(Buffer.byteLength(json) / 1024)} KB; drafts hold at most ${maxDraftBytes / 1024} KB (a model and its settings, not data)`)
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `The draft is ${Math.round(Buffer.byteLength(json) / 1024)} KB; drafts hold at most ${maxDraftBytes / 1024} KB (a model and its settings, not data)`,
+      )
     }
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(draftKey(id), json)
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(draftKey(id), json)
     return next
   }
 
@@ -126,8 +140,7 @@ export class ProjectsService {
 
   private activeRow(id: string): ProjectRow {
     const row = this.db.prepare('SELECT * FROM projects WHERE id = ? AND deleted_at IS NULL').get(id) as
-      | ProjectRow
-      | undefined
+      ProjectRow | undefined
     if (!row) throw notFound('Project', id)
     return row
   }

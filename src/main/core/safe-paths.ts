@@ -34,7 +34,8 @@ export function isInside(child: string, parent: string): boolean {
 }
 
 /** Kernel and device file systems: reading them can hang and writing them is never an export. */
-const systemRoots = process.platform === 'linux' ? ['/proc', '/sys', '/dev'] : process.platform === 'darwin' ? ['/dev'] : []
+const systemRoots =
+  process.platform === 'linux' ? ['/proc', '/sys', '/dev'] : process.platform === 'darwin' ? ['/dev'] : []
 
 export function isSystemPath(real: string): boolean {
   return systemRoots.some((root) => isInside(real, root))
@@ -44,7 +45,13 @@ export function isSystemPath(real: string): boolean {
  * Refuses a path inside the data directory (`root`, already resolved) unless it lies inside one of
  * `allowed` (its folders, e.g. `exports`): the store's own files are never a source or a destination.
  */
-export function refuseDataDir(real: string, root: string, allowed: readonly string[], field: string, what: string): void {
+export function refuseDataDir(
+  real: string,
+  root: string,
+  allowed: readonly string[],
+  field: string,
+  what: string,
+): void {
   if (!isInside(real, root)) return
   if (allowed.some((a) => isInside(real, join(root, a)) && real !== join(root, a))) return
   throw new AppError('INVALID_ARGUMENT', `${real} is inside ModelBench's own data folder (${root}); ${what}`, field)

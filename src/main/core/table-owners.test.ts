@@ -46,14 +46,19 @@ function sourceFiles(dir: string): string[] {
 export function tablesNamed(source: string, known: ReadonlySet<string>): Set<string> {
   const found = new Set<string>()
   for (const literal of source.match(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g) ?? []) {
-    for (const m of literal.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z_]+)/g)) if (known.has(m[1]!)) found.add(m[1]!)
+    for (const m of literal.matchAll(/\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z_]+)/g))
+      if (known.has(m[1]!)) found.add(m[1]!)
   }
   return found
 }
 
 describe('table ownership', () => {
   const schema = migrations.map((m) => m.sql).join('\n')
-  const tables = new Set([...schema.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)].map((m) => m[1]!).filter((t) => t !== 'schema_migrations'))
+  const tables = new Set(
+    [...schema.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)]
+      .map((m) => m[1]!)
+      .filter((t) => t !== 'schema_migrations'),
+  )
 
   it('gives every table of the schema an owner', () => {
     expect([...tables].filter((t) => !(t in owners))).toEqual([])
@@ -71,7 +76,8 @@ describe('table ownership', () => {
       if (rel.startsWith('core/store/')) continue
       for (const table of tablesNamed(readFileSync(file, 'utf8'), tables)) {
         const allowed = owners[table] ?? []
-        if (!allowed.some((o) => (o.endsWith('/') ? rel.startsWith(o) : rel === o))) trespass.push(`${rel} queries ${table} (owned by ${allowed.join(', ')})`)
+        if (!allowed.some((o) => (o.endsWith('/') ? rel.startsWith(o) : rel === o)))
+          trespass.push(`${rel} queries ${table} (owned by ${allowed.join(', ')})`)
       }
     }
     expect(trespass).toEqual([])

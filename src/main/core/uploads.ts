@@ -14,7 +14,6 @@ import { uploadIdPattern } from '../../shared/contract'
 import { AppError } from './errors'
 import { isInside, resolveReal } from './safe-paths'
 
-
 export interface UploadLimits {
   /** One file. */
   fileBytes: number
@@ -59,7 +58,12 @@ export class Uploads {
    * Streams `body` into the upload `uploadId` at `relativePath` (folders kept, so class folders survive).
    * Nothing is left behind when the body is too large or breaks off.
    */
-  async receive(uploadId: string, relativePath: string, body: Readable, declaredBytes?: number): Promise<{ path: string; root: string }> {
+  async receive(
+    uploadId: string,
+    relativePath: string,
+    body: Readable,
+    declaredBytes?: number,
+  ): Promise<{ path: string; root: string }> {
     if (!uploadIdPattern.test(uploadId)) throw new AppError('INVALID_ARGUMENT', 'Bad upload id', 'uploadId')
     const parts = relativePath.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')
     if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\0'))) {
@@ -69,9 +73,13 @@ export class Uploads {
     const room = this.limits.totalBytes - this.total()
     const tooLarge = (size: number): UploadTooLargeError | null =>
       size > fileLimit
-        ? new UploadTooLargeError(`${parts.at(-1)} is larger than the ${mib(fileLimit)} a dropped file may be; import it from its folder instead`)
+        ? new UploadTooLargeError(
+            `${parts.at(-1)} is larger than the ${mib(fileLimit)} a dropped file may be; import it from its folder instead`,
+          )
         : size > room
-          ? new UploadTooLargeError(`The files dropped so far and ${parts.at(-1)} are more than ${mib(this.limits.totalBytes)} together; import the folder by its path instead`)
+          ? new UploadTooLargeError(
+              `The files dropped so far and ${parts.at(-1)} are more than ${mib(this.limits.totalBytes)} together; import the folder by its path instead`,
+            )
           : null
     if (declaredBytes !== undefined) {
       const refused = tooLarge(declaredBytes)

@@ -148,7 +148,9 @@ export async function loadTfjs(dir: string): Promise<LoadedExport> {
 /** Loads model.onnx with onnxruntime-node (CPU). */
 export async function loadOnnx(dir: string): Promise<LoadedExport> {
   // A CommonJS package: its exports arrive as named exports or as the default, depending on the loader.
-  const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
+  const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & {
+    default?: typeof import('onnxruntime-node')
+  }
   const ort = mod.InferenceSession ? mod : mod.default!
   const session = await ort.InferenceSession.create(join(dir, 'model.onnx'))
   return withPreprocessing(dir, 'CPU', async (x, shape) => {
@@ -158,7 +160,11 @@ export async function loadOnnx(dir: string): Promise<LoadedExport> {
 }
 
 /** A loaded model with the folder's preprocessing.json and labels, predicting in batches of 256. */
-function withPreprocessing(dir: string, backend: string, predictBatch: (x: Float32Array, shape: number[]) => Promise<Float32Array>): LoadedExport {
+function withPreprocessing(
+  dir: string,
+  backend: string,
+  predictBatch: (x: Float32Array, shape: number[]) => Promise<Float32Array>,
+): LoadedExport {
   const { preprocessing, labels } = readPreprocessing(dir)
   const shape = inputShape(preprocessing)
   return {
@@ -170,7 +176,13 @@ function withPreprocessing(dir: string, backend: string, predictBatch: (x: Float
       const size = inputs.length / count
       for (let start = 0; start < count; start += 256) {
         const n = Math.min(256, count - start)
-        out.push(...rows(await predictBatch(inputs.subarray(start * size, (start + n) * size), [n, ...shape]), n, preprocessing.output))
+        out.push(
+          ...rows(
+            await predictBatch(inputs.subarray(start * size, (start + n) * size), [n, ...shape]),
+            n,
+            preprocessing.output,
+          ),
+        )
       }
       return out
     },

@@ -26,12 +26,22 @@ async function start(opts: { maxBodyBytes?: number; withStatic?: boolean } = {})
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>app</title>')
     writeFileSync(join(dir, 'secret.txt'), 'outside the static root')
   }
-  const server = await startServer({ core, port: 0, ...(staticDir ? { staticDir } : {}), ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) })
+  const server = await startServer({
+    core,
+    port: 0,
+    ...(staticDir ? { staticDir } : {}),
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+  })
   running.push({ server, core })
   return server
 }
 
-function post(server: RunningServer, method: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+function post(
+  server: RunningServer,
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${server.url}api/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token, ...headers },
@@ -40,7 +50,11 @@ function post(server: RunningServer, method: string, body: unknown, headers: Rec
 }
 
 /** A raw request, so the Host header and path can be anything (fetch normalises both). */
-function raw(server: RunningServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function raw(
+  server: RunningServer,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       let body = ''
@@ -79,13 +93,23 @@ describe('headless server', () => {
       body: '{}',
     })
     expect(res.status).toBe(401)
-    expect(await res.json()).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' } })
+    expect(await res.json()).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' },
+    })
   })
 
   it('accepts the token as a bearer header or a query parameter', async () => {
     const server = await start()
-    expect((await post(server, 'projects.list', {}, { 'x-modelbench-token': '', authorization: `Bearer ${server.token}` })).status).toBe(200)
-    const res = await fetch(`${server.url}api/projects.list?token=${server.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(
+      (await post(server, 'projects.list', {}, { 'x-modelbench-token': '', authorization: `Bearer ${server.token}` }))
+        .status,
+    ).toBe(200)
+    const res = await fetch(`${server.url}api/projects.list?token=${server.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(res.status).toBe(200)
   })
 
@@ -93,12 +117,18 @@ describe('headless server', () => {
     const server = await start()
     const unknown = await post(server, 'projects.vanish', {})
     expect(unknown.status).toBe(404)
-    expect(await unknown.json()).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Unknown method "projects.vanish"' } })
+    expect(await unknown.json()).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'Unknown method "projects.vanish"' },
+    })
     const badJson = await post(server, 'projects.create', '{"name":')
     expect(badJson.status).toBe(400)
     const invalid = await post(server, 'projects.create', { name: '' })
     expect(invalid.status).toBe(400)
-    expect(await invalid.json()).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'name', message: 'name: A project needs a name' } })
+    expect(await invalid.json()).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'name', message: 'name: A project needs a name' },
+    })
   })
 
   it('refuses a body over the size limit with 413 and changes nothing', async () => {
@@ -113,7 +143,9 @@ describe('headless server', () => {
     expect((await fetch(`${server.url}api/projects.list?token=${server.token}`)).status).toBe(405)
     expect((await post(server, 'projects.list', '{}', { 'content-type': 'text/plain' })).status).toBe(415)
     expect((await post(server, 'projects.list', '{}', { 'content-type': 'application/jsonx' })).status).toBe(415)
-    expect((await post(server, 'projects.list', '{}', { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200)
+    expect(
+      (await post(server, 'projects.list', '{}', { 'content-type': 'application/json; charset=utf-8' })).status,
+    ).toBe(200)
   })
 
   it('answers the address it was bound to when that is another loopback address (127.0.0.2)', async () => {
@@ -122,7 +154,11 @@ describe('headless server', () => {
     const server = await startServer({ core, host: '127.0.0.2', port: 0 })
     running.push({ server, core })
     expect(server.url).toBe(`http://127.0.0.2:${server.port}/`)
-    const res = await fetch(`${server.url}api/projects.list`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token }, body: '{}' })
+    const res = await fetch(`${server.url}api/projects.list`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token },
+      body: '{}',
+    })
     expect(res.status).toBe(200)
   })
 
@@ -146,7 +182,15 @@ describe('headless server', () => {
     expect(page.headers.get('set-cookie')).toBeNull()
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
     // The key opens the app's files only, not the API; a wrong key opens nothing.
-    expect((await fetch(new URL('/api/projects.list', appUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401)
+    expect(
+      (
+        await fetch(new URL('/api/projects.list', appUrl), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401)
     expect((await fetch(`${server.url}s/${'0'.repeat(32)}/`)).status).toBe(401)
     const noToken = await fetch(server.url, { headers: { accept: 'text/html' } })
     expect(noToken.status).toBe(401)
@@ -160,7 +204,10 @@ describe('headless server', () => {
     for (const cookie of ['prefs=100%', 'a=%E0%A4%A', `modelbench_token_${server.port}=${server.token}`]) {
       expect((await raw(server, appPath, { host: `127.0.0.1:${server.port}`, cookie })).status, cookie).toBe(200)
       // A cookie never stands in for the token.
-      expect((await raw(server, '/media/thumbs/' + 'a'.repeat(64), { host: `127.0.0.1:${server.port}`, cookie })).status, cookie).toBe(401)
+      expect(
+        (await raw(server, '/media/thumbs/' + 'a'.repeat(64), { host: `127.0.0.1:${server.port}`, cookie })).status,
+        cookie,
+      ).toBe(401)
     }
   })
 
@@ -190,8 +237,15 @@ describe('headless server', () => {
     expect(res.headers.get('content-type')).toBe('image/png')
     expect(Buffer.from(await res.arrayBuffer())).toEqual(png)
     // Without a thumbnail file the original serves as its own thumbnail.
-    expect(Buffer.from(await (await fetch(`${server.url}media/thumbs/${hash}?token=${server.token}`)).arrayBuffer())).toEqual(png)
-    for (const path of [`media/thumbs/${'b'.repeat(64)}`, 'media/blobs/../../modelbench.sqlite', `media/other/${hash}`, 'media/blobs/abc']) {
+    expect(
+      Buffer.from(await (await fetch(`${server.url}media/thumbs/${hash}?token=${server.token}`)).arrayBuffer()),
+    ).toEqual(png)
+    for (const path of [
+      `media/thumbs/${'b'.repeat(64)}`,
+      'media/blobs/../../modelbench.sqlite',
+      `media/other/${hash}`,
+      'media/blobs/abc',
+    ]) {
       expect((await fetch(`${server.url}${path}?token=${server.token}`)).status, path).toBe(404)
     }
     expect((await fetch(`${server.url}media/blobs/${hash}`)).status).toBe(401)
@@ -211,20 +265,40 @@ describe('headless server', () => {
     const { value } = (await ok.json()) as { value: { path: string; root: string } }
     expect(value.path).toBe(join(core.dataDir, 'uploads', 'abcdef123456', 'pets', 'cats', '猫.png'))
     expect(readFileSync(value.path, 'utf8')).toBe('bytes')
-    for (const bad of ['../escape.png', 'a/../../b.png', '', 'a\0b.png']) expect((await upload(bad, 'x')).status, bad).toBe(400)
-    const malformed = await fetch(`${server.url}upload/abcdef123456`, { method: 'POST', headers: { 'x-modelbench-token': server.token, 'x-relative-path': '%E0%A4%A' }, body: 'x' })
+    for (const bad of ['../escape.png', 'a/../../b.png', '', 'a\0b.png'])
+      expect((await upload(bad, 'x')).status, bad).toBe(400)
+    const malformed = await fetch(`${server.url}upload/abcdef123456`, {
+      method: 'POST',
+      headers: { 'x-modelbench-token': server.token, 'x-relative-path': '%E0%A4%A' },
+      body: 'x',
+    })
     expect(malformed.status).toBe(400)
-    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe('The x-relative-path has a malformed %-escape')
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe(
+      'The x-relative-path has a malformed %-escape',
+    )
   })
 
   it('answers 413 to a chunked body over the limit instead of resetting the connection', async () => {
     const server = await start({ maxBodyBytes: 1000 })
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/projects.create', method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token, 'transfer-encoding': 'chunked' } }, (r) => {
-        let body = ''
-        r.on('data', (c: Buffer) => (body += c.toString()))
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }))
-      })
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/projects.create',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-modelbench-token': server.token,
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (r) => {
+          let body = ''
+          r.on('data', (c: Buffer) => (body += c.toString()))
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }))
+        },
+      )
       req.on('error', reject)
       req.write('{"name":"x","description":"')
       for (let i = 0; i < 20; i++) req.write('y'.repeat(500))
@@ -237,15 +311,33 @@ describe('headless server', () => {
 
   it('streams uploads to disk within per-file and total limits, answering 413 and leaving nothing behind', async () => {
     const dir = tempDir()
-    const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 'test', uploadLimits: { fileBytes: 4000, totalBytes: 6000 } })
+    const core = createCore({
+      dataDir: join(dir, 'data'),
+      shell: 'server',
+      version: 'test',
+      uploadLimits: { fileBytes: 4000, totalBytes: 6000 },
+    })
     const server = await startServer({ core, port: 0 })
     running.push({ server, core })
     const send = (name: string, bytes: number, chunked = false): Promise<number> =>
       new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: server.port, path: '/upload/limits-test-1', method: 'POST', headers: { 'x-modelbench-token': server.token, 'x-relative-path': name, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': bytes }) } }, (r) => {
-          r.resume()
-          r.on('end', () => resolve(r.statusCode ?? 0))
-        })
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            path: '/upload/limits-test-1',
+            method: 'POST',
+            headers: {
+              'x-modelbench-token': server.token,
+              'x-relative-path': name,
+              ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': bytes }),
+            },
+          },
+          (r) => {
+            r.resume()
+            r.on('end', () => resolve(r.statusCode ?? 0))
+          },
+        )
         req.on('error', reject)
         for (let left = bytes; left > 0; left -= 500) req.write(Buffer.alloc(Math.min(500, left), 1))
         req.end()
@@ -265,7 +357,9 @@ describe('headless server', () => {
     const res = await fetch(`${server.url}api/events?token=${server.token}`, { signal: controller.signal })
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     const reader = res.body!.getReader()
-    const created = (await (await post(server, 'projects.create', { name: 'Evented' })).json()) as { value: { id: string } }
+    const created = (await (await post(server, 'projects.create', { name: 'Evented' })).json()) as {
+      value: { id: string }
+    }
     let text = ''
     while (!text.includes('event: projects.changed')) {
       const { value, done } = await reader.read()

@@ -160,7 +160,8 @@ function decodeOrRefuse(text: string, what: string): string {
   } catch {
     throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `The ${what} has a malformed %-escape`, field: what })
   }
-  if (decoded.includes('\0')) throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `The ${what} contains a NUL byte`, field: what })
+  if (decoded.includes('\0'))
+    throw new HttpError(400, { code: 'INVALID_ARGUMENT', message: `The ${what} contains a NUL byte`, field: what })
   return decoded
 }
 
@@ -273,7 +274,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
    * open a folder on the server's disk. Unpacks into one folder named like the export folder.
    */
   function serveExportZip(req: IncomingMessage, res: ServerResponse, exportId: string): void {
-    if (req.method !== 'GET') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET to download an export' })
+    if (req.method !== 'GET')
+      throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET to download an export' })
     let record
     try {
       record = core.exports.get(decodeOrRefuse(exportId, 'exportId'))
@@ -282,9 +284,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw err
     }
     if (record.status === 'running' || record.status === 'failed') {
-      throw new HttpError(409, { code: 'INVALID_STATE', message: `This export is ${record.status}; only a finished export can be downloaded` })
+      throw new HttpError(409, {
+        code: 'INVALID_STATE',
+        message: `This export is ${record.status}; only a finished export can be downloaded`,
+      })
     }
-    if (!existsSync(record.dir)) throw new HttpError(404, { code: 'NOT_FOUND', message: `The export folder ${record.dir} is no longer there` })
+    if (!existsSync(record.dir))
+      throw new HttpError(404, { code: 'NOT_FOUND', message: `The export folder ${record.dir} is no longer there` })
     const name = basename(record.dir)
     const zip = zipFolder(record.dir, name)
     res.writeHead(200, {
@@ -311,14 +317,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const body = new PassThrough()
     req.pipe(body)
     try {
-      const saved = await core.uploads.receive(uploadId, relative, body, Number.isFinite(declared) ? declared : undefined)
+      const saved = await core.uploads.receive(
+        uploadId,
+        relative,
+        body,
+        Number.isFinite(declared) ? declared : undefined,
+      )
       sendJson(res, 200, { ok: true, value: saved })
     } catch (err) {
       req.unpipe(body)
       // handle() drains every 413; other refusals drain here, the body may still be arriving.
-      if (err instanceof UploadTooLargeError) throw new HttpError(413, { code: 'INVALID_ARGUMENT', message: err.message })
+      if (err instanceof UploadTooLargeError)
+        throw new HttpError(413, { code: 'INVALID_ARGUMENT', message: err.message })
       drainAndClose(req, res)
-      if (err instanceof AppError) throw new HttpError(400, { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
+      if (err instanceof AppError)
+        throw new HttpError(400, { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) })
       if (isDiskFull(err)) throw new HttpError(507, { code: 'INVALID_STATE', message: diskFullMessage })
       throw err
     }
@@ -361,12 +374,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(req.url ?? '/', 'http://localhost')
     try {
       if (!hostAllowed(req)) {
-        throw new HttpError(403, { code: 'INVALID_ARGUMENT', message: 'This server only answers requests addressed to localhost' })
+        throw new HttpError(403, {
+          code: 'INVALID_ARGUMENT',
+          message: 'This server only answers requests addressed to localhost',
+        })
       }
       if (url.pathname.startsWith('/s/')) {
         // The app's files and images, opened by the app key in the path.
         const key = url.pathname.slice(3, 3 + appKey.length)
-        if (!url.pathname.startsWith(appPrefix) || !sameSecret(key, appKey)) throw new HttpError(401, { code: 'INVALID_ARGUMENT', message: 'This link to ModelBench is out of date; open the URL the server printed' })
+        if (!url.pathname.startsWith(appPrefix) || !sameSecret(key, appKey))
+          throw new HttpError(401, {
+            code: 'INVALID_ARGUMENT',
+            message: 'This link to ModelBench is out of date; open the URL the server printed',
+          })
         const rest = url.pathname.slice(appPrefix.length)
         if (rest.startsWith('media/')) serveMedia(res, rest)
         else serveStatic(req, res, rest)
@@ -382,7 +402,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw new HttpError(401, { code: 'INVALID_ARGUMENT', message: 'Missing or wrong access token' })
       }
       if (url.pathname === '/api/events') {
-        if (req.method !== 'GET') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET for /api/events' })
+        if (req.method !== 'GET')
+          throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: 'Use GET for /api/events' })
         handleEvents(req, res)
         return
       }
@@ -402,7 +423,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await handleApi(req, res, url.pathname.slice('/api/'.length))
         return
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpError(405, { code: 'INVALID_ARGUMENT', message: `${req.method} is not allowed here` })
       // Opened with the token: on to the app under its key, keeping the token once for the page to take
       // (the browser keeps any #fragment across the redirect, so deep links survive).
       res.writeHead(303, { ...securityHeaders, location: `${appPrefix}?token=${token}`, 'cache-control': 'no-store' })

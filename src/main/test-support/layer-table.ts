@@ -11,7 +11,13 @@ export const layerTable: Array<{ input: Shape; layer: { type: LayerType; config:
     { filters: 3, kernelSize: 1, useBias: false },
     { filters: 6, kernelSize: 4, strides: 3, padding: 'valid', activation: 'tanh' },
   ].map((config) => ({ input: [11, 13, 2] as Shape, layer: { type: 'Conv2D' as const, config } })),
-  ...[{}, { poolSize: 3 }, { poolSize: [2, 3], strides: 1 }, { poolSize: 2, padding: 'same' }, { poolSize: 3, strides: 2, padding: 'same' }].flatMap((config) => [
+  ...[
+    {},
+    { poolSize: 3 },
+    { poolSize: [2, 3], strides: 1 },
+    { poolSize: 2, padding: 'same' },
+    { poolSize: 3, strides: 2, padding: 'same' },
+  ].flatMap((config) => [
     { input: [11, 9, 4] as Shape, layer: { type: 'MaxPooling2D' as const, config } },
     { input: [11, 9, 4] as Shape, layer: { type: 'AveragePooling2D' as const, config } },
   ]),
@@ -22,7 +28,10 @@ export const layerTable: Array<{ input: Shape; layer: { type: LayerType; config:
   { input: [5, 6, 7], layer: { type: 'Dropout', config: { rate: 0.25 } } },
   { input: [5, 6, 7], layer: { type: 'BatchNormalization', config: {} } },
   { input: [9], layer: { type: 'BatchNormalization', config: { momentum: 0.9, epsilon: 0.01 } } },
-  ...['relu', 'sigmoid', 'softmax', 'tanh', 'elu', 'leakyRelu'].map((activation) => ({ input: [4, 4, 2] as Shape, layer: { type: 'Activation' as const, config: { activation } } })),
+  ...['relu', 'sigmoid', 'softmax', 'tanh', 'elu', 'leakyRelu'].map((activation) => ({
+    input: [4, 4, 2] as Shape,
+    layer: { type: 'Activation' as const, config: { activation } },
+  })),
 ]
 
 /**
@@ -35,4 +44,5 @@ export const coveredElsewhere: Partial<Record<LayerType, string>> = {
 }
 
 /** The registered layer types the generic tables must cover. */
-export const tableLayerTypes = (registered: string[]): Set<string> => new Set(registered.filter((t) => !(t in coveredElsewhere)))
+export const tableLayerTypes = (registered: string[]): Set<string> =>
+  new Set(registered.filter((t) => !(t in coveredElsewhere)))

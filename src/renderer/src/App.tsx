@@ -53,7 +53,10 @@ export function App(): React.JSX.Element {
 
   // The project worked in last (recorded in the database, so it survives restarts and changes of shell).
   const current: Project | null =
-    projects?.reduce<Project | null>((best, p) => (p.openedAt !== null && (best === null || p.openedAt > (best.openedAt ?? 0)) ? p : best), null) ?? null
+    projects?.reduce<Project | null>(
+      (best, p) => (p.openedAt !== null && (best === null || p.openedAt > (best.openedAt ?? 0)) ? p : best),
+      null,
+    ) ?? null
 
   const go = useCallback((id: PageId) => {
     window.location.hash = `#/${id}`
@@ -215,7 +218,11 @@ export function App(): React.JSX.Element {
             Could not load projects: {listError}
           </div>
         )}
-        {pageInfo.needsProject && !current ? <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} /> : <PageView page={pageInfo} shell={shell} project={current} />}
+        {pageInfo.needsProject && !current ? (
+          <OpenProjectFirst page={pageInfo} onGoToProjects={() => go('projects')} />
+        ) : (
+          <PageView page={pageInfo} shell={shell} project={current} />
+        )}
       </main>
       {toast && <Toast toast={toast} onClose={() => setToast(null)} />}
     </div>

@@ -117,7 +117,9 @@ function httpApi(): Api {
   return {
     shell: 'server',
     async downloadExport(exportId) {
-      const response = await fetch(`/download/exports/${encodeURIComponent(exportId)}`, { headers: token ? { 'x-modelbench-token': token } : {} }).catch(() => {
+      const response = await fetch(`/download/exports/${encodeURIComponent(exportId)}`, {
+        headers: token ? { 'x-modelbench-token': token } : {},
+      }).catch(() => {
         throw new ApiError({ code: 'UNREACHABLE', message: 'Cannot reach the ModelBench server. Is it still running?' })
       })
       if (!response.ok) {
@@ -146,7 +148,10 @@ function httpApi(): Api {
       try {
         body = (await response.json()) as Result<MethodOutput<typeof method>>
       } catch {
-        throw new ApiError({ code: 'INTERNAL', message: `The server answered ${response.status} without a readable body` })
+        throw new ApiError({
+          code: 'INTERNAL',
+          message: `The server answered ${response.status} without a readable body`,
+        })
       }
       return unwrap(body)
     },
@@ -174,7 +179,8 @@ function httpApi(): Api {
     mediaUrl: (kind, hash) => `media/${kind}/${hash}`,
     async pathsForFiles({ entries }, onProgress) {
       const files = await entries()
-      if (files.length === 0) throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Nothing to import: no files were dropped' })
+      if (files.length === 0)
+        throw new ApiError({ code: 'INVALID_ARGUMENT', message: 'Nothing to import: no files were dropped' })
       const uploadId = crypto.randomUUID()
       const tops = new Set(files.map((f) => f.relativePath.split('/')[0]!))
       let root = ''
@@ -182,7 +188,10 @@ function httpApi(): Api {
       for (const [i, { file, relativePath }] of files.entries()) {
         const response = await fetch(`/upload/${uploadId}`, {
           method: 'POST',
-          headers: { 'x-relative-path': encodeURIComponent(relativePath), ...(token ? { 'x-modelbench-token': token } : {}) },
+          headers: {
+            'x-relative-path': encodeURIComponent(relativePath),
+            ...(token ? { 'x-modelbench-token': token } : {}),
+          },
           body: file,
         })
         ;({ root, path: last } = unwrap((await response.json()) as Result<{ path: string; root: string }>))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { classForKey, classKeys, keyOfClass, keyRange, unkeyedNote } from './class-keys'
 
-const named = (...names: string[]): Array<{ id: number; name: string }> => names.map((name, i) => ({ id: 100 + i, name }))
+const named = (...names: string[]): Array<{ id: number; name: string }> =>
+  names.map((name, i) => ({ id: 100 + i, name }))
 
 describe('class keys', () => {
   it('labels a digit with its own key when every class is a digit, whatever the order', () => {

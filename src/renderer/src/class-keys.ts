@@ -39,5 +39,7 @@ export function keyRange(classes: readonly Keyed[]): string {
 /** Said under the class list when some classes have no key. */
 export function unkeyedNote(classes: readonly Keyed[]): string | null {
   const keyed = classKeys(classes).length
-  return classes.length > keyed ? 'Classes after the tenth have no key: select images and click the class to label them.' : null
+  return classes.length > keyed
+    ? 'Classes after the tenth have no key: select images and click the class to label them.'
+    : null
 }

@@ -41,7 +41,10 @@ export function saveDraft(projectId: string, patch: Partial<ProjectDrafts>): voi
   if (current) cache.set(projectId, { ...current, ...patch })
   const before = pending.get(projectId)
   if (before) clearTimeout(before.timer)
-  pending.set(projectId, { patch: { ...(before?.patch ?? {}), ...patch }, timer: setTimeout(() => void send(projectId), saveDelayMs) })
+  pending.set(projectId, {
+    patch: { ...(before?.patch ?? {}), ...patch },
+    timer: setTimeout(() => void send(projectId), saveDelayMs),
+  })
 }
 
 /** Saves what is waiting now (the page is going away, or a test wants it written). */

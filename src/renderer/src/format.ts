@@ -8,7 +8,11 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The backend a run trained on and, where it trained a batch in parts, on how many threads: "wasm, 2 threads". */
-export function engineDetail(engine: { backend: string; threads?: number; backbone?: { label: string; origin: string; sha256: string; trainableBlocks: number; featureEngine: string } }): string {
+export function engineDetail(engine: {
+  backend: string
+  threads?: number
+  backbone?: { label: string; origin: string; sha256: string; trainableBlocks: number; featureEngine: string }
+}): string {
   const base = engine.threads && engine.threads > 1 ? `${engine.backend}, ${engine.threads} threads` : engine.backend
   const b = engine.backbone
   if (!b) return base

@@ -69,7 +69,8 @@ export type PickRoute =
   | { action: 'images'; files: PickedFile[]; note: string | null }
   | { action: 'refuse'; message: string }
 
-const list = (names: string[]): string => (names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`)
+const list = (names: string[]): string =>
+  names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
 
 /**
  * Routes by kind: a table (a loose CSV/TSV) goes to the table preview, images and folders to the image
@@ -83,21 +84,32 @@ export function routePicked(files: readonly PickedFile[], kind: 'image' | 'table
   const otherNames = [...new Set(others.map(topName))]
   if (tables.length > 0 && kind !== 'image') {
     const notes = [
-      tables.length > 1 && `Tables are imported one at a time: ${list(tableNames.slice(1))} not imported; import ${tables.length > 2 ? 'each' : 'it'} on its own.`,
-      others.length > 0 && `${list(otherNames)} not imported: a project holds a table or images, not both; import the images into another project.`,
+      tables.length > 1 &&
+        `Tables are imported one at a time: ${list(tableNames.slice(1))} not imported; import ${tables.length > 2 ? 'each' : 'it'} on its own.`,
+      others.length > 0 &&
+        `${list(otherNames)} not imported: a project holds a table or images, not both; import the images into another project.`,
     ].filter((n): n is string => typeof n === 'string')
     return { action: 'table', table: tables[0]!, note: notes.length > 0 ? notes.join(' ') : null }
   }
   if (others.length === 0) return { action: 'refuse', message: tablesRefused(list(tableNames)) }
   if (kind === 'table') {
-    return { action: 'refuse', message: `${list(otherNames)}: this is a table project, so it takes a CSV or TSV file, not images; import images into a new project` }
+    return {
+      action: 'refuse',
+      message: `${list(otherNames)}: this is a table project, so it takes a CSV or TSV file, not images; import images into a new project`,
+    }
   }
-  const note = tables.length > 0 ? `${list(tableNames)} not imported: a project holds images or a table, not both; import ${tables.length > 1 ? 'them' : 'it'} into another project.` : null
+  const note =
+    tables.length > 0
+      ? `${list(tableNames)} not imported: a project holds images or a table, not both; import ${tables.length > 1 ? 'them' : 'it'} into another project.`
+      : null
   return { action: 'images', files: others, note }
 }
 
 /** A pick narrowed to `files` (the top-level files Electron resolves are narrowed to match). */
 export function narrowed(picked: PickedFiles, files: PickedFile[]): PickedFiles {
   const tops = new Set(files.map(topName))
-  return { native: picked.native.filter((f) => tops.has(f.webkitRelativePath ? f.webkitRelativePath.split('/')[0]! : f.name)), entries: async () => files }
+  return {
+    native: picked.native.filter((f) => tops.has(f.webkitRelativePath ? f.webkitRelativePath.split('/')[0]! : f.name)),
+    entries: async () => files,
+  }
 }

@@ -37,26 +37,56 @@ interface PageBase {
   purpose: string
 }
 
-type PageEntry = PageBase & ({ needsProject: false; view: (c: ShellContext) => React.JSX.Element } | { needsProject: true; view: (c: ProjectContext) => React.JSX.Element })
+type PageEntry = PageBase &
+  (
+    | { needsProject: false; view: (c: ShellContext) => React.JSX.Element }
+    | { needsProject: true; view: (c: ProjectContext) => React.JSX.Element }
+  )
 
 const table = {
   projects: {
     label: 'Projects',
     needsProject: false,
     purpose: 'Create, open, rename and delete projects.',
-    view: (c) => <ProjectsPage projects={c.projects} currentId={c.currentId} focusRequest={c.focusNewProject} onOpen={c.openProject} onDelete={c.deleteProject} onError={c.onError} />,
+    view: (c) => (
+      <ProjectsPage
+        projects={c.projects}
+        currentId={c.currentId}
+        focusRequest={c.focusNewProject}
+        onOpen={c.openProject}
+        onDelete={c.deleteProject}
+        onError={c.onError}
+      />
+    ),
   },
   data: {
     label: 'Data',
     needsProject: true,
     purpose: 'Import a folder of images or a CSV file, label it with the keyboard and split it for training.',
-    view: (c) => <DataPage key={c.project.id} project={c.project} onError={c.onError} onMessage={c.onMessage} onOpenProject={c.openProject} setUndo={c.setUndo} />,
+    view: (c) => (
+      <DataPage
+        key={c.project.id}
+        project={c.project}
+        onError={c.onError}
+        onMessage={c.onMessage}
+        onOpenProject={c.openProject}
+        setUndo={c.setUndo}
+      />
+    ),
   },
   model: {
     label: 'Model',
     needsProject: true,
     purpose: 'Stack layers by drag and drop, with output shapes and parameter counts shown as you go.',
-    view: (c) => <ModelPage key={c.project.id} project={c.project} onError={c.onError} onMessage={c.onMessage} onTrain={() => c.go('train')} />,
+    view: (c) => (
+      <ModelPage
+        key={c.project.id}
+        project={c.project}
+        onError={c.onError}
+        onMessage={c.onMessage}
+        onTrain={() => c.go('train')}
+      />
+    ),
   },
   train: {
     label: 'Train',
@@ -87,10 +117,20 @@ const table = {
 export type PageId = keyof typeof table
 export type PageInfo = PageEntry & { id: PageId }
 
-export const pages: readonly PageInfo[] = (Object.keys(table) as PageId[]).map((id) => ({ id, ...table[id] }) as PageInfo)
+export const pages: readonly PageInfo[] = (Object.keys(table) as PageId[]).map(
+  (id) => ({ id, ...table[id] }) as PageInfo,
+)
 
 /** Draws a page: a project page with the open project, or one of the shell's own pages. */
-export function PageView({ page, shell, project }: { page: PageInfo; shell: ShellContext; project: Project | null }): React.JSX.Element | null {
+export function PageView({
+  page,
+  shell,
+  project,
+}: {
+  page: PageInfo
+  shell: ShellContext
+  project: Project | null
+}): React.JSX.Element | null {
   if (!page.needsProject) return page.view(shell)
   return project && page.view({ ...shell, project })
 }

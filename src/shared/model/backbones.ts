@@ -36,7 +36,12 @@ export interface BackboneInfo {
   limits: string
 }
 
-const b = (name: string, weights: number, statistics: number, side: number): BackboneBlock => ({ name, weights, statistics, positions: side * side })
+const b = (name: string, weights: number, statistics: number, side: number): BackboneBlock => ({
+  name,
+  weights,
+  statistics,
+  positions: side * side,
+})
 
 export const backbones: Record<BackboneId, BackboneInfo> = {
   mobilenetV2: {
@@ -70,7 +75,8 @@ export const backbones: Record<BackboneId, BackboneInfo> = {
     maxTrainableBlocks: 8,
     source:
       'Keras MobileNetV2 (alpha 1.0, 224×224), ImageNet-pretrained, with blocks 11–16 then fine-tuned on five photo classes by the nsfwjs project; shipped in the npm package nsfwjs 4.4.0 (Infinite Red), uint8-quantised weights, nothing downloaded.',
-    licence: 'MIT (nsfwjs, © 2019 Infinite Red, Inc.); the MobileNetV2 architecture and ImageNet weights are from Keras Applications (Apache 2.0).',
+    licence:
+      'MIT (nsfwjs, © 2019 Infinite Red, Inc.); the MobileNetV2 architecture and ImageNet weights are from Keras Applications (Apache 2.0).',
     limits:
       'Trained on photos: it is strongest on photographs of objects and scenes, weaker on drawings, digits, medical or satellite images. Images are resized to 224×224 (aspect ratio not kept); grey images are copied into three channels. Its top blocks were tuned for adult-content classes, which can bias the features.',
   },
@@ -81,7 +87,10 @@ export function isBackboneId(v: unknown): v is BackboneId {
 }
 
 /** Parameters of the backbone with its last `trainableBlocks` blocks unfrozen. */
-export function backboneParams(info: BackboneInfo, trainableBlocks: number): { trainable: number; nonTrainable: number } {
+export function backboneParams(
+  info: BackboneInfo,
+  trainableBlocks: number,
+): { trainable: number; nonTrainable: number } {
   let trainable = 0
   let nonTrainable = 0
   info.blocks.forEach((block, i) => {
@@ -99,7 +108,13 @@ export function backboneParams(info: BackboneInfo, trainableBlocks: number): { t
  * (about 3× their multiply-adds) per image. The rates are what a 2-core laptop CPU measured here:
  * 150 images/s for the features, 3 × 10⁹ multiply-adds/s for training.
  */
-export function backboneTimeEstimate(info: BackboneInfo, trainableBlocks: number, images: number): { featuresSeconds: number; epochSeconds: number } {
-  const macs = info.blocks.slice(info.blocks.length - trainableBlocks).reduce((sum, block) => sum + block.weights * block.positions, 0)
+export function backboneTimeEstimate(
+  info: BackboneInfo,
+  trainableBlocks: number,
+  images: number,
+): { featuresSeconds: number; epochSeconds: number } {
+  const macs = info.blocks
+    .slice(info.blocks.length - trainableBlocks)
+    .reduce((sum, block) => sum + block.weights * block.positions, 0)
   return { featuresSeconds: images / 150, epochSeconds: (images * (3 * macs + 2 * info.features * 2)) / 3e9 }
 }

@@ -6,20 +6,32 @@ function show(v: unknown): string {
 }
 
 export function positiveInt(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new LayerError(`${layer}: ${name} must be a positive whole number. Received: ${name}=${show(v)}`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new LayerError(`${layer}: ${name} must be a positive whole number. Received: ${name}=${show(v)}`)
   return v
 }
 
-export function numberIn(layer: string, name: string, v: unknown, min: number, max: number, { minOpen = false, maxOpen = false } = {}): number {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max)
+export function numberIn(
+  layer: string,
+  name: string,
+  v: unknown,
+  min: number,
+  max: number,
+  { minOpen = false, maxOpen = false } = {},
+): number {
+  const ok =
+    typeof v === 'number' && Number.isFinite(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max)
   if (!ok) {
-    throw new LayerError(`${layer}: ${name} must be a number from ${min}${minOpen ? ' (exclusive)' : ''} to ${max}${maxOpen ? ' (exclusive)' : ''}. Received: ${name}=${show(v)}`)
+    throw new LayerError(
+      `${layer}: ${name} must be a number from ${min}${minOpen ? ' (exclusive)' : ''} to ${max}${maxOpen ? ' (exclusive)' : ''}. Received: ${name}=${show(v)}`,
+    )
   }
   return v as number
 }
 
 export function finiteNumber(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new LayerError(`${layer}: ${name} must be a number. Received: ${name}=${show(v)}`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new LayerError(`${layer}: ${name} must be a number. Received: ${name}=${show(v)}`)
   return v
 }
 
@@ -27,7 +39,9 @@ export function finiteNumber(layer: string, name: string, v: unknown): number {
 export function pair(layer: string, name: string, v: unknown): Pair {
   if (typeof v === 'number') return [positiveInt(layer, name, v), v]
   if (Array.isArray(v) && v.length === 2) return [positiveInt(layer, name, v[0]), positiveInt(layer, name, v[1])]
-  throw new LayerError(`${layer}: ${name} must be a positive whole number or a pair of them. Received: ${name}=${show(v)}`)
+  throw new LayerError(
+    `${layer}: ${name} must be a positive whole number or a pair of them. Received: ${name}=${show(v)}`,
+  )
 }
 
 export function oneOf<T extends string>(layer: string, name: string, v: unknown, allowed: readonly T[]): T {
@@ -38,13 +52,17 @@ export function oneOf<T extends string>(layer: string, name: string, v: unknown,
 }
 
 export function bool(layer: string, name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new LayerError(`${layer}: ${name} must be true or false. Received: ${name}=${show(v)}`)
+  if (typeof v !== 'boolean')
+    throw new LayerError(`${layer}: ${name} must be true or false. Received: ${name}=${show(v)}`)
   return v
 }
 
 export function noExtraKeys(layer: string, config: Record<string, unknown>, known: readonly string[]): void {
   const extra = Object.keys(config).filter((k) => !known.includes(k))
-  if (extra.length > 0) throw new LayerError(`${layer} has no setting ${extra.map(show).join(', ')}; its settings are ${known.join(', ') || 'none'}`)
+  if (extra.length > 0)
+    throw new LayerError(
+      `${layer} has no setting ${extra.map(show).join(', ')}; its settings are ${known.join(', ') || 'none'}`,
+    )
 }
 
 /** Output length along one axis of a convolution or pooling window (Keras' conv_output_length). */

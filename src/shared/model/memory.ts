@@ -8,7 +8,10 @@ import { formatShape, type ModelSpec } from './types'
 
 export function trainingMemoryBytes(spec: ModelSpec, analysis: StackAnalysis, batchSize: number): number {
   const params = analysis.totalParams * 4 * 4
-  const activations = [spec.inputShape, ...analysis.layers.map((l) => l.outputShape ?? [])].reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0)
+  const activations = [spec.inputShape, ...analysis.layers.map((l) => l.outputShape ?? [])].reduce(
+    (sum, s) => sum + s.reduce((a, b) => a * b, 1),
+    0,
+  )
   return params + activations * batchSize * 4 * 2
 }
 
@@ -28,7 +31,10 @@ export function memoryRefusal(spec: ModelSpec, batchSize: number, limit: MemoryL
   if (analysis.firstError) return null
   const need = trainingMemoryBytes(spec, analysis, batchSize)
   if (need <= limit.bytes) return null
-  const biggest = analysis.layers.reduce((best, l, i) => ((l.params?.trainable ?? 0) > (analysis.layers[best]?.params?.trainable ?? 0) ? i : best), 0)
+  const biggest = analysis.layers.reduce(
+    (best, l, i) => ((l.params?.trainable ?? 0) > (analysis.layers[best]?.params?.trainable ?? 0) ? i : best),
+    0,
+  )
   const layer = spec.layers[biggest]
   const hint =
     spec.inputShape.length === 3 && spec.inputShape[0]! * spec.inputShape[1]! > 512 * 512

@@ -7,9 +7,31 @@ import type { ModelSpec } from './types'
 export const referenceCnn: ModelSpec = {
   inputShape: [28, 28, 1],
   layers: [
-    { type: 'Conv2D', config: { filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+    {
+      type: 'Conv2D',
+      config: {
+        filters: 16,
+        kernelSize: [3, 3],
+        strides: [1, 1],
+        padding: 'valid',
+        activation: 'relu',
+        useBias: true,
+        kernelInitializer: 'glorotUniform',
+      },
+    },
     { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
-    { type: 'Conv2D', config: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },
+    {
+      type: 'Conv2D',
+      config: {
+        filters: 32,
+        kernelSize: [3, 3],
+        strides: [1, 1],
+        padding: 'valid',
+        activation: 'relu',
+        useBias: true,
+        kernelInitializer: 'glorotUniform',
+      },
+    },
     { type: 'MaxPooling2D', config: { poolSize: [2, 2], strides: null, padding: 'valid' } },
     { type: 'Flatten', config: {} },
     { type: 'Dense', config: { units: 64, activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' } },

@@ -10,7 +10,17 @@ import { pretrained } from './layers/pretrained'
 import { rescaling } from './layers/rescaling'
 import { activation, batchNormalization, dropout } from './layers/simple-layers'
 import { backbones } from './backbones'
-import { formatShape, LayerError, type LayerConfigs, type LayerDefinition, type LayerSpec, type LayerType, type ModelSpec, type ParamCount, type Shape } from './types'
+import {
+  formatShape,
+  LayerError,
+  type LayerConfigs,
+  type LayerDefinition,
+  type LayerSpec,
+  type LayerType,
+  type ModelSpec,
+  type ParamCount,
+  type Shape,
+} from './types'
 import { messageOf } from '../messages'
 
 export const layerRegistry: { [T in LayerType]: LayerDefinition<T> } = {
@@ -35,15 +45,19 @@ export function isLayerType(t: unknown): t is LayerType {
 
 /** A layer with defaults filled in and every field checked (throws LayerError). */
 export function normalizeLayer(layer: { type: unknown; config?: unknown }): LayerSpec {
-  if (!isLayerType(layer.type)) throw new LayerError(`Unknown layer type ${JSON.stringify(layer.type)}; known: ${layerTypes.join(', ')}`)
+  if (!isLayerType(layer.type))
+    throw new LayerError(`Unknown layer type ${JSON.stringify(layer.type)}; known: ${layerTypes.join(', ')}`)
   const config = (layer.config ?? {}) as Record<string, unknown>
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new LayerError(`${layer.type}: config must be an object`)
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new LayerError(`${layer.type}: config must be an object`)
   const def = layerRegistry[layer.type] as LayerDefinition<LayerType>
   // An empty value is not "the default": a setting left out gets its default, one sent as null is refused.
   const defaults = def.defaults as Record<string, unknown>
   for (const [key, v] of Object.entries(config)) {
     if (v === null && key in defaults && defaults[key] !== null) {
-      throw new LayerError(`${layer.type}: ${key} cannot be empty; leave it out for the default (${JSON.stringify(defaults[key])}). Received: ${key}=null`)
+      throw new LayerError(
+        `${layer.type}: ${key} cannot be empty; leave it out for the default (${JSON.stringify(defaults[key])}). Received: ${key}=null`,
+      )
     }
   }
   return { type: layer.type, config: def.normalize(config) } as LayerSpec
@@ -61,7 +75,10 @@ export type CanonicalSpec = ModelSpec & { readonly [canonicalBrand]: true }
 const canonicalSpecs = new WeakSet<object>()
 
 /** Normalises every layer once; throws a LayerError with the first layer's problem. */
-export function canonicalSpec(raw: { inputShape: readonly number[]; layers: ReadonlyArray<{ type: unknown; config?: unknown }> }): CanonicalSpec {
+export function canonicalSpec(raw: {
+  inputShape: readonly number[]
+  layers: ReadonlyArray<{ type: unknown; config?: unknown }>
+}): CanonicalSpec {
   if (isCanonical(raw as ModelSpec)) return raw as CanonicalSpec
   return trustedSpec({ inputShape: [...raw.inputShape], layers: raw.layers.map((l) => normalizeLayer(l)) })
 }
@@ -129,14 +146,20 @@ export function analyzeStack(spec: ModelSpec): StackAnalysis {
       const normal = layerOf(spec, index)
       const def = layerRegistry[normal.type] as LayerDefinition<LayerType>
       const previous: string = index === 0 ? 'the input' : spec.layers[index - 1]!.type
-      if (def.firstOnly && index > 0) throw new LayerError(`${normal.type} must be the first layer of the stack; it follows ${previous}`)
+      if (def.firstOnly && index > 0)
+        throw new LayerError(`${normal.type} must be the first layer of the stack; it follows ${previous}`)
       let out: Shape
       try {
         out = def.outputShape(shape, normal.config)
       } catch (err) {
         // Say what the layer follows, as Keras users expect: "... but follows Flatten, whose output is (6272)".
         if (err instanceof LayerError && /but its input is/.test(err.message)) {
-          throw new LayerError(err.message.replace(/but its input is (\([^)]*\))/, index === 0 ? 'but the input is $1' : `but follows ${previous}, whose output is $1`))
+          throw new LayerError(
+            err.message.replace(
+              /but its input is (\([^)]*\))/,
+              index === 0 ? 'but the input is $1' : `but follows ${previous}, whose output is $1`,
+            ),
+          )
         }
         throw err
       }
@@ -186,21 +209,35 @@ export function outputActivation(spec: ModelSpec): { activation: string; index: 
  * The one rule for an output's size, for the stacker, the core and the trainer: one unit for a number,
  * one per class (or a single sigmoid unit for two). Null when it fits; `classes` as names adds them.
  */
-export function outputUnitsProblem(units: number, task: 'classification' | 'regression', classes: number | readonly string[]): string | null {
+export function outputUnitsProblem(
+  units: number,
+  task: 'classification' | 'regression',
+  classes: number | readonly string[],
+): string | null {
   const n = typeof classes === 'number' ? classes : classes.length
-  if (task === 'regression') return units === 1 ? null : `The last layer has ${units} units; predicting a number needs 1`
+  if (task === 'regression')
+    return units === 1 ? null : `The last layer has ${units} units; predicting a number needs 1`
   if (units === n || (n === 2 && units === 1)) return null
   return `The last layer has ${units} units but the data has ${n} classes${typeof classes === 'number' ? '' : ` (${classes.join(', ')})`}`
 }
 
 /** Null when the output's activation suits the task; else what is wrong and what it needs. */
-export function outputActivationProblem(spec: ModelSpec, task: 'classification' | 'regression', classes: number): string | null {
+export function outputActivationProblem(
+  spec: ModelSpec,
+  task: 'classification' | 'regression',
+  classes: number,
+): string | null {
   const units = analyzeStack(spec).outputShape?.at(-1)
   if (units === undefined) return null
   const { activation, index } = outputActivation(spec)
   const where = index >= 0 ? `layer ${index + 1} (${spec.layers[index]!.type})` : 'the output'
   const want = task === 'regression' ? 'linear' : units === 1 && classes === 2 ? 'sigmoid' : 'softmax'
   if (activation === want) return null
-  const why = task === 'regression' ? 'predicting a number needs a linear output' : want === 'sigmoid' ? 'one output unit for two classes needs sigmoid (the probability of the second)' : 'a classifier’s output needs softmax (one probability per class)'
+  const why =
+    task === 'regression'
+      ? 'predicting a number needs a linear output'
+      : want === 'sigmoid'
+        ? 'one output unit for two classes needs sigmoid (the probability of the second)'
+        : 'a classifier’s output needs softmax (one probability per class)'
   return `The output ends with ${activation} at ${where}, but ${why}: set its activation to ${want}`
 }

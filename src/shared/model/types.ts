@@ -48,7 +48,8 @@ export interface ModelSpec {
   layers: LayerSpec[]
 }
 
-export type LayerGroup = 'pretrained' | 'preprocess' | 'convolution' | 'pooling' | 'core' | 'regularisation' | 'normalisation'
+export type LayerGroup =
+  'pretrained' | 'preprocess' | 'convolution' | 'pooling' | 'core' | 'regularisation' | 'normalisation'
 
 /** Raised by validation and shape functions; the message names the bad value. */
 export class LayerError extends Error {

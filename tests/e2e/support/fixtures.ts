@@ -23,7 +23,11 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 
 /** Calls a contract method over the server's HTTP API (to set up what a spec is not about). */
 export async function callApi<T>(server: ServerHandle, method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${server.url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token }, body: JSON.stringify(input) })
+  const res = await fetch(`${server.url}api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-modelbench-token': server.token },
+    body: JSON.stringify(input),
+  })
   const body = (await res.json()) as { ok: boolean; value: T; error?: { message: string } }
   if (!body.ok) throw new Error(`${method}: ${body.error?.message}`)
   return body.value

@@ -14,7 +14,15 @@ export interface ServerHandle {
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
 export function startServer(dataDir: string, options: { sample?: boolean } = {}): Promise<ServerHandle> {
-  const args = [join(root, 'bin', 'modelbench.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, ...(options.sample ? [] : ['--no-sample'])]
+  const args = [
+    join(root, 'bin', 'modelbench.mjs'),
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    ...(options.sample ? [] : ['--no-sample']),
+  ]
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

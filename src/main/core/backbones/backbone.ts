@@ -54,9 +54,22 @@ async function load(id: BackboneId): Promise<LoadedBackbone> {
   const files = await source.files()
   const manifest = files.weightsManifest as Array<{ weights: tf.io.WeightsManifestEntry[] }>
   const weightSpecs = manifest.flatMap((group) => group.weights)
-  const weightData = files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength) as ArrayBuffer
-  const full = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData }))
-  const model = tf.model({ inputs: full.inputs, outputs: full.getLayer(source.featuresLayer).output as tf.SymbolicTensor, name: `${id}_features` })
+  const weightData = files.weights.buffer.slice(
+    files.weights.byteOffset,
+    files.weights.byteOffset + files.weights.byteLength,
+  ) as ArrayBuffer
+  const full = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: files.modelTopology as tf.io.ModelJSON['modelTopology'],
+      weightSpecs,
+      weightData,
+    }),
+  )
+  const model = tf.model({
+    inputs: full.inputs,
+    outputs: full.getLayer(source.featuresLayer).output as tf.SymbolicTensor,
+    name: `${id}_features`,
+  })
   for (const layer of model.layers) {
     layer.trainable = false
     // BatchNorm stays in inference mode even in unfrozen blocks (Keras' advice for fine-tuning): a few
@@ -66,7 +79,11 @@ async function load(id: BackboneId): Promise<LoadedBackbone> {
       layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false })
     }
   }
-  const sha256 = createHash('sha256').update(JSON.stringify(files.modelTopology)).update(JSON.stringify(files.weightsManifest)).update(files.weights).digest('hex')
+  const sha256 = createHash('sha256')
+    .update(JSON.stringify(files.modelTopology))
+    .update(JSON.stringify(files.weightsManifest))
+    .update(files.weights)
+    .digest('hex')
   return { info: backbones[id], source, model, sha256, origin: `${source.packageName}@${source.packageVersion()}` }
 }
 
@@ -91,7 +108,9 @@ export function cutOf(backbone: LoadedBackbone, trainableBlocks: number): Backbo
   return {
     layer: inbound.name,
     shape: (inbound.outputShape as number[]).slice(1),
-    trainableLayers: model.layers.filter((l) => open.has(source.blockOf(l.name) ?? '') && l.weights.length > 0).map((l) => l.name),
+    trainableLayers: model.layers
+      .filter((l) => open.has(source.blockOf(l.name) ?? '') && l.weights.length > 0)
+      .map((l) => l.name),
   }
 }
 
@@ -116,7 +135,10 @@ export function applyAfterCut(backbone: LoadedBackbone, cut: BackboneCut, input:
     layer.trainable = trainable.has(layer.name)
     const inputs = layer.inboundNodes[0]!.inboundLayers.map((l) => {
       const t = tensors.get(l.name)
-      if (!t) throw new Error(`${backbone.info.label}: layer ${layer.name} reads ${l.name}, which is before the cut at ${cut.layer}`)
+      if (!t)
+        throw new Error(
+          `${backbone.info.label}: layer ${layer.name} reads ${l.name}, which is before the cut at ${cut.layer}`,
+        )
       return t
     })
     tensors.set(layer.name, layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.SymbolicTensor)

@@ -14,14 +14,30 @@ const rowBytes = side * side * 3
 /** A pixel cache of `count` rows on disk (row i's pixels all hold values from i). */
 function pixels(dir: string, count: number, versionHash = 'v1'): { data: string; meta: CacheMeta } {
   const data = join(dir, 'pixels.u8')
-  writeFileSync(data, Buffer.from(Array.from({ length: count * rowBytes }, (_, j) => (Math.floor(j / rowBytes) * 7 + j) % 256)))
+  writeFileSync(
+    data,
+    Buffer.from(Array.from({ length: count * rowBytes }, (_, j) => (Math.floor(j / rowBytes) * 7 + j) % 256)),
+  )
   return {
     data,
-    meta: { versionId: 'v', versionHash, shape: { height: side, width: side, channels: 3 }, count, sampleIds: [], classIndex: [], splits: [] },
+    meta: {
+      versionId: 'v',
+      versionHash,
+      shape: { height: side, width: side, channels: 3 },
+      count,
+      sampleIds: [],
+      classIndex: [],
+      splits: [],
+    },
   }
 }
 
-const backbone = (sha256 = 'weights-1'): LoadedBackbone => ({ info: { ...backbones.mobilenetV2, inputShape: [side, side, 3] }, sha256, origin: 'test' }) as unknown as LoadedBackbone
+const backbone = (sha256 = 'weights-1'): LoadedBackbone =>
+  ({
+    info: { ...backbones.mobilenetV2, inputShape: [side, side, 3] },
+    sha256,
+    origin: 'test',
+  }) as unknown as LoadedBackbone
 const cut: BackboneCut = { layer: 'features', shape: [2], trainableLayers: [] }
 
 /** A stand-in backbone: two features per image (sum and first value of the normalised pixels); counts the images it saw. */
@@ -54,7 +70,15 @@ describe('the feature cache', () => {
     const px = pixels(dir, 37)
     const first = counting()
     const progress: number[] = []
-    const a = (await ensureFeatures({ dir: join(dir, 'f'), pixels: px, backbone: backbone(), cut, computer: first, chunk: 8, onProgress: (p) => progress.push(p.done) }))!
+    const a = (await ensureFeatures({
+      dir: join(dir, 'f'),
+      pixels: px,
+      backbone: backbone(),
+      cut,
+      computer: first,
+      chunk: 8,
+      onProgress: (p) => progress.push(p.done),
+    }))!
     expect(first.images).toBe(37)
     expect(a.computedRows).toBe(37)
     expect(progress).toEqual([0, 8, 16, 24, 32, 37])
@@ -74,10 +98,18 @@ describe('the feature cache', () => {
     const dir = tempDir()
     const px = pixels(dir, 10)
     const f = join(dir, 'f')
-    const keyed = [featureKey(px.meta, backbone(), cut), featureKey({ ...px.meta, versionHash: 'v2' }, backbone(), cut), featureKey(px.meta, backbone('weights-2'), cut), featureKey(px.meta, backbone(), { ...cut, layer: 'block_16_project_BN' })]
+    const keyed = [
+      featureKey(px.meta, backbone(), cut),
+      featureKey({ ...px.meta, versionHash: 'v2' }, backbone(), cut),
+      featureKey(px.meta, backbone('weights-2'), cut),
+      featureKey(px.meta, backbone(), { ...cut, layer: 'block_16_project_BN' }),
+    ]
     expect(new Set(keyed).size).toBe(4)
     const base = (await ensureFeatures({ dir: f, pixels: px, backbone: backbone(), cut, computer: counting() }))!
-    for (const [pixelsFor, weights] of [[{ ...px, meta: { ...px.meta, versionHash: 'v2' } }, 'weights-1'], [px, 'weights-2']] as const) {
+    for (const [pixelsFor, weights] of [
+      [{ ...px, meta: { ...px.meta, versionHash: 'v2' } }, 'weights-1'],
+      [px, 'weights-2'],
+    ] as const) {
       const c = counting()
       await ensureFeatures({ dir: f, pixels: pixelsFor, backbone: backbone(weights), cut, computer: c })
       expect(c.images).toBe(10)
@@ -95,9 +127,18 @@ describe('the feature cache', () => {
   it('resumes a computation that was killed half-way, computing only the rest, to the same result', async () => {
     const dir = tempDir()
     const px = pixels(dir, 40)
-    const reference = (await ensureFeatures({ dir: join(dir, 'ref'), pixels: px, backbone: backbone(), cut, computer: counting(), chunk: 8 }))!
+    const reference = (await ensureFeatures({
+      dir: join(dir, 'ref'),
+      pixels: px,
+      backbone: backbone(),
+      cut,
+      computer: counting(),
+      chunk: 8,
+    }))!
     const f = join(dir, 'f')
-    await expect(ensureFeatures({ dir: f, pixels: px, backbone: backbone(), cut, computer: counting(3), chunk: 8 })).rejects.toThrow('killed')
+    await expect(
+      ensureFeatures({ dir: f, pixels: px, backbone: backbone(), cut, computer: counting(3), chunk: 8 }),
+    ).rejects.toThrow('killed')
     const key = featureKey(px.meta, backbone(), cut)
     expect(JSON.parse(readFileSync(featurePaths(f, key).progress, 'utf8'))).toMatchObject({ done: 24 })
     expect(existsSync(featurePaths(f, key).lock)).toBe(false)
@@ -118,7 +159,17 @@ describe('the feature cache', () => {
     const px = pixels(dir, 30)
     const c = counting()
     let asked = 0
-    expect(await ensureFeatures({ dir: join(dir, 'f'), pixels: px, backbone: backbone(), cut, computer: c, chunk: 8, shouldStop: () => ++asked > 2 })).toBeNull()
+    expect(
+      await ensureFeatures({
+        dir: join(dir, 'f'),
+        pixels: px,
+        backbone: backbone(),
+        cut,
+        computer: c,
+        chunk: 8,
+        shouldStop: () => ++asked > 2,
+      }),
+    ).toBeNull()
     expect(c.images).toBe(16)
     const rest = counting()
     await ensureFeatures({ dir: join(dir, 'f'), pixels: px, backbone: backbone(), cut, computer: rest, chunk: 8 })

@@ -7,7 +7,20 @@
  * measured 15× faster than tfjs-wasm on this backbone with outputs equal within 1e-5.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { CacheMeta } from '../datasets/tensor-cache'
@@ -57,13 +70,31 @@ export interface FeatureRequest {
 
 export function featureKey(pixels: CacheMeta, backbone: LoadedBackbone, cut: BackboneCut): string {
   const { height, width, channels } = pixels.shape
-  const parts = { format: 1, version: pixels.versionHash, count: pixels.count, input: [height, width, channels], backbone: backbone.info.id, weights: backbone.sha256, cut: cut.layer, normalization: backbone.info.normalization }
+  const parts = {
+    format: 1,
+    version: pixels.versionHash,
+    count: pixels.count,
+    input: [height, width, channels],
+    backbone: backbone.info.id,
+    weights: backbone.sha256,
+    cut: cut.layer,
+    normalization: backbone.info.normalization,
+  }
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)
 }
 
-export function featurePaths(dir: string, key: string): { data: string; meta: string; partial: string; progress: string; lock: string } {
+export function featurePaths(
+  dir: string,
+  key: string,
+): { data: string; meta: string; partial: string; progress: string; lock: string } {
   const base = join(dir, key)
-  return { data: `${base}.f32`, meta: `${base}.json`, partial: `${base}.f32.partial`, progress: `${base}.progress`, lock: `${base}.lock` }
+  return {
+    data: `${base}.f32`,
+    meta: `${base}.json`,
+    partial: `${base}.f32.partial`,
+    progress: `${base}.progress`,
+    lock: `${base}.lock`,
+  }
 }
 
 function sha256File(path: string): string {
@@ -77,7 +108,12 @@ export function readFeatureCache(dir: string, key: string): FeatureCacheMeta | n
   try {
     const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as FeatureCacheMeta
     const rowBytes = meta.shape.reduce((a, b) => a * b, 1) * 4
-    if (meta.key !== key || statSync(paths.data).size !== meta.count * rowBytes || sha256File(paths.data) !== meta.sha256) return null
+    if (
+      meta.key !== key ||
+      statSync(paths.data).size !== meta.count * rowBytes ||
+      sha256File(paths.data) !== meta.sha256
+    )
+      return null
     return meta
   } catch {
     return null
@@ -85,14 +121,19 @@ export function readFeatureCache(dir: string, key: string): FeatureCacheMeta | n
 }
 
 export async function onnxFeatureComputer(model: LoadedBackbone, cut: BackboneCut): Promise<FeatureComputer> {
-  const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') }
+  const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & {
+    default?: typeof import('onnxruntime-node')
+  }
   const runtime = ort.InferenceSession ? ort : ort.default!
   const threads = availableParallelism()
-  const session = await runtime.InferenceSession.create(graphToOnnx(frozenPart(model, cut), { producerVersion: 'feature-cache' }), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  })
+  const session = await runtime.InferenceSession.create(
+    graphToOnnx(frozenPart(model, cut), { producerVersion: 'feature-cache' }),
+    {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    },
+  )
   const [h, w, c] = model.info.inputShape
   return {
     engine: `onnxruntime-node ${runtime.env.versions.node ?? '(version unknown)'} (${threads} thread${threads === 1 ? '' : 's'})`,
@@ -118,7 +159,10 @@ function pidAlive(pid: number): boolean {
  * the cache is there (it appeared while waiting, or just before the lock was taken: then the lock is let
  * go again), null once this process holds the lock and must compute.
  */
-async function takeLock(paths: ReturnType<typeof featurePaths>, cached: () => FeatureCacheMeta | null): Promise<FeatureCacheMeta | null> {
+async function takeLock(
+  paths: ReturnType<typeof featurePaths>,
+  cached: () => FeatureCacheMeta | null,
+): Promise<FeatureCacheMeta | null> {
   for (;;) {
     try {
       writeFileSync(paths.lock, String(process.pid), { flag: 'wx' })
@@ -141,7 +185,9 @@ async function takeLock(paths: ReturnType<typeof featurePaths>, cached: () => Fe
 }
 
 /** The cached features for these pixels, computing (or resuming) what is missing. */
-export async function ensureFeatures(req: FeatureRequest): Promise<{ path: string; meta: FeatureCacheMeta; computedRows: number } | null> {
+export async function ensureFeatures(
+  req: FeatureRequest,
+): Promise<{ path: string; meta: FeatureCacheMeta; computedRows: number } | null> {
   const key = featureKey(req.pixels.meta, req.backbone, req.cut)
   const paths = featurePaths(req.dir, key)
   const total = req.pixels.meta.count
@@ -188,10 +234,14 @@ export async function ensureFeatures(req: FeatureRequest): Promise<{ path: strin
     while (done < total) {
       if (req.shouldStop?.()) return null
       const n = Math.min(chunk, total - done)
-      reader.read(Array.from({ length: n }, (_, i) => done + i), pixels)
+      reader.read(
+        Array.from({ length: n }, (_, i) => done + i),
+        pixels,
+      )
       for (let i = 0; i < n * reader.rowBytes; i++) x[i] = pixels[i]! * scale + offset
       const out = await computer.run(n === chunk ? x : x.subarray(0, n * reader.rowBytes), n)
-      if (out.length !== n * rowValues) throw new Error(`the backbone gave ${out.length} values for ${n} images, expected ${n * rowValues}`)
+      if (out.length !== n * rowValues)
+        throw new Error(`the backbone gave ${out.length} values for ${n} images, expected ${n * rowValues}`)
       writeSync(fd, new Uint8Array(out.buffer, out.byteOffset, n * rowBytes), 0, n * rowBytes, done * rowBytes)
       done += n
       const elapsed = (performance.now() - started) / 1000
@@ -203,7 +253,15 @@ export async function ensureFeatures(req: FeatureRequest): Promise<{ path: strin
     fd = -1
     renameSync(paths.partial, paths.data)
     const seconds = secondsBefore + (performance.now() - started) / 1000
-    const meta: FeatureCacheMeta = { key, count: total, shape: req.cut.shape, sha256: sha256File(paths.data), backbone: { id: req.backbone.info.id, sha256: req.backbone.sha256, cut: req.cut.layer }, seconds, engine: computer.engine }
+    const meta: FeatureCacheMeta = {
+      key,
+      count: total,
+      shape: req.cut.shape,
+      sha256: sha256File(paths.data),
+      backbone: { id: req.backbone.info.id, sha256: req.backbone.sha256, cut: req.cut.layer },
+      seconds,
+      engine: computer.engine,
+    }
     writeFileSync(`${paths.meta}.tmp`, JSON.stringify(meta))
     renameSync(`${paths.meta}.tmp`, paths.meta)
     rmSync(paths.progress, { force: true })

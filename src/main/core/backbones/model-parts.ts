@@ -34,12 +34,14 @@ export async function buildParts(spec: ModelSpec, seed: number, options: BuildOp
     return { trained: model, backbone: null, whole: () => model, dispose: () => model.dispose() }
   }
   const head = headSpec(spec)!
-  if (head.layers.length === 0) throw new Error('A pretrained backbone needs at least one layer after it (the classifier)')
+  if (head.layers.length === 0)
+    throw new Error('A pretrained backbone needs at least one layer after it (the classifier)')
   const loaded = await loadBackbone(config.backbone)
   const cut = cutOf(loaded, config.trainableBlocks)
   const headModel = buildModel(head, options)
   initializeWeights(headModel, head, seed)
-  const applyHead = (t: tf.SymbolicTensor): tf.SymbolicTensor => headModel.layers.reduce((x, layer) => layer.apply(x) as tf.SymbolicTensor, t)
+  const applyHead = (t: tf.SymbolicTensor): tf.SymbolicTensor =>
+    headModel.layers.reduce((x, layer) => layer.apply(x) as tf.SymbolicTensor, t)
   for (const layer of loaded.model.layers) layer.trainable = false
   let trained: tf.LayersModel = headModel
   if (config.trainableBlocks > 0) {

@@ -27,7 +27,8 @@ export function decodeBmp(data: Buffer, maxPixels: number): RawImage {
   const topDown = rawHeight < 0
   if (width <= 0 || height === 0) throw new Error('BMP has no pixels')
   if (width * height > maxPixels) throw new Error(`Input image exceeds pixel limit (${width}×${height})`)
-  if (!(compression === 0 || (compression === 3 && bpp === 32))) throw new Error(`compressed BMP (method ${compression}) is not supported`)
+  if (!(compression === 0 || (compression === 3 && bpp === 32)))
+    throw new Error(`compressed BMP (method ${compression}) is not supported`)
   if (bpp !== 24 && bpp !== 32 && bpp !== 8) throw new Error(`${bpp}-bit BMP is not supported`)
   const stride = Math.ceil((width * bpp) / 32) * 4
   if (offset + stride * height > data.length) throw new Error('BMP file is truncated (pixel data)')

@@ -2,16 +2,26 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { solidImage } from '../../../../tests/fixtures/image-corpus'
-import type { ClassInfo, DatasetSummary, DatasetVersion, ImportInfo, Project, SampleItem, TablePreview } from '../../../shared/contract'
+import type {
+  ClassInfo,
+  DatasetSummary,
+  DatasetVersion,
+  ImportInfo,
+  Project,
+  SampleItem,
+  TablePreview,
+} from '../../../shared/contract'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-
 /** A project with `perClass` images in each class folder plus `unlabeled` loose images. */
-async function imageProject(perClass: Record<string, number>, unlabeled = 0): Promise<{ core: Core; dataset: DatasetSummary; dir: string }> {
+async function imageProject(
+  perClass: Record<string, number>,
+  unlabeled = 0,
+): Promise<{ core: Core; dataset: DatasetSummary; dir: string }> {
   const dir = tempDir()
   const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
   const project = value<Project>(await core.call('projects.create', { name: 'P' }))
@@ -39,7 +49,9 @@ describe('labels and classes', () => {
     const unlabeled = await list(core, dataset.id, { kind: 'unlabeled' })
     expect(unlabeled).toHaveLength(3)
     const labels = unlabeled.map((s, i) => ({ sampleId: s.id, classId: i === 0 ? dog!.id : cat!.id }))
-    const { previous } = value<{ previous: Array<{ sampleId: number; classId: number | null }> }>(await core.call('samples.setLabels', { labels }))
+    const { previous } = value<{ previous: Array<{ sampleId: number; classId: number | null }> }>(
+      await core.call('samples.setLabels', { labels }),
+    )
     expect(previous).toEqual(unlabeled.map((s) => ({ sampleId: s.id, classId: null })))
     expect(await list(core, dataset.id, { kind: 'unlabeled' })).toHaveLength(0)
     expect((await list(core, dataset.id, { kind: 'class', classId: cat!.id })).length).toBe(4)
@@ -51,7 +63,12 @@ describe('labels and classes', () => {
   it('refuses labels naming a missing sample or class, changing nothing', async () => {
     const { core, dataset } = await imageProject({ cat: 2 }, 1)
     const [u] = await list(core, dataset.id, { kind: 'unlabeled' })
-    const res = await core.call('samples.setLabels', { labels: [{ sampleId: u!.id, classId: dataset.classes[0]!.id }, { sampleId: 99999, classId: null }] })
+    const res = await core.call('samples.setLabels', {
+      labels: [
+        { sampleId: u!.id, classId: dataset.classes[0]!.id },
+        { sampleId: 99999, classId: null },
+      ],
+    })
     expect(res).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'Sample "99999" was not found' } })
     expect(await list(core, dataset.id, { kind: 'unlabeled' })).toHaveLength(1)
     await core.close()
@@ -62,10 +79,22 @@ describe('labels and classes', () => {
     const byName = (d: DatasetSummary, n: string): ClassInfo => d.classes.find((c) => c.name === n)!
     const bird = value<ClassInfo>(await core.call('classes.create', { datasetId: dataset.id, name: 'bird' }))
     expect(bird).toMatchObject({ name: 'bird', count: 0, position: 3, color: expect.stringMatching(/^#[0-9a-f]{6}$/) })
-    expect(await core.call('classes.create', { datasetId: dataset.id, name: 'CAT' })).toMatchObject({ ok: false, error: { code: 'CONFLICT', field: 'name' } })
-    const renamed = value<ClassInfo>(await core.call('classes.update', { classId: bird.id, name: 'parrot', color: '#AA00FF' }))
+    expect(await core.call('classes.create', { datasetId: dataset.id, name: 'CAT' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', field: 'name' },
+    })
+    const renamed = value<ClassInfo>(
+      await core.call('classes.update', { classId: bird.id, name: 'parrot', color: '#AA00FF' }),
+    )
     expect(renamed).toMatchObject({ name: 'parrot', color: '#aa00ff' })
-    expect(value(await core.call('classes.merge', { sourceId: byName(dataset, 'kitten').id, targetId: byName(dataset, 'cat').id }))).toEqual({ moved: 2 })
+    expect(
+      value(
+        await core.call('classes.merge', {
+          sourceId: byName(dataset, 'kitten').id,
+          targetId: byName(dataset, 'cat').id,
+        }),
+      ),
+    ).toEqual({ moved: 2 })
     expect(value(await core.call('classes.delete', { classId: byName(dataset, 'dog').id }))).toEqual({ unlabeled: 2 })
     const after = value<DatasetSummary>(await core.call('datasets.get', { projectId: dataset.projectId }))
     expect(after.classes.map((c) => [c.name, c.count])).toEqual([
@@ -90,7 +119,9 @@ describe('labels and classes', () => {
 describe('splits and versions', () => {
   it('splits stratified by class, the same way for the same seed', async () => {
     const { core, dataset } = await imageProject({ a: 20, b: 10 })
-    const s1 = value<DatasetSummary>(await core.call('datasets.split', { datasetId: dataset.id, train: 0.7, validation: 0.1, test: 0.2, seed: 3 }))
+    const s1 = value<DatasetSummary>(
+      await core.call('datasets.split', { datasetId: dataset.id, train: 0.7, validation: 0.1, test: 0.2, seed: 3 }),
+    )
     const a = s1.counts.find((c) => c.classId === s1.classes[0]!.id)!
     const b = s1.counts.find((c) => c.classId === s1.classes[1]!.id)!
     expect([a.train, a.validation, a.test]).toEqual([14, 2, 4])
@@ -100,7 +131,9 @@ describe('splits and versions', () => {
     expect((await list(core, dataset.id)).map((s) => s.split)).toEqual(first)
     value(await core.call('datasets.split', { datasetId: dataset.id, train: 0.7, validation: 0.1, test: 0.2, seed: 4 }))
     expect((await list(core, dataset.id)).map((s) => s.split)).not.toEqual(first)
-    expect(await core.call('datasets.split', { datasetId: dataset.id, train: 0.7, validation: 0.1, test: 0.1, seed: 1 })).toMatchObject({
+    expect(
+      await core.call('datasets.split', { datasetId: dataset.id, train: 0.7, validation: 0.1, test: 0.1, seed: 1 }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: 'train: train, validation and test must add up to 100%' },
     })
@@ -109,22 +142,40 @@ describe('splits and versions', () => {
 
   it('freezes a hashed version, reuses it while nothing changes, and makes a new one after a label change', async () => {
     const { core, dataset } = await imageProject({ a: 10, b: 10 })
-    const v1 = value<DatasetVersion & { reused: boolean }>(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))
-    expect(v1).toMatchObject({ number: 1, reused: false, sampleCount: 20, classNames: ['a', 'b'], counts: { train: 16, validation: 2, test: 2 } })
+    const v1 = value<DatasetVersion & { reused: boolean }>(
+      await core.call('datasets.freezeVersion', { datasetId: dataset.id }),
+    )
+    expect(v1).toMatchObject({
+      number: 1,
+      reused: false,
+      sampleCount: 20,
+      classNames: ['a', 'b'],
+      counts: { train: 16, validation: 2, test: 2 },
+    })
     expect(v1.hash).toMatch(/^[0-9a-f]{64}$/)
-    expect(value(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))).toMatchObject({ id: v1.id, reused: true })
+    expect(value(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))).toMatchObject({
+      id: v1.id,
+      reused: true,
+    })
 
     const [sample] = await list(core, dataset.id, { kind: 'class', classId: dataset.classes[0]!.id })
     const { previous } = value<{ previous: Array<{ sampleId: number; classId: number | null }> }>(
       await core.call('samples.setLabels', { labels: [{ sampleId: sample!.id, classId: dataset.classes[1]!.id }] }),
     )
-    const v2 = value<DatasetVersion & { reused: boolean }>(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))
+    const v2 = value<DatasetVersion & { reused: boolean }>(
+      await core.call('datasets.freezeVersion', { datasetId: dataset.id }),
+    )
     expect(v2).toMatchObject({ number: 2, reused: false })
     expect(v2.hash).not.toBe(v1.hash)
     // Putting the label back gives the same contents, hence version 1 again.
     value(await core.call('samples.setLabels', { labels: previous }))
-    expect(value(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))).toMatchObject({ id: v1.id, reused: true })
-    expect(value<DatasetVersion[]>(await core.call('datasets.listVersions', { datasetId: dataset.id })).map((v) => v.number)).toEqual([2, 1])
+    expect(value(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))).toMatchObject({
+      id: v1.id,
+      reused: true,
+    })
+    expect(
+      value<DatasetVersion[]>(await core.call('datasets.listVersions', { datasetId: dataset.id })).map((v) => v.number),
+    ).toEqual([2, 1])
     await core.close()
   })
 
@@ -150,11 +201,21 @@ describe('table import', () => {
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
     const project = value<Project>(await core.call('projects.create', { name: 'T' }))
     const csv = join(dir, 'flowers.csv')
-    writeFileSync(csv, 'petal,colour,kind\n1.2,red,rose\n3.4,,tulip\n5.6,blue\n7.8,white,\n1.2,red,rose\n9.0,pink,tulip\n')
+    writeFileSync(
+      csv,
+      'petal,colour,kind\n1.2,red,rose\n3.4,,tulip\n5.6,blue\n7.8,white,\n1.2,red,rose\n9.0,pink,tulip\n',
+    )
     const preview = value<TablePreview>(await core.call('datasets.previewTable', { path: csv }))
-    expect(preview).toMatchObject({ hasHeader: true, rowCount: 5, suggestedTarget: 'kind', suggestedTask: 'classification' })
+    expect(preview).toMatchObject({
+      hasHeader: true,
+      rowCount: 5,
+      suggestedTarget: 'kind',
+      suggestedTask: 'classification',
+    })
     expect(preview.problems).toEqual([{ rowNumber: 4, reason: 'row 4 has 2 fields, expected 3' }])
-    const started = value<ImportInfo>(await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'kind' }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'kind' }),
+    )
     const done = await core.imports.whenDone(started.id)
     expect(done).toMatchObject({ status: 'completed', imported: 3, duplicates: 1, skipped: 2 })
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
@@ -169,20 +230,28 @@ describe('table import', () => {
     ])
     const rows = value<{ items: SampleItem[] }>(await core.call('samples.list', { datasetId: dataset.id })).items
     expect(rows[1]).toMatchObject({ name: 'row 3', values: { petal: 3.4, colour: null } })
-    const report = value<{ items: Array<{ rowNumber: number; reason: string }> }>(await core.call('imports.listIssues', { importId: done.id })).items
+    const report = value<{ items: Array<{ rowNumber: number; reason: string }> }>(
+      await core.call('imports.listIssues', { importId: done.id }),
+    ).items
     expect(report.map((i) => [i.rowNumber, i.reason])).toEqual([
       [4, 'row 4 has 2 fields, expected 3'],
       [5, 'row 5 has no value in the target column "kind"'],
       [6, 'same values as row 2'],
     ])
-    expect(await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'nope' })).toMatchObject({
+    expect(
+      await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'nope' }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'targetColumn' },
     })
     // A table's classes are its target column's values: none are added by hand.
     expect(await core.call('classes.create', { datasetId: dataset.id, name: 'tulip' })).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_STATE', message: 'This project holds a table: its classes are the values of the column “kind”, so classes cannot be added by hand' },
+      error: {
+        code: 'INVALID_STATE',
+        message:
+          'This project holds a table: its classes are the values of the column “kind”, so classes cannot be added by hand',
+      },
     })
     expect(await core.call('datasets.previewTable', { path: join(dir, 'missing.csv') })).toMatchObject({
       ok: false,
@@ -197,7 +266,9 @@ describe('table import', () => {
     const project = value<Project>(await core.call('projects.create', { name: 'R' }))
     const csv = join(dir, 'houses.csv')
     writeFileSync(csv, 'rooms,price\n3,250.5\n4,310.25\n2,199.9\n')
-    const started = value<ImportInfo>(await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'price' }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'price' }),
+    )
     await core.imports.whenDone(started.id)
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
     expect(dataset).toMatchObject({ task: 'regression', classes: [], total: 3 })
@@ -211,7 +282,9 @@ describe('sample projects', () => {
   it('creates the iris sample from the packaged data', async () => {
     const dir = tempDir()
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
-    const { project, import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
+    const { project, import: started } = value<{ project: Project; import: ImportInfo }>(
+      await core.call('projects.createSample', { sample: 'iris' }),
+    )
     expect(project.name).toBe('Iris flowers')
     expect(await core.imports.whenDone(started.id)).toMatchObject({ status: 'completed', imported: 149, duplicates: 0 })
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
@@ -226,7 +299,9 @@ describe('sample projects', () => {
   it('creates the digits sample: 10,000 MNIST digits through the image import', async () => {
     const dir = tempDir()
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
-    const { project, import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'digits' }))
+    const { project, import: started } = value<{ project: Project; import: ImportInfo }>(
+      await core.call('projects.createSample', { sample: 'digits' }),
+    )
     const done = await core.imports.whenDone(started.id)
     expect(done).toMatchObject({ status: 'completed', skipped: 0 })
     expect(done.imported + done.duplicates).toBe(10_000)

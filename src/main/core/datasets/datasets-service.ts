@@ -171,7 +171,11 @@ export class DatasetsService {
 
   /** Every image content hash any sample refers to (deleted projects' too, which can be restored). */
   knownHashes(): Set<string> {
-    const rows = this.db.prepare("SELECT DISTINCT s.content_hash AS h FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE d.kind = 'image'").all() as Array<{ h: string }>
+    const rows = this.db
+      .prepare(
+        "SELECT DISTINCT s.content_hash AS h FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE d.kind = 'image'",
+      )
+      .all() as Array<{ h: string }>
     return new Set(rows.map((r) => r.h))
   }
 
@@ -244,9 +248,9 @@ export class DatasetsService {
     const counts = [...byClass.values()]
     const unlabeled = byClass.get(null)
     const labeled = total - (unlabeled ? unlabeled.train + unlabeled.validation + unlabeled.test + unlabeled.none : 0)
-    const latest = this.db.prepare('SELECT * FROM imports WHERE dataset_id = ? ORDER BY started_at DESC LIMIT 1').get(datasetId) as
-      | ImportRow
-      | undefined
+    const latest = this.db
+      .prepare('SELECT * FROM imports WHERE dataset_id = ? ORDER BY started_at DESC LIMIT 1')
+      .get(datasetId) as ImportRow | undefined
     return {
       id: d.id,
       projectId: d.project_id,
@@ -267,17 +271,23 @@ export class DatasetsService {
 
   private suggestedInputShape(d: DatasetRow): number[] | null {
     if (d.kind === 'table') {
-      const values = (this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(d.id) as Array<{ values_json: string }>).map(
-        (r) => JSON.parse(r.values_json) as Record<string, string | number | null>,
-      )
+      const values = (
+        this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(d.id) as Array<{
+          values_json: string
+        }>
+      ).map((r) => JSON.parse(r.values_json) as Record<string, string | number | null>)
       if (values.length === 0) return null
       return [fitEncoder(JSON.parse(d.columns_json ?? '[]') as TableColumn[], [], values).featureCount]
     }
     const size = this.db
-      .prepare('SELECT width, height, count(*) AS n FROM samples WHERE dataset_id = ? AND width IS NOT NULL GROUP BY width, height ORDER BY n DESC LIMIT 1')
+      .prepare(
+        'SELECT width, height, count(*) AS n FROM samples WHERE dataset_id = ? AND width IS NOT NULL GROUP BY width, height ORDER BY n DESC LIMIT 1',
+      )
       .get(d.id) as { width: number; height: number } | undefined
     if (!size) return null
-    const { colour } = this.db.prepare('SELECT max(coalesce(channels, 3)) > 1 AS colour FROM samples WHERE dataset_id = ?').get(d.id) as { colour: number }
+    const { colour } = this.db
+      .prepare('SELECT max(coalesce(channels, 3)) > 1 AS colour FROM samples WHERE dataset_id = ?')
+      .get(d.id) as { colour: number }
     // Big photos are trained smaller: at most 160 pixels on the longer side keeps CPU training practical.
     const scale = Math.min(1, 160 / Math.max(size.width, size.height))
     return [Math.max(8, Math.round(size.height * scale)), Math.max(8, Math.round(size.width * scale)), colour ? 3 : 1]
@@ -289,17 +299,25 @@ export class DatasetsService {
     const used = classes.filter((c) => c.count > 0)
     if (used.length > 0 && used.length < 2) out.push('Training needs at least two classes with examples.')
     for (const c of used) {
-      if (c.count < fewExamples) out.push(`Class “${c.name}” has only ${c.count} example${c.count === 1 ? '' : 's'}; aim for at least ${fewExamples}, ideally 50 or more.`)
+      if (c.count < fewExamples)
+        out.push(
+          `Class “${c.name}” has only ${c.count} example${c.count === 1 ? '' : 's'}; aim for at least ${fewExamples}, ideally 50 or more.`,
+        )
     }
     if (used.length >= 2) {
       const sorted = [...used].sort((a, b) => b.count - a.count)
       const big = sorted[0]!
       const small = sorted.at(-1)!
       if (big.count >= imbalanceRatio * small.count) {
-        out.push(`The classes are imbalanced: “${big.name}” has ${big.count} examples, “${small.name}” only ${small.count}.`)
+        out.push(
+          `The classes are imbalanced: “${big.name}” has ${big.count} examples, “${small.name}” only ${small.count}.`,
+        )
       }
     }
-    if (unlabeled > 0) out.push(`${unlabeled} ${d.kind === 'image' ? 'image' : 'row'}${unlabeled === 1 ? ' is' : 's are'} unlabeled and will not be used for training.`)
+    if (unlabeled > 0)
+      out.push(
+        `${unlabeled} ${d.kind === 'image' ? 'image' : 'row'}${unlabeled === 1 ? ' is' : 's are'} unlabeled and will not be used for training.`,
+      )
     return out
   }
 
@@ -336,15 +354,17 @@ export class DatasetsService {
 
   /** The id of the class with this name, created if missing (used by imports, inside their transaction). */
   ensureClass(datasetId: string, name: string): number {
-    const found = this.db.prepare('SELECT id FROM classes WHERE dataset_id = ? AND lower(name) = lower(?)').get(datasetId, name) as
-      | { id: number }
-      | undefined
+    const found = this.db
+      .prepare('SELECT id FROM classes WHERE dataset_id = ? AND lower(name) = lower(?)')
+      .get(datasetId, name) as { id: number } | undefined
     if (found) return found.id
     return this.insertClass(datasetId, name)
   }
 
   private insertClass(datasetId: string, name: string, color?: string): number {
-    const { p } = this.db.prepare('SELECT coalesce(max(position) + 1, 0) AS p FROM classes WHERE dataset_id = ?').get(datasetId) as {
+    const { p } = this.db
+      .prepare('SELECT coalesce(max(position) + 1, 0) AS p FROM classes WHERE dataset_id = ?')
+      .get(datasetId) as {
       p: number
     }
     const info = this.db
@@ -356,7 +376,9 @@ export class DatasetsService {
   createClass(datasetId: string, name: string, color?: string): ClassInfo {
     const dataset = this.row(datasetId)
     if (dataset.kind === 'table') {
-      const from = dataset.target_column ? `its classes are the values of the column “${dataset.target_column}”` : 'its classes come from the column it predicts'
+      const from = dataset.target_column
+        ? `its classes are the values of the column “${dataset.target_column}”`
+        : 'its classes come from the column it predicts'
       throw new AppError('INVALID_STATE', `This project holds a table: ${from}, so classes cannot be added by hand`)
     }
     const id = this.db.transaction(() => {
@@ -374,7 +396,8 @@ export class DatasetsService {
         this.assertClassNameFree(row.dataset_id, patch.name, classId)
         this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(patch.name, classId)
       }
-      if (patch.color !== undefined) this.db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(patch.color.toLowerCase(), classId)
+      if (patch.color !== undefined)
+        this.db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(patch.color.toLowerCase(), classId)
     })()
     this.changed(row.dataset_id, 'classes')
     return this.classInfo(classId)
@@ -383,7 +406,8 @@ export class DatasetsService {
   mergeClasses(sourceId: number, targetId: number): { moved: number } {
     const source = this.classRow(sourceId)
     const target = this.classRow(targetId)
-    if (source.dataset_id !== target.dataset_id) throw new AppError('INVALID_ARGUMENT', 'Both classes must belong to the same dataset', 'targetId')
+    if (source.dataset_id !== target.dataset_id)
+      throw new AppError('INVALID_ARGUMENT', 'Both classes must belong to the same dataset', 'targetId')
     const moved = this.db.transaction(() => {
       const info = this.db.prepare('UPDATE samples SET class_id = ? WHERE class_id = ?').run(targetId, sourceId)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId)
@@ -396,7 +420,11 @@ export class DatasetsService {
   deleteClass(classId: number): { unlabeled: number } {
     const row = this.classRow(classId)
     const unlabeled = this.db.transaction(() => {
-      const info = this.db.prepare('UPDATE samples SET class_id = NULL, split = CASE WHEN split_fixed = 1 THEN split ELSE NULL END WHERE class_id = ?').run(classId)
+      const info = this.db
+        .prepare(
+          'UPDATE samples SET class_id = NULL, split = CASE WHEN split_fixed = 1 THEN split ELSE NULL END WHERE class_id = ?',
+        )
+        .run(classId)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(classId)
       return info.changes
     })()
@@ -406,7 +434,12 @@ export class DatasetsService {
 
   // ---- samples -------------------------------------------------------------------------------------
 
-  listSamples(datasetId: string, filter: SampleFilter = { kind: 'all' }, offset = 0, limit = 200): { items: SampleItem[]; total: number } {
+  listSamples(
+    datasetId: string,
+    filter: SampleFilter = { kind: 'all' },
+    offset = 0,
+    limit = 200,
+  ): { items: SampleItem[]; total: number } {
     this.row(datasetId)
     let where = 'dataset_id = ?'
     const params: Array<string | number> = [datasetId]
@@ -445,7 +478,9 @@ export class DatasetsService {
     previous: Array<{ sampleId: number; classId: number | null }>
   } {
     const getSample = this.db.prepare('SELECT id, dataset_id, class_id, split_fixed FROM samples WHERE id = ?')
-    const update = this.db.prepare('UPDATE samples SET class_id = ?, split = CASE WHEN split_fixed = 1 THEN split ELSE NULL END WHERE id = ?')
+    const update = this.db.prepare(
+      'UPDATE samples SET class_id = ?, split = CASE WHEN split_fixed = 1 THEN split ELSE NULL END WHERE id = ?',
+    )
     const updateKeepSplit = this.db.prepare('UPDATE samples SET class_id = ? WHERE id = ?')
     const classDataset = this.db.prepare('SELECT dataset_id FROM classes WHERE id = ?')
     const touched = new Set<string>()
@@ -457,7 +492,8 @@ export class DatasetsService {
         if (classId !== null) {
           const c = classDataset.get(classId) as { dataset_id: string } | undefined
           if (!c) throw notFound('Class', String(classId))
-          if (c.dataset_id !== s.dataset_id) throw new AppError('INVALID_ARGUMENT', `Class ${classId} belongs to another dataset`, 'labels')
+          if (c.dataset_id !== s.dataset_id)
+            throw new AppError('INVALID_ARGUMENT', `Class ${classId} belongs to another dataset`, 'labels')
         }
         prev.push({ sampleId, classId: s.class_id })
         if (s.class_id === classId) continue
@@ -477,7 +513,11 @@ export class DatasetsService {
   split(datasetId: string, config: Omit<SplitConfig, 'mode'>): DatasetSummary {
     const d = this.row(datasetId)
     this.db.transaction(() => {
-      const fixed = (this.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split_fixed = 1').get(datasetId) as { n: number }).n
+      const fixed = (
+        this.db
+          .prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split_fixed = 1')
+          .get(datasetId) as { n: number }
+      ).n
       const stored: SplitConfig = { mode: fixed > 0 ? 'folders' : 'ratio', ...config }
       this.db.prepare('UPDATE datasets SET split_json = ? WHERE id = ?').run(JSON.stringify(stored), datasetId)
       this.assignSplits(d, stored)
@@ -512,12 +552,15 @@ export class DatasetsService {
     const regression = d.task === 'regression'
     const result = this.db.transaction(() => {
       const labelCond = regression ? 'target_value IS NOT NULL' : 'class_id IS NOT NULL'
-      const unsplit = this.db.prepare(`SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND ${labelCond} AND split IS NULL`).get(datasetId) as {
+      const unsplit = this.db
+        .prepare(`SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND ${labelCond} AND split IS NULL`)
+        .get(datasetId) as {
         n: number
       }
       if (unsplit.n > 0) {
         const config = d.split_json ? (JSON.parse(d.split_json) as SplitConfig) : defaultSplit
-        if (!d.split_json) this.db.prepare('UPDATE datasets SET split_json = ? WHERE id = ?').run(JSON.stringify(config), datasetId)
+        if (!d.split_json)
+          this.db.prepare('UPDATE datasets SET split_json = ? WHERE id = ?').run(JSON.stringify(config), datasetId)
         this.assignSplits(d, config)
       }
       const rows = this.db
@@ -527,23 +570,42 @@ export class DatasetsService {
            WHERE s.dataset_id = ? AND s.${labelCond} AND s.split IS NOT NULL
            ORDER BY CASE s.split WHEN 'train' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, s.content_hash`,
         )
-        .all(datasetId) as Array<{ id: number; content_hash: string; split: Split; target_value: number | null; class_name: string | null; position: number | null }>
+        .all(datasetId) as Array<{
+        id: number
+        content_hash: string
+        split: Split
+        target_value: number | null
+        class_name: string | null
+        position: number | null
+      }>
       if (rows.length === 0) {
-        throw new AppError('INVALID_STATE', regression ? 'Nothing to freeze: no rows have a target value.' : 'Nothing to freeze: label some examples first.')
+        throw new AppError(
+          'INVALID_STATE',
+          regression
+            ? 'Nothing to freeze: no rows have a target value.'
+            : 'Nothing to freeze: label some examples first.',
+        )
       }
       const classNames = regression
         ? []
-        : [...new Map(rows.map((r) => [r.class_name!, r.position!])).entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name)
-      if (!regression && classNames.length < 2) throw new AppError('INVALID_STATE', 'Training needs at least two classes with labeled examples.')
+        : [...new Map(rows.map((r) => [r.class_name!, r.position!])).entries()]
+            .sort((a, b) => a[1] - b[1])
+            .map(([name]) => name)
+      if (!regression && classNames.length < 2)
+        throw new AppError('INVALID_STATE', 'Training needs at least two classes with labeled examples.')
       if (!rows.some((r) => r.split === 'train')) throw new AppError('INVALID_STATE', 'The training split is empty.')
       const index = new Map(classNames.map((n, i) => [n, i]))
       const lines = rows.map((r) => `${r.content_hash}\t${regression ? r.target_value : r.class_name}\t${r.split}`)
       const hash = sha256(`${d.kind}\n${d.task}\n${JSON.stringify(classNames)}\n${lines.join('\n')}`)
-      const existing = this.db.prepare('SELECT * FROM dataset_versions WHERE dataset_id = ? AND hash = ?').get(datasetId, hash) as VersionRow | undefined
+      const existing = this.db
+        .prepare('SELECT * FROM dataset_versions WHERE dataset_id = ? AND hash = ?')
+        .get(datasetId, hash) as VersionRow | undefined
       if (existing) return { ...toVersion(existing), reused: true }
       const counts: Record<Split, number> = { train: 0, validation: 0, test: 0 }
       for (const r of rows) counts[r.split]++
-      const { next } = this.db.prepare('SELECT coalesce(max(number) + 1, 1) AS next FROM dataset_versions WHERE dataset_id = ?').get(datasetId) as { next: number }
+      const { next } = this.db
+        .prepare('SELECT coalesce(max(number) + 1, 1) AS next FROM dataset_versions WHERE dataset_id = ?')
+        .get(datasetId) as { next: number }
       const row: VersionRow = {
         id: randomUUID(),
         dataset_id: datasetId,
@@ -563,7 +625,9 @@ export class DatasetsService {
       const insert = this.db.prepare(
         'INSERT INTO dataset_version_samples (version_id, position, sample_id, class_index, target_value, split) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      rows.forEach((r, i) => insert.run(row.id, i, r.id, regression ? null : index.get(r.class_name!)!, r.target_value, r.split))
+      rows.forEach((r, i) =>
+        insert.run(row.id, i, r.id, regression ? null : index.get(r.class_name!)!, r.target_value, r.split),
+      )
       return { ...toVersion(row), reused: false }
     })()
     if (!result.reused) this.changed(datasetId, 'versioned')
@@ -572,7 +636,9 @@ export class DatasetsService {
 
   listVersions(datasetId: string): DatasetVersion[] {
     this.row(datasetId)
-    const rows = this.db.prepare('SELECT * FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC').all(datasetId) as VersionRow[]
+    const rows = this.db
+      .prepare('SELECT * FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC')
+      .all(datasetId) as VersionRow[]
     return rows.map(toVersion)
   }
 
@@ -580,7 +646,9 @@ export class DatasetsService {
   versionSampleHashes(versionId: string, split: Split, limit: number): string[] {
     const hashes = (
       this.db
-        .prepare('SELECT s.content_hash FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? AND vs.split = ? ORDER BY vs.position')
+        .prepare(
+          'SELECT s.content_hash FROM dataset_version_samples vs JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? AND vs.split = ? ORDER BY vs.position',
+        )
         .all(versionId, split) as Array<{ content_hash: string }>
     ).map((r) => r.content_hash)
     if (hashes.length <= limit) return hashes
@@ -594,13 +662,22 @@ export class DatasetsService {
    * test split first, then validation, then train (for checking an export), and `limit` keeps that many.
    */
   versionSamples(versionId: string, options: { testFirst?: boolean; limit?: number } = {}): VersionSample[] {
-    const order = options.testFirst ? "CASE vs.split WHEN 'test' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, vs.position" : 'vs.position'
+    const order = options.testFirst
+      ? "CASE vs.split WHEN 'test' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END, vs.position"
+      : 'vs.position'
     const rows = this.db
       .prepare(
         `SELECT vs.sample_id, vs.split, vs.class_index, vs.target_value, s.content_hash, s.values_json FROM dataset_version_samples vs
          JOIN samples s ON s.id = vs.sample_id WHERE vs.version_id = ? ORDER BY ${order} LIMIT ?`,
       )
-      .all(versionId, options.limit ?? -1) as Array<{ sample_id: number; split: Split; class_index: number | null; target_value: number | null; content_hash: string; values_json: string | null }>
+      .all(versionId, options.limit ?? -1) as Array<{
+      sample_id: number
+      split: Split
+      class_index: number | null
+      target_value: number | null
+      content_hash: string
+      values_json: string | null
+    }>
     return rows.map((r) => ({
       sampleId: r.sample_id,
       split: r.split,
@@ -615,50 +692,99 @@ export class DatasetsService {
   versionClassCounts(versionId: string): Array<{ split: Split; classIndex: number; n: number }> {
     return (
       this.db
-        .prepare('SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index')
+        .prepare(
+          'SELECT split, class_index, count(*) AS n FROM dataset_version_samples WHERE version_id = ? AND class_index IS NOT NULL GROUP BY split, class_index',
+        )
         .all(versionId) as Array<{ split: Split; class_index: number; n: number }>
     ).map((r) => ({ split: r.split, classIndex: r.class_index, n: r.n }))
   }
 
   /** Builds (or reuses) the version's pixel cache at this input shape, for training. */
-  buildImageCache(blobs: BlobStore, versionId: string, shape: InputShape, onProgress?: (done: number, total: number) => void): Promise<CacheMeta> {
+  buildImageCache(
+    blobs: BlobStore,
+    versionId: string,
+    shape: InputShape,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<CacheMeta> {
     return buildImageCache(this.db, blobs, versionId, shape, onProgress)
   }
 
   /** Every row's values of a table dataset (the encoder sees every category, labelled or not). */
   tableValues(datasetId: string): TableRowValues[] {
-    return (this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(datasetId) as Array<{ values_json: string }>).map((r) => JSON.parse(r.values_json) as TableRowValues)
+    return (
+      this.db.prepare('SELECT values_json FROM samples WHERE dataset_id = ?').all(datasetId) as Array<{
+        values_json: string
+      }>
+    ).map((r) => JSON.parse(r.values_json) as TableRowValues)
   }
 
   /** Up to `limit` unlabelled samples, oldest first. */
   unlabeledSamples(datasetId: string, limit: number): Array<{ id: number; hash: string }> {
-    return (this.db.prepare('SELECT id, content_hash FROM samples WHERE dataset_id = ? AND class_id IS NULL ORDER BY id LIMIT ?').all(datasetId, limit) as Array<{ id: number; content_hash: string }>).map(
-      (r) => ({ id: r.id, hash: r.content_hash }),
-    )
+    return (
+      this.db
+        .prepare('SELECT id, content_hash FROM samples WHERE dataset_id = ? AND class_id IS NULL ORDER BY id LIMIT ?')
+        .all(datasetId, limit) as Array<{ id: number; content_hash: string }>
+    ).map((r) => ({ id: r.id, hash: r.content_hash }))
   }
 
   /** Up to `limit` labelled samples' content hashes, in hash order (a stable, spread-out pick). */
   labeledHashes(datasetId: string, limit: number): string[] {
-    return (this.db.prepare('SELECT content_hash FROM samples WHERE dataset_id = ? AND class_id IS NOT NULL ORDER BY content_hash LIMIT ?').all(datasetId, limit) as Array<{ content_hash: string }>).map(
-      (r) => r.content_hash,
-    )
+    return (
+      this.db
+        .prepare(
+          'SELECT content_hash FROM samples WHERE dataset_id = ? AND class_id IS NOT NULL ORDER BY content_hash LIMIT ?',
+        )
+        .all(datasetId, limit) as Array<{ content_hash: string }>
+    ).map((r) => r.content_hash)
   }
 
   /** One sample of the dataset with its current class name, or undefined when it is not the dataset's. */
-  sample(datasetId: string, sampleId: number): { hash: string; className: string | null; values: TableRowValues | null; targetValue: number | null } | undefined {
+  sample(
+    datasetId: string,
+    sampleId: number,
+  ): { hash: string; className: string | null; values: TableRowValues | null; targetValue: number | null } | undefined {
     const s = this.db
-      .prepare('SELECT s.content_hash, s.values_json, s.target_value, c.name AS class FROM samples s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.dataset_id = ?')
-      .get(sampleId, datasetId) as { content_hash: string; values_json: string | null; target_value: number | null; class: string | null } | undefined
-    return s && { hash: s.content_hash, className: s.class, values: s.values_json ? (JSON.parse(s.values_json) as TableRowValues) : null, targetValue: s.target_value }
+      .prepare(
+        'SELECT s.content_hash, s.values_json, s.target_value, c.name AS class FROM samples s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.dataset_id = ?',
+      )
+      .get(sampleId, datasetId) as
+      | { content_hash: string; values_json: string | null; target_value: number | null; class: string | null }
+      | undefined
+    return (
+      s && {
+        hash: s.content_hash,
+        className: s.class,
+        values: s.values_json ? (JSON.parse(s.values_json) as TableRowValues) : null,
+        targetValue: s.target_value,
+      }
+    )
   }
 
   /** Samples by id: content hash, file name, current class and a table row's values. */
-  samplesById(ids: readonly number[]): Map<number, { hash: string; name: string; classId: number | null; values: TableRowValues | null }> {
+  samplesById(
+    ids: readonly number[],
+  ): Map<number, { hash: string; name: string; classId: number | null; values: TableRowValues | null }> {
     const out = new Map<number, { hash: string; name: string; classId: number | null; values: TableRowValues | null }>()
-    const get = this.db.prepare('SELECT id, content_hash, original_name, class_id, values_json FROM samples WHERE id = ?')
+    const get = this.db.prepare(
+      'SELECT id, content_hash, original_name, class_id, values_json FROM samples WHERE id = ?',
+    )
     for (const id of ids) {
-      const r = get.get(id) as { id: number; content_hash: string; original_name: string; class_id: number | null; values_json: string | null } | undefined
-      if (r) out.set(r.id, { hash: r.content_hash, name: r.original_name, classId: r.class_id, values: r.values_json ? (JSON.parse(r.values_json) as TableRowValues) : null })
+      const r = get.get(id) as
+        | {
+            id: number
+            content_hash: string
+            original_name: string
+            class_id: number | null
+            values_json: string | null
+          }
+        | undefined
+      if (r)
+        out.set(r.id, {
+          hash: r.content_hash,
+          name: r.original_name,
+          classId: r.class_id,
+          values: r.values_json ? (JSON.parse(r.values_json) as TableRowValues) : null,
+        })
     }
     return out
   }

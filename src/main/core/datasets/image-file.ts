@@ -52,16 +52,22 @@ function describeSharpError(err: unknown, data: Uint8Array, stage: 'header' | 'p
   if (/pixel limit/i.test(message)) return `the image is larger than the ${maxPixels / 1e6} megapixel limit`
   if (stage === 'header') {
     if (/unsupported image format/i.test(message)) {
-      return looksLikeText(data) ? 'not an image: the file contains text' : 'not an image: the content is not a format ModelBench can read'
+      return looksLikeText(data)
+        ? 'not an image: the file contains text'
+        : 'not an image: the content is not a format ModelBench can read'
     }
-    if (/corrupt|truncat|premature|unexpected end|crc/i.test(message)) return `the image is truncated or corrupt${detail}`
+    if (/corrupt|truncat|premature|unexpected end|crc/i.test(message))
+      return `the image is truncated or corrupt${detail}`
     return `the image header could not be read${detail}`
   }
   return `the image is truncated or corrupt: its pixels could not be decoded${detail}`
 }
 
 /** A sharp pipeline over the image in `data` (BMP decoded here, everything else by libvips). */
-export function openImage(data: Buffer, options: { limitInputPixels: number | false } = { limitInputPixels: maxPixels }): Sharp {
+export function openImage(
+  data: Buffer,
+  options: { limitInputPixels: number | false } = { limitInputPixels: maxPixels },
+): Sharp {
   if (isBmp(data)) {
     const raw = decodeBmp(data, options.limitInputPixels === false ? Infinity : options.limitInputPixels)
     return sharp(raw.pixels, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
@@ -102,7 +108,7 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
   if (!width || !height || !format) throw new BadFileError('not an image: no dimensions could be read')
   if (width * height > maxPixels) {
     throw new BadFileError(
-      `the image is ${width}×${height} (${(width * height / 1e6).toFixed(0)} megapixels), over the ${maxPixels / 1e6} megapixel limit`,
+      `the image is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} megapixels), over the ${maxPixels / 1e6} megapixel limit`,
     )
   }
   try {
@@ -111,7 +117,8 @@ export async function inspectImage(data: Buffer): Promise<InspectedImage> {
     // A small image serves as its own thumbnail, unless a pixel is transparent (composited on white, as everywhere).
     if (width <= thumbSize && height <= thumbSize && browserFormats.has(format) && !rotated) {
       const { data: px, info } = await openImage(data).raw().toBuffer({ resolveWithObject: true })
-      if (!hasTransparentPixel(px, info.channels)) return { format, width, height, channels: greyOrColour(meta), thumbnail: null }
+      if (!hasTransparentPixel(px, info.channels))
+        return { format, width, height, channels: greyOrColour(meta), thumbnail: null }
     }
     const thumbnail = await openImage(data)
       .rotate()
@@ -131,10 +138,17 @@ async function inspectBmp(data: Buffer): Promise<InspectedImage> {
     image = openImage(data)
   } catch (err) {
     const message = messageOf(err)
-    throw new BadFileError(/pixel limit/.test(message) ? `the image is over the ${maxPixels / 1e6} megapixel limit (${message})` : `the BMP file cannot be read: ${message}`)
+    throw new BadFileError(
+      /pixel limit/.test(message)
+        ? `the image is over the ${maxPixels / 1e6} megapixel limit (${message})`
+        : `the BMP file cannot be read: ${message}`,
+    )
   }
   const meta = await image.metadata()
-  const thumbnail = await image.resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 0 }).toBuffer()
+  const thumbnail = await image
+    .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80, effort: 0 })
+    .toBuffer()
   return { format: 'bmp', width: meta.width!, height: meta.height!, channels: greyOrColour(meta), thumbnail }
 }
 

@@ -9,7 +9,6 @@ import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-
 async function setup(batchSize = 100): Promise<{ core: Core; project: Project; dir: string }> {
   const dir = tempDir()
   const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't', import: { batchSize } })
@@ -36,7 +35,12 @@ describe('image import', () => {
     const root = join(dir, 'photos')
     const corpus = await writeImageCorpus(root)
     const done = await importAndWait(core, project.id, [root])
-    expect(done).toMatchObject({ status: 'completed', imported: corpus.good.length, duplicates: 0, skipped: corpus.bad.length })
+    expect(done).toMatchObject({
+      status: 'completed',
+      imported: corpus.good.length,
+      duplicates: 0,
+      skipped: corpus.bad.length,
+    })
 
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
     expect(dataset.kind).toBe('image')
@@ -75,7 +79,14 @@ describe('image import', () => {
     }
     expect(skipped).toHaveLength(corpus.bad.length)
     // The hidden file is no skip: it is counted apart and listed as ignored.
-    expect(report.filter((i) => i.path.endsWith('.DS_Store'))).toEqual([{ kind: 'warning', path: join(root, 'dogs', '.DS_Store'), rowNumber: null, reason: 'hidden or system file, ignored' }])
+    expect(report.filter((i) => i.path.endsWith('.DS_Store'))).toEqual([
+      {
+        kind: 'warning',
+        path: join(root, 'dogs', '.DS_Store'),
+        rowNumber: null,
+        reason: 'hidden or system file, ignored',
+      },
+    ])
     expect(done.ignored).toEqual({ hiddenFiles: 1, emptyFolders: 0 })
     await core.close()
   })
@@ -92,7 +103,10 @@ describe('image import', () => {
     const first = await importAndWait(core, project.id, [root])
     expect(first).toMatchObject({ imported: 2, duplicates: 1 })
     const [dup] = (await issues(core, first.id)).filter((i) => i.kind === 'duplicate')
-    expect(dup).toMatchObject({ path: join(root, 'b', 'copy-of-one.png'), reason: 'same content as a/one.png, already in the dataset' })
+    expect(dup).toMatchObject({
+      path: join(root, 'b', 'copy-of-one.png'),
+      reason: 'same content as a/one.png, already in the dataset',
+    })
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
     expect((await samples(core, dataset.id, { kind: 'duplicates' })).map((s) => s.name)).toEqual(['a/one.png'])
 
@@ -106,7 +120,12 @@ describe('image import', () => {
     const { core, project, dir } = await setup()
     const root = join(dir, 'set')
     let seed = 0
-    for (const [split, cls, n] of [['train', 'cat', 3], ['train', 'dog', 3], ['test', 'cat', 1], ['test', 'dog', 2]] as const) {
+    for (const [split, cls, n] of [
+      ['train', 'cat', 3],
+      ['train', 'dog', 3],
+      ['test', 'cat', 1],
+      ['test', 'dog', 2],
+    ] as const) {
       mkdirSync(join(root, split, cls), { recursive: true })
       for (let i = 0; i < n; i++) writeFileSync(join(root, split, cls, `${i}.png`), await solidImage('png', seed++))
     }
@@ -115,7 +134,12 @@ describe('image import', () => {
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
     const cat = dataset.classes.find((c) => c.name === 'cat')!
     const dog = dataset.classes.find((c) => c.name === 'dog')!
-    expect(dataset.counts.find((c) => c.classId === cat.id)).toMatchObject({ train: 3, test: 1, validation: 0, none: 0 })
+    expect(dataset.counts.find((c) => c.classId === cat.id)).toMatchObject({
+      train: 3,
+      test: 1,
+      validation: 0,
+      none: 0,
+    })
     expect(dataset.counts.find((c) => c.classId === dog.id)).toMatchObject({ train: 3, test: 2 })
     expect(dataset.counts.find((c) => c.classId === null)).toMatchObject({ train: 1 })
     expect(dataset.warnings).toContain('1 image is unlabeled and will not be used for training.')
@@ -134,7 +158,12 @@ describe('image import', () => {
     expect(second).toMatchObject({ imported: 1, skipped: 1 })
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!
     expect(dataset).toMatchObject({ total: 4, labeled: 0 })
-    expect((await samples(core, dataset.id, { kind: 'unlabeled' })).map((s) => s.name)).toEqual(['0.jpg', '1.jpg', '2.jpg', 'extra.webp'])
+    expect((await samples(core, dataset.id, { kind: 'unlabeled' })).map((s) => s.name)).toEqual([
+      '0.jpg',
+      '1.jpg',
+      '2.jpg',
+      'extra.webp',
+    ])
     await core.close()
   })
 
@@ -144,7 +173,9 @@ describe('image import', () => {
     mkdirSync(root, { recursive: true })
     for (let i = 0; i < 40; i++) writeFileSync(join(root, `${i}.png`), await solidImage('png', i, 8))
     const progress: number[] = []
-    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'many')] }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'many')] }),
+    )
     core.events.onAny((event, payload) => {
       if (event !== 'import.progressed') return
       const p = payload as { processed: number; total: number; ratePerSecond: number }
@@ -165,7 +196,9 @@ describe('image import', () => {
     const root = join(dir, 'p', 'c')
     mkdirSync(root, { recursive: true })
     for (let i = 0; i < 3; i++) writeFileSync(join(root, `${i}.png`), await solidImage('png', i))
-    const first = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'p')] }))
+    const first = value<ImportInfo>(
+      await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'p')] }),
+    )
     expect(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'p')] })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_STATE' },
@@ -173,7 +206,9 @@ describe('image import', () => {
     await core.imports.whenDone(first.id)
     const csv = join(dir, 't.csv')
     writeFileSync(csv, 'a,b\n1,x\n2,y\n')
-    expect(await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'b' })).toMatchObject({
+    expect(
+      await core.call('datasets.importTable', { projectId: project.id, path: csv, targetColumn: 'b' }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_STATE', message: expect.stringContaining('This project holds images') },
     })
@@ -185,10 +220,25 @@ describe('image import', () => {
     const uploadId = 'camera-0001-test'
     const frames = [await solidImage('jpeg', 1), await solidImage('jpeg', 2), await solidImage('jpeg', 1)]
     for (const [i, f] of frames.entries()) {
-      const put = value<{ path: string; root: string }>(await core.call('uploads.putFile', { uploadId, name: `Camera/capture-${i + 1}.jpg`, base64: f.toString('base64') }))
-      expect(put).toEqual({ root: join(dir, 'data', 'uploads', uploadId), path: join(dir, 'data', 'uploads', uploadId, 'Camera', `capture-${i + 1}.jpg`) })
+      const put = value<{ path: string; root: string }>(
+        await core.call('uploads.putFile', {
+          uploadId,
+          name: `Camera/capture-${i + 1}.jpg`,
+          base64: f.toString('base64'),
+        }),
+      )
+      expect(put).toEqual({
+        root: join(dir, 'data', 'uploads', uploadId),
+        path: join(dir, 'data', 'uploads', uploadId, 'Camera', `capture-${i + 1}.jpg`),
+      })
     }
-    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'data', 'uploads', uploadId, 'Camera')], className: ' Thumbs up ' }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importImages', {
+        projectId: project.id,
+        paths: [join(dir, 'data', 'uploads', uploadId, 'Camera')],
+        className: ' Thumbs up ',
+      }),
+    )
     // The report names the folder the app made, not the data directory's upload path.
     expect(started.source).toBe('Camera')
     const done = await core.imports.whenDone(started.id)
@@ -202,10 +252,25 @@ describe('image import', () => {
     await expect.poll(() => existsSync(join(dir, 'data', 'uploads', uploadId))).toBe(false)
 
     // A second burst into the same class joins it.
-    await core.call('uploads.putFile', { uploadId: 'camera-0002-test', name: 'capture-1.jpg', base64: (await solidImage('jpeg', 3)).toString('base64') })
-    const again = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'data', 'uploads', 'camera-0002-test')], className: 'Thumbs up' }))
+    await core.call('uploads.putFile', {
+      uploadId: 'camera-0002-test',
+      name: 'capture-1.jpg',
+      base64: (await solidImage('jpeg', 3)).toString('base64'),
+    })
+    const again = value<ImportInfo>(
+      await core.call('datasets.importImages', {
+        projectId: project.id,
+        paths: [join(dir, 'data', 'uploads', 'camera-0002-test')],
+        className: 'Thumbs up',
+      }),
+    )
     expect(await core.imports.whenDone(again.id)).toMatchObject({ imported: 1 })
-    expect(value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!.classes.map((c) => [c.name, c.count])).toEqual([['Thumbs up', 3]])
+    expect(
+      value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))!.classes.map((c) => [
+        c.name,
+        c.count,
+      ]),
+    ).toEqual([['Thumbs up', 3]])
     await core.close()
   })
 
@@ -218,12 +283,23 @@ describe('image import', () => {
         error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('file name') },
       })
     }
-    expect(await core.call('uploads.putFile', { uploadId: '../../x', name: 'a.jpg', base64 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
-    expect(await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name: 'a.jpg', base64: 'A'.repeat(1_000_000) })).toMatchObject({
+    expect(await core.call('uploads.putFile', { uploadId: '../../x', name: 'a.jpg', base64 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    })
+    expect(
+      await core.call('uploads.putFile', {
+        uploadId: 'camera-0001-test',
+        name: 'a.jpg',
+        base64: 'A'.repeat(1_000_000),
+      }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('too large') },
     })
-    expect(await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name: 'a.jpg', base64: 'not base64!' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(
+      await core.call('uploads.putFile', { uploadId: 'camera-0001-test', name: 'a.jpg', base64: 'not base64!' }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
     expect(existsSync(join(core.uploads.dir, 'camera-0001-test'))).toBe(false)
     await core.close()
   })

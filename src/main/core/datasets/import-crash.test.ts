@@ -21,9 +21,12 @@ describe('an import killed mid-way', () => {
     const total = 400
     const batch = 10
     for (const cls of ['a', 'b']) mkdirSync(join(folder, cls), { recursive: true })
-    for (let i = 0; i < total; i++) writeFileSync(join(folder, i % 2 ? 'a' : 'b', `${i}.png`), await solidImage('png', i, 16))
+    for (let i = 0; i < total; i++)
+      writeFileSync(join(folder, i % 2 ? 'a' : 'b', `${i}.png`), await solidImage('png', i, 16))
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, folder, String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, folder, String(batch)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const killedAt = await new Promise<number>((resolve, reject) => {
@@ -60,12 +63,18 @@ describe('an import killed mid-way', () => {
     const core = createCore({ dataDir, shell: 'server', version: 't' })
     const projects = ((await core.call('projects.list', {})) as { ok: true; value: Project[] }).value
     expect(core.imports.get(interruptedId).status).toBe('interrupted')
-    const rerun = (await core.call('datasets.importImages', { projectId: projects[0]!.id, paths: [folder] })) as { ok: true; value: ImportInfo }
+    const rerun = (await core.call('datasets.importImages', { projectId: projects[0]!.id, paths: [folder] })) as {
+      ok: true
+      value: ImportInfo
+    }
     const done = await core.imports.whenDone(rerun.value.id)
     expect(done).toMatchObject({ status: 'completed', imported: total - n, duplicates: n, skipped: 0 })
     await core.close()
     const after = new Database(join(dataDir, databaseFileName))
-    expect(after.prepare('SELECT count(*) AS n, count(DISTINCT content_hash) AS d FROM samples').get()).toEqual({ n: total, d: total })
+    expect(after.prepare('SELECT count(*) AS n, count(DISTINCT content_hash) AS d FROM samples').get()).toEqual({
+      n: total,
+      d: total,
+    })
     after.close()
   }, 60_000)
 })

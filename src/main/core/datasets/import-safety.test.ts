@@ -28,7 +28,12 @@ describe('paths from requests', () => {
   it('refuses an import path that climbs out of an upload, before any file is touched (the data directory stays)', async () => {
     const { core, project, dataDir } = await setup()
     await upload(core, 'upload-one-1', 'a.png', await solidImage('png', 1))
-    for (const path of [join(dataDir, 'uploads') + '/../../anything', `${dataDir}/uploads/upload-one-1/../../..`, 'relative/folder', `${dataDir}/x\0y`]) {
+    for (const path of [
+      join(dataDir, 'uploads') + '/../../anything',
+      `${dataDir}/uploads/upload-one-1/../../..`,
+      'relative/folder',
+      `${dataDir}/x\0y`,
+    ]) {
       const result = await core.call('datasets.importImages', { projectId: project.id, paths: [path] })
       expect(result.ok, path).toBe(false)
       if (!result.ok) expect(result.error.field, path).toBe('paths.0')
@@ -56,7 +61,9 @@ describe('paths from requests', () => {
     const { core, project, dataDir } = await setup()
     const first = await upload(core, 'upload-one-1', 'cats/a.png', await solidImage('png', 1))
     await upload(core, 'upload-two-2', 'b.png', await solidImage('png', 2))
-    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [join(first, '..', '..')] }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importImages', { projectId: project.id, paths: [join(first, '..', '..')] }),
+    )
     expect((await core.imports.whenDone(started.id)).imported).toBe(1)
     await new Promise((r) => setTimeout(r, 50))
     expect(readdirSync(join(dataDir, 'uploads'))).toEqual(['upload-two-2'])
@@ -79,11 +86,18 @@ describe('paths from requests', () => {
     execFileSync('mkfifo', [fifo])
     const good = join(dir, 'good.png')
     writeFileSync(good, await solidImage('png', 3))
-    const started = value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [fifo, good, '/dev/zero'] }))
+    const started = value<ImportInfo>(
+      await core.call('datasets.importImages', { projectId: project.id, paths: [fifo, good, '/dev/zero'] }),
+    )
     const done = await core.imports.whenDone(started.id)
     expect(done).toMatchObject({ status: 'completed', imported: 1, skipped: 2 })
-    const issues = value<{ items: ImportIssue[] }>(await core.call('imports.listIssues', { importId: started.id })).items
-    expect(issues.map((i) => i.reason)).toEqual([expect.stringMatching(/not a regular file/), expect.stringMatching(/not a regular file/)])
+    const issues = value<{ items: ImportIssue[] }>(
+      await core.call('imports.listIssues', { importId: started.id }),
+    ).items
+    expect(issues.map((i) => i.reason)).toEqual([
+      expect.stringMatching(/not a regular file/),
+      expect.stringMatching(/not a regular file/),
+    ])
     await core.close()
   })
 

@@ -26,7 +26,17 @@ export interface ImportOptions {
 }
 
 type Outcome =
-  | { ok: true; file: FoundFile; hash: string; size: number; width: number; height: number; channels: number; format: string; known: boolean }
+  | {
+      ok: true
+      file: FoundFile
+      hash: string
+      size: number
+      width: number
+      height: number
+      channels: number
+      format: string
+      known: boolean
+    }
   | { ok: false; file: FoundFile; reason: string }
 
 interface PendingIssue {
@@ -70,7 +80,10 @@ export class ImportsService {
   recoverInterrupted(): void {
     this.db
       .prepare("UPDATE imports SET status = 'interrupted', error = ?, finished_at = ? WHERE status = 'running'")
-      .run('ModelBench closed before this import finished. What it imported stays; import the same files again to add the rest (nothing is added twice).', this.now())
+      .run(
+        'ModelBench closed before this import finished. What it imported stays; import the same files again to add the rest (nothing is added twice).',
+        this.now(),
+      )
   }
 
   get(importId: string): ImportInfo {
@@ -82,11 +95,23 @@ export class ImportsService {
 
   listIssues(importId: string, offset = 0, limit = 200): { items: ImportIssue[]; total: number } {
     this.get(importId)
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM import_issues WHERE import_id = ?').get(importId) as { n: number }
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM import_issues WHERE import_id = ?').get(importId) as {
+      n: number
+    }
     const rows = this.db
-      .prepare('SELECT kind, path, row_number, reason FROM import_issues WHERE import_id = ? ORDER BY id LIMIT ? OFFSET ?')
-      .all(importId, limit, offset) as Array<{ kind: ImportIssue['kind']; path: string; row_number: number | null; reason: string }>
-    return { items: rows.map((r) => ({ kind: r.kind, path: r.path, rowNumber: r.row_number, reason: r.reason })), total: n }
+      .prepare(
+        'SELECT kind, path, row_number, reason FROM import_issues WHERE import_id = ? ORDER BY id LIMIT ? OFFSET ?',
+      )
+      .all(importId, limit, offset) as Array<{
+      kind: ImportIssue['kind']
+      path: string
+      row_number: number | null
+      reason: string
+    }>
+    return {
+      items: rows.map((r) => ({ kind: r.kind, path: r.path, rowNumber: r.row_number, reason: r.reason })),
+      total: n,
+    }
   }
 
   /** Cancel always ends the job: whole batches kept, and the project free for the next import at once. */
@@ -117,8 +142,13 @@ export class ImportsService {
 
   private begin(dataset: DatasetRow, source: string, kind: 'images' | 'table'): ImportRow {
     this.flushUnrecorded()
-    const busy = (this.db.prepare("SELECT id FROM imports WHERE dataset_id = ? AND status = 'running'").all(dataset.id) as Array<{ id: string }>).some((r) => !this.unrecorded.has(r.id))
-    if (busy) throw new AppError('INVALID_STATE', 'An import is already running for this project; wait for it or cancel it')
+    const busy = (
+      this.db.prepare("SELECT id FROM imports WHERE dataset_id = ? AND status = 'running'").all(dataset.id) as Array<{
+        id: string
+      }>
+    ).some((r) => !this.unrecorded.has(r.id))
+    if (busy)
+      throw new AppError('INVALID_STATE', 'An import is already running for this project; wait for it or cancel it')
     const row: ImportRow = {
       id: randomUUID(),
       dataset_id: dataset.id,
@@ -146,13 +176,19 @@ export class ImportsService {
     return row
   }
 
-  private launch(row: ImportRow, dataset: DatasetRow, work: (signal: AbortSignal, counters: Counters) => Promise<void>): ImportInfo {
+  private launch(
+    row: ImportRow,
+    dataset: DatasetRow,
+    work: (signal: AbortSignal, counters: Counters) => Promise<void>,
+  ): ImportInfo {
     const controller = new AbortController()
     const counters: Counters = { processed: 0, imported: 0, duplicates: 0, skipped: 0, unlabeledLoose: 0 }
     // A cancelled job ends when its work notices, or after a moment whatever the work is waiting on
     // (a file read that never returns): the work commits nothing once the signal is aborted.
     const cancelled = new Promise<void>((resolveCancel) =>
-      controller.signal.addEventListener('abort', () => setTimeout(resolveCancel, cancelGraceMs).unref(), { once: true }),
+      controller.signal.addEventListener('abort', () => setTimeout(resolveCancel, cancelGraceMs).unref(), {
+        once: true,
+      }),
     )
     const done = (async () => {
       let status: ImportInfo['status'] = 'completed'
@@ -168,7 +204,12 @@ export class ImportsService {
       }
       this.finishRow(row.id, status, error)
       this.running.delete(row.id)
-      this.events.emit('import.finished', { importId: row.id, datasetId: dataset.id, projectId: dataset.project_id, status })
+      this.events.emit('import.finished', {
+        importId: row.id,
+        datasetId: dataset.id,
+        projectId: dataset.project_id,
+        status,
+      })
       try {
         this.datasets.changed(dataset.id, 'imported')
       } catch (err) {
@@ -192,7 +233,9 @@ export class ImportsService {
   private flushUnrecorded(): void {
     for (const [id, e] of this.unrecorded) {
       try {
-        this.db.prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?').run(e.status, e.error, e.at, id)
+        this.db
+          .prepare('UPDATE imports SET status = ?, error = ?, finished_at = ? WHERE id = ?')
+          .run(e.status, e.error, e.at, id)
         this.unrecorded.delete(id)
       } catch (err) {
         console.error(`modelbench: could not record how import ${id} ended (kept until it can be):`, err)
@@ -219,13 +262,18 @@ export class ImportsService {
 
   private commitCounters(importId: string, total: number, c: Counters): void {
     this.db
-      .prepare('UPDATE imports SET total = ?, processed = ?, imported = ?, duplicates = ?, skipped = ?, unlabeled_loose = ? WHERE id = ?')
+      .prepare(
+        'UPDATE imports SET total = ?, processed = ?, imported = ?, duplicates = ?, skipped = ?, unlabeled_loose = ? WHERE id = ?',
+      )
       .run(total, c.processed, c.imported, c.duplicates, c.skipped, c.unlabeledLoose, importId)
   }
 
   private insertIssues(importId: string, issues: PendingIssue[]): void {
-    const insert = this.db.prepare('INSERT INTO import_issues (import_id, kind, path, row_number, reason, sample_id) VALUES (?, ?, ?, ?, ?, ?)')
-    for (const i of issues) insert.run(importId, i.kind, this.uploads.shown(i.path), i.rowNumber ?? null, i.reason, i.sampleId ?? null)
+    const insert = this.db.prepare(
+      'INSERT INTO import_issues (import_id, kind, path, row_number, reason, sample_id) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    for (const i of issues)
+      insert.run(importId, i.kind, this.uploads.shown(i.path), i.rowNumber ?? null, i.reason, i.sampleId ?? null)
   }
 
   // ---- images --------------------------------------------------------------------------------------
@@ -242,7 +290,12 @@ export class ImportsService {
   startImages(
     projectId: string,
     paths: string[],
-    hooks: { prepare?: () => Promise<unknown>; cleanup?: () => Promise<unknown>; own?: boolean; className?: string } = {},
+    hooks: {
+      prepare?: () => Promise<unknown>
+      cleanup?: () => Promise<unknown>
+      own?: boolean
+      className?: string
+    } = {},
   ): ImportInfo {
     // Resolved before any check: `uploads/../..` is the data folder itself, not an upload.
     const uploaded = new Set<string>()
@@ -262,11 +315,19 @@ export class ImportsService {
     })
     if (hooks.cleanup) void this.whenDone(info.id).then(hooks.cleanup)
     // Files uploaded from a browser are copied into the blob store by the import; drop those uploads, by id.
-    if (uploaded.size > 0) void this.whenDone(info.id).then(() => Promise.all([...uploaded].map((id) => this.uploads.remove(id))))
+    if (uploaded.size > 0)
+      void this.whenDone(info.id).then(() => Promise.all([...uploaded].map((id) => this.uploads.remove(id))))
     return info
   }
 
-  private async runImages(row: ImportRow, dataset: DatasetRow, paths: string[], signal: AbortSignal, c: Counters, intoClass: string | null): Promise<void> {
+  private async runImages(
+    row: ImportRow,
+    dataset: DatasetRow,
+    paths: string[],
+    signal: AbortSignal,
+    c: Counters,
+    intoClass: string | null,
+  ): Promise<void> {
     const scan = await scanImageSource(paths)
     const total = scan.files.length + scan.issues.length
     const known = this.db.prepare('SELECT id, original_name FROM samples WHERE dataset_id = ? AND content_hash = ?')
@@ -276,11 +337,19 @@ export class ImportsService {
        ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
     )
     this.db.transaction(() => {
-      this.insertIssues(row.id, scan.issues.map((i) => ({ kind: 'skipped', path: i.path, reason: i.reason })))
+      this.insertIssues(
+        row.id,
+        scan.issues.map((i) => ({ kind: 'skipped', path: i.path, reason: i.reason })),
+      )
       // What the scan passed over on purpose: listed as warnings, counted apart from the files to import.
-      this.insertIssues(row.id, scan.notes.map((n) => ({ kind: 'warning', path: n.path, reason: n.reason })))
+      this.insertIssues(
+        row.id,
+        scan.notes.map((n) => ({ kind: 'warning', path: n.path, reason: n.reason })),
+      )
       const count = (kind: string): number => scan.notes.filter((n) => n.kind === kind).length
-      this.db.prepare('UPDATE imports SET hidden_ignored = ?, empty_folders = ? WHERE id = ?').run(count('hidden'), count('empty-folder'), row.id)
+      this.db
+        .prepare('UPDATE imports SET hidden_ignored = ?, empty_folders = ? WHERE id = ?')
+        .run(count('hidden'), count('empty-folder'), row.id)
       c.processed += scan.issues.length
       c.skipped += scan.issues.length
       this.commitCounters(row.id, total, c)
@@ -296,12 +365,23 @@ export class ImportsService {
         return { ok: false, file, reason: describeFsError(err) }
       }
       const hash = sha256(data)
-      if (known.get(dataset.id, hash)) return { ok: true, file, hash, size: data.length, width: 0, height: 0, channels: 0, format: '', known: true }
+      if (known.get(dataset.id, hash))
+        return { ok: true, file, hash, size: data.length, width: 0, height: 0, channels: 0, format: '', known: true }
       try {
         const image = await inspectImage(data)
         await this.blobs.putBlob(hash, data)
         if (image.thumbnail) await this.blobs.putThumb(hash, image.thumbnail)
-        return { ok: true, file, hash, size: data.length, width: image.width, height: image.height, channels: image.channels, format: image.format, known: false }
+        return {
+          ok: true,
+          file,
+          hash,
+          size: data.length,
+          width: image.width,
+          height: image.height,
+          channels: image.channels,
+          format: image.format,
+          known: false,
+        }
       } catch (err) {
         if (err instanceof BadFileError) return { ok: false, file, reason: err.message }
         throw err
@@ -352,7 +432,12 @@ export class ImportsService {
           }
           const existing = known.get(dataset.id, o.hash) as { id: number; original_name: string }
           c.duplicates++
-          issues.push({ kind: 'duplicate', path: o.file.path, reason: `same content as ${existing.original_name}, already in the dataset`, sampleId: existing.id })
+          issues.push({
+            kind: 'duplicate',
+            path: o.file.path,
+            reason: `same content as ${existing.original_name}, already in the dataset`,
+            sampleId: existing.id,
+          })
         }
         this.insertIssues(row.id, issues)
         this.commitCounters(row.id, total, c)
@@ -363,19 +448,36 @@ export class ImportsService {
 
   // ---- tables --------------------------------------------------------------------------------------
 
-  async startTable(projectId: string, path: string, targetColumn: string, task?: Task, columnTypes: Record<string, 'numeric' | 'categorical'> = {}): Promise<ImportInfo> {
+  async startTable(
+    projectId: string,
+    path: string,
+    targetColumn: string,
+    task?: Task,
+    columnTypes: Record<string, 'numeric' | 'categorical'> = {},
+  ): Promise<ImportInfo> {
     const table = withColumnTypes(await readTableFile(path), columnTypes)
     const targetIndex = table.header.indexOf(targetColumn)
     if (targetIndex < 0) {
-      throw new AppError('INVALID_ARGUMENT', `There is no column "${targetColumn}" in ${path}; the columns are ${table.header.join(', ')}`, 'targetColumn')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `There is no column "${targetColumn}" in ${path}; the columns are ${table.header.join(', ')}`,
+        'targetColumn',
+      )
     }
     const chosenTask = task ?? inferTask(table, targetColumn)
     if (chosenTask === 'regression' && table.columns[targetIndex]!.type !== 'numeric') {
-      throw new AppError('INVALID_ARGUMENT', `Column "${targetColumn}" holds text, so it can only be a classification target`, 'task')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `Column "${targetColumn}" holds text, so it can only be a classification target`,
+        'task',
+      )
     }
     const dataset = this.datasets.ensure(projectId, 'table')
     if (dataset.target_column && (dataset.target_column !== targetColumn || dataset.task !== chosenTask)) {
-      throw new AppError('INVALID_STATE', `This project already predicts "${dataset.target_column}"; import into a new project to predict another column`)
+      throw new AppError(
+        'INVALID_STATE',
+        `This project already predicts "${dataset.target_column}"; import into a new project to predict another column`,
+      )
     }
     const row = this.begin(dataset, this.uploads.shown(path), 'table')
     const features = table.columns.filter((_, i) => i !== targetIndex)
@@ -393,7 +495,10 @@ export class ImportsService {
     const info = this.launch(row, dataset, async (signal, c) => {
       const total = table.rows.length + table.problems.length
       this.db.transaction(() => {
-        this.insertIssues(row.id, table.problems.map((p) => ({ kind: 'skipped', path, rowNumber: p.rowNumber, reason: p.reason })))
+        this.insertIssues(
+          row.id,
+          table.problems.map((p) => ({ kind: 'skipped', path, rowNumber: p.rowNumber, reason: p.reason })),
+        )
         c.processed += table.problems.length
         c.skipped += table.problems.length
       })()
@@ -407,13 +512,24 @@ export class ImportsService {
             const targetCell = r.cells[targetIndex]!
             if (isMissing(targetCell)) {
               c.skipped++
-              issues.push({ kind: 'skipped', path, rowNumber: r.rowNumber, reason: `row ${r.rowNumber} has no value in the target column "${targetColumn}"` })
+              issues.push({
+                kind: 'skipped',
+                path,
+                rowNumber: r.rowNumber,
+                reason: `row ${r.rowNumber} has no value in the target column "${targetColumn}"`,
+              })
               continue
             }
-            const targetValue = chosenTask === 'regression' ? (cellValue(table.columns[targetIndex]!, targetCell) as number | null) : null
+            const targetValue =
+              chosenTask === 'regression' ? (cellValue(table.columns[targetIndex]!, targetCell) as number | null) : null
             if (chosenTask === 'regression' && targetValue === null) {
               c.skipped++
-              issues.push({ kind: 'skipped', path, rowNumber: r.rowNumber, reason: `row ${r.rowNumber}: the target “${targetCell.trim()}” is not a number` })
+              issues.push({
+                kind: 'skipped',
+                path,
+                rowNumber: r.rowNumber,
+                reason: `row ${r.rowNumber}: the target “${targetCell.trim()}” is not a number`,
+              })
               continue
             }
             const values: Record<string, string | number | null> = {}
@@ -422,15 +538,31 @@ export class ImportsService {
             })
             const valuesJson = JSON.stringify(values)
             const hash = sha256(`${valuesJson}\n${targetCell.trim()}`)
-            const classId = chosenTask === 'classification' ? this.datasets.ensureClass(dataset.id, targetCell.trim()) : null
-            const info = insertSample.run(dataset.id, hash, `row ${r.rowNumber}`, valuesJson, targetValue, classId, row.id, this.now())
+            const classId =
+              chosenTask === 'classification' ? this.datasets.ensureClass(dataset.id, targetCell.trim()) : null
+            const info = insertSample.run(
+              dataset.id,
+              hash,
+              `row ${r.rowNumber}`,
+              valuesJson,
+              targetValue,
+              classId,
+              row.id,
+              this.now(),
+            )
             if (info.changes === 1) {
               c.imported++
               continue
             }
             const existing = known.get(dataset.id, hash) as { id: number; original_name: string }
             c.duplicates++
-            issues.push({ kind: 'duplicate', path, rowNumber: r.rowNumber, reason: `same values as ${existing.original_name}`, sampleId: existing.id })
+            issues.push({
+              kind: 'duplicate',
+              path,
+              rowNumber: r.rowNumber,
+              reason: `same values as ${existing.original_name}`,
+              sampleId: existing.id,
+            })
           }
           this.insertIssues(row.id, issues)
           this.commitCounters(row.id, total, c)
@@ -462,4 +594,3 @@ async function readRegularFile(path: string): Promise<Buffer> {
     await handle?.close()
   }
 }
-

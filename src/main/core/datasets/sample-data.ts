@@ -26,14 +26,21 @@ export async function writeDigitsFolder(dir: string, limitPerDigit = Infinity): 
   digits.forEach((all, digit) => {
     const count = Math.min(all.length / (digitSide * digitSide), limitPerDigit)
     for (let index = 0; index < count; index++) {
-      jobs.push({ digit, index, pixels: all.subarray(index * digitSide * digitSide, (index + 1) * digitSide * digitSide) })
+      jobs.push({
+        digit,
+        index,
+        pixels: all.subarray(index * digitSide * digitSide, (index + 1) * digitSide * digitSide),
+      })
     }
   })
   for (let d = 0; d < 10; d++) await mkdir(join(dir, String(d)), { recursive: true })
   await mapConcurrent(jobs, 8, async ({ digit, index, pixels }) => {
     const gray = Buffer.alloc(pixels.length)
     for (let i = 0; i < pixels.length; i++) gray[i] = Math.round(pixels[i]! * 255)
-    const png = await sharp(gray, { raw: { width: digitSide, height: digitSide, channels: 1 } }).toColourspace('b-w').png().toBuffer()
+    const png = await sharp(gray, { raw: { width: digitSide, height: digitSide, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer()
     await writeFile(join(dir, String(digit), `${String(index).padStart(4, '0')}.png`), png)
   })
   return jobs.length

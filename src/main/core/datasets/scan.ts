@@ -59,14 +59,23 @@ const splitNames: Record<string, Split> = {
 const maxDepth = 32
 
 /** Files and folders the operating system or another app leaves next to the images. */
-const systemNames = new Set(['thumbs.db', 'ehthumbs.db', 'desktop.ini', '__macosx', '$recycle.bin', 'system volume information', 'icon\r'])
+const systemNames = new Set([
+  'thumbs.db',
+  'ehthumbs.db',
+  'desktop.ini',
+  '__macosx',
+  '$recycle.bin',
+  'system volume information',
+  'icon\r',
+])
 
 /** Hidden (a leading dot, as `.DS_Store`, `._photo.jpg` or `.git`) or made by the system (`Thumbs.db`, `__MACOSX`). */
 export function isHiddenOrSystem(name: string): boolean {
   return name.startsWith('.') || systemNames.has(name.toLowerCase())
 }
 
-const looseNote = 'imported unlabeled: this image is not inside a class folder; label it on the Data page, or move it into a class folder and import again'
+const looseNote =
+  'imported unlabeled: this image is not inside a class folder; label it on the Data page, or move it into a class folder and import again'
 
 interface Entry {
   name: string
@@ -98,7 +107,13 @@ async function listDir(dir: string, found: Found): Promise<Entry[]> {
       continue
     }
     if (hidden) {
-      found.notes.push({ kind: 'hidden', path, reason: st.isDirectory() ? 'hidden or system folder, ignored with everything in it' : 'hidden or system file, ignored' })
+      found.notes.push({
+        kind: 'hidden',
+        path,
+        reason: st.isDirectory()
+          ? 'hidden or system folder, ignored with everything in it'
+          : 'hidden or system file, ignored',
+      })
     } else if (st.isDirectory()) out.push({ name, path, isDir: true })
     else if (st.isFile()) out.push({ name, path, isDir: false })
     else {
@@ -106,12 +121,24 @@ async function listDir(dir: string, found: Found): Promise<Entry[]> {
       unreadable++
     }
   }
-  if (out.length === 0 && unreadable === 0) found.notes.push({ kind: 'empty-folder', path: dir, reason: 'empty folder, ignored: there is nothing in it to import' })
+  if (out.length === 0 && unreadable === 0)
+    found.notes.push({
+      kind: 'empty-folder',
+      path: dir,
+      reason: 'empty folder, ignored: there is nothing in it to import',
+    })
   return out
 }
 
 /** Every file under `dir`, recursively, following links but never into a folder already visited. */
-async function collect(dir: string, root: string, visited: Set<string>, depth: number, found: Found, out: string[]): Promise<void> {
+async function collect(
+  dir: string,
+  root: string,
+  visited: Set<string>,
+  depth: number,
+  found: Found,
+  out: string[],
+): Promise<void> {
   const { issues } = found
   let real: string
   try {
@@ -121,7 +148,10 @@ async function collect(dir: string, root: string, visited: Set<string>, depth: n
     return
   }
   if (visited.has(real)) {
-    issues.push({ path: dir, reason: `symbolic link loop: this folder is already being imported as ${relative(root, real) || '.'}` })
+    issues.push({
+      path: dir,
+      reason: `symbolic link loop: this folder is already being imported as ${relative(root, real) || '.'}`,
+    })
     return
   }
   if (depth > maxDepth) {
@@ -154,12 +184,14 @@ async function scanFolder(root: string): Promise<ScanResult> {
   const addTree = async (dir: string, className: string | null, split: Split | null): Promise<void> => {
     const paths: string[] = []
     await collect(dir, root, visited, 1, found, paths)
-    for (const path of paths) if (isImageName(path, issues)) files.push({ path, name: relative(root, path), className, split })
+    for (const path of paths)
+      if (isImageName(path, issues)) files.push({ path, name: relative(root, path), className, split })
   }
   /** Images next to the class folders: imported without a class, said so in the report (`note`). */
   const addLoose = (entries: Entry[], split: Split | null, note?: string): void => {
     for (const e of entries) {
-      if (!e.isDir && isImageName(e.path, issues)) files.push({ path: e.path, name: relative(root, e.path), className: null, split, ...(note ? { note } : {}) })
+      if (!e.isDir && isImageName(e.path, issues))
+        files.push({ path: e.path, name: relative(root, e.path), className: null, split, ...(note ? { note } : {}) })
     }
   }
 
@@ -170,11 +202,15 @@ async function scanFolder(root: string): Promise<ScanResult> {
       const split = splitNames[splitDir.name.toLowerCase()]!
       visited.add(await realpath(splitDir.path))
       const inside = await listDir(splitDir.path, found)
-      for (const classDir of inside.filter((e) => e.isDir)) await addTree(classDir.path, classDir.name.normalize('NFC'), split)
+      for (const classDir of inside.filter((e) => e.isDir))
+        await addTree(classDir.path, classDir.name.normalize('NFC'), split)
       addLoose(inside, split, inside.some((e) => e.isDir) ? looseNote : undefined)
     }
     for (const other of dirs.filter((d) => !splitDirs.includes(d))) {
-      issues.push({ path: other.path, reason: 'folder next to train/ and test/ is not imported; move its images into one of them' })
+      issues.push({
+        path: other.path,
+        reason: 'folder next to train/ and test/ is not imported; move its images into one of them',
+      })
     }
     addLoose(top, null, `${looseNote} (and it is in neither train/ nor test/, so the split decides where it goes)`)
     return { layout: 'split-folders', files, issues, notes }

@@ -5,7 +5,8 @@ function items(perClass: Record<number, number>): Splittable[] {
   const out: Splittable[] = []
   let id = 1
   for (const [group, n] of Object.entries(perClass)) {
-    for (let i = 0; i < n; i++, id++) out.push({ id, hash: (id * 2654435761 % 2 ** 32).toString(16).padStart(8, '0'), group: Number(group) })
+    for (let i = 0; i < n; i++, id++)
+      out.push({ id, hash: ((id * 2654435761) % 2 ** 32).toString(16).padStart(8, '0'), group: Number(group) })
   }
   return out
 }

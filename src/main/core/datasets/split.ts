@@ -47,7 +47,10 @@ export function stratifiedSplit(items: readonly Splittable[], ratios: SplitRatio
   const out = new Map<number, Split>()
   const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))
   for (const key of keys) {
-    const members = groups.get(key)!.slice().sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
+    const members = groups
+      .get(key)!
+      .slice()
+      .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
     // Each group gets its own stream, so adding a class does not reshuffle the others.
     shuffleInPlace(members, seededRandom(seed ^ hashString(String(key))))
     const n = members.length
@@ -87,7 +90,10 @@ export function kfoldAssignment(items: readonly Splittable[], k: number, seed: n
   const out = new Map<number, number>()
   let offset = 0
   for (const key of [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))) {
-    const members = groups.get(key)!.slice().sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
+    const members = groups
+      .get(key)!
+      .slice()
+      .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
     shuffleInPlace(members, seededRandom(seed ^ hashString(`fold:${String(key)}`)))
     // Each class starts where the last one stopped, so small classes do not all land in fold 0.
     members.forEach((m, i) => out.set(m.id, (offset + i) % k))
@@ -95,4 +101,3 @@ export function kfoldAssignment(items: readonly Splittable[], k: number, seed: n
   }
   return out
 }
-

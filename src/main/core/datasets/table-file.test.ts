@@ -78,8 +78,16 @@ describe('bad table inputs: a correct import or a clear message, never a silent 
       return
     }
     const t = await readTableFile(path)
-    for (const [name, type] of Object.entries(c.types ?? {})) expect(t.columns.find((col) => col.name === name), name).toMatchObject({ type })
-    for (const w of c.warnings ?? []) expect(t.warnings.some((x) => x.includes(w)), `warning “${w}” in ${JSON.stringify(t.warnings)}`).toBe(true)
+    for (const [name, type] of Object.entries(c.types ?? {}))
+      expect(
+        t.columns.find((col) => col.name === name),
+        name,
+      ).toMatchObject({ type })
+    for (const w of c.warnings ?? [])
+      expect(
+        t.warnings.some((x) => x.includes(w)),
+        `warning “${w}” in ${JSON.stringify(t.warnings)}`,
+      ).toBe(true)
     if (c.encoding) expect(t.encoding).toBe(c.encoding)
     if (c.problemRows) expect(t.problems.map((p) => p.rowNumber)).toEqual(c.problemRows)
     for (const v of c.values ?? []) {
@@ -99,8 +107,15 @@ describe('bad table inputs: a correct import or a clear message, never a silent 
     expect(cellValue(asText.columns[0]!, 'abc')).toBe('abc')
     const mixed = parseTableText('code,label\n12,a\nA7,b\n14,b\n', 'x.csv')
     const forced = withColumnTypes(mixed, { code: 'numeric' })
-    expect(forced.columns[0]).toMatchObject({ type: 'numeric', notNumbers: { count: 1, examples: [{ rowNumber: 3, value: 'A7' }] } })
-    expect(() => withColumnTypes(mixed, { label: 'numeric' })).toThrow('Column “label” has no numbers, so it cannot be numeric')
-    expect(() => withColumnTypes(mixed, { nope: 'numeric' })).toThrow('There is no column “nope”; the columns are code, label')
+    expect(forced.columns[0]).toMatchObject({
+      type: 'numeric',
+      notNumbers: { count: 1, examples: [{ rowNumber: 3, value: 'A7' }] },
+    })
+    expect(() => withColumnTypes(mixed, { label: 'numeric' })).toThrow(
+      'Column “label” has no numbers, so it cannot be numeric',
+    )
+    expect(() => withColumnTypes(mixed, { nope: 'numeric' })).toThrow(
+      'There is no column “nope”; the columns are code, label',
+    )
   })
 })

@@ -62,9 +62,12 @@ export function cellValue(column: Pick<TableColumn, 'type' | 'decimalComma'>, ce
  * one, valid UTF-8 is UTF-8 and anything else is read as Windows-1252 (a superset of Latin-1).
  */
 export function decodeTable(data: Uint8Array): { text: string; encoding: string } {
-  if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return { text: new TextDecoder('utf-8').decode(data.subarray(3)), encoding: 'UTF-8 (with BOM)' }
-  if (data[0] === 0xff && data[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(data.subarray(2)), encoding: 'UTF-16 LE' }
-  if (data[0] === 0xfe && data[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(data.subarray(2)), encoding: 'UTF-16 BE' }
+  if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf)
+    return { text: new TextDecoder('utf-8').decode(data.subarray(3)), encoding: 'UTF-8 (with BOM)' }
+  if (data[0] === 0xff && data[1] === 0xfe)
+    return { text: new TextDecoder('utf-16le').decode(data.subarray(2)), encoding: 'UTF-16 LE' }
+  if (data[0] === 0xfe && data[1] === 0xff)
+    return { text: new TextDecoder('utf-16be').decode(data.subarray(2)), encoding: 'UTF-16 BE' }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(data), encoding: 'UTF-8' }
   } catch {
@@ -76,7 +79,10 @@ function looksLikeHeader(first: string[], rest: string[][]): boolean {
   if (first.some((c) => parseNumber(c) !== null) || first.every((c) => c.trim() === '')) return false
   if (rest.length === 0) return true
   // A header's cells do not recur as values in their own columns, and numeric columns below have a name above.
-  return first.some((name, i) => rest.some((r) => parseNumber(r[i] ?? '') !== null)) || first.every((name, i) => !rest.some((r) => r[i] === name))
+  return (
+    first.some((name, i) => rest.some((r) => parseNumber(r[i] ?? '') !== null)) ||
+    first.every((name, i) => !rest.some((r) => r[i] === name))
+  )
 }
 
 const blank = (cells: string[]): boolean => cells.every((c) => c.trim() === '')
@@ -86,17 +92,28 @@ export function parseTableText(text: string, fileName: string, encoding = 'UTF-8
   const forced = extname(fileName).toLowerCase() === '.tsv' ? '\t' : undefined
   // The delimiter is sniffed without blank lines (they look like one-field rows); then the rows are read
   // with them kept (and skipped below), so that every row keeps the number a spreadsheet gives it.
-  const sniffed = forced ?? Papa.parse<string[]>(body.slice(0, 64 * 1024), { delimiter: '', skipEmptyLines: 'greedy', preview: 50 }).meta.delimiter
+  const sniffed =
+    forced ??
+    Papa.parse<string[]>(body.slice(0, 64 * 1024), { delimiter: '', skipEmptyLines: 'greedy', preview: 50 }).meta
+      .delimiter
   const parsed = Papa.parse<string[]>(body, { delimiter: sniffed, skipEmptyLines: false })
   const lines = parsed.data.map((cells, i) => ({ rowNumber: i + 1, cells })).filter((l) => !blank(l.cells))
   if (lines.length === 0) throw new AppError('INVALID_ARGUMENT', `${fileName} is empty: it has no rows`, 'path')
   const delimiter = parsed.meta.delimiter
   const first = lines[0]!
-  const hasHeader = looksLikeHeader(first.cells, lines.slice(1, 50).map((l) => l.cells))
+  const hasHeader = looksLikeHeader(
+    first.cells,
+    lines.slice(1, 50).map((l) => l.cells),
+  )
   const width = first.cells.length
   const warnings: string[] = []
-  if (encoding !== 'UTF-8') warnings.push(`Read as ${encoding} text${encoding === 'Windows-1252' ? ' (it is not valid UTF-8): check that accented letters look right' : ''}`)
-  const header = hasHeader ? first.cells.map((h, i) => h.trim() || `column ${i + 1}`) : first.cells.map((_, i) => `column ${i + 1}`)
+  if (encoding !== 'UTF-8')
+    warnings.push(
+      `Read as ${encoding} text${encoding === 'Windows-1252' ? ' (it is not valid UTF-8): check that accented letters look right' : ''}`,
+    )
+  const header = hasHeader
+    ? first.cells.map((h, i) => h.trim() || `column ${i + 1}`)
+    : first.cells.map((_, i) => `column ${i + 1}`)
   const dedup = new Map<string, number>()
   for (let i = 0; i < header.length; i++) {
     const seen = dedup.get(header[i]!) ?? 0
@@ -117,20 +134,31 @@ export function parseTableText(text: string, fileName: string, encoding = 'UTF-8
   for (const { rowNumber, cells } of hasHeader ? lines.slice(1) : lines) {
     if (badRows.has(rowNumber)) continue
     if (cells.length !== width) {
-      problems.push({ rowNumber, reason: `row ${rowNumber} has ${cells.length} field${cells.length === 1 ? '' : 's'}, expected ${width}` })
+      problems.push({
+        rowNumber,
+        reason: `row ${rowNumber} has ${cells.length} field${cells.length === 1 ? '' : 's'}, expected ${width}`,
+      })
       continue
     }
     rows.push({ rowNumber, cells })
   }
   if (rows.length === 0) {
-    const why = hasHeader && lines.length === 1 ? 'it has a header row but no data rows' : `none of its ${lines.length - (hasHeader ? 1 : 0)} rows can be used (${problems[0]?.reason ?? 'no rows'})`
+    const why =
+      hasHeader && lines.length === 1
+        ? 'it has a header row but no data rows'
+        : `none of its ${lines.length - (hasHeader ? 1 : 0)} rows can be used (${problems[0]?.reason ?? 'no rows'})`
     throw new AppError('INVALID_ARGUMENT', `${fileName} cannot be imported: ${why}`, 'path')
   }
   const columns = header.map((name, i) => typeColumn(name, rows, i, delimiter))
   columns.forEach((c) => {
     if (c.notNumbers) {
-      const rowsList = c.notNumbers.examples.slice(0, 5).map((e) => `row ${e.rowNumber} “${e.value}”`).join(', ')
-      warnings.push(`“${c.name}” is numeric, but ${c.notNumbers.count} value${c.notNumbers.count === 1 ? ' is' : 's are'} not a number (${rowsList}${c.notNumbers.count > 5 ? ', …' : ''}): read as missing. Make the column categorical to keep them as text.`)
+      const rowsList = c.notNumbers.examples
+        .slice(0, 5)
+        .map((e) => `row ${e.rowNumber} “${e.value}”`)
+        .join(', ')
+      warnings.push(
+        `“${c.name}” is numeric, but ${c.notNumbers.count} value${c.notNumbers.count === 1 ? ' is' : 's are'} not a number (${rowsList}${c.notNumbers.count > 5 ? ', …' : ''}): read as missing. Make the column categorical to keep them as text.`,
+      )
     }
   })
   const commaColumns = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.decimalComma)
@@ -138,7 +166,9 @@ export function parseTableText(text: string, fileName: string, encoding = 'UTF-8
     const { i } = commaColumns[0]!
     const example = rows.find((r) => r.cells[i]!.includes(','))!.cells[i]!.trim()
     const names = commaColumns.map(({ c }) => `“${c.name}”`)
-    warnings.push(`Decimal commas (as in ${example}) are read as numbers in ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`)
+    warnings.push(
+      `Decimal commas (as in ${example}) are read as numbers in ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`,
+    )
   }
   problems.sort((a, b) => a.rowNumber - b.rowNumber)
   return { delimiter, hasHeader, header, rows, problems, columns, encoding, warnings }
@@ -171,7 +201,14 @@ function columnValues(rows: ParsedTable['rows'], i: number, delimiter: string): 
   const dots = values.filter((v) => parseNumber(v.value) !== null).length
   const commas = delimiter === ',' ? 0 : values.filter((v) => parseCommaNumber(v.value) !== null).length
   const decimalComma = commas > dots && values.some((v) => v.value.includes(','))
-  return { missing, values, distinct, decimalComma, parse: decimalComma ? parseCommaNumber : parseNumber, numbers: decimalComma ? commas : dots }
+  return {
+    missing,
+    values,
+    distinct,
+    decimalComma,
+    parse: decimalComma ? parseCommaNumber : parseNumber,
+    numbers: decimalComma ? commas : dots,
+  }
 }
 
 /** The column as numbers: the values that are not numbers read as missing, and listed. */
@@ -195,27 +232,63 @@ function numericColumn(name: string, v: ColumnValues, reason: string): TableColu
  */
 function typeColumn(name: string, rows: ParsedTable['rows'], i: number, delimiter: string): TableColumn {
   const v = columnValues(rows, i, delimiter)
-  const categorical = (reason: string): TableColumn => ({ name, type: 'categorical', missing: v.missing, distinct: v.distinct.size, reason })
+  const categorical = (reason: string): TableColumn => ({
+    name,
+    type: 'categorical',
+    missing: v.missing,
+    distinct: v.distinct.size,
+    reason,
+  })
   if (v.values.length === 0) return categorical('every value is missing')
-  if (v.numbers === v.values.length) return numericColumn(name, v, v.decimalComma ? 'every value is a number with a decimal comma' : 'every value is a number')
+  if (v.numbers === v.values.length)
+    return numericColumn(
+      name,
+      v,
+      v.decimalComma ? 'every value is a number with a decimal comma' : 'every value is a number',
+    )
   const others = v.values.length - v.numbers
   if (v.values.length >= 10 && v.numbers / v.values.length >= numericShare) {
-    return numericColumn(name, v, `${v.numbers} of ${v.values.length} values are numbers; ${others === 1 ? 'the other one is' : `the other ${others} are`} read as missing`)
+    return numericColumn(
+      name,
+      v,
+      `${v.numbers} of ${v.values.length} values are numbers; ${others === 1 ? 'the other one is' : `the other ${others} are`} read as missing`,
+    )
   }
   const text = v.values.find((x) => v.parse(x.value) === null)!
-  return categorical(v.numbers === 0 ? 'the values are text' : `${others} of ${v.values.length} values are text, e.g. “${text.value}” in row ${text.rowNumber}`)
+  return categorical(
+    v.numbers === 0
+      ? 'the values are text'
+      : `${others} of ${v.values.length} values are text, e.g. “${text.value}” in row ${text.rowNumber}`,
+  )
 }
 
 /** The table with the user's choice of column types applied (categorical always; numeric where values are numbers). */
 export function withColumnTypes(table: ParsedTable, types: Record<string, 'numeric' | 'categorical'>): ParsedTable {
   const unknown = Object.keys(types).filter((name) => !table.header.includes(name))
-  if (unknown.length > 0) throw new AppError('INVALID_ARGUMENT', `There is no column ${unknown.map((n) => `“${n}”`).join(', ')}; the columns are ${table.header.join(', ')}`, 'columnTypes')
+  if (unknown.length > 0)
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `There is no column ${unknown.map((n) => `“${n}”`).join(', ')}; the columns are ${table.header.join(', ')}`,
+      'columnTypes',
+    )
   const columns = table.columns.map((c, i) => {
     const want = types[c.name]
     if (!want || want === c.type) return c
     const v = columnValues(table.rows, i, table.delimiter)
-    if (want === 'categorical') return { name: c.name, type: 'categorical' as const, missing: v.missing, distinct: v.distinct.size, reason: 'chosen: categorical' }
-    if (v.numbers === 0) throw new AppError('INVALID_ARGUMENT', `Column “${c.name}” has no numbers, so it cannot be numeric`, 'columnTypes')
+    if (want === 'categorical')
+      return {
+        name: c.name,
+        type: 'categorical' as const,
+        missing: v.missing,
+        distinct: v.distinct.size,
+        reason: 'chosen: categorical',
+      }
+    if (v.numbers === 0)
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `Column “${c.name}” has no numbers, so it cannot be numeric`,
+        'columnTypes',
+      )
     return numericColumn(c.name, v, 'chosen: numeric')
   })
   return { ...table, columns }
@@ -226,7 +299,8 @@ export async function readTableFile(path: string): Promise<ParsedTable> {
   try {
     const st = await stat(path)
     if (!st.isFile()) throw new AppError('INVALID_ARGUMENT', `${path} is not a file`, 'path')
-    if (st.size > maxTableBytes) throw new AppError('INVALID_ARGUMENT', `${path} is larger than ${maxTableBytes / 2 ** 20} MiB`, 'path')
+    if (st.size > maxTableBytes)
+      throw new AppError('INVALID_ARGUMENT', `${path} is larger than ${maxTableBytes / 2 ** 20} MiB`, 'path')
     data = await readFile(path)
   } catch (err) {
     if (err instanceof AppError) throw err

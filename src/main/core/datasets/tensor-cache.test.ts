@@ -12,23 +12,31 @@ import { value } from '../../test-support/result'
 
 const tempDir = useTempDirs()
 
-
 describe('image preprocessing cache', () => {
   it('decodes and resizes a version once into rows that read back exactly', async () => {
     const dir = tempDir()
     const root = join(dir, 'img')
     // Flat colours, so the resized pixels are known exactly: class "dark" is grey 40, "light" is grey 200.
-    for (const [cls, grey] of [['dark', 40], ['light', 200]] as const) {
+    for (const [cls, grey] of [
+      ['dark', 40],
+      ['light', 200],
+    ] as const) {
       mkdirSync(join(root, cls), { recursive: true })
       for (let i = 0; i < 6; i++) {
-        const png = await sharp({ create: { width: 10 + i, height: 7, channels: 3, background: { r: grey, g: grey, b: grey } } }).png().toBuffer()
+        const png = await sharp({
+          create: { width: 10 + i, height: 7, channels: 3, background: { r: grey, g: grey, b: grey } },
+        })
+          .png()
+          .toBuffer()
         writeFileSync(join(root, cls, `${i}.png`), png)
       }
     }
     writeFileSync(join(root, 'dark', 'bitmap.bmp'), bmpImage(0, 4, 4).fill(40, 54))
     const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
     const project = value<Project>(await core.call('projects.create', { name: 'C' }))
-    await core.imports.whenDone(value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [root] })).id)
+    await core.imports.whenDone(
+      value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [root] })).id,
+    )
     const dataset = value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id }))
     const version = value<DatasetVersion>(await core.call('datasets.freezeVersion', { datasetId: dataset.id }))
     await core.close()
@@ -45,7 +53,10 @@ describe('image preprocessing cache', () => {
     for (let i = 0; i < meta.count; i++) {
       const row = reader.read([i])
       const expected = meta.classIndex[i] === 0 ? 40 : 200
-      expect([...row].every((p) => Math.abs(p - expected) <= 1), `row ${i}`).toBe(true)
+      expect(
+        [...row].every((p) => Math.abs(p - expected) <= 1),
+        `row ${i}`,
+      ).toBe(true)
     }
     const batch = reader.read([2, 3, 4, 9])
     expect(batch.length).toBe(4 * 20)

@@ -43,9 +43,11 @@ export async function buildImageCache(
   shape: InputShape,
   onProgress?: (done: number, total: number) => void,
 ): Promise<CacheMeta> {
-  const version = db.prepare('SELECT v.id, v.hash, d.kind FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?').get(versionId) as
-    | { id: string; hash: string; kind: string }
-    | undefined
+  const version = db
+    .prepare(
+      'SELECT v.id, v.hash, d.kind FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?',
+    )
+    .get(versionId) as { id: string; hash: string; kind: string } | undefined
   if (!version) throw notFound('Dataset version', versionId)
   if (version.kind !== 'image') throw new AppError('INVALID_ARGUMENT', 'Only image datasets have a pixel cache')
   const paths = cachePaths(blobs.dataDir, versionId, shape)
@@ -70,7 +72,8 @@ export async function buildImageCache(
       await mapConcurrent(part, 8, async (row) => {
         const data = readFileSync(blobs.blobPath(row.content_hash))
         const pixels = await modelInputPixels(data, [shape.height, shape.width, shape.channels])
-        if (pixels.length !== size) throw new Error(`decoded ${row.content_hash} to ${pixels.length} bytes, expected ${size}`)
+        if (pixels.length !== size)
+          throw new Error(`decoded ${row.content_hash} to ${pixels.length} bytes, expected ${size}`)
         const index = start + part.indexOf(row)
         await file.write(pixels, 0, size, index * size)
       })
@@ -123,7 +126,8 @@ export class RowReader {
       let j = i + 1
       while (j < indices.length && indices[j] === indices[j - 1]! + 1) j++
       const first = indices[i]!
-      if (first < 0 || indices[j - 1]! >= this.count) throw new RangeError(`row ${first} is outside the ${this.what} (${this.count} rows)`)
+      if (first < 0 || indices[j - 1]! >= this.count)
+        throw new RangeError(`row ${first} is outside the ${this.what} (${this.count} rows)`)
       readSync(this.fd, into, i * this.rowBytes, (j - i) * this.rowBytes, first * this.rowBytes)
       i = j
     }

@@ -11,7 +11,9 @@ async function halfTransparent(): Promise<Buffer> {
       px[i] = 255
       px[i + 3] = 255
     }
-  return sharp(px, { raw: { width: 8, height: 8, channels: 4 } }).png().toBuffer()
+  return sharp(px, { raw: { width: 8, height: 8, channels: 4 } })
+    .png()
+    .toBuffer()
 }
 
 describe('transparent pixels', () => {

@@ -35,7 +35,15 @@ describe('classification metrics', () => {
     const one = classificationMetrics(['only'], [0, 0], [0, 0])
     expect(one).toMatchObject({ accuracy: 1, macro: { precision: 1, recall: 1, f1: 1 } })
     const empty = classificationMetrics(['a', 'b'], [], [])
-    expect(empty).toMatchObject({ count: 0, accuracy: 0, confusion: [[0, 0], [0, 0]], roc: null })
+    expect(empty).toMatchObject({
+      count: 0,
+      accuracy: 0,
+      confusion: [
+        [0, 0],
+        [0, 0],
+      ],
+      roc: null,
+    })
   })
 })
 
@@ -45,7 +53,9 @@ describe('ROC AUC', () => {
     expect(rocCurve([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]).auc).toBe(0.5)
     // Scores 0.9(1) 0.8(0) 0.7(1) 0.1(0): of 4 positive/negative pairs, 3 are ranked right.
     expect(rocCurve([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]).auc).toBeCloseTo(0.75)
-    expect(classificationMetrics(['n', 'p'], [1, 0, 1, 0], [1, 1, 0, 0], [0.9, 0.8, 0.7, 0.1]).roc?.auc).toBeCloseTo(0.75)
+    expect(classificationMetrics(['n', 'p'], [1, 0, 1, 0], [1, 1, 0, 0], [0.9, 0.8, 0.7, 0.1]).roc?.auc).toBeCloseTo(
+      0.75,
+    )
   })
 })
 

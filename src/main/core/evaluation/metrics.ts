@@ -37,7 +37,8 @@ export function classificationMetrics(
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)
     return { name, precision, recall, f1, support }
   })
-  const mean = (key: 'precision' | 'recall' | 'f1'): number => (k === 0 ? 0 : classes.reduce((a, c) => a + c[key], 0) / k)
+  const mean = (key: 'precision' | 'recall' | 'f1'): number =>
+    k === 0 ? 0 : classes.reduce((a, c) => a + c[key], 0) / k
   return {
     kind: 'classification',
     count: truth.length,
@@ -51,7 +52,10 @@ export function classificationMetrics(
 }
 
 /** ROC of class 1 against class 0; AUC by the trapezoid rule over thresholds at each distinct score. */
-export function rocCurve(truth: readonly number[], scores: readonly number[]): { auc: number; points: Array<[number, number]> } {
+export function rocCurve(
+  truth: readonly number[],
+  scores: readonly number[],
+): { auc: number; points: Array<[number, number]> } {
   const positives = truth.filter((t) => t === 1).length
   const negatives = truth.length - positives
   if (positives === 0 || negatives === 0) return { auc: Number.NaN, points: [] }

@@ -25,7 +25,12 @@ interface WriteInput {
 /** Each export format's writer: the model files it puts in the folder (names relative to it). */
 const writers: Record<ExportFormat, (w: WriteInput) => Promise<string[]>> = {
   tfjs: ({ job, whole }) => writeTfjsModel(whole, job.outDir, `ModelBench ${job.producerVersion}`),
-  onnx: ({ job, spec, layers, backbone }) => writeOnnxModel(layers, spec, job.outDir, { producerVersion: job.producerVersion, metadata: job.metadata, ...(backbone ? { backbone } : {}) }),
+  onnx: ({ job, spec, layers, backbone }) =>
+    writeOnnxModel(layers, spec, job.outDir, {
+      producerVersion: job.producerVersion,
+      metadata: job.metadata,
+      ...(backbone ? { backbone } : {}),
+    }),
 }
 
 export async function runExport(job: ExportJob): Promise<Record<string, string[]>> {
@@ -42,10 +47,10 @@ export async function runExport(job: ExportJob): Promise<Record<string, string[]
     const inBackbone = new Set(parts.backbone?.loaded.model.layers ?? [])
     const layers = whole.layers.filter((l) => !inBackbone.has(l) && l.getClassName() !== 'InputLayer')
     const files: Record<string, string[]> = {}
-    for (const format of job.formats) files[format] = await writers[format]({ job, spec, whole, layers, backbone: parts.backbone?.loaded.model })
+    for (const format of job.formats)
+      files[format] = await writers[format]({ job, spec, whole, layers, backbone: parts.backbone?.loaded.model })
     return files
   } finally {
     parts.dispose()
   }
 }
-

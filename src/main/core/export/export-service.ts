@@ -38,7 +38,10 @@ import { messageOf } from '../../../shared/messages'
 export type VerifyLauncher = (jobFile: string, resultFile: string) => Promise<{ code: number | null; output: string }>
 
 /** Keeps the last 4,000 characters a check process printed, to explain a check that gave no answer. */
-export function outputTail(child: { stdout?: NodeJS.ReadableStream | null; stderr?: NodeJS.ReadableStream | null }): () => string {
+export function outputTail(child: {
+  stdout?: NodeJS.ReadableStream | null
+  stderr?: NodeJS.ReadableStream | null
+}): () => string {
   let output = ''
   const collect = (chunk: Buffer | string): void => {
     output = (output + chunk.toString()).slice(-4000)
@@ -101,7 +104,11 @@ export class ExportService {
 
   /** At start-up: an export the app was closed in the middle of cannot finish; say so. */
   recoverInterrupted(): void {
-    this.db.prepare("UPDATE exports SET status = 'failed', error = 'ModelBench closed before the export finished', finished_at = ? WHERE status = 'running'").run(this.now())
+    this.db
+      .prepare(
+        "UPDATE exports SET status = 'failed', error = 'ModelBench closed before the export finished', finished_at = ? WHERE status = 'running'",
+      )
+      .run(this.now())
   }
 
   private record(r: ExportRow): ExportRecord {
@@ -128,7 +135,11 @@ export class ExportService {
   }
 
   list(projectId: string): ExportRecord[] {
-    return (this.db.prepare('SELECT * FROM exports WHERE project_id = ? ORDER BY created_at DESC LIMIT 200').all(projectId) as ExportRow[]).map((r) => this.record(r))
+    return (
+      this.db
+        .prepare('SELECT * FROM exports WHERE project_id = ? ORDER BY created_at DESC LIMIT 200')
+        .all(projectId) as ExportRow[]
+    ).map((r) => this.record(r))
   }
 
   defaultDir(runId: string): string {
@@ -140,14 +151,20 @@ export class ExportService {
   /** Checks the run and the destination now (errors are immediate), then exports in the background. */
   start(runId: string, formats: ExportFormat[], dir?: string): ExportRecord {
     const run = this.runs.get(runId)
-    if (run.folds !== null) throw new AppError('INVALID_STATE', `“${run.name}” is a cross-validation summary with no model of its own; export one of its folds`)
+    if (run.folds !== null)
+      throw new AppError(
+        'INVALID_STATE',
+        `“${run.name}” is a cross-validation summary with no model of its own; export one of its folds`,
+      )
     this.predictor.completedRun(runId, 'be exported')
     const outDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : this.defaultDir(runId)
     const created = prepareDestination(outDir, this.blobs.dataDir)
     const id = randomUUID()
     const ordered = exportFormats.filter((f) => formats.includes(f))
     this.db
-      .prepare("INSERT INTO exports (id, run_id, project_id, dir, formats_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)")
+      .prepare(
+        "INSERT INTO exports (id, run_id, project_id, dir, formats_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
+      )
       .run(id, runId, run.projectId, outDir, JSON.stringify(ordered), this.now())
     const work = this.run(id, runId, ordered, outDir).catch((err: unknown) => {
       const message = messageOf(err)
@@ -176,8 +193,17 @@ export class ExportService {
     this.events.emit('exports.progressed', { exportId: id, projectId, runId, fraction, step })
   }
 
-  private finish(id: string, runId: string, projectId: string, status: ExportStatus, error: string | null, results: ExportFormatResult[]): void {
-    this.db.prepare('UPDATE exports SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?').run(status, error, JSON.stringify(results), this.now(), id)
+  private finish(
+    id: string,
+    runId: string,
+    projectId: string,
+    status: ExportStatus,
+    error: string | null,
+    results: ExportFormatResult[],
+  ): void {
+    this.db
+      .prepare('UPDATE exports SET status = ?, error = ?, result_json = ?, finished_at = ? WHERE id = ?')
+      .run(status, error, JSON.stringify(results), this.now(), id)
     this.events.emit('exports.finished', { exportId: id, projectId, runId, status })
   }
 
@@ -190,7 +216,8 @@ export class ExportService {
     const labels = task === 'classification' ? version.classNames : []
     const last = run.spec.layers.at(-1)
     const activation = last && 'activation' in last.config ? last.config.activation : 'linear'
-    const output: Preprocessing['output'] = task === 'regression' ? 'linear' : activation === 'sigmoid' ? 'sigmoid' : 'softmax'
+    const output: Preprocessing['output'] =
+      task === 'regression' ? 'linear' : activation === 'sigmoid' ? 'sigmoid' : 'softmax'
     const prep = this.predictor.inputPreparation(runId)
     const backbone = backboneConfig(run.spec)
     const preprocessing: Preprocessing =
@@ -204,7 +231,11 @@ export class ExportService {
             mean: prep.mean,
             std: prep.std,
             output,
-            ...(backbone ? { note: `The model starts with the pretrained backbone ${backbones[backbone.backbone].label}: every image is stretched to ${run.spec.inputShape.join('×')}, grey images are copied into three channels, pixel values are divided by 255.` } : {}),
+            ...(backbone
+              ? {
+                  note: `The model starts with the pretrained backbone ${backbones[backbone.backbone].label}: every image is stretched to ${run.spec.inputShape.join('×')}, grey images are copied into three channels, pixel values are divided by 255.`,
+                }
+              : {}),
           }
         : { kind: 'table', columns: prep.encoder.columns, featureCount: prep.encoder.featureCount, output }
 
@@ -219,7 +250,12 @@ export class ExportService {
       outDir,
       formats,
       producerVersion: this.appVersion,
-      metadata: { labels: JSON.stringify(labels), preprocessing: JSON.stringify(preprocessing), run_id: runId, dataset_version_hash: version.hash },
+      metadata: {
+        labels: JSON.stringify(labels),
+        preprocessing: JSON.stringify(preprocessing),
+        run_id: runId,
+        dataset_version_hash: version.hash,
+      },
     })) as Partial<Record<ExportFormat, string[]>>
 
     step(0.35, 'Predicting the check inputs with the app')
@@ -236,7 +272,11 @@ export class ExportService {
         expected = await this.predictor.predictInputs(runId, { type: 'pixels', data: pixels }, inputs.images.length)
         job = (format) => ({ dir: outDir, format, kind: 'image', pixels: pixelsFile, count: inputs.images.length })
       } else {
-        expected = await this.predictor.predictInputs(runId, { type: 'features', data: this.predictor.encodeTableRows(runId, inputs.rows) }, inputs.rows.length)
+        expected = await this.predictor.predictInputs(
+          runId,
+          { type: 'features', data: this.predictor.encodeTableRows(runId, inputs.rows) },
+          inputs.rows.length,
+        )
         job = (format) => ({ dir: outDir, format, kind: 'table', rows: inputs.rows })
       }
       for (const [i, format] of formats.entries()) {
@@ -253,7 +293,14 @@ export class ExportService {
     writeFileSync(join(outDir, 'MODEL_CARD.md'), modelCard(card))
     this.recordArtifacts(runId, outDir)
     const allVerified = results.every((r) => r.verified)
-    this.finish(id, runId, run.projectId, allVerified ? 'verified' : 'unverified', allVerified ? null : results.find((r) => !r.verified)?.error ?? null, results)
+    this.finish(
+      id,
+      runId,
+      run.projectId,
+      allVerified ? 'verified' : 'unverified',
+      allVerified ? null : (results.find((r) => !r.verified)?.error ?? null),
+      results,
+    )
   }
 
   /** Every file of the export, hashed, as the run's export artifacts. */
@@ -266,14 +313,24 @@ export class ExportService {
   }
 
   /** Up to 100 inputs: the test split first, topped up from validation and then train when it is smaller. */
-  private checkInputs(versionId: string, kind: 'image' | 'table'): { kind: 'image'; images: Buffer[] } | { kind: 'table'; rows: TableRow[] } {
+  private checkInputs(
+    versionId: string,
+    kind: 'image' | 'table',
+  ): { kind: 'image'; images: Buffer[] } | { kind: 'table'; rows: TableRow[] } {
     const rows = this.datasets.versionSamples(versionId, { testFirst: true, limit: verifyInputCount })
-    if (rows.length === 0) throw new AppError('INVALID_STATE', 'The dataset version has no samples to check the export with')
+    if (rows.length === 0)
+      throw new AppError('INVALID_STATE', 'The dataset version has no samples to check the export with')
     if (kind === 'image') return { kind, images: rows.map((r) => readFileSync(this.blobs.blobPath(r.hash))) }
     return { kind, rows: rows.map((r) => (r.values ?? {}) as TableRow) }
   }
 
-  private async verify(tmp: string, job: VerifyJob, expected: number[][], task: 'classification' | 'regression', files: string[]): Promise<ExportFormatResult> {
+  private async verify(
+    tmp: string,
+    job: VerifyJob,
+    expected: number[][],
+    task: 'classification' | 'regression',
+    files: string[],
+  ): Promise<ExportFormatResult> {
     const jobFile = join(tmp, `verify-${job.format}.json`)
     const resultFile = join(tmp, `verify-${job.format}-result.json`)
     await writeFile(jobFile, JSON.stringify(job))
@@ -283,9 +340,24 @@ export class ExportService {
     try {
       result = JSON.parse(readFileSync(resultFile, 'utf8')) as VerifyResult
     } catch {
-      return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `the check process ended without an answer (exit code ${code})${output ? `: ${output.trim().split('\n').at(-1)}` : ''}` }
+      return {
+        ...base,
+        runtime: '',
+        sameTop1: null,
+        maxDifference: null,
+        verified: false,
+        error: `the check process ended without an answer (exit code ${code})${output ? `: ${output.trim().split('\n').at(-1)}` : ''}`,
+      }
     }
-    if ('error' in result) return { ...base, runtime: '', sameTop1: null, maxDifference: null, verified: false, error: `${exportFormatNames[job.format]} could not be loaded or run: ${result.error}` }
+    if ('error' in result)
+      return {
+        ...base,
+        runtime: '',
+        sameTop1: null,
+        maxDifference: null,
+        verified: false,
+        error: `${exportFormatNames[job.format]} could not be loaded or run: ${result.error}`,
+      }
     return { ...base, runtime: result.runtime, ...compare(expected, result.probabilities, task) }
   }
 
@@ -309,7 +381,12 @@ export class ExportService {
       labels,
       target,
       preprocessing,
-      dataset: { version: version.number, hash: version.hash, counts: { train: version.counts.train, validation: version.counts.validation, test: version.counts.test }, classCounts },
+      dataset: {
+        version: version.number,
+        hash: version.hash,
+        counts: { train: version.counts.train, validation: version.counts.validation, test: version.counts.test },
+        classCounts,
+      },
       evaluation: this.runs.evaluation(run.id),
       files,
       verification,
@@ -320,9 +397,18 @@ export class ExportService {
 }
 
 /** The check's verdict: same top class everywhere (classification) and every value within the tolerance. */
-export function compare(expected: number[][], got: number[][], task: 'classification' | 'regression'): Pick<ExportFormatResult, 'sameTop1' | 'maxDifference' | 'verified' | 'error'> {
+export function compare(
+  expected: number[][],
+  got: number[][],
+  task: 'classification' | 'regression',
+): Pick<ExportFormatResult, 'sameTop1' | 'maxDifference' | 'verified' | 'error'> {
   if (got.length !== expected.length || got.some((row, i) => row.length !== expected[i]!.length)) {
-    return { sameTop1: null, maxDifference: null, verified: false, error: `the runtime gave ${got.length} predictions of ${got[0]?.length ?? 0} values; the app gave ${expected.length} of ${expected[0]?.length ?? 0}` }
+    return {
+      sameTop1: null,
+      maxDifference: null,
+      verified: false,
+      error: `the runtime gave ${got.length} predictions of ${got[0]?.length ?? 0} values; the app gave ${expected.length} of ${expected[0]?.length ?? 0}`,
+    }
   }
   let maxDifference = 0
   let sameTop1 = 0
@@ -337,8 +423,10 @@ export function compare(expected: number[][], got: number[][], task: 'classifica
   const top1Ok = task === 'regression' || sameTop1 === expected.length
   const verified = top1Ok && maxDifference <= verifyTolerance && Number.isFinite(maxDifference)
   let error: string | null = null
-  if (!top1Ok) error = `the top class differed from the app's on ${expected.length - sameTop1} of ${expected.length} inputs`
-  else if (!verified) error = `a prediction differed from the app's by ${maxDifference.toExponential(2)}, more than the ${verifyTolerance} allowed`
+  if (!top1Ok)
+    error = `the top class differed from the app's on ${expected.length - sameTop1} of ${expected.length} inputs`
+  else if (!verified)
+    error = `a prediction differed from the app's by ${maxDifference.toExponential(2)}, more than the ${verifyTolerance} allowed`
   return { sameTop1: task === 'regression' ? null : sameTop1, maxDifference, verified, error }
 }
 
@@ -365,12 +453,29 @@ function makeFolders(dir: string): void {
 
 function prepareDestination(dir: string, dataDir: string): boolean {
   const real = resolveReal(dir)
-  if (isSystemPath(real)) throw new AppError('INVALID_ARGUMENT', `${dir} is a system folder, not a place for files; choose an ordinary folder for the export`, 'dir')
-  refuseDataDir(real, resolveReal(dataDir), ['exports'], 'dir', "choose a folder of your own, or leave the folder empty for ModelBench's exports folder")
+  if (isSystemPath(real))
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `${dir} is a system folder, not a place for files; choose an ordinary folder for the export`,
+      'dir',
+    )
+  refuseDataDir(
+    real,
+    resolveReal(dataDir),
+    ['exports'],
+    'dir',
+    "choose a folder of your own, or leave the folder empty for ModelBench's exports folder",
+  )
   let created = false
   if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new AppError('INVALID_ARGUMENT', `${dir} is a file, not a folder; choose a folder for the export`, 'dir')
-    if (readdirSync(dir).length > 0) throw new AppError('INVALID_ARGUMENT', `${dir} is not empty; choose a new or empty folder so nothing in it is overwritten`, 'dir')
+    if (!statSync(dir).isDirectory())
+      throw new AppError('INVALID_ARGUMENT', `${dir} is a file, not a folder; choose a folder for the export`, 'dir')
+    if (readdirSync(dir).length > 0)
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `${dir} is not empty; choose a new or empty folder so nothing in it is overwritten`,
+        'dir',
+      )
   } else {
     try {
       makeFolders(dir)

@@ -19,7 +19,12 @@ export interface CardInput {
   /** The dataset's target column (tables) — what a regression predicts. */
   target: string | null
   preprocessing: Preprocessing
-  dataset: { version: number; hash: string; counts: Record<'train' | 'validation' | 'test', number>; classCounts: Record<'train' | 'validation' | 'test', number[]> }
+  dataset: {
+    version: number
+    hash: string
+    counts: Record<'train' | 'validation' | 'test', number>
+    classCounts: Record<'train' | 'validation' | 'test', number[]>
+  }
   evaluation: { validation: Evaluation | null; test: Evaluation | null }
   files: Partial<Record<ExportFormat, string[]>>
   verification: ExportFormatResult[]
@@ -33,15 +38,32 @@ export function modelMetadata(c: CardInput): Record<string, unknown> {
     formatVersion: 1,
     producer: { name: 'ModelBench', version: c.appVersion },
     exportedAt: c.exportedAt.toISOString(),
-    run: { id: c.run.id, name: c.run.name, project: c.projectName, seed: c.run.seed, createdAt: new Date(c.run.createdAt).toISOString(), finishedAt: c.run.finishedAt ? new Date(c.run.finishedAt).toISOString() : null },
+    run: {
+      id: c.run.id,
+      name: c.run.name,
+      project: c.projectName,
+      seed: c.run.seed,
+      createdAt: new Date(c.run.createdAt).toISOString(),
+      finishedAt: c.run.finishedAt ? new Date(c.run.finishedAt).toISOString() : null,
+    },
     task: c.task,
     labels: c.labels,
     target: c.target,
-    input: { name: onnxInputName, shape: ['batch', ...c.run.spec.inputShape], layout: c.run.spec.inputShape.length === 3 ? 'NHWC' : 'NC', dtype: 'float32' },
+    input: {
+      name: onnxInputName,
+      shape: ['batch', ...c.run.spec.inputShape],
+      layout: c.run.spec.inputShape.length === 3 ? 'NHWC' : 'NC',
+      dtype: 'float32',
+    },
     output: outputDescription(c),
     preprocessing: c.preprocessing,
     dataset: c.dataset,
-    architecture: { summary: c.run.architectureSummary, totalParams: analysis.totalParams, trainableParams: analysis.trainableParams, layers: c.run.spec.layers },
+    architecture: {
+      summary: c.run.architectureSummary,
+      totalParams: analysis.totalParams,
+      trainableParams: analysis.trainableParams,
+      layers: c.run.spec.layers,
+    },
     backbone: backboneOf(c),
     hyperparameters: c.run.hyperparameters,
     engine: c.run.engine,
@@ -71,11 +93,31 @@ const precise = (v: number): string => (Math.abs(v) >= 1000 || Math.abs(v) < 0.0
 
 function evaluationSection(title: string, e: Evaluation | null, labels: string[]): string[] {
   if (!e) return [`### ${title}`, '', 'Not evaluated (this split was empty).', '']
-  if (e.kind === 'regression') return [`### ${title} (${e.count} rows)`, '', `| MSE | MAE | R² |`, '|---|---|---|', `| ${num(e.mse)} | ${num(e.mae)} | ${num(e.r2)} |`, '']
-  const lines = [`### ${title} (${e.count} examples)`, '', `Accuracy **${pct(e.accuracy)}**, macro F1 ${e.macro.f1.toFixed(3)}${e.roc ? `, ROC AUC ${e.roc.auc.toFixed(3)}` : ''}.`, '']
+  if (e.kind === 'regression')
+    return [
+      `### ${title} (${e.count} rows)`,
+      '',
+      `| MSE | MAE | R² |`,
+      '|---|---|---|',
+      `| ${num(e.mse)} | ${num(e.mae)} | ${num(e.r2)} |`,
+      '',
+    ]
+  const lines = [
+    `### ${title} (${e.count} examples)`,
+    '',
+    `Accuracy **${pct(e.accuracy)}**, macro F1 ${e.macro.f1.toFixed(3)}${e.roc ? `, ROC AUC ${e.roc.auc.toFixed(3)}` : ''}.`,
+    '',
+  ]
   lines.push('| Class | Precision | Recall | F1 | Support |', '|---|---|---|---|---|')
-  for (const k of e.classes) lines.push(`| ${k.name} | ${k.precision.toFixed(3)} | ${k.recall.toFixed(3)} | ${k.f1.toFixed(3)} | ${k.support} |`)
-  lines.push('', 'Confusion matrix (rows: true class, columns: predicted):', '', `| | ${labels.join(' | ')} |`, `|---|${labels.map(() => '---|').join('')}`)
+  for (const k of e.classes)
+    lines.push(`| ${k.name} | ${k.precision.toFixed(3)} | ${k.recall.toFixed(3)} | ${k.f1.toFixed(3)} | ${k.support} |`)
+  lines.push(
+    '',
+    'Confusion matrix (rows: true class, columns: predicted):',
+    '',
+    `| | ${labels.join(' | ')} |`,
+    `|---|${labels.map(() => '---|').join('')}`,
+  )
   e.confusion.forEach((row, i) => lines.push(`| **${labels[i]}** | ${row.join(' | ')} |`))
   lines.push('')
   return lines
@@ -84,7 +126,10 @@ function evaluationSection(title: string, e: Evaluation | null, labels: string[]
 /** How the card says to load each format: a heading and a code snippet. */
 const loading: Record<ExportFormat, { title: (files: string[]) => string; code: (c: CardInput) => string }> = {
   tfjs: { title: (files) => `TF.js, in a web page (files: ${files.join(', ')}):`, code: (c) => tfjsSnippet(c) },
-  onnx: { title: () => `Python with onnxruntime (model.onnx, opset ${onnxOpset}, input NHWC):`, code: (c) => onnxSnippet(c) },
+  onnx: {
+    title: () => `Python with onnxruntime (model.onnx, opset ${onnxOpset}, input NHWC):`,
+    code: (c) => onnxSnippet(c),
+  },
 }
 
 function tfjsSnippet(c: CardInput): string {
@@ -158,7 +203,7 @@ def encode(row):
             out.extend(1.0 if str(row[c["name"]]) == k else 0.0 for k in c["categories"])
     return out
 
-x = np.array([encode(${JSON.stringify(Object.fromEntries(pre.columns.map((col) => [col.name, col.type === 'numeric' ? col.mean : col.categories[0] ?? ''])))})], dtype=np.float32)
+x = np.array([encode(${JSON.stringify(Object.fromEntries(pre.columns.map((col) => [col.name, col.type === 'numeric' ? col.mean : (col.categories[0] ?? '')])))})], dtype=np.float32)
 print(session.run(None, {"${onnxInputName}": x})[0][0])
 \`\`\``
 }
@@ -190,7 +235,10 @@ export function modelCard(c: CardInput): string {
       `- Each pixel value 0–255 becomes \`(value − mean) / std\` per channel, with mean ${JSON.stringify(pre.mean)} and std ${JSON.stringify(pre.std.map((v) => Math.round(v * 1e4) / 1e4))}${pre.std.every((v) => v === 255) && pre.mean.every((v) => v === 0) ? ' (rescaling to 0–1)' : ' (standardised with the training split)'}.`,
     )
   } else {
-    lines.push(`- Input: a float32 tensor \`[batch, ${pre.featureCount}]\`, named \`${onnxInputName}\` in ONNX.`, '- Columns, in order:')
+    lines.push(
+      `- Input: a float32 tensor \`[batch, ${pre.featureCount}]\`, named \`${onnxInputName}\` in ONNX.`,
+      '- Columns, in order:',
+    )
     for (const col of pre.columns) {
       lines.push(
         col.type === 'numeric'
@@ -199,25 +247,51 @@ export function modelCard(c: CardInput): string {
       )
     }
   }
-  lines.push(`- Output: ${outputDescription(c)}.`, '- The same in machine-readable form: preprocessing.json and metadata.json.', '')
+  lines.push(
+    `- Output: ${outputDescription(c)}.`,
+    '- The same in machine-readable form: preprocessing.json and metadata.json.',
+    '',
+  )
 
-  lines.push('## Data', '', `${capitalized(versionName(c.dataset.version))} (hash \`${c.dataset.hash.slice(0, 16)}…\`).`, '')
+  lines.push(
+    '## Data',
+    '',
+    `${capitalized(versionName(c.dataset.version))} (hash \`${c.dataset.hash.slice(0, 16)}…\`).`,
+    '',
+  )
   if (c.task === 'classification') {
     lines.push('| Class | Train | Validation | Test |', '|---|---|---|---|')
-    c.labels.forEach((name, i) => lines.push(`| ${name} | ${c.dataset.classCounts.train[i] ?? 0} | ${c.dataset.classCounts.validation[i] ?? 0} | ${c.dataset.classCounts.test[i] ?? 0} |`))
-    lines.push(`| **All** | ${c.dataset.counts.train} | ${c.dataset.counts.validation} | ${c.dataset.counts.test} |`, '')
+    c.labels.forEach((name, i) =>
+      lines.push(
+        `| ${name} | ${c.dataset.classCounts.train[i] ?? 0} | ${c.dataset.classCounts.validation[i] ?? 0} | ${c.dataset.classCounts.test[i] ?? 0} |`,
+      ),
+    )
+    lines.push(
+      `| **All** | ${c.dataset.counts.train} | ${c.dataset.counts.validation} | ${c.dataset.counts.test} |`,
+      '',
+    )
   } else {
-    lines.push(`Rows: ${c.dataset.counts.train} train, ${c.dataset.counts.validation} validation, ${c.dataset.counts.test} test.`, '')
+    lines.push(
+      `Rows: ${c.dataset.counts.train} train, ${c.dataset.counts.validation} validation, ${c.dataset.counts.test} test.`,
+      '',
+    )
   }
 
-  lines.push('## Architecture', '', `${r.spec.layers.length} layers, ${analysis.totalParams.toLocaleString('en')} parameters (${analysis.trainableParams.toLocaleString('en')} trainable).`, '')
+  lines.push(
+    '## Architecture',
+    '',
+    `${r.spec.layers.length} layers, ${analysis.totalParams.toLocaleString('en')} parameters (${analysis.trainableParams.toLocaleString('en')} trainable).`,
+    '',
+  )
   lines.push('| # | Layer | Settings | Output shape | Parameters |', '|---|---|---|---|---|')
   r.spec.layers.forEach((l, i) => {
     const info = analysis.layers[i]
     const settings = Object.entries(l.config)
       .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('×') : v === null ? 'default' : String(v)}`)
       .join(', ')
-    lines.push(`| ${i + 1} | ${l.type} | ${settings || '—'} | ${info?.outputShape ? `(${info.outputShape.join(', ')})` : '—'} | ${info?.params ? (info.params.trainable + info.params.nonTrainable).toLocaleString('en') : '—'} |`)
+    lines.push(
+      `| ${i + 1} | ${l.type} | ${settings || '—'} | ${info?.outputShape ? `(${info.outputShape.join(', ')})` : '—'} | ${info?.params ? (info.params.trainable + info.params.nonTrainable).toLocaleString('en') : '—'} |`,
+    )
   })
   lines.push('')
   const backbone = backboneConfig(r.spec)
@@ -264,7 +338,9 @@ export function modelCard(c: CardInput): string {
     '## Intended use and limits',
     '',
     `- Made for ${c.task === 'classification' ? `telling ${c.labels.join(', ')} apart` : `predicting ${c.target ?? 'the target'}`} on data like the dataset above. It has only seen that data: inputs unlike it (other sources, other ${pre.kind === 'image' ? 'image sizes, lighting or framing' : 'value ranges or categories'}) can get confident wrong answers.`,
-    c.task === 'classification' ? `- It always answers with one of its ${c.labels.length} classes, also for inputs that belong to none of them.` : '- Its error on new data is likely larger than on the test split.',
+    c.task === 'classification'
+      ? `- It always answers with one of its ${c.labels.length} classes, also for inputs that belong to none of them.`
+      : '- Its error on new data is likely larger than on the test split.',
     '- The metrics above come from held-out splits of one dataset; check it on your own data before relying on it, and do not use it for decisions about people without a review of its errors.',
     '',
     '## How to load it',
@@ -281,5 +357,14 @@ function backboneOf(c: CardInput): Record<string, unknown> | undefined {
   const config = backboneConfig(c.run.spec)
   if (!config) return undefined
   const info = backbones[config.backbone]
-  return { id: info.id, label: info.label, trainableBlocks: config.trainableBlocks, origin: c.run.engine?.backbone?.origin ?? null, sha256: c.run.engine?.backbone?.sha256 ?? null, source: info.source, licence: info.licence, limits: info.limits }
+  return {
+    id: info.id,
+    label: info.label,
+    trainableBlocks: config.trainableBlocks,
+    origin: c.run.engine?.backbone?.origin ?? null,
+    sha256: c.run.engine?.backbone?.sha256 ?? null,
+    source: info.source,
+    licence: info.licence,
+    limits: info.limits,
+  }
 }

@@ -6,7 +6,7 @@ import { layerRegistry, normalizeLayer } from '../../../shared/model/registry'
 import { referenceCnn } from '../../../shared/model/reference-cnn'
 import type { ModelSpec } from '../../../shared/model/types'
 import { loadExport, type Preprocessing } from '../../export-runtime/runtime'
-import { layerTable , tableLayerTypes } from '../../test-support/layer-table'
+import { layerTable, tableLayerTypes } from '../../test-support/layer-table'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { seededRandom } from '../datasets/split'
 import { buildModel } from '../training/build-model'
@@ -25,7 +25,10 @@ function randomizeWeights(model: tf.LayersModel, seed: number): void {
     const shape = w.shape as number[]
     const size = shape.reduce((a, b) => a * b, 1)
     const variance = w.originalName.endsWith('moving_variance')
-    return tf.tensor(Float32Array.from({ length: size }, () => (variance ? 0.3 + random() : (random() * 2 - 1) * 0.6)), shape)
+    return tf.tensor(
+      Float32Array.from({ length: size }, () => (variance ? 0.3 + random() : (random() * 2 - 1) * 0.6)),
+      shape,
+    )
   })
   model.setWeights(values)
   tf.dispose(values)
@@ -44,14 +47,25 @@ async function roundTrip(spec: ModelSpec, seed: number): Promise<Record<'tfjs' |
   const outShape = (model.outputs[0]!.shape as number[]).slice(1)
   const pre: Preprocessing =
     spec.inputShape.length === 3
-      ? { kind: 'image', inputShape: spec.inputShape as [number, number, number], colorMode: 'rgb', resize: 'stretch', mean: [0], std: [1], output: 'linear' }
+      ? {
+          kind: 'image',
+          inputShape: spec.inputShape as [number, number, number],
+          colorMode: 'rgb',
+          resize: 'stretch',
+          mean: [0],
+          std: [1],
+          output: 'linear',
+        }
       : { kind: 'table', columns: [], featureCount: spec.inputShape[0]!, output: 'linear' }
   writeFileSync(join(dir, 'preprocessing.json'), JSON.stringify(pre))
   writeFileSync(join(dir, 'labels.json'), '[]')
 
   const count = 5
   const random = seededRandom(seed + 1)
-  const inputs = Float32Array.from({ length: count * spec.inputShape.reduce((a, b) => a * b, 1) }, () => random() * 4 - 2)
+  const inputs = Float32Array.from(
+    { length: count * spec.inputShape.reduce((a, b) => a * b, 1) },
+    () => random() * 4 - 2,
+  )
   const expected = model.predict(tf.tensor(inputs, [count, ...spec.inputShape])) as tf.Tensor
   expect(expected.shape.slice(1)).toEqual(outShape)
   const want = Array.from(expected.dataSync())
@@ -71,11 +85,14 @@ describe('exported models predict as tfjs does', () => {
     expect(new Set(layerTable.map((t) => t.layer.type))).toEqual(tableLayerTypes(Object.keys(layerRegistry)))
   })
 
-  it.each(layerTable.map((t, i) => [i, t.layer.type, JSON.stringify(t.layer.config), t] as const))('%i: %s %s', async (i, _type, _config, { input, layer }) => {
-    const diff = await roundTrip({ inputShape: input, layers: [normalizeLayer(layer)] }, 100 + i)
-    expect(diff.tfjs).toBeLessThan(1e-5)
-    expect(diff.onnx).toBeLessThan(1e-4)
-  })
+  it.each(layerTable.map((t, i) => [i, t.layer.type, JSON.stringify(t.layer.config), t] as const))(
+    '%i: %s %s',
+    async (i, _type, _config, { input, layer }) => {
+      const diff = await roundTrip({ inputShape: input, layers: [normalizeLayer(layer)] }, 100 + i)
+      expect(diff.tfjs).toBeLessThan(1e-5)
+      expect(diff.onnx).toBeLessThan(1e-4)
+    },
+  )
 
   it('the reference CNN (Flatten after convolutions: NCHW back to NHWC before the Dense layer)', async () => {
     const diff = await roundTrip(referenceCnn, 7)
@@ -98,7 +115,10 @@ describe('exported models predict as tfjs does', () => {
       { type: 'BatchNormalization', config: { epsilon: 0.01 } },
       { type: 'Dense', config: { units: 4, activation: 'softmax' } },
     ]
-    const stacks = [[...body, { type: 'GlobalAveragePooling2D', config: {} }, ...head], [...body, { type: 'Flatten', config: {} }, ...head]].map((s) => s.map((l) => normalizeLayer(l)))
+    const stacks = [
+      [...body, { type: 'GlobalAveragePooling2D', config: {} }, ...head],
+      [...body, { type: 'Flatten', config: {} }, ...head],
+    ].map((s) => s.map((l) => normalizeLayer(l)))
     expect(new Set(stacks.flat().map((l) => l.type))).toEqual(tableLayerTypes(Object.keys(layerRegistry)))
     for (const [i, layers] of stacks.entries()) {
       const diff = await roundTrip({ inputShape: [19, 17, 3], layers }, 11 + i)

@@ -16,7 +16,12 @@ const shardBytes = 4 * 1024 * 1024
 /** Each layer's weights by their Keras names. */
 export function layerWeights(layers: readonly tf.layers.Layer[]): LayerWeights[] {
   return layers.map((layer) =>
-    Object.fromEntries(layer.weights.map((w) => [w.originalName.split('/').pop()!, { shape: [...w.shape] as number[], values: Float32Array.from(w.read().dataSync()) }])),
+    Object.fromEntries(
+      layer.weights.map((w) => [
+        w.originalName.split('/').pop()!,
+        { shape: [...w.shape] as number[], values: Float32Array.from(w.read().dataSync()) },
+      ]),
+    ),
   )
 }
 
@@ -34,7 +39,8 @@ export async function writeTfjsModel(model: tf.LayersModel, dir: string, convert
   const count = Math.max(1, Math.ceil(data.length / shardBytes))
   const paths = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`)
   await mkdir(dir, { recursive: true })
-  for (let i = 0; i < count; i++) await writeFile(join(dir, paths[i]!), data.subarray(i * shardBytes, (i + 1) * shardBytes))
+  for (let i = 0; i < count; i++)
+    await writeFile(join(dir, paths[i]!), data.subarray(i * shardBytes, (i + 1) * shardBytes))
   const modelJson = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -50,9 +56,17 @@ export async function writeTfjsModel(model: tf.LayersModel, dir: string, convert
  * `layers` are the spec's layers in order; with a backbone (`options.backbone`, which holds its weights)
  * they are the layers after it.
  */
-export async function writeOnnxModel(layers: readonly tf.layers.Layer[], spec: ModelSpec, dir: string, options: OnnxOptions): Promise<string[]> {
+export async function writeOnnxModel(
+  layers: readonly tf.layers.Layer[],
+  spec: ModelSpec,
+  dir: string,
+  options: OnnxOptions,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true })
   const weights = layerWeights(layers)
-  await writeFile(join(dir, onnxModelFile), buildOnnxModel(spec, options.backbone ? [{}, ...weights] : weights, options))
+  await writeFile(
+    join(dir, onnxModelFile),
+    buildOnnxModel(spec, options.backbone ? [{}, ...weights] : weights, options),
+  )
   return [onnxModelFile]
 }

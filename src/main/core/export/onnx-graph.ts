@@ -5,12 +5,30 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { layerActivations, type LayerActivationName } from '../../../shared/model/types'
-import { activation, convKernel, encodeModel, float, GraphBuilder, int, ints, onnxInputName, onnxOutputName, type OnnxOptions, outputSize, pads } from './onnx'
+import {
+  activation,
+  convKernel,
+  encodeModel,
+  float,
+  GraphBuilder,
+  int,
+  ints,
+  onnxInputName,
+  onnxOutputName,
+  type OnnxOptions,
+  outputSize,
+  pads,
+} from './onnx'
 
 type Weights = Record<string, { shape: number[]; values: Float32Array }>
 
 function weightsOf(layer: tf.layers.Layer): Weights {
-  return Object.fromEntries(layer.weights.map((w) => [w.originalName.split('/').pop()!, { shape: [...w.shape] as number[], values: Float32Array.from(w.read().dataSync()) }]))
+  return Object.fromEntries(
+    layer.weights.map((w) => [
+      w.originalName.split('/').pop()!,
+      { shape: [...w.shape] as number[], values: Float32Array.from(w.read().dataSync()) },
+    ]),
+  )
 }
 
 function need(w: Weights, layer: tf.layers.Layer, name: string): { shape: number[]; values: Float32Array } {
@@ -25,16 +43,20 @@ function depthwiseKernel(kernel: { shape: number[]; values: Float32Array }): { s
   const out = new Float32Array(kernel.values.length)
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let ch = 0; ch < c; ch++) for (let k = 0; k < m; k++) out[((ch * m + k) * kh + y) * kw + x] = kernel.values[((y * kw + x) * c + ch) * m + k]!
+      for (let ch = 0; ch < c; ch++)
+        for (let k = 0; k < m; k++)
+          out[((ch * m + k) * kh + y) * kw + x] = kernel.values[((y * kw + x) * c + ch) * m + k]!
   return { shape: [c * m, 1, kh, kw], values: out }
 }
 
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number])
+const pair = (v: unknown): [number, number] =>
+  Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number]
 
 /** A Keras layer's activation, written by the ONNX writer's own activation (channels-first inside a backbone). */
 function layerActivation(g: GraphBuilder, x: string, name: unknown, layer: tf.layers.Layer): string {
   const activationName = (name ?? 'linear') as LayerActivationName
-  if (!layerActivations.includes(activationName)) throw new Error(`${layer.name}: activation ${String(name)} is not exported to ONNX inside a backbone`)
+  if (!layerActivations.includes(activationName))
+    throw new Error(`${layer.name}: activation ${String(name)} is not exported to ONNX inside a backbone`)
   return activation(g, x, activationName, 'nchw')
 }
 
@@ -42,7 +64,11 @@ function layerActivation(g: GraphBuilder, x: string, name: unknown, layer: tf.la
  * Appends the nodes computing `model`'s output from `input` (an NCHW tensor name of `model`'s input shape,
  * given NHWC as [h, w, c]). Returns the output name: NCHW for a 3-D output, [batch, n] for a flat one.
  */
-export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: string): { output: string; shape: number[] } {
+export function appendGraph(
+  g: GraphBuilder,
+  model: tf.LayersModel,
+  input: string,
+): { output: string; shape: number[] } {
   const names = new Map<string, { name: string; shape: number[] }>()
   const inputLayer = model.inputLayers[0]!
   names.set(inputLayer.name, { name: input, shape: (model.inputs[0]!.shape as number[]).slice(1) })
@@ -50,7 +76,8 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
     if (layer === inputLayer) continue
     // Node 0 is the layer in the backbone's own graph (a fine-tuned backbone's later layers have a second one).
     const inbound = layer.inboundNodes[0]
-    if (!inbound || !inbound.inboundLayers.every((l) => names.has(l.name))) throw new Error(`${layer.name}: its inputs come before this graph`)
+    if (!inbound || !inbound.inboundLayers.every((l) => names.has(l.name)))
+      throw new Error(`${layer.name}: its inputs come before this graph`)
     const ins = inbound.inboundLayers.map((l) => names.get(l.name)!)
     const x = ins[0]!.name
     const shape = ins[0]!.shape
@@ -71,28 +98,48 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
         const kernelSize = pair(c.kernelSize)
         const strides = pair(c.strides)
         const padding = c.padding as 'valid' | 'same'
-        if (pair(c.dilationRate ?? 1).some((d) => d !== 1)) throw new Error(`${layer.name}: dilated convolutions are not exported`)
-        const kernel = depthwise ? depthwiseKernel(need(w, layer, 'depthwise_kernel')) : convKernel(need(w, layer, 'kernel'))
+        if (pair(c.dilationRate ?? 1).some((d) => d !== 1))
+          throw new Error(`${layer.name}: dilated convolutions are not exported`)
+        const kernel = depthwise
+          ? depthwiseKernel(need(w, layer, 'depthwise_kernel'))
+          : convKernel(need(w, layer, 'kernel'))
         const filters = kernel.shape[0]!
         const inputs = [x, g.constant('conv_kernel', kernel.shape, kernel.values)]
         if (c.useBias) inputs.push(g.constant('conv_bias', [filters], need(w, layer, 'bias').values))
         const hw: [number, number] = [shape[0]!, shape[1]!]
-        const attrs = [ints('kernel_shape', kernelSize), ints('strides', strides), ints('pads', pads(padding, hw, kernelSize, strides)), ints('dilations', [1, 1])]
+        const attrs = [
+          ints('kernel_shape', kernelSize),
+          ints('strides', strides),
+          ints('pads', pads(padding, hw, kernelSize, strides)),
+          ints('dilations', [1, 1]),
+        ]
         if (depthwise) attrs.push(int('group', shape[2]!))
         out = layerActivation(g, g.node('Conv', inputs, attrs), c.activation, layer)
-        outShape = [outputSize(padding, hw[0], kernelSize[0], strides[0]), outputSize(padding, hw[1], kernelSize[1], strides[1]), filters]
+        outShape = [
+          outputSize(padding, hw[0], kernelSize[0], strides[0]),
+          outputSize(padding, hw[1], kernelSize[1], strides[1]),
+          filters,
+        ]
         break
       }
       case 'BatchNormalization': {
         const channels = shape.at(-1)!
         const param = (name: string): string => g.constant(`bn_${name}`, [channels], need(w, layer, name).values)
-        out = g.node('BatchNormalization', [x, param('gamma'), param('beta'), param('moving_mean'), param('moving_variance')], [float('epsilon', c.epsilon as number)])
+        out = g.node(
+          'BatchNormalization',
+          [x, param('gamma'), param('beta'), param('moving_mean'), param('moving_variance')],
+          [float('epsilon', c.epsilon as number)],
+        )
         break
       }
       case 'ReLU': {
-        if ((c.negativeSlope ?? 0) !== 0 || (c.threshold ?? 0) !== 0) throw new Error(`${layer.name}: a leaky or thresholded ReLU is not exported`)
+        if ((c.negativeSlope ?? 0) !== 0 || (c.threshold ?? 0) !== 0)
+          throw new Error(`${layer.name}: a leaky or thresholded ReLU is not exported`)
         const max = c.maxValue as number | null | undefined
-        out = max == null ? g.node('Relu', [x]) : g.node('Clip', [x, g.constant('clip_min', [], [0]), g.constant('clip_max', [], [max])])
+        out =
+          max == null
+            ? g.node('Relu', [x])
+            : g.node('Clip', [x, g.constant('clip_min', [], [0]), g.constant('clip_max', [], [max])])
         break
       }
       case 'Add':
@@ -104,8 +151,20 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
         const strides = pair(c.strides ?? c.poolSize)
         const padding = c.padding as 'valid' | 'same'
         const hw: [number, number] = [shape[0]!, shape[1]!]
-        out = g.node(layer.getClassName() === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x], [ints('kernel_shape', poolSize), ints('strides', strides), ints('pads', pads(padding, hw, poolSize, strides))])
-        outShape = [outputSize(padding, hw[0], poolSize[0], strides[0]), outputSize(padding, hw[1], poolSize[1], strides[1]), shape[2]!]
+        out = g.node(
+          layer.getClassName() === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool',
+          [x],
+          [
+            ints('kernel_shape', poolSize),
+            ints('strides', strides),
+            ints('pads', pads(padding, hw, poolSize, strides)),
+          ],
+        )
+        outShape = [
+          outputSize(padding, hw[0], poolSize[0], strides[0]),
+          outputSize(padding, hw[1], poolSize[1], strides[1]),
+          shape[2]!,
+        ]
         break
       }
       case 'GlobalAveragePooling2D':
@@ -114,7 +173,10 @@ export function appendGraph(g: GraphBuilder, model: tf.LayersModel, input: strin
         break
       case 'Flatten':
         // Keras flattens channels-last.
-        out = shape.length === 3 ? g.node('Flatten', [g.node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])], [int('axis', 1)]) : x
+        out =
+          shape.length === 3
+            ? g.node('Flatten', [g.node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])], [int('axis', 1)])
+            : x
         outShape = [shape.reduce((a, b) => a * b, 1)]
         break
       default:
@@ -132,6 +194,11 @@ export function graphToOnnx(model: tf.LayersModel, options: OnnxOptions): Uint8A
   const g = new GraphBuilder()
   const inputShape = (model.inputs[0]!.shape as number[]).slice(1)
   const { output, shape } = appendGraph(g, model, g.node('Transpose', [onnxInputName], [ints('perm', [0, 3, 1, 2])]))
-  g.node('Identity', [shape.length === 3 ? g.node('Transpose', [output], [ints('perm', [0, 2, 3, 1])]) : output], [], onnxOutputName)
+  g.node(
+    'Identity',
+    [shape.length === 3 ? g.node('Transpose', [output], [ints('perm', [0, 2, 3, 1])]) : output],
+    [],
+    onnxOutputName,
+  )
   return encodeModel(g, inputShape, shape, options)
 }

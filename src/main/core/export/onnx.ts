@@ -58,19 +58,47 @@ export class GraphBuilder {
   int64s(base: string, values: number[]): string {
     const name = this.name(base)
     const data = BigInt64Array.from(values.map((v) => BigInt(v)))
-    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) })
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    })
     return name
   }
 
-  node(opType: string, inputs: string[], attributes: onnxProto.onnx.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
-    this.nodes.push({ opType, input: inputs, output: [output], name: `${opType}_${this.nodes.length + 1}`, attribute: attributes })
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: onnxProto.onnx.IAttributeProto[] = [],
+    output = this.name(opType.toLowerCase()),
+  ): string {
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [output],
+      name: `${opType}_${this.nodes.length + 1}`,
+      attribute: attributes,
+    })
     return output
   }
 }
 
-export const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values })
-export const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
-export const float = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value })
+export const ints = (name: string, values: number[]): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: values,
+})
+export const int = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i: value,
+})
+export const float = (name: string, value: number): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.FLOAT,
+  f: value,
+})
 
 /** Keras' padding as explicit ONNX pads [top, left, bottom, right]: "same" puts the odd pixel at the end. */
 export function pads(padding: Padding, input: Pair, kernel: Pair, strides: Pair): number[] {
@@ -111,20 +139,29 @@ export function activation(g: GraphBuilder, x: string, name: LayerActivationName
   }
 }
 
-function weight(weights: LayerWeights, layer: number, type: string, name: string): { shape: number[]; values: Float32Array } {
+function weight(
+  weights: LayerWeights,
+  layer: number,
+  type: string,
+  name: string,
+): { shape: number[]; values: Float32Array } {
   const w = weights[name]
   if (!w) throw new Error(`Layer ${layer + 1} (${type}) has no ${name} weights`)
   return w
 }
 
 /** Keras conv kernel [kh, kw, in, out] → ONNX [out, in, kh, kw]. */
-export function convKernel(kernel: { shape: number[]; values: Float32Array }): { shape: number[]; values: Float32Array } {
+export function convKernel(kernel: { shape: number[]; values: Float32Array }): {
+  shape: number[]
+  values: Float32Array
+} {
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number]
   const out = new Float32Array(kernel.values.length)
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
       for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = kernel.values[((y * kw + x) * cin + i) * cout + o]!
+        for (let o = 0; o < cout; o++)
+          out[((o * cin + i) * kh + y) * kw + x] = kernel.values[((y * kw + x) * cin + i) * cout + o]!
   return { shape: [cout, cin, kh, kw], values: out }
 }
 
@@ -139,7 +176,9 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
     x = g.node('Transpose', [x], [ints('perm', [0, 3, 1, 2])])
     layout = 'nchw'
   } else if (shape.length !== 1) {
-    throw new Error(`An input of shape [${shape.join(', ')}] cannot be exported; images are [height, width, channels], tables [features]`)
+    throw new Error(
+      `An input of shape [${shape.join(', ')}] cannot be exported; images are [height, width, channels], tables [features]`,
+    )
   }
 
   layers.forEach((layer, i) => {
@@ -163,9 +202,18 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
         const inputs = [x, g.constant('conv_kernel', kernel.shape, kernel.values)]
         if (c.useBias) inputs.push(g.constant('conv_bias', [c.filters], weight(w, i, layer.type, 'bias').values))
         const hw: Pair = [shape[0]!, shape[1]!]
-        x = g.node('Conv', inputs, [ints('kernel_shape', c.kernelSize), ints('strides', c.strides), ints('pads', pads(c.padding, hw, c.kernelSize, c.strides)), ints('dilations', [1, 1])])
+        x = g.node('Conv', inputs, [
+          ints('kernel_shape', c.kernelSize),
+          ints('strides', c.strides),
+          ints('pads', pads(c.padding, hw, c.kernelSize, c.strides)),
+          ints('dilations', [1, 1]),
+        ])
         x = activation(g, x, c.activation, layout)
-        shape = [outputSize(c.padding, hw[0], c.kernelSize[0], c.strides[0]), outputSize(c.padding, hw[1], c.kernelSize[1], c.strides[1]), c.filters]
+        shape = [
+          outputSize(c.padding, hw[0], c.kernelSize[0], c.strides[0]),
+          outputSize(c.padding, hw[1], c.kernelSize[1], c.strides[1]),
+          c.filters,
+        ]
         return
       }
       case 'MaxPooling2D':
@@ -174,8 +222,20 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
         const strides = c.strides ?? c.poolSize
         const hw: Pair = [shape[0]!, shape[1]!]
         // AveragePool's count_include_pad defaults to 0: padded cells are left out of the mean, as in tfjs.
-        x = g.node(layer.type === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x], [ints('kernel_shape', c.poolSize), ints('strides', strides), ints('pads', pads(c.padding, hw, c.poolSize, strides))])
-        shape = [outputSize(c.padding, hw[0], c.poolSize[0], strides[0]), outputSize(c.padding, hw[1], c.poolSize[1], strides[1]), shape[2]!]
+        x = g.node(
+          layer.type === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool',
+          [x],
+          [
+            ints('kernel_shape', c.poolSize),
+            ints('strides', strides),
+            ints('pads', pads(c.padding, hw, c.poolSize, strides)),
+          ],
+        )
+        shape = [
+          outputSize(c.padding, hw[0], c.poolSize[0], strides[0]),
+          outputSize(c.padding, hw[1], c.poolSize[1], strides[1]),
+          shape[2]!,
+        ]
         return
       }
       case 'GlobalAveragePooling2D':
@@ -184,7 +244,8 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
         layout = 'flat'
         return
       case 'Flatten':
-        if (layout === 'nchw') x = g.node('Flatten', [g.node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])], [int('axis', 1)])
+        if (layout === 'nchw')
+          x = g.node('Flatten', [g.node('Transpose', [x], [ints('perm', [0, 2, 3, 1])])], [int('axis', 1)])
         shape = [shape.reduce((a, b) => a * b, 1)]
         layout = 'flat'
         return
@@ -192,7 +253,11 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
         const c = layer.config
         const kernel = weight(w, i, layer.type, 'kernel')
         const bias = c.useBias ? weight(w, i, layer.type, 'bias').values : new Float32Array(c.units)
-        x = g.node('Gemm', [x, g.constant('dense_kernel', kernel.shape, kernel.values), g.constant('dense_bias', [c.units], bias)])
+        x = g.node('Gemm', [
+          x,
+          g.constant('dense_kernel', kernel.shape, kernel.values),
+          g.constant('dense_bias', [c.units], bias),
+        ])
         x = activation(g, x, c.activation, layout)
         shape = [c.units]
         return
@@ -202,8 +267,13 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
         return
       case 'BatchNormalization': {
         const channels = shape.at(-1)!
-        const param = (name: string): string => g.constant(`bn_${name}`, [channels], weight(w, i, layer.type, name).values)
-        x = g.node('BatchNormalization', [x, param('gamma'), param('beta'), param('moving_mean'), param('moving_variance')], [float('epsilon', layer.config.epsilon)])
+        const param = (name: string): string =>
+          g.constant(`bn_${name}`, [channels], weight(w, i, layer.type, name).values)
+        x = g.node(
+          'BatchNormalization',
+          [x, param('gamma'), param('beta'), param('moving_mean'), param('moving_variance')],
+          [float('epsilon', layer.config.epsilon)],
+        )
         return
       }
       case 'Activation':
@@ -218,9 +288,17 @@ export function buildOnnxModel(rawSpec: ModelSpec, weights: LayerWeights[], opti
 }
 
 /** The model proto around a finished graph: input `input` [batch, …inputShape], output `output`. */
-export function encodeModel(g: GraphBuilder, inputShape: readonly number[], shape: readonly number[], options: OnnxOptions): Uint8Array {
+export function encodeModel(
+  g: GraphBuilder,
+  inputShape: readonly number[],
+  shape: readonly number[],
+  options: OnnxOptions,
+): Uint8Array {
   const tensorType = (dims: Array<number | string>): onnxProto.onnx.ITypeProto => ({
-    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } },
+    tensorType: {
+      elemType: onnx.TensorProto.DataType.FLOAT,
+      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+    },
   })
   const model = onnx.ModelProto.create({
     irVersion: 7,

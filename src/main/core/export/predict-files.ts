@@ -35,18 +35,26 @@ function chooseFormat(dir: string, format: ExportFormat | undefined): ExportForm
   const has = (f: ExportFormat): boolean => existsSync(join(dir, exportFormatInfo[f].mainFile))
   const what = (f: ExportFormat): string => `${exportFormatInfo[f].name} model (${exportFormatInfo[f].mainFile})`
   if (format) {
-    if (!has(format)) throw new ExportFolderError(`${dir} has no ${what(format)}; export the run with --format ${format}`)
+    if (!has(format))
+      throw new ExportFolderError(`${dir} has no ${what(format)}; export the run with --format ${format}`)
     return format
   }
   const present = predictPreference.find(has)
   if (present) return present
-  throw new ExportFolderError(`${dir} holds no model (${predictPreference.map((f) => exportFormatInfo[f].mainFile).join(' or ')})`)
+  throw new ExportFolderError(
+    `${dir} holds no model (${predictPreference.map((f) => exportFormatInfo[f].mainFile).join(' or ')})`,
+  )
 }
 
-export async function predictFiles(dir: string, files: string[], format?: ExportFormat): Promise<{ format: ExportFormat; lines: PredictLine[]; problems: PredictProblem[] }> {
+export async function predictFiles(
+  dir: string,
+  files: string[],
+  format?: ExportFormat,
+): Promise<{ format: ExportFormat; lines: PredictLine[]; problems: PredictProblem[] }> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ExportFolderError(`${dir}: no such folder`)
   for (const name of ['preprocessing.json', 'labels.json']) {
-    if (!existsSync(join(dir, name))) throw new ExportFolderError(`${dir} is not a ModelBench export: ${name} is missing`)
+    if (!existsSync(join(dir, name)))
+      throw new ExportFolderError(`${dir} is not a ModelBench export: ${name} is missing`)
   }
   const chosen = chooseFormat(dir, format)
   const { preprocessing: pre, labels } = readPreprocessing(dir)
@@ -73,7 +81,8 @@ export async function predictFiles(dir: string, files: string[], format?: Export
       try {
         const table = await readTableFile(file)
         const missing = pre.columns.map((c) => c.name).filter((name) => !table.header.includes(name))
-        if (missing.length > 0) throw new Error(`lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the model needs`)
+        if (missing.length > 0)
+          throw new Error(`lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the model needs`)
         for (const { rowNumber, cells } of table.rows) {
           const row: TableRow = {}
           for (const col of pre.columns) {
@@ -85,7 +94,10 @@ export async function predictFiles(dir: string, files: string[], format?: Export
         }
       } catch (err) {
         const message = messageOf(err)
-        problems.push({ file, error: message.startsWith(file) ? message.slice(file.length).replace(/^:\s*/, '') : message })
+        problems.push({
+          file,
+          error: message.startsWith(file) ? message.slice(file.length).replace(/^:\s*/, '') : message,
+        })
       }
     }
     inputs = prepareRows(pre, rows)
@@ -98,7 +110,11 @@ export async function predictFiles(dir: string, files: string[], format?: Export
     const out = outputs[i]!
     if (pre.output === 'linear') return { ...source, value: out[0]! }
     const best = out.indexOf(Math.max(...out))
-    return { ...source, label: labels[best]!, probabilities: Object.fromEntries(labels.map((name, k) => [name, out[k]!])) }
+    return {
+      ...source,
+      label: labels[best]!,
+      probabilities: Object.fromEntries(labels.map((name, k) => [name, out[k]!])),
+    }
   })
   return { format: chosen, lines, problems }
 }

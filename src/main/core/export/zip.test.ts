@@ -26,8 +26,14 @@ describe('zipFolder', () => {
 
     expect(execFileSync('unzip', ['-tq', zip]).toString()).toContain('No errors detected')
     const listing = execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n')
-    expect(listing).toEqual(['digits-run-1/MODEL_CARD.md', 'digits-run-1/labels façade.json', 'digits-run-1/tfjs/group1-shard1of1.bin'])
+    expect(listing).toEqual([
+      'digits-run-1/MODEL_CARD.md',
+      'digits-run-1/labels façade.json',
+      'digits-run-1/tfjs/group1-shard1of1.bin',
+    ])
     expect(execFileSync('unzip', ['-p', zip, 'digits-run-1/tfjs/group1-shard1of1.bin']).equals(weights)).toBe(true)
-    expect(execFileSync('unzip', ['-p', zip, 'digits-run-1/MODEL_CARD.md']).toString()).toBe('# Model card\n\n'.repeat(50))
+    expect(execFileSync('unzip', ['-p', zip, 'digits-run-1/MODEL_CARD.md']).toString()).toBe(
+      '# Model card\n\n'.repeat(50),
+    )
   })
 })

@@ -36,7 +36,10 @@ function filesUnder(dir: string): string[] {
 
 /** DOS date and time fields of a moment (local time, two-second resolution). */
 function dosTime(d: Date): { time: number; date: number } {
-  return { time: (d.getHours() << 11) | (d.getMinutes() << 5) | Math.floor(d.getSeconds() / 2), date: ((Math.max(1980, d.getFullYear()) - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate() }
+  return {
+    time: (d.getHours() << 11) | (d.getMinutes() << 5) | Math.floor(d.getSeconds() / 2),
+    date: ((Math.max(1980, d.getFullYear()) - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate(),
+  }
 }
 
 /** The ZIP archive of a folder's files, each under `prefix/` (the folder's name, so it unpacks into one folder). */

@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -28,7 +39,10 @@ function otherProcess(): number {
 
 function writeLock(dataDir: string, pid: number, extra: object = {}): void {
   mkdirSync(dataDir, { recursive: true })
-  writeFileSync(join(dataDir, lockFileName), JSON.stringify({ pid, host: hostname(), kind: 'server', startedAt: Date.now(), ...extra }))
+  writeFileSync(
+    join(dataDir, lockFileName),
+    JSON.stringify({ pid, host: hostname(), kind: 'server', startedAt: Date.now(), ...extra }),
+  )
 }
 
 /** Overwrites `bytes` bytes at `offset` of a file with junk, as a failing disk would. */
@@ -41,7 +55,9 @@ function damage(file: string, offset: number, bytes: number): void {
 /** The first page of a table's b-tree, where a flipped page hurts. */
 function rootPage(file: string, table: string): number {
   const db = new Database(file, { readonly: true })
-  const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_schema WHERE name = ?').get(table) as { rootpage: number }
+  const { rootpage } = db.prepare('SELECT rootpage FROM sqlite_schema WHERE name = ?').get(table) as {
+    rootpage: number
+  }
   db.close()
   return rootpage
 }
@@ -60,7 +76,9 @@ describe('the data directory lock', () => {
     const pid = otherProcess()
     writeLock(dataDir, pid, { url: 'http://127.0.0.1:4799/' })
     expect(() => createCore({ dataDir, shell: 'server', version: 't' })).toThrow(DataDirLockedError)
-    expect(() => createCore({ dataDir, shell: 'server', version: 't' })).toThrow(new RegExp(`in use by the ModelBench server at http://127.0.0.1:4799/ \\(process ${pid}`))
+    expect(() => createCore({ dataDir, shell: 'server', version: 't' })).toThrow(
+      new RegExp(`in use by the ModelBench server at http://127.0.0.1:4799/ \\(process ${pid}`),
+    )
     // A command beside the owner (export) does not take the lock.
     createCore({ dataDir, shell: 'server', version: 't', ownsWork: false }).close()
 
@@ -85,10 +103,18 @@ describe('the data directory lock', () => {
 describe('a damaged database', () => {
   it('is detected at start in plain words and never written to: flipped pages, a damaged header, an empty file', async () => {
     const cases: Array<[string, (file: string) => void, RegExp]> = [
-      ['flipped pages', (f) => damage(f, (rootPage(f, 'projects') - 1) * 4096, 400), /is damaged \((SQLite's check found|database disk image is malformed)/],
+      [
+        'flipped pages',
+        (f) => damage(f, (rootPage(f, 'projects') - 1) * 4096, 400),
+        /is damaged \((SQLite's check found|database disk image is malformed)/,
+      ],
       ['a damaged header', (f) => damage(f, 0, 100), /is damaged \(it is not a SQLite database|file is not a database/],
       ['a damaged schema page', (f) => damage(f, 100, 3900), /is damaged/],
-      ['an empty file beside images', (f) => writeFileSync(f, ''), /is damaged \(the file is empty \(0 bytes\), although the folder holds imported images/],
+      [
+        'an empty file beside images',
+        (f) => writeFileSync(f, ''),
+        /is damaged \(the file is empty \(0 bytes\), although the folder holds imported images/,
+      ],
     ]
     for (const [name, harm, message] of cases) {
       const dataDir = await dataDirWithProject()
@@ -124,8 +150,15 @@ describe('a damaged database', () => {
 
     // A migration on a database with data is preceded by a backup.
     const migrationsDir = tempDir()
-    openDatabase(migrationsDir, { migrations: [{ id: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }] }).close()
-    openDatabase(migrationsDir, { migrations: [{ id: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }, { id: 2, name: 'b', sql: 'CREATE TABLE b (y INTEGER) STRICT;' }] }).close()
+    openDatabase(migrationsDir, {
+      migrations: [{ id: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' }],
+    }).close()
+    openDatabase(migrationsDir, {
+      migrations: [
+        { id: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER) STRICT;' },
+        { id: 2, name: 'b', sql: 'CREATE TABLE b (y INTEGER) STRICT;' },
+      ],
+    }).close()
     expect(listBackups(migrationsDir).map((b) => b.reason)).toEqual(['before-migration-2'])
 
     const file = join(dataDir, databaseFileName)
@@ -146,9 +179,15 @@ describe('files no sample refers to', () => {
     const first = createCore({ dataDir, shell: 'server', version: 't' })
     const project = value<Project>(await first.call('projects.create', { name: 'Images' }))
     writeFileSync(join(dir, 'kept.png'), await solidImage('png', 5))
-    await first.imports.whenDone(value<ImportInfo>(await first.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'kept.png')] })).id)
+    await first.imports.whenDone(
+      value<ImportInfo>(
+        await first.call('datasets.importImages', { projectId: project.id, paths: [join(dir, 'kept.png')] }),
+      ).id,
+    )
     await first.close()
-    const kept = readdirSync(join(dataDir, 'blobs')).map((shard) => join(dataDir, 'blobs', shard, readdirSync(join(dataDir, 'blobs', shard))[0]!))[0]!
+    const kept = readdirSync(join(dataDir, 'blobs')).map((shard) =>
+      join(dataDir, 'blobs', shard, readdirSync(join(dataDir, 'blobs', shard))[0]!),
+    )[0]!
     const orphan = join(dataDir, 'blobs', 'cd', 'cd'.repeat(32))
     const orphanThumb = join(dataDir, 'thumbs', 'cd', `${'cd'.repeat(32)}.webp`)
     const fresh = join(dataDir, 'blobs', 'ef', 'ef'.repeat(32))

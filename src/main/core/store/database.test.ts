@@ -54,7 +54,9 @@ describe('openDatabase', () => {
     const dir = tempDir()
     const newer = [...migrations, { id: 999, name: 'from the future', sql: 'CREATE TABLE future (x INTEGER);' }]
     openDatabase(dir, { migrations: newer }).close()
-    expect(() => openDatabase(dir)).toThrow(/schema version 999 \("from the future"\), newer than this ModelBench knows/)
+    expect(() => openDatabase(dir)).toThrow(
+      /schema version 999 \("from the future"\), newer than this ModelBench knows/,
+    )
   })
 
   it('rolls back a migration that fails part-way, leaving it unrecorded', () => {

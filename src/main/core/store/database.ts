@@ -66,12 +66,18 @@ function restoreAdvice(dataDir: string): string {
 }
 
 function corrupt(file: string, dataDir: string, what: string): CorruptDatabaseError {
-  return new CorruptDatabaseError(`The ModelBench database ${file} is damaged (${what}). Nothing was written to it.${restoreAdvice(dataDir)}`)
+  return new CorruptDatabaseError(
+    `The ModelBench database ${file} is damaged (${what}). Nothing was written to it.${restoreAdvice(dataDir)}`,
+  )
 }
 
 function isCorruptionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  return (
+    code === 'SQLITE_CORRUPT' ||
+    code === 'SQLITE_NOTADB' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  )
 }
 
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
@@ -98,7 +104,8 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
         if (isCorruptionError(err)) throw corrupt(file, dataDir, (err as Error).message)
         throw err
       }
-      if (problems.length !== 1 || problems[0] !== 'ok') throw corrupt(file, dataDir, `SQLite's check found: ${problems.slice(0, 3).join('; ')}`)
+      if (problems.length !== 1 || problems[0] !== 'ok')
+        throw corrupt(file, dataDir, `SQLite's check found: ${problems.slice(0, 3).join('; ')}`)
     }
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
@@ -166,14 +173,19 @@ export function schemaVersion(db: Db): number {
  * Puts a backup back in place of the database (newest by default). The file it replaces, damaged or
  * not, is kept beside it as `modelbench.sqlite.replaced-<time>`, so a restore loses nothing either.
  */
-export function restoreBackup(dataDir: string, backupFile?: string, now = Date.now()): { restored: string; keptAs: string | null } {
+export function restoreBackup(
+  dataDir: string,
+  backupFile?: string,
+  now = Date.now(),
+): { restored: string; keptAs: string | null } {
   const chosen = backupFile ?? listBackups(dataDir)[0]?.file
   if (!chosen) throw new DataDirError(`There is no backup in ${join(dataDir, 'backups')} to restore`)
   if (!existsSync(chosen)) throw new DataDirError(`There is no backup file ${chosen}`)
   const check = new Database(chosen, { readonly: true, fileMustExist: true })
   try {
     const result = check.pragma('quick_check', { simple: true })
-    if (result !== 'ok') throw new CorruptDatabaseError(`The backup ${chosen} is damaged too (${String(result)}); choose an older one`)
+    if (result !== 'ok')
+      throw new CorruptDatabaseError(`The backup ${chosen} is damaged too (${String(result)}); choose an older one`)
   } finally {
     check.close()
   }

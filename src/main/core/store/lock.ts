@@ -26,7 +26,12 @@ export class DataDirLockedError extends DataDirError {
     readonly dataDir: string,
     readonly owner: LockOwner,
   ) {
-    const what = owner.kind === 'server' ? `the ModelBench server${owner.url ? ` at ${owner.url}` : ''}` : owner.kind === 'app' ? 'the ModelBench app' : `ModelBench (${owner.kind})`
+    const what =
+      owner.kind === 'server'
+        ? `the ModelBench server${owner.url ? ` at ${owner.url}` : ''}`
+        : owner.kind === 'app'
+          ? 'the ModelBench app'
+          : `ModelBench (${owner.kind})`
     super(
       `${dataDir} is in use by ${what} (process ${owner.pid}, started ${new Date(owner.startedAt).toLocaleString()}). ` +
         'Use that one, close it first, or choose another data directory.',

@@ -45,12 +45,33 @@ describe('median stopping rule', () => {
     const bad = [9, 9, 9]
     expect(play(median, [[1, 1, 1], [1, 1, 1], bad], 3)).toEqual([null, null, null])
     const warm = pruningSchema.parse({ rule: 'median', warmupEpochs: 2, minTrials: 1 })
-    expect(play(warm, [[1, 1, 1, 1], [9, 9, 9, 9]], 4)).toEqual([null, 3])
-    expect(play(warm, [[1, 1, 1], [9, 9, 9]], 3)).toEqual([null, null])
+    expect(
+      play(
+        warm,
+        [
+          [1, 1, 1, 1],
+          [9, 9, 9, 9],
+        ],
+        4,
+      ),
+    ).toEqual([null, 3])
+    expect(
+      play(
+        warm,
+        [
+          [1, 1, 1],
+          [9, 9, 9],
+        ],
+        3,
+      ),
+    ).toEqual([null, null])
   })
 
   it('stops a trial whose objective is no longer a number, whatever the rule', () => {
-    expect(shouldPrune({ rule: 'none' }, { values: [0.5, NaN], finished: false }, 2, [], 5)).toEqual({ prune: true, reason: 'the objective became NaN at epoch 2' })
+    expect(shouldPrune({ rule: 'none' }, { values: [0.5, NaN], finished: false }, 2, [], 5)).toEqual({
+      prune: true,
+      reason: 'the objective became NaN at epoch 2',
+    })
     expect(shouldPrune({ rule: 'none' }, { values: [0.5, 0.4], finished: false }, 2, [], 5).prune).toBe(false)
   })
 })
@@ -80,7 +101,10 @@ describe('successive halving (ASHA)', () => {
       { values: [0.1], finished: false },
       { values: [0.2], finished: false },
     ]
-    expect(shouldPrune(asha, { values: [0.3], finished: false }, 1, others, 9)).toEqual({ prune: true, reason: 'successive halving at epoch 1 (rank 3 of 3; the best 1 go on)' })
+    expect(shouldPrune(asha, { values: [0.3], finished: false }, 1, others, 9)).toEqual({
+      prune: true,
+      reason: 'successive halving at epoch 1 (rank 3 of 3; the best 1 go on)',
+    })
     expect(shouldPrune(asha, { values: [0.3, 0.2], finished: false }, 2, others, 9).prune).toBe(false)
   })
 })

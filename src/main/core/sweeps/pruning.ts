@@ -28,7 +28,8 @@ const keep: PruneDecision = { prune: false, reason: null }
 
 function bestUpTo(values: number[], epoch: number): number | null {
   let best: number | null = null
-  for (let i = 0; i < Math.min(epoch, values.length); i++) if (Number.isFinite(values[i]!) && (best === null || values[i]! < best)) best = values[i]!
+  for (let i = 0; i < Math.min(epoch, values.length); i++)
+    if (Number.isFinite(values[i]!) && (best === null || values[i]! < best)) best = values[i]!
   return best
 }
 
@@ -51,7 +52,13 @@ export function ashaRungs(minEpochs: number, eta: number, maxEpochs: number): nu
  * Decides for `current` after its `epoch`-th value. `others` are the sweep's other trials (finished or
  * still running), `maxEpochs` the trial's planned epochs.
  */
-export function shouldPrune(rule: PruningRule, current: TrialCurve, epoch: number, others: TrialCurve[], maxEpochs: number): PruneDecision {
+export function shouldPrune(
+  rule: PruningRule,
+  current: TrialCurve,
+  epoch: number,
+  others: TrialCurve[],
+  maxEpochs: number,
+): PruneDecision {
   const value = current.values[epoch - 1]
   if (value === undefined) return keep
   if (!Number.isFinite(value)) return { prune: true, reason: `the objective became ${value} at epoch ${epoch}` }
@@ -65,16 +72,26 @@ export function shouldPrune(rule: PruningRule, current: TrialCurve, epoch: numbe
       const peers = finished.map((o) => bestUpTo(o.values, epoch)).filter((v): v is number => v !== null)
       const mine = bestUpTo(current.values, epoch)!
       const m = median(peers)
-      return mine > m ? { prune: true, reason: `median rule at epoch ${epoch} (best so far ${fmt(mine)}, median of ${peers.length} trials ${fmt(m)})` } : keep
+      return mine > m
+        ? {
+            prune: true,
+            reason: `median rule at epoch ${epoch} (best so far ${fmt(mine)}, median of ${peers.length} trials ${fmt(m)})`,
+          }
+        : keep
     }
     case 'asha': {
       const rungs = ashaRungs(rule.minEpochs, rule.reductionFactor, maxEpochs)
       if (!rungs.includes(epoch)) return keep
-      const atRung = [value, ...others.filter((o) => o.values.length >= epoch).map((o) => o.values[epoch - 1]!)].filter((v) => Number.isFinite(v))
+      const atRung = [value, ...others.filter((o) => o.values.length >= epoch).map((o) => o.values[epoch - 1]!)].filter(
+        (v) => Number.isFinite(v),
+      )
       const promoted = Math.max(1, Math.floor(atRung.length / rule.reductionFactor))
       const rank = 1 + atRung.filter((v) => v < value).length
       return rank > promoted
-        ? { prune: true, reason: `successive halving at epoch ${epoch} (rank ${rank} of ${atRung.length}; the best ${promoted} go on)` }
+        ? {
+            prune: true,
+            reason: `successive halving at epoch ${epoch} (rank ${rank} of ${atRung.length}; the best ${promoted} go on)`,
+          }
         : keep
     }
   }

@@ -21,17 +21,33 @@ describe('grid search', () => {
     expect(points[4]).toEqual({ learningRate: 0.0001, optimizer: 'sgd', 'layers.2.units': 16 })
     expect(points[23]).toEqual({ learningRate: 0.01, optimizer: 'sgd', 'layers.2.units': 64 })
     expect(new Set(points.map((p) => JSON.stringify(p))).size).toBe(24)
-    expect(gridValues(param({ path: 'dropout', kind: 'float', low: 0.1, high: 0.5, gridPoints: 5 }))).toEqual([0.1, 0.2, 0.3, 0.4, 0.5])
-    expect(gridValues(param({ path: 'layers.1.present', kind: 'categorical', choices: [true, false] }))).toEqual([true, false])
+    expect(gridValues(param({ path: 'dropout', kind: 'float', low: 0.1, high: 0.5, gridPoints: 5 }))).toEqual([
+      0.1, 0.2, 0.3, 0.4, 0.5,
+    ])
+    expect(gridValues(param({ path: 'layers.1.present', kind: 'categorical', choices: [true, false] }))).toEqual([
+      true,
+      false,
+    ])
   })
 
   it('refuses an empty or impossible space with the reason', () => {
     expect(spaceProblem([], 'random')).toBe('The search space is empty: add at least one setting to vary')
-    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0.1, high: 0.01 })], 'random')).toBe('learning rate: the lowest value (0.1) is above the highest (0.01)')
-    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0, high: 0.01, log: true })], 'tpe')).toBe('learning rate: a log scale needs values above 0 (lowest is 0)')
-    expect(spaceProblem([param({ path: 'a', kind: 'int', low: 1, high: 2 }), param({ path: 'a', kind: 'int', low: 1, high: 3 })], 'grid')).toBe('a appears twice in the search space')
+    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0.1, high: 0.01 })], 'random')).toBe(
+      'learning rate: the lowest value (0.1) is above the highest (0.01)',
+    )
+    expect(spaceProblem([param({ path: 'learningRate', kind: 'float', low: 0, high: 0.01, log: true })], 'tpe')).toBe(
+      'learning rate: a log scale needs values above 0 (lowest is 0)',
+    )
+    expect(
+      spaceProblem(
+        [param({ path: 'a', kind: 'int', low: 1, high: 2 }), param({ path: 'a', kind: 'int', low: 1, high: 3 })],
+        'grid',
+      ),
+    ).toBe('a appears twice in the search space')
     const huge = [1, 2, 3, 4].map((i) => param({ path: `p${i}`, kind: 'int', low: 1, high: 10 }))
-    expect(spaceProblem(huge, 'grid')).toBe('The grid has 10,000 points; narrow it to 1,000 or fewer, or use random or TPE search')
+    expect(spaceProblem(huge, 'grid')).toBe(
+      'The grid has 10,000 points; narrow it to 1,000 or fewer, or use random or TPE search',
+    )
     expect(spaceProblem(huge, 'random')).toBeNull()
   })
 })
@@ -78,7 +94,10 @@ function branin(x: number, y: number): number {
 }
 
 describe('TPE', () => {
-  const space = [param({ path: 'x', kind: 'float', low: -5, high: 10 }), param({ path: 'y', kind: 'float', low: 0, high: 15 })]
+  const space = [
+    param({ path: 'x', kind: 'float', low: -5, high: 10 }),
+    param({ path: 'y', kind: 'float', low: 0, high: 15 }),
+  ]
 
   function bestAfter(strategy: 'tpe' | 'random', seed: number, budget: number): number {
     const random = seededRandom(seed)
@@ -95,7 +114,9 @@ describe('TPE', () => {
     const tpe = seeds.map((s) => bestAfter('tpe', s, 40))
     const random = seeds.map((s) => bestAfter('random', s, 40))
     const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length
-    console.log(`Branin, 40 trials, 20 seeds: mean best TPE ${mean(tpe).toFixed(3)} vs random ${mean(random).toFixed(3)} (optimum 0.398)`)
+    console.log(
+      `Branin, 40 trials, 20 seeds: mean best TPE ${mean(tpe).toFixed(3)} vs random ${mean(random).toFixed(3)} (optimum 0.398)`,
+    )
     expect(mean(tpe)).toBeLessThan(mean(random))
     // Not carried by one lucky seed: TPE is ahead on at least half of them.
     expect(tpe.filter((v, i) => v < random[i]!).length).toBeGreaterThanOrEqual(10)
@@ -115,8 +136,12 @@ describe('TPE', () => {
   })
 
   it('handles categorical and integer parameters, and is reproducible with its seed', () => {
-    const mixed = [param({ path: 'optimizer', kind: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] }), param({ path: 'units', kind: 'int', low: 8, high: 64, step: 8 })]
-    const loss = (p: Record<string, unknown>): number => (p.optimizer === 'sgd' ? 0 : 1) + Math.abs((p.units as number) - 40) / 10
+    const mixed = [
+      param({ path: 'optimizer', kind: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] }),
+      param({ path: 'units', kind: 'int', low: 8, high: 64, step: 8 }),
+    ]
+    const loss = (p: Record<string, unknown>): number =>
+      (p.optimizer === 'sgd' ? 0 : 1) + Math.abs((p.units as number) - 40) / 10
     const run = (seed: number): Observation[] => {
       const random = seededRandom(seed)
       const history: Observation[] = []

@@ -35,7 +35,9 @@ function sampleOne(p: SweepParam, random: Random): ParamValue {
       return p.low + Math.min(steps, Math.floor(random() * (steps + 1))) * p.step
     }
     case 'float':
-      return p.log ? Math.exp(Math.log(p.low) + random() * (Math.log(p.high) - Math.log(p.low))) : p.low + random() * (p.high - p.low)
+      return p.log
+        ? Math.exp(Math.log(p.low) + random() * (Math.log(p.high) - Math.log(p.low)))
+        : p.low + random() * (p.high - p.low)
   }
 }
 
@@ -72,7 +74,11 @@ function normalPdf(x: number, mu: number, sigma: number): number {
 function normalCdf(x: number): number {
   // Abramowitz & Stegun 7.1.26 through erf.
   const t = 1 / (1 + 0.3275911 * Math.abs(x / Math.SQRT2))
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2)
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-(x * x) / 2)
   return 0.5 * (1 + (x >= 0 ? y : -y))
 }
 
@@ -103,7 +109,8 @@ class Parzen {
     })
     // The prior is as wide as the range; the others are clipped between range/min(100, n+1) and the range.
     const minSigma = range / Math.min(100, mus.length + 1)
-    for (let i = 0; i < mus.length; i++) sigmas[i] = i === mus.length - 1 ? range : Math.min(range, Math.max(minSigma, sigmas[i]!))
+    for (let i = 0; i < mus.length; i++)
+      sigmas[i] = i === mus.length - 1 ? range : Math.min(range, Math.max(minSigma, sigmas[i]!))
     this.mus = mus
     this.sigmas = sigmas
     this.weights = mus.map(() => 1 / mus.length)
@@ -123,7 +130,8 @@ class Parzen {
   logDensity(x: number): number {
     let p = 0
     for (let k = 0; k < this.mus.length; k++) {
-      const mass = normalCdf((this.high - this.mus[k]!) / this.sigmas[k]!) - normalCdf((this.low - this.mus[k]!) / this.sigmas[k]!)
+      const mass =
+        normalCdf((this.high - this.mus[k]!) / this.sigmas[k]!) - normalCdf((this.low - this.mus[k]!) / this.sigmas[k]!)
       p += (this.weights[k]! * normalPdf(x, this.mus[k]!, this.sigmas[k]!)) / Math.max(mass, 1e-12)
     }
     return Math.log(Math.max(p, 1e-300))
@@ -131,7 +139,12 @@ class Parzen {
 }
 
 /** Numeric parameters are modelled on their own scale (log for log-uniform), ints widened by half a step. */
-function numericScale(p: Extract<SweepParam, { kind: 'float' | 'int' }>): { low: number; high: number; to: (v: number) => number; from: (x: number) => number } {
+function numericScale(p: Extract<SweepParam, { kind: 'float' | 'int' }>): {
+  low: number
+  high: number
+  to: (v: number) => number
+  from: (x: number) => number
+} {
   if (p.kind === 'int') {
     return {
       low: p.low - p.step / 2,
@@ -145,7 +158,12 @@ function numericScale(p: Extract<SweepParam, { kind: 'float' | 'int' }>): { low:
 }
 
 /** Proposes the next trial's parameters. Falls back to random sampling during the start-up trials. */
-export function tpePropose(space: SweepParam[], history: Observation[], random: Random, options: TpeOptions = tpeDefaults): TrialParams {
+export function tpePropose(
+  space: SweepParam[],
+  history: Observation[],
+  random: Random,
+  options: TpeOptions = tpeDefaults,
+): TrialParams {
   const usable = history.filter((h) => Number.isFinite(h.loss))
   if (usable.length < options.startupTrials) return randomPoint(space, random)
   const sorted = [...usable].sort((a, b) => a.loss - b.loss)
@@ -183,7 +201,11 @@ export function tpePropose(space: SweepParam[], history: Observation[], random: 
       continue
     }
     const scale = numericScale(p)
-    const values = (group: Observation[]): number[] => group.map((h) => h.params[p.path]).filter((v): v is number => typeof v === 'number').map(scale.to)
+    const values = (group: Observation[]): number[] =>
+      group
+        .map((h) => h.params[p.path])
+        .filter((v): v is number => typeof v === 'number')
+        .map(scale.to)
     const l = new Parzen(values(good), scale.low, scale.high)
     const g = new Parzen(values(bad), scale.low, scale.high)
     let best = l.sample(random)

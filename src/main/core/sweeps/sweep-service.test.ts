@@ -20,7 +20,9 @@ const mlp = {
 
 async function irisCore(dataDir: string): Promise<{ core: Core; projectId: string }> {
   const core = createCore({ dataDir, shell: 'server', version: 't' })
-  const { project, import: started } = value<{ project: Project; import: ImportInfo }>(await core.call('projects.createSample', { sample: 'iris' }))
+  const { project, import: started } = value<{ project: Project; import: ImportInfo }>(
+    await core.call('projects.createSample', { sample: 'iris' }),
+  )
   await core.imports.whenDone(started.id)
   return { core, projectId: project.id }
 }
@@ -54,7 +56,11 @@ describe('sweeps', () => {
     )
     expect(started).toMatchObject({ status: 'running', plannedTrials: 4, name: 'Sweep 1' })
     const done = await core.sweeps.whenDone(started.id)
-    expect(done).toMatchObject({ status: 'completed', statusReason: 'Tried all 4 points of the grid', counts: { completed: 4, pruned: 0, failed: 0 } })
+    expect(done).toMatchObject({
+      status: 'completed',
+      statusReason: 'Tried all 4 points of the grid',
+      counts: { completed: 4, pruned: 0, failed: 0 },
+    })
     expect(done.trials.map((t) => t.params)).toEqual([
       { learningRate: 0.001, 'layers.0.units': 4 },
       { learningRate: 0.001, 'layers.0.units': 12 },
@@ -63,7 +69,12 @@ describe('sweeps', () => {
     ])
     for (const t of done.trials) {
       const run = value<RunDetail>(await core.call('runs.get', { runId: t.runId! }))
-      expect(run).toMatchObject({ status: 'completed', sweepId: started.id, seed: 4, name: `Sweep 1 · trial ${t.number}` })
+      expect(run).toMatchObject({
+        status: 'completed',
+        sweepId: started.id,
+        seed: 4,
+        name: `Sweep 1 · trial ${t.number}`,
+      })
       expect(run.hyperparameters.learningRate).toBe(t.params.learningRate)
       expect(run.spec.layers[0]!.config).toMatchObject({ units: t.params['layers.0.units'] })
       expect(t.curve).toHaveLength(3)
@@ -110,7 +121,9 @@ describe('sweeps', () => {
       expect(t.params.learningRate).toBeLessThanOrEqual(0.2)
       const run = value<RunDetail>(await core.call('runs.get', { runId: t.runId! }))
       // A layer left out by the trial is not in its run's model.
-      expect(run.spec.layers.map((l) => l.type)).toEqual(t.params['layers.1.present'] ? ['Dense', 'Dropout', 'Dense'] : ['Dense', 'Dense'])
+      expect(run.spec.layers.map((l) => l.type)).toEqual(
+        t.params['layers.1.present'] ? ['Dense', 'Dropout', 'Dense'] : ['Dense', 'Dense'],
+      )
       if (t.state === 'pruned') {
         expect(t.endedReason).toMatch(/^Pruned: median rule at epoch [23] \(best so far/)
         expect(run.statusReason).toMatch(/^Pruned by Sweep 1: median rule at epoch/)
@@ -125,19 +138,51 @@ describe('sweeps', () => {
   it('refuses an empty or impossible space with the reason', async () => {
     const { core, projectId } = await irisCore(join(tempDir(), 'data'))
     const base = { projectId, spec: mlp, budget: { trials: 2 } }
-    expect(await core.call('sweeps.start', { ...base, space: [], strategy: 'random' })).toMatchObject({ ok: false, error: { message: 'The search space is empty: add at least one setting to vary', field: 'space' } })
-    expect(await core.call('sweeps.start', { ...base, space: [{ path: 'layers.7.units', kind: 'int', low: 2, high: 4 }], strategy: 'random' })).toMatchObject({
+    expect(await core.call('sweeps.start', { ...base, space: [], strategy: 'random' })).toMatchObject({
+      ok: false,
+      error: { message: 'The search space is empty: add at least one setting to vary', field: 'space' },
+    })
+    expect(
+      await core.call('sweeps.start', {
+        ...base,
+        space: [{ path: 'layers.7.units', kind: 'int', low: 2, high: 4 }],
+        strategy: 'random',
+      }),
+    ).toMatchObject({
       ok: false,
       error: { message: 'layers.7.units: the architecture has no layer 8' },
     })
-    expect(await core.call('sweeps.start', { ...base, space: [{ path: 'layers.1.units', kind: 'int', low: 2, high: 4 }], strategy: 'tpe' })).toMatchObject({
+    expect(
+      await core.call('sweeps.start', {
+        ...base,
+        space: [{ path: 'layers.1.units', kind: 'int', low: 2, high: 4 }],
+        strategy: 'tpe',
+      }),
+    ).toMatchObject({
       ok: false,
       error: { message: 'layers.1.units: a Dropout layer has no setting “units”' },
     })
-    expect(await core.call('sweeps.start', { ...base, space: [{ path: 'learningRate', kind: 'float', low: 0.1, high: 0.001 }], strategy: 'random', budget: {} })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
-    expect(await core.call('sweeps.start', { ...base, space: [{ path: 'learningRate', kind: 'float', low: 0.001, high: 0.1 }], strategy: 'tpe', budget: {} })).toMatchObject({
+    expect(
+      await core.call('sweeps.start', {
+        ...base,
+        space: [{ path: 'learningRate', kind: 'float', low: 0.1, high: 0.001 }],
+        strategy: 'random',
+        budget: {},
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(
+      await core.call('sweeps.start', {
+        ...base,
+        space: [{ path: 'learningRate', kind: 'float', low: 0.001, high: 0.1 }],
+        strategy: 'tpe',
+        budget: {},
+      }),
+    ).toMatchObject({
       ok: false,
-      error: { field: 'budget', message: 'Give a number of trials, a time limit, or both: random and TPE search go on until told to stop' },
+      error: {
+        field: 'budget',
+        message: 'Give a number of trials, a time limit, or both: random and TPE search go on until told to stop',
+      },
     })
     expect(value<SweepSummary[]>(await core.call('sweeps.list', { projectId }))).toEqual([])
     await core.close()
@@ -163,7 +208,12 @@ describe('sweeps', () => {
     await until(() => {
       during = first.core.sweeps.get(started.id)
       const second = during.trials[1]
-      return during.trials[0]?.state === 'completed' && second?.runId !== null && second !== undefined && second.curve.length >= 2
+      return (
+        during.trials[0]?.state === 'completed' &&
+        second?.runId !== null &&
+        second !== undefined &&
+        second.curve.length >= 2
+      )
     })
     const before = during!
     await first.core.close()
@@ -173,7 +223,11 @@ describe('sweeps', () => {
     expect(done).toMatchObject({ status: 'completed', counts: { completed: 3 } })
     expect(done.trials.map((t) => t.number)).toEqual([1, 2, 3])
     // Trial 1 kept its run and result; trial 2 continued its own run from the checkpoint.
-    expect(done.trials[0]).toMatchObject({ runId: before.trials[0]!.runId, objective: before.trials[0]!.objective, params: before.trials[0]!.params })
+    expect(done.trials[0]).toMatchObject({
+      runId: before.trials[0]!.runId,
+      objective: before.trials[0]!.objective,
+      params: before.trials[0]!.params,
+    })
     expect(done.trials[1]!.runId).toBe(before.trials[1]!.runId)
     expect(done.trials[1]!.curve).toHaveLength(12)
     const runs = value<{ items: RunSummary[] }>(await second.call('runs.list', { projectId: first.projectId })).items

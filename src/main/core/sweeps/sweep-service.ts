@@ -9,7 +9,19 @@
 import { randomUUID } from 'node:crypto'
 import type { StartRunInput } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { PruningRule, SweepBudget, SweepDetail, SweepObjective, SweepParam, SweepStatus, SweepStrategy, SweepSummary, SweepTrial, TrialParams, TrialState } from '../../../shared/sweep'
+import type {
+  PruningRule,
+  SweepBudget,
+  SweepDetail,
+  SweepObjective,
+  SweepParam,
+  SweepStatus,
+  SweepStrategy,
+  SweepSummary,
+  SweepTrial,
+  TrialParams,
+  TrialState,
+} from '../../../shared/sweep'
 import { applyTrialParams, pathProblem } from '../../../shared/sweep-apply'
 import type { HyperparametersInput } from '../../../shared/training'
 import type { DatasetsService } from '../datasets/datasets-service'
@@ -128,7 +140,9 @@ export class SweepService {
     const { space, objective, budget, pruning, toLoss } = settings(r)
     const counts: Record<TrialState, number> = { running: 0, completed: 0, pruned: 0, failed: 0, stopped: 0 }
     for (const t of trials) counts[t.state]++
-    const best = trials.filter((t) => t.state === 'completed' && t.objective !== null).sort((a, b) => toLoss(a.objective) - toLoss(b.objective))[0]
+    const best = trials
+      .filter((t) => t.state === 'completed' && t.objective !== null)
+      .sort((a, b) => toLoss(a.objective) - toLoss(b.objective))[0]
     const grid = r.strategy === 'grid' ? gridSize(space) : null
     const live = this.driving.has(r.id) && r.status === 'running'
     return {
@@ -145,10 +159,19 @@ export class SweepService {
       statusReason: r.status_reason,
       createdAt: r.created_at,
       finishedAt: r.finished_at,
-      elapsedSeconds: Math.round((r.elapsed_ms + (live ? this.now() - (this.segmentStart.get(r.id) ?? this.now()) : 0)) / 1000),
+      elapsedSeconds: Math.round(
+        (r.elapsed_ms + (live ? this.now() - (this.segmentStart.get(r.id) ?? this.now()) : 0)) / 1000,
+      ),
       counts,
       plannedTrials: grid !== null ? Math.min(grid, budget.trials ?? grid) : budget.trials,
-      best: best ? { number: best.number, objective: best.objective!, params: JSON.parse(best.params_json) as TrialParams, runId: best.run_id } : null,
+      best: best
+        ? {
+            number: best.number,
+            objective: best.objective!,
+            params: JSON.parse(best.params_json) as TrialParams,
+            runId: best.run_id,
+          }
+        : null,
     }
   }
 
@@ -169,7 +192,9 @@ export class SweepService {
   }
 
   list(projectId: string): SweepSummary[] {
-    return (this.db.prepare('SELECT * FROM sweeps WHERE project_id = ? ORDER BY created_at DESC').all(projectId) as SweepRow[]).map((r) => this.summary(r))
+    return (
+      this.db.prepare('SELECT * FROM sweeps WHERE project_id = ? ORDER BY created_at DESC').all(projectId) as SweepRow[]
+    ).map((r) => this.summary(r))
   }
 
   get(id: string): SweepDetail {
@@ -177,31 +202,67 @@ export class SweepService {
     const trials = this.trials(id)
     const summary = this.summary(r, trials)
     const { base } = settings(r)
-    return { ...summary, base: { spec: base.spec, hyperparameters: base.hyperparameters ?? {} }, trials: trials.map((t) => this.trial(t)), importance: importance(summary.space, trials) }
+    return {
+      ...summary,
+      base: { spec: base.spec, hyperparameters: base.hyperparameters ?? {} },
+      trials: trials.map((t) => this.trial(t)),
+      importance: importance(summary.space, trials),
+    }
   }
 
   // ---- starting and control --------------------------------------------------------------------------
 
   start(input: StartSweepInput): SweepSummary {
-    const problem = spaceProblem(input.space, input.strategy) ?? input.space.map((p) => pathProblem(p.path, input.spec)).find((x) => x !== null) ?? null
+    const problem =
+      spaceProblem(input.space, input.strategy) ??
+      input.space.map((p) => pathProblem(p.path, input.spec)).find((x) => x !== null) ??
+      null
     if (problem) throw new AppError('INVALID_ARGUMENT', problem, 'space')
     if (input.strategy !== 'grid' && input.budget.trials === null && input.budget.minutes === null) {
-      throw new AppError('INVALID_ARGUMENT', 'Give a number of trials, a time limit, or both: random and TPE search go on until told to stop', 'budget')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        'Give a number of trials, a time limit, or both: random and TPE search go on until told to stop',
+        'budget',
+      )
     }
     const dataset = this.datasets.forProject(input.projectId)
-    if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
+    if (!dataset)
+      throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
     // Every trial trains on the same frozen data.
-    const version = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
+    const version = input.datasetVersionId
+      ? this.datasets.version(input.datasetVersionId)
+      : this.datasets.freezeVersion(dataset.id)
     const seed = input.seed ?? Math.floor(Math.random() * 2 ** 31)
-    const base: Base = { projectId: input.projectId, spec: input.spec, hyperparameters: input.hyperparameters ?? {}, seed, datasetVersionId: version.id, ...(input.engine ? { engine: input.engine } : {}) }
+    const base: Base = {
+      projectId: input.projectId,
+      spec: input.spec,
+      hyperparameters: input.hyperparameters ?? {},
+      seed,
+      datasetVersionId: version.id,
+      ...(input.engine ? { engine: input.engine } : {}),
+    }
     const id = randomUUID()
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM sweeps WHERE project_id = ?').get(input.projectId) as { n: number }
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM sweeps WHERE project_id = ?').get(input.projectId) as {
+      n: number
+    }
     this.db
       .prepare(
         `INSERT INTO sweeps (id, project_id, name, base_json, space_json, strategy, objective_json, budget_json, pruning_json, seed, status, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
       )
-      .run(id, input.projectId, input.name ?? `Sweep ${n + 1}`, JSON.stringify(base), JSON.stringify(input.space), input.strategy, JSON.stringify(input.objective), JSON.stringify(input.budget), JSON.stringify(input.pruning), seed, this.now())
+      .run(
+        id,
+        input.projectId,
+        input.name ?? `Sweep ${n + 1}`,
+        JSON.stringify(base),
+        JSON.stringify(input.space),
+        input.strategy,
+        JSON.stringify(input.objective),
+        JSON.stringify(input.budget),
+        JSON.stringify(input.pruning),
+        seed,
+        this.now(),
+      )
     this.drive(id)
     return this.summary(this.row(id))
   }
@@ -209,14 +270,16 @@ export class SweepService {
   /** Pausing lets the current trial finish and starts no new one. */
   pause(id: string): SweepSummary {
     const r = this.row(id)
-    if (r.status !== 'running') throw new AppError('INVALID_STATE', `Only a running sweep can be paused; this one is ${r.status}`)
+    if (r.status !== 'running')
+      throw new AppError('INVALID_STATE', `Only a running sweep can be paused; this one is ${r.status}`)
     this.setStatus(id, 'paused', 'Paused: the current trial finishes, no new one starts')
     return this.summary(this.row(id))
   }
 
   resume(id: string): SweepSummary {
     const r = this.row(id)
-    if (r.status !== 'paused') throw new AppError('INVALID_STATE', `Only a paused sweep can be resumed; this one is ${r.status}`)
+    if (r.status !== 'paused')
+      throw new AppError('INVALID_STATE', `Only a paused sweep can be resumed; this one is ${r.status}`)
     this.setStatus(id, 'running', null)
     this.drive(id)
     return this.summary(this.row(id))
@@ -225,7 +288,8 @@ export class SweepService {
   /** Stops the sweep and its running trial. */
   stop(id: string): SweepSummary {
     const r = this.row(id)
-    if (r.status !== 'running' && r.status !== 'paused') throw new AppError('INVALID_STATE', `This sweep has already ended (${r.status})`)
+    if (r.status !== 'running' && r.status !== 'paused')
+      throw new AppError('INVALID_STATE', `This sweep has already ended (${r.status})`)
     this.setStatus(id, 'stopped', 'Stopped by the user', true)
     const current = this.trials(id).find((t) => t.state === 'running')
     if (current?.run_id) {
@@ -245,7 +309,8 @@ export class SweepService {
 
   /** At start-up: sweeps left running by a closed or crashed app go on where they stopped. */
   recoverInterrupted(): void {
-    for (const r of this.db.prepare("SELECT id FROM sweeps WHERE status = 'running'").all() as Array<{ id: string }>) this.drive(r.id)
+    for (const r of this.db.prepare("SELECT id FROM sweeps WHERE status = 'running'").all() as Array<{ id: string }>)
+      this.drive(r.id)
   }
 
   /**
@@ -259,7 +324,9 @@ export class SweepService {
   }
 
   private setStatus(id: string, status: SweepStatus, reason: string | null, finished = false): void {
-    this.db.prepare('UPDATE sweeps SET status = ?, status_reason = ?, finished_at = ? WHERE id = ?').run(status, reason, finished ? this.now() : null, id)
+    this.db
+      .prepare('UPDATE sweeps SET status = ?, status_reason = ?, finished_at = ? WHERE id = ?')
+      .run(status, reason, finished ? this.now() : null, id)
     this.changed(this.row(id))
   }
 
@@ -306,9 +373,12 @@ export class SweepService {
       this.saveElapsed(id)
       const elapsedMinutes = this.row(id).elapsed_ms / 60_000
       const done = (reason: string): void => this.setStatus(id, 'completed', reason, true)
-      if (budget.trials !== null && trials.length >= budget.trials) return done(`Ran ${trials.length} trials, the budget`)
-      if (budget.minutes !== null && elapsedMinutes >= budget.minutes) return done(`Used the ${budget.minutes}-minute budget after ${trials.length} trials`)
-      if (r.strategy === 'grid' && trials.length >= gridSize(space)) return done(`Tried all ${trials.length} points of the grid`)
+      if (budget.trials !== null && trials.length >= budget.trials)
+        return done(`Ran ${trials.length} trials, the budget`)
+      if (budget.minutes !== null && elapsedMinutes >= budget.minutes)
+        return done(`Used the ${budget.minutes}-minute budget after ${trials.length} trials`)
+      if (r.strategy === 'grid' && trials.length >= gridSize(space))
+        return done(`Tried all ${trials.length} points of the grid`)
       await this.startTrial(r, trials.length + 1, this.propose(r, trials))
     }
   }
@@ -324,14 +394,21 @@ export class SweepService {
       .filter((t) => (t.state === 'completed' || t.state === 'pruned') && t.objective !== null)
       .map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, loss: toLoss(t.objective) }))
     // Optuna's 10 random start-up trials, fewer for a small budget so TPE still gets to learn: a third of it, at least 3.
-    const startupTrials = budget.trials === null ? tpeDefaults.startupTrials : Math.max(3, Math.min(tpeDefaults.startupTrials, Math.floor(budget.trials / 3)))
+    const startupTrials =
+      budget.trials === null
+        ? tpeDefaults.startupTrials
+        : Math.max(3, Math.min(tpeDefaults.startupTrials, Math.floor(budget.trials / 3)))
     return tpePropose(space, history, random, { ...tpeDefaults, startupTrials })
   }
 
   private async startTrial(r: SweepRow, number: number, params: TrialParams): Promise<void> {
     const { base } = settings(r)
     const applied = applyTrialParams(base.spec, base.hyperparameters ?? {}, params)
-    this.db.prepare("INSERT INTO sweep_trials (sweep_id, number, params_json, state, started_at) VALUES (?, ?, ?, 'running', ?)").run(r.id, number, JSON.stringify(params), this.now())
+    this.db
+      .prepare(
+        "INSERT INTO sweep_trials (sweep_id, number, params_json, state, started_at) VALUES (?, ?, ?, 'running', ?)",
+      )
+      .run(r.id, number, JSON.stringify(params), this.now())
     this.changed(r)
     let runId: string
     try {
@@ -347,10 +424,12 @@ export class SweepService {
   }
 
   private async continueTrial(r: SweepRow, t: TrialRow): Promise<void> {
-    if (!t.run_id) return this.endTrial(r, t.number, 'failed', null, 'The trial had not started its run when ModelBench closed')
+    if (!t.run_id)
+      return this.endTrial(r, t.number, 'failed', null, 'The trial had not started its run when ModelBench closed')
     const run = this.training.get(t.run_id)
     if (run.status === 'interrupted') this.training.resume(t.run_id)
-    else if (run.status === 'completed' || run.status === 'stopped' || run.status === 'failed') return this.finishTrial(r, t.number, t.run_id, null)
+    else if (run.status === 'completed' || run.status === 'stopped' || run.status === 'failed')
+      return this.finishTrial(r, t.number, t.run_id, null)
     await this.watch(r, t.number, t.run_id)
   }
 
@@ -363,7 +442,10 @@ export class SweepService {
       const curve = this.recordCurve(r.id, number, runId, objective.metric)
       const others = this.trials(r.id)
         .filter((t) => t.number !== number)
-        .map((t): TrialCurve => ({ values: (JSON.parse(t.curve_json) as Array<number | null>).map(toLoss), finished: t.state === 'completed' }))
+        .map((t): TrialCurve => ({
+          values: (JSON.parse(t.curve_json) as Array<number | null>).map(toLoss),
+          finished: t.state === 'completed',
+        }))
       const decision = shouldPrune(pruning, { values: curve.map(toLoss), finished: false }, e.epoch, others, e.epochs)
       if (decision.prune) {
         pruned = decision.reason
@@ -386,14 +468,19 @@ export class SweepService {
   /** The trial's objective metric after each epoch, read from the run's recorded metrics. */
   private recordCurve(sweepId: string, number: number, runId: string, metric: string): Array<number | null> {
     const curve = (this.runs.metrics(runId, [metric])[metric] ?? []).map((p) => p.value)
-    this.db.prepare('UPDATE sweep_trials SET curve_json = ? WHERE sweep_id = ? AND number = ?').run(JSON.stringify(curve), sweepId, number)
+    this.db
+      .prepare('UPDATE sweep_trials SET curve_json = ? WHERE sweep_id = ? AND number = ?')
+      .run(JSON.stringify(curve), sweepId, number)
     return curve
   }
 
   private finishTrial(r: SweepRow, number: number, runId: string, pruned: string | null): void {
     const { objective } = settings(r)
-    const curve = this.recordCurve(r.id, number, runId, objective.metric).filter((v): v is number => v !== null && Number.isFinite(v))
-    const best = curve.length === 0 ? null : objective.direction === 'maximize' ? Math.max(...curve) : Math.min(...curve)
+    const curve = this.recordCurve(r.id, number, runId, objective.metric).filter(
+      (v): v is number => v !== null && Number.isFinite(v),
+    )
+    const best =
+      curve.length === 0 ? null : objective.direction === 'maximize' ? Math.max(...curve) : Math.min(...curve)
     const run = this.training.get(runId)
     if (pruned) return this.endTrial(r, number, 'pruned', best, `Pruned: ${pruned}`)
     if (run.status === 'completed') return this.endTrial(r, number, 'completed', best, run.statusReason ?? 'Completed')
@@ -402,7 +489,11 @@ export class SweepService {
   }
 
   private endTrial(r: SweepRow, number: number, state: TrialState, objective: number | null, reason: string): void {
-    this.db.prepare('UPDATE sweep_trials SET state = ?, objective = ?, ended_reason = ?, finished_at = ? WHERE sweep_id = ? AND number = ?').run(state, objective, reason, this.now(), r.id, number)
+    this.db
+      .prepare(
+        'UPDATE sweep_trials SET state = ?, objective = ?, ended_reason = ?, finished_at = ? WHERE sweep_id = ? AND number = ?',
+      )
+      .run(state, objective, reason, this.now(), r.id, number)
     this.saveElapsed(r.id)
     this.changed(r)
   }
@@ -414,8 +505,11 @@ export class SweepService {
  * the completed and pruned trials. Cheap and honest for a few dozen trials; interactions are not counted.
  */
 export function importance(space: SweepParam[], trials: TrialRow[]): SweepDetail['importance'] {
-  const method = 'Correlation ratio η²: the share of the objective’s variance explained by each setting alone (numbers in 4 quantile bins)'
-  const rows = trials.filter((t) => t.objective !== null && (t.state === 'completed' || t.state === 'pruned')).map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, y: t.objective! }))
+  const method =
+    'Correlation ratio η²: the share of the objective’s variance explained by each setting alone (numbers in 4 quantile bins)'
+  const rows = trials
+    .filter((t) => t.objective !== null && (t.state === 'completed' || t.state === 'pruned'))
+    .map((t) => ({ params: JSON.parse(t.params_json) as TrialParams, y: t.objective! }))
   if (rows.length < 3) return { method, values: [] }
   const mean = rows.reduce((a, r) => a + r.y, 0) / rows.length
   const total = rows.reduce((a, r) => a + (r.y - mean) ** 2, 0)
@@ -429,7 +523,10 @@ export function importance(space: SweepParam[], trials: TrialRow[]): SweepDetail
     }
     const groups = new Map<string, number[]>()
     for (const r of rows) groups.set(key(r.params[p.path]!), [...(groups.get(key(r.params[p.path]!)) ?? []), r.y])
-    const between = [...groups.values()].reduce((a, g) => a + g.length * (g.reduce((x, y) => x + y, 0) / g.length - mean) ** 2, 0)
+    const between = [...groups.values()].reduce(
+      (a, g) => a + g.length * (g.reduce((x, y) => x + y, 0) / g.length - mean) ** 2,
+      0,
+    )
     return { path: p.path, importance: total > 0 ? between / total : 0 }
   })
   return { method, values: values.sort((a, b) => b.importance - a.importance) }

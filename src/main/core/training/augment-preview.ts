@@ -23,7 +23,9 @@ export async function augmentationPreview(
   const random = seededRandom(seed)
   const toUrl = async (pixels: Float32Array): Promise<string> => {
     const bytes = Buffer.from(Uint8Array.from(pixels, (v) => Math.max(0, Math.min(255, Math.round(v * 255)))))
-    const png = await sharp(bytes, { raw: { width: w, height: h, channels: c } }).png().toBuffer()
+    const png = await sharp(bytes, { raw: { width: w, height: h, channels: c } })
+      .png()
+      .toBuffer()
     return `data:image/png;base64,${png.toString('base64')}`
   }
   const out: Array<{ original: string; augmented: string[] }> = []

@@ -12,7 +12,16 @@ export function isIdentity(a: Augmentation): boolean {
 }
 
 /** Augments `count` images of h×w×c in place. `range` is the pixel range after normalisation (for brightness). */
-export function augmentBatch(pixels: Float32Array, count: number, h: number, w: number, c: number, a: Augmentation, random: () => number, range = 1): void {
+export function augmentBatch(
+  pixels: Float32Array,
+  count: number,
+  h: number,
+  w: number,
+  c: number,
+  a: Augmentation,
+  random: () => number,
+  range = 1,
+): void {
   if (isIdentity(a)) return
   const size = h * w * c
   const scratch = new Float32Array(size)

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { analyzeStack, layerRegistry, normalizeLayer } from '../../../shared/model/registry'
 import type { LayerSpec, ModelSpec } from '../../../shared/model/types'
-import { layerTable as table , tableLayerTypes } from '../../test-support/layer-table'
+import { layerTable as table, tableLayerTypes } from '../../test-support/layer-table'
 import { buildModel, initializeWeights, specFromModel } from './build-model'
 
 beforeAll(async () => {
@@ -20,10 +20,14 @@ describe('layer shapes and parameter counts match tfjs', () => {
     expect(ours.firstError).toBeNull()
     const model = buildModel(spec)
     expect(ours.layers[0]!.outputShape).toEqual((model.outputs[0]!.shape as number[]).slice(1))
-    expect(ours.layers[0]!.outputShape).toEqual((model.layers[0]!.computeOutputShape([null, ...input]) as number[]).slice(1))
+    expect(ours.layers[0]!.outputShape).toEqual(
+      (model.layers[0]!.computeOutputShape([null, ...input]) as number[]).slice(1),
+    )
     const p = ours.layers[0]!.params!
     expect(p.trainable + p.nonTrainable).toBe(model.layers[0]!.countParams())
-    expect(p.trainable).toBe(model.layers[0]!.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a! * b!, 1)!, 0))
+    expect(p.trainable).toBe(
+      model.layers[0]!.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a! * b!, 1)!, 0),
+    )
     model.dispose()
   })
 })
@@ -49,13 +53,23 @@ describe('spec → tfjs model → spec', () => {
     ]
     const spec: ModelSpec = { inputShape: [16, 16, 3], layers }
     const model = buildModel(spec)
-    expect(specFromModel(model, layers.map((l) => ('kernelInitializer' in l.config ? l.config.kernelInitializer : undefined)))).toEqual(spec)
+    expect(
+      specFromModel(
+        model,
+        layers.map((l) => ('kernelInitializer' in l.config ? l.config.kernelInitializer : undefined)),
+      ),
+    ).toEqual(spec)
     expect(analyzeStack(spec).totalParams).toBe(model.countParams())
     model.dispose()
   })
 
   it('refuses an impossible stack before building, naming the layer', () => {
-    expect(() => buildModel({ inputShape: [8, 8, 1], layers: [normalizeLayer({ type: 'Flatten', config: {} }), normalizeLayer({ type: 'MaxPooling2D', config: {} })] })).toThrow(
+    expect(() =>
+      buildModel({
+        inputShape: [8, 8, 1],
+        layers: [normalizeLayer({ type: 'Flatten', config: {} }), normalizeLayer({ type: 'MaxPooling2D', config: {} })],
+      }),
+    ).toThrow(
       'Layer 2 (MaxPooling2D): MaxPooling2D needs a 3-D input (height, width, channels) but follows Flatten, whose output is (64)',
     )
   })
@@ -64,7 +78,12 @@ describe('spec → tfjs model → spec', () => {
 describe('seeded initial weights', () => {
   const spec: ModelSpec = {
     inputShape: [6, 6, 1],
-    layers: [normalizeLayer({ type: 'Conv2D', config: { filters: 4 } }), normalizeLayer({ type: 'BatchNormalization', config: {} }), normalizeLayer({ type: 'Flatten', config: {} }), normalizeLayer({ type: 'Dense', config: { units: 2, kernelInitializer: 'heUniform' } })],
+    layers: [
+      normalizeLayer({ type: 'Conv2D', config: { filters: 4 } }),
+      normalizeLayer({ type: 'BatchNormalization', config: {} }),
+      normalizeLayer({ type: 'Flatten', config: {} }),
+      normalizeLayer({ type: 'Dense', config: { units: 2, kernelInitializer: 'heUniform' } }),
+    ],
   }
   const weightsFor = (seed: number): number[][] => {
     const model = buildModel(spec)

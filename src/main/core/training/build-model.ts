@@ -13,29 +13,58 @@ function layerFor(layer: LayerSpec, inputShape: Shape | undefined, options: Buil
   const first = inputShape ? { inputShape: [...inputShape] } : {}
   switch (layer.type) {
     case 'Pretrained':
-      throw new LayerError('A pretrained backbone is loaded by the trainer (backbones/model-parts), not built from a spec')
+      throw new LayerError(
+        'A pretrained backbone is loaded by the trainer (backbones/model-parts), not built from a spec',
+      )
     case 'Rescaling':
       return tf.layers.rescaling({ ...first, scale: layer.config.scale, offset: layer.config.offset })
     case 'Conv2D': {
       const c = layer.config
-      return tf.layers.conv2d({ ...first, filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, activation: c.activation, useBias: c.useBias })
+      return tf.layers.conv2d({
+        ...first,
+        filters: c.filters,
+        kernelSize: c.kernelSize,
+        strides: c.strides,
+        padding: c.padding,
+        activation: c.activation,
+        useBias: c.useBias,
+      })
     }
     case 'MaxPooling2D':
-      return tf.layers.maxPooling2d({ ...first, poolSize: layer.config.poolSize, strides: layer.config.strides ?? layer.config.poolSize, padding: layer.config.padding })
+      return tf.layers.maxPooling2d({
+        ...first,
+        poolSize: layer.config.poolSize,
+        strides: layer.config.strides ?? layer.config.poolSize,
+        padding: layer.config.padding,
+      })
     case 'AveragePooling2D':
-      return tf.layers.averagePooling2d({ ...first, poolSize: layer.config.poolSize, strides: layer.config.strides ?? layer.config.poolSize, padding: layer.config.padding })
+      return tf.layers.averagePooling2d({
+        ...first,
+        poolSize: layer.config.poolSize,
+        strides: layer.config.strides ?? layer.config.poolSize,
+        padding: layer.config.padding,
+      })
     case 'GlobalAveragePooling2D':
       return tf.layers.globalAveragePooling2d({ ...first })
     case 'Flatten':
       return tf.layers.flatten({ ...first })
     case 'Dense':
-      return tf.layers.dense({ ...first, units: layer.config.units, activation: layer.config.activation, useBias: layer.config.useBias })
+      return tf.layers.dense({
+        ...first,
+        units: layer.config.units,
+        activation: layer.config.activation,
+        useBias: layer.config.useBias,
+      })
     case 'Dropout':
-      return options.dropout && !inputShape ? options.dropout(layer.config.rate) : tf.layers.dropout({ ...first, rate: layer.config.rate })
+      return options.dropout && !inputShape
+        ? options.dropout(layer.config.rate)
+        : tf.layers.dropout({ ...first, rate: layer.config.rate })
     case 'BatchNormalization':
       return tf.layers.batchNormalization({ ...first, momentum: layer.config.momentum, epsilon: layer.config.epsilon })
     case 'Activation':
-      return layer.config.activation === 'leakyRelu' ? tf.layers.leakyReLU({ ...first }) : tf.layers.activation({ ...first, activation: layer.config.activation })
+      return layer.config.activation === 'leakyRelu'
+        ? tf.layers.leakyReLU({ ...first })
+        : tf.layers.activation({ ...first, activation: layer.config.activation })
   }
 }
 
@@ -48,12 +77,17 @@ export interface BuildOptions {
 export function buildModel(spec: ModelSpec, options: BuildOptions = {}): tf.Sequential {
   const analysis = analyzeStack(spec)
   if (analysis.firstError) {
-    const where = analysis.firstError.index < 0 ? 'Input' : `Layer ${analysis.firstError.index + 1} (${spec.layers[analysis.firstError.index]!.type})`
+    const where =
+      analysis.firstError.index < 0
+        ? 'Input'
+        : `Layer ${analysis.firstError.index + 1} (${spec.layers[analysis.firstError.index]!.type})`
     throw new LayerError(`${where}: ${analysis.firstError.message}`)
   }
   if (spec.layers.length === 0) throw new LayerError('The model has no layers')
   const model = tf.sequential()
-  canonicalSpec(spec).layers.forEach((layer, i) => model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined, options)))
+  canonicalSpec(spec).layers.forEach((layer, i) =>
+    model.add(layerFor(layer, i === 0 ? spec.inputShape : undefined, options)),
+  )
   return model
 }
 
@@ -115,7 +149,11 @@ export function initializeWeights(model: tf.LayersModel, spec: ModelSpec, seed: 
     const name = w.originalName.split('/').pop()!
     let data: Float32Array
     if (name === 'kernel') {
-      data = initialValues('kernelInitializer' in layer.config ? (layer.config.kernelInitializer as InitializerName) : 'glorotUniform', shape, random)
+      data = initialValues(
+        'kernelInitializer' in layer.config ? (layer.config.kernelInitializer as InitializerName) : 'glorotUniform',
+        shape,
+        random,
+      )
     } else if (name === 'gamma' || name === 'moving_variance') {
       data = new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1)
     } else {
@@ -144,7 +182,15 @@ export function specFromModel(model: tf.LayersModel, initializers: Array<Initial
       case 'Conv2D':
         return {
           type: 'Conv2D',
-          config: { filters: c.filters as number, kernelSize: pairOf(c.kernelSize), strides: pairOf(c.strides), padding: c.padding as 'valid' | 'same', activation: act, useBias: c.useBias as boolean, kernelInitializer: init },
+          config: {
+            filters: c.filters as number,
+            kernelSize: pairOf(c.kernelSize),
+            strides: pairOf(c.strides),
+            padding: c.padding as 'valid' | 'same',
+            activation: act,
+            useBias: c.useBias as boolean,
+            kernelInitializer: init,
+          },
         }
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
@@ -152,7 +198,11 @@ export function specFromModel(model: tf.LayersModel, initializers: Array<Initial
         const strides = pairOf(c.strides)
         return {
           type: layer.getClassName() as 'MaxPooling2D',
-          config: { poolSize, strides: strides[0] === poolSize[0] && strides[1] === poolSize[1] ? null : strides, padding: c.padding as 'valid' | 'same' },
+          config: {
+            poolSize,
+            strides: strides[0] === poolSize[0] && strides[1] === poolSize[1] ? null : strides,
+            padding: c.padding as 'valid' | 'same',
+          },
         }
       }
       case 'GlobalAveragePooling2D':
@@ -160,7 +210,10 @@ export function specFromModel(model: tf.LayersModel, initializers: Array<Initial
       case 'Flatten':
         return { type: 'Flatten', config: {} }
       case 'Dense':
-        return { type: 'Dense', config: { units: c.units as number, activation: act, useBias: c.useBias as boolean, kernelInitializer: init } }
+        return {
+          type: 'Dense',
+          config: { units: c.units as number, activation: act, useBias: c.useBias as boolean, kernelInitializer: init },
+        }
       case 'Dropout':
         return { type: 'Dropout', config: { rate: c.rate as number } }
       case 'BatchNormalization':

@@ -50,7 +50,13 @@ function pack(tensors: Array<{ name: string; tensor: tf.Tensor }>): { entries: T
   for (const { name, tensor } of tensors) {
     // Stored as float32 (exact for int32 counters such as the optimizer's iteration count).
     const values = Float32Array.from(tensor.dataSync())
-    entries.push({ name, shape: tensor.shape, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', offset, length: values.length })
+    entries.push({
+      name,
+      shape: tensor.shape,
+      dtype: tensor.dtype === 'int32' ? 'int32' : 'float32',
+      offset,
+      length: values.length,
+    })
     parts.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength))
     offset += values.length
   }
@@ -59,7 +65,16 @@ function pack(tensors: Array<{ name: string; tensor: tf.Tensor }>): { entries: T
 
 function unpack(entries: TensorEntry[], data: Buffer): Array<{ name: string; tensor: tf.Tensor }> {
   const all = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
-  return entries.map((e) => ({ name: e.name, tensor: tf.tensor(e.dtype === 'int32' ? Int32Array.from(all.subarray(e.offset, e.offset + e.length)) : all.subarray(e.offset, e.offset + e.length), e.shape, e.dtype) }))
+  return entries.map((e) => ({
+    name: e.name,
+    tensor: tf.tensor(
+      e.dtype === 'int32'
+        ? Int32Array.from(all.subarray(e.offset, e.offset + e.length))
+        : all.subarray(e.offset, e.offset + e.length),
+      e.shape,
+      e.dtype,
+    ),
+  }))
 }
 
 /**
@@ -69,7 +84,9 @@ function unpack(entries: TensorEntry[], data: Buffer): Array<{ name: string; ten
  */
 function runningProducts(optimizer: tf.Optimizer): Array<{ name: string; tensor: tf.Tensor }> {
   const o = optimizer as unknown as Record<string, unknown>
-  return ['accBeta1', 'accBeta2'].filter((k) => o[k] instanceof tf.Variable).map((k) => ({ name: `modelbench:${k}`, tensor: o[k] as tf.Variable }))
+  return ['accBeta1', 'accBeta2']
+    .filter((k) => o[k] instanceof tf.Variable)
+    .map((k) => ({ name: `modelbench:${k}`, tensor: o[k] as tf.Variable }))
 }
 
 async function writeHashed(path: string, data: Buffer | string): Promise<CheckpointFile> {
@@ -95,7 +112,10 @@ export async function saveCheckpoint(
   const files = [
     await writeHashed(join(tmp, 'weights.bin'), weights.data),
     await writeHashed(join(tmp, 'optimizer.bin'), opt.data),
-    await writeHashed(join(tmp, 'checkpoint.json'), JSON.stringify({ weights: weights.entries, optimizer: opt.entries, state }, null, 1)),
+    await writeHashed(
+      join(tmp, 'checkpoint.json'),
+      JSON.stringify({ weights: weights.entries, optimizer: opt.entries, state }, null, 1),
+    ),
   ]
   // getWeights hands out the optimizer's live variables; only the iteration counter is a fresh tensor.
   tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor))
@@ -107,18 +127,27 @@ export async function saveCheckpoint(
 
 /** Loads only the model's weights (for predicting); returns the saved loop state. */
 export async function loadWeights(dir: string, model: tf.LayersModel): Promise<LoopState> {
-  const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { weights: TensorEntry[]; state: LoopState }
+  const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as {
+    weights: TensorEntry[]
+    state: LoopState
+  }
   const weights = unpack(meta.weights, await readFile(join(dir, 'weights.bin')))
-  if (weights.length !== model.weights.length) throw new Error(`the checkpoint in ${dir} has ${weights.length} weights; the model has ${model.weights.length}`)
+  if (weights.length !== model.weights.length)
+    throw new Error(`the checkpoint in ${dir} has ${weights.length} weights; the model has ${model.weights.length}`)
   model.setWeights(weights.map((w) => w.tensor))
   tf.dispose(weights.map((w) => w.tensor))
   return meta.state
 }
 
 export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<LoopState> {
-  const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { weights: TensorEntry[]; optimizer: TensorEntry[]; state: LoopState }
+  const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as {
+    weights: TensorEntry[]
+    optimizer: TensorEntry[]
+    state: LoopState
+  }
   const weights = unpack(meta.weights, await readFile(join(dir, 'weights.bin')))
-  if (weights.length !== model.weights.length) throw new Error(`the checkpoint in ${dir} has ${weights.length} weights; the model has ${model.weights.length}`)
+  if (weights.length !== model.weights.length)
+    throw new Error(`the checkpoint in ${dir} has ${weights.length} weights; the model has ${model.weights.length}`)
   model.setWeights(weights.map((w) => w.tensor))
   tf.dispose(weights.map((w) => w.tensor))
   const opt = unpack(meta.optimizer, await readFile(join(dir, 'optimizer.bin')))
@@ -154,8 +183,15 @@ export function findCheckpointsAfter(dir: string, after: number): FoundCheckpoin
     if (epoch !== (found.at(-1)?.epoch ?? after) + 1) break
     const at = join(dir, `epoch-${epoch}`)
     try {
-      const read = ['weights.bin', 'optimizer.bin', 'checkpoint.json'].map((name) => ({ path: join(at, name), data: readFileSync(join(at, name)) }))
-      const files = read.map(({ path, data }) => ({ path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length }))
+      const read = ['weights.bin', 'optimizer.bin', 'checkpoint.json'].map((name) => ({
+        path: join(at, name),
+        data: readFileSync(join(at, name)),
+      }))
+      const files = read.map(({ path, data }) => ({
+        path,
+        sha256: createHash('sha256').update(data).digest('hex'),
+        bytes: data.length,
+      }))
       const { state } = JSON.parse(read[2]!.data.toString('utf8')) as { state: LoopState }
       if (!state.epochReport || state.epoch !== epoch) break
       found.push({ epoch, step: state.step, report: state.epochReport, files })

@@ -42,7 +42,16 @@ export class CrossValidationService {
     const parent = this.records.row(parentId)
     this.records.update(parentId, { name: `${parent.name} · ${k}-fold cross-validation` })
     for (let fold = 0; fold < k; fold++) {
-      this.training.create({ ...start, seed, datasetVersionId: parent.dataset_version_id, name: `${parent.name} · fold ${fold + 1} of ${k}` }, parentId, { fold })
+      this.training.create(
+        {
+          ...start,
+          seed,
+          datasetVersionId: parent.dataset_version_id,
+          name: `${parent.name} · fold ${fold + 1} of ${k}`,
+        },
+        parentId,
+        { fold },
+      )
     }
     this.runInBackground(parentId, input.engine)
     return this.records.summary(this.records.row(parentId))
@@ -66,19 +75,29 @@ export class CrossValidationService {
       if (this.closing) break
     }
     if (this.closing) {
-      this.training.setStatus(parentId, 'interrupted', 'ModelBench closed while this cross-validation was training', { finished: true })
+      this.training.setStatus(parentId, 'interrupted', 'ModelBench closed while this cross-validation was training', {
+        finished: true,
+      })
       return
     }
     const children = this.records.children(parentId)
     const stopped = this.stopping.delete(parentId)
-    for (const c of children) if (c.status === 'queued') this.training.setStatus(c.id, 'stopped', 'Cross-validation stopped before this fold', { finished: true })
+    for (const c of children)
+      if (c.status === 'queued')
+        this.training.setStatus(c.id, 'stopped', 'Cross-validation stopped before this fold', { finished: true })
     const cv = this.summary(parentId)
     const done = cv.folds.filter((f) => f.status === 'completed').length
     const summary =
       cv.mean.testAccuracy !== undefined
         ? `test accuracy ${(cv.mean.testAccuracy * 100).toFixed(1)} % ± ${(cv.std.testAccuracy! * 100).toFixed(1)} over ${done} folds`
         : `${done} of ${children.length} folds completed`
-    const status: RunStatus = stopped ? 'stopped' : done === children.length ? 'completed' : this.records.children(parentId).some((c) => c.status === 'interrupted') ? 'interrupted' : 'failed'
+    const status: RunStatus = stopped
+      ? 'stopped'
+      : done === children.length
+        ? 'completed'
+        : this.records.children(parentId).some((c) => c.status === 'interrupted')
+          ? 'interrupted'
+          : 'failed'
     this.training.setStatus(parentId, status, summary, { finished: true })
   }
 
@@ -152,7 +171,11 @@ export class CrossValidationService {
   }
 
   delete(parentId: string): { runId: string } {
-    if (this.running.has(parentId)) throw new AppError('INVALID_STATE', `“${this.records.row(parentId).name}” is training; stop it before deleting it`)
+    if (this.running.has(parentId))
+      throw new AppError(
+        'INVALID_STATE',
+        `“${this.records.row(parentId).name}” is training; stop it before deleting it`,
+      )
     return this.training.delete(parentId)
   }
 

@@ -33,9 +33,15 @@ function libraryVersion(ldconfig: string | null, lib: string): string | null {
 }
 
 /** The doctor's steps after starting the engine, in the order gpuReport takes them. */
-export const gpuSteps = ['Looking for an NVIDIA graphics card', 'Looking for the CUDA and cuDNN libraries', 'Trying the GPU engine'] as const
+export const gpuSteps = [
+  'Looking for an NVIDIA graphics card',
+  'Looking for the CUDA and cuDNN libraries',
+  'Trying the GPU engine',
+] as const
 
-export async function gpuReport(onStep: (step: (typeof gpuSteps)[number]) => void = () => {}): Promise<DoctorReport['gpu']> {
+export async function gpuReport(
+  onStep: (step: (typeof gpuSteps)[number]) => void = () => {},
+): Promise<DoctorReport['gpu']> {
   onStep(gpuSteps[0])
   const smi = await run('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'])
   const gpus = smi ? smi.trim().split('\n').filter(Boolean) : []
@@ -47,13 +53,33 @@ export async function gpuReport(onStep: (step: (typeof gpuSteps)[number]) => voi
   const pkgInstalled = installed('@tensorflow/tfjs-node-gpu')
   onStep(gpuSteps[2])
   const loads = pkgInstalled
-    ? (await run(process.execPath, ['-e', "require('@tensorflow/tfjs-node-gpu')"], { ...process.env, ELECTRON_RUN_AS_NODE: '1' })) !== null
+    ? (await run(process.execPath, ['-e', "require('@tensorflow/tfjs-node-gpu')"], {
+        ...process.env,
+        ELECTRON_RUN_AS_NODE: '1',
+      })) !== null
     : false
   const advice: string[] = []
   if (!driver) advice.push('No NVIDIA GPU driver was found (nvidia-smi is not available), so training runs on the CPU.')
-  if (driver && !cudaRuntime?.startsWith('11')) advice.push(`The NVIDIA driver ${driver} is there, but not the CUDA 11 runtime that tfjs-node-gpu 4.x needs: install CUDA 11.2.`)
+  if (driver && !cudaRuntime?.startsWith('11'))
+    advice.push(
+      `The NVIDIA driver ${driver} is there, but not the CUDA 11 runtime that tfjs-node-gpu 4.x needs: install CUDA 11.2.`,
+    )
   if (driver && !cudnn?.startsWith('8')) advice.push('cuDNN 8 was not found: install cuDNN 8.1 for CUDA 11.2.')
-  if (!pkgInstalled) advice.push('The GPU engine is not installed: run `npm install @tensorflow/tfjs-node-gpu` in the ModelBench folder (it downloads the TensorFlow library, so it needs internet once).')
-  else if (!loads) advice.push('@tensorflow/tfjs-node-gpu is installed but does not load; reinstall it, and check the CUDA and cuDNN versions above.')
-  return { driver, gpus: gpus.map((g) => g.split(',')[0]!.trim()), cudaRuntime, cudnn, tfjsNodeGpuInstalled: pkgInstalled, tfjsNodeGpuLoads: loads, advice: loads && driver ? [] : advice }
+  if (!pkgInstalled)
+    advice.push(
+      'The GPU engine is not installed: run `npm install @tensorflow/tfjs-node-gpu` in the ModelBench folder (it downloads the TensorFlow library, so it needs internet once).',
+    )
+  else if (!loads)
+    advice.push(
+      '@tensorflow/tfjs-node-gpu is installed but does not load; reinstall it, and check the CUDA and cuDNN versions above.',
+    )
+  return {
+    driver,
+    gpus: gpus.map((g) => g.split(',')[0]!.trim()),
+    cudaRuntime,
+    cudnn,
+    tfjsNodeGpuInstalled: pkgInstalled,
+    tfjsNodeGpuLoads: loads,
+    advice: loads && driver ? [] : advice,
+  }
 }

@@ -36,7 +36,12 @@ export function imageStats(pixels: Uint8Array, channels: number): ImageStats {
     squares += v * v
   }
   if (channels === 3) {
-    for (let i = 0; i < n; i += 3) colour += (Math.abs(pixels[i]! - pixels[i + 1]!) + Math.abs(pixels[i + 1]! - pixels[i + 2]!) + Math.abs(pixels[i]! - pixels[i + 2]!)) / (3 * 255)
+    for (let i = 0; i < n; i += 3)
+      colour +=
+        (Math.abs(pixels[i]! - pixels[i + 1]!) +
+          Math.abs(pixels[i + 1]! - pixels[i + 2]!) +
+          Math.abs(pixels[i]! - pixels[i + 2]!)) /
+        (3 * 255)
     colour /= n / 3
   }
   const mean = sum / n
@@ -69,8 +74,10 @@ export function unusualInput(s: ImageStats, profile: InputProfile): string[] {
     const [lo, hi] = profile.ranges[k]
     const v = s[k]
     const span = `${pct(lo)}–${pct(hi)}`
-    if (v > hi + margin([lo, hi])) reasons.push(`${words[k].more} than the training images (${k} ${pct(v)}; training images ${span})`)
-    else if (v < lo - margin([lo, hi])) reasons.push(`${words[k].less} than the training images (${k} ${pct(v)}; training images ${span})`)
+    if (v > hi + margin([lo, hi]))
+      reasons.push(`${words[k].more} than the training images (${k} ${pct(v)}; training images ${span})`)
+    else if (v < lo - margin([lo, hi]))
+      reasons.push(`${words[k].less} than the training images (${k} ${pct(v)}; training images ${span})`)
   }
   return reasons
 }

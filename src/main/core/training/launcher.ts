@@ -19,7 +19,11 @@ export type TrainerLauncher = () => TrainerChild
 
 export function forkLauncher(entry: string, execArgv: string[] = []): TrainerLauncher {
   return () => {
-    const child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const child = fork(entry, [], {
+      execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     return {
       send: (m) => {
         if (child.connected) child.send(m)

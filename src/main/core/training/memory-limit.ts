@@ -9,8 +9,12 @@ import { installed } from './doctor'
 
 const wasmHeapBytes = 4 * 2 ** 30
 
-export function trainingMemoryLimit(total = totalmem(), nativeEngine = installed('@tensorflow/tfjs-node-gpu') || installed('@tensorflow/tfjs-node')): MemoryLimit {
+export function trainingMemoryLimit(
+  total = totalmem(),
+  nativeEngine = installed('@tensorflow/tfjs-node-gpu') || installed('@tensorflow/tfjs-node'),
+): MemoryLimit {
   const ram = Math.floor(total * 0.75)
-  if (!nativeEngine && wasmHeapBytes < ram) return { bytes: wasmHeapBytes, reason: 'the WebAssembly engine’s 4 GB limit' }
+  if (!nativeEngine && wasmHeapBytes < ram)
+    return { bytes: wasmHeapBytes, reason: 'the WebAssembly engine’s 4 GB limit' }
   return { bytes: ram, reason: `three quarters of its ${(total / 2 ** 30).toFixed(0)} GB of memory` }
 }

@@ -47,17 +47,26 @@ export class Predictor {
   /** A completed run with final weights — what predicting and exporting need — or an error saying why not. */
   completedRun(runId: string, purpose: string): RunRow {
     const run = this.records.row(runId)
-    if (run.status !== 'completed') throw new AppError('INVALID_STATE', `Only a completed run can ${purpose}; “${run.name}” is ${run.status}`)
-    if (!existsSync(join(this.finalWeights(runId), 'checkpoint.json'))) throw new AppError('INVALID_STATE', `“${run.name}” was trained before final weights were kept; train it again to ${purpose}`)
+    if (run.status !== 'completed')
+      throw new AppError('INVALID_STATE', `Only a completed run can ${purpose}; “${run.name}” is ${run.status}`)
+    if (!existsSync(join(this.finalWeights(runId), 'checkpoint.json')))
+      throw new AppError(
+        'INVALID_STATE',
+        `“${run.name}” was trained before final weights were kept; train it again to ${purpose}`,
+      )
     return run
   }
 
   /** A completed image-classification run with final weights, or an error saying why not. */
-  private imageClassifier(runId: string, purpose: string): { run: RunRow; dataset: DatasetRow; version: DatasetVersion } {
+  private imageClassifier(
+    runId: string,
+    purpose: string,
+  ): { run: RunRow; dataset: DatasetRow; version: DatasetVersion } {
     const run = this.completedRun(runId, purpose)
     const version = this.datasets.version(run.dataset_version_id)
     const dataset = this.datasets.row(version.datasetId)
-    if (dataset.kind !== 'image' || dataset.task !== 'classification') throw new AppError('INVALID_STATE', `Only image classification runs can ${purpose}`)
+    if (dataset.kind !== 'image' || dataset.task !== 'classification')
+      throw new AppError('INVALID_STATE', `Only image classification runs can ${purpose}`)
     return { run, dataset, version }
   }
 
@@ -69,14 +78,19 @@ export class Predictor {
     const { run, dataset, version } = this.imageClassifier(runId, 'suggest labels')
     const samples = this.datasets.unlabeledSamples(dataset.id, limit)
     if (samples.length === 0) return { items: [] }
-    const probabilities = await this.predictImages(run, samples.map((s) => readFileSync(this.blobs.blobPath(s.hash))))
+    const probabilities = await this.predictImages(
+      run,
+      samples.map((s) => readFileSync(this.blobs.blobPath(s.hash))),
+    )
     const classes = new Map(this.datasets.classes(dataset.id).map((k) => [k.name, k.id]))
     const items = samples.flatMap((s, i) => {
       const probs = probabilities[i]!
       const best = argmax(probs)
       const className = version.classNames[best]!
       const classId = classes.get(className)
-      return classId === undefined ? [] : [{ sampleId: s.id, hash: s.hash, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
+      return classId === undefined
+        ? []
+        : [{ sampleId: s.id, hash: s.hash, classId, className, confidence: Math.round(probs[best]! * 1e4) / 1e4 }]
     })
     items.sort((a, b) => a.confidence - b.confidence)
     return { items }
@@ -84,7 +98,10 @@ export class Predictor {
 
   /** "Try it": a completed run's class probabilities for one image — a dataset sample or a file's bytes —
    * preprocessed exactly as in training. */
-  async tryImage(runId: string, input: { sampleId?: number; image?: Buffer; fileName?: string }): Promise<TryImageResult> {
+  async tryImage(
+    runId: string,
+    input: { sampleId?: number; image?: Buffer; fileName?: string },
+  ): Promise<TryImageResult> {
     const { run, dataset, version } = this.imageClassifier(runId, 'try an image')
     let data: Buffer
     let trueClass: string | null = null
@@ -100,7 +117,8 @@ export class Predictor {
       try {
         await inspectImage(data)
       } catch (err) {
-        if (err instanceof BadFileError) throw new AppError('INVALID_ARGUMENT', `${input.fileName ?? 'The file'}: ${err.message}`, 'imageBase64')
+        if (err instanceof BadFileError)
+          throw new AppError('INVALID_ARGUMENT', `${input.fileName ?? 'The file'}: ${err.message}`, 'imageBase64')
         throw err
       }
     } else {
@@ -113,7 +131,14 @@ export class Predictor {
     const classes = version.classNames.map((name, i) => ({ name, probability: probabilities[i]! }))
     const png = await sharp(pixels, { raw: { width, height, channels } }).png().toBuffer()
     const unusual = unusualInput(imageStats(pixels, channels), await this.inputProfile(run, [height, width, channels]))
-    return { predicted: version.classNames[argmax(probabilities)]!, trueClass, sampleHash, classes, seen: { pngBase64: png.toString('base64'), width, height, channels, scaling: this.scalingWords(run.id) }, unusual }
+    return {
+      predicted: version.classNames[argmax(probabilities)]!,
+      trueClass,
+      sampleHash,
+      classes,
+      seen: { pngBase64: png.toString('base64'), width, height, channels, scaling: this.scalingWords(run.id) },
+      unusual,
+    }
   }
 
   /** How a run scales its input pixels, in words: "÷ 255, to 0–1", or the per-channel mean and deviation. */
@@ -135,7 +160,9 @@ export class Predictor {
     const path = join(this.blobs.dataDir, 'runs', run.id, 'input-profile.json')
     if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as InputProfile
     const hashes = this.datasets.versionSampleHashes(run.dataset_version_id, 'train', 300)
-    const stats = await mapConcurrent(hashes, 4, async (h) => imageStats(await modelInputPixels(readFileSync(this.blobs.blobPath(h)), shape), shape[2]))
+    const stats = await mapConcurrent(hashes, 4, async (h) =>
+      imageStats(await modelInputPixels(readFileSync(this.blobs.blobPath(h)), shape), shape[2]),
+    )
     const profile = buildProfile(stats)
     writeFileSync(path, JSON.stringify(profile))
     return profile
@@ -146,7 +173,8 @@ export class Predictor {
     const run = this.completedRun(runId, 'try a row')
     const version = this.datasets.version(run.dataset_version_id)
     const dataset = this.datasets.row(version.datasetId)
-    if (dataset.kind !== 'table') throw new AppError('INVALID_STATE', 'Only runs trained on a table can try a row; use an image for this run')
+    if (dataset.kind !== 'table')
+      throw new AppError('INVALID_STATE', 'Only runs trained on a table can try a row; use an image for this run')
     let values: TableRowValues
     let trueClass: string | null = null
     let trueValue: number | null = null
@@ -163,47 +191,91 @@ export class Predictor {
     const encoder = this.tableEncoder(runId)
     const problem = input.sampleId === undefined ? rowProblem(encoder, values) : null
     if (problem) throw new AppError('INVALID_ARGUMENT', problem, 'values')
-    const [out] = (await this.predictInputs(runId, { type: 'features', data: featureBytes(encoder, [values]) }, 1)) as [number[]]
-    if (dataset.task === 'regression') return { values, predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
-    return { values, predicted: version.classNames[argmax(out)]!, value: null, trueClass, trueValue: null, classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })) }
+    const [out] = (await this.predictInputs(runId, { type: 'features', data: featureBytes(encoder, [values]) }, 1)) as [
+      number[],
+    ]
+    if (dataset.task === 'regression')
+      return { values, predicted: null, value: out[0]!, trueClass: null, trueValue, classes: [] }
+    return {
+      values,
+      predicted: version.classNames[argmax(out)]!,
+      value: null,
+      trueClass,
+      trueValue: null,
+      classes: version.classNames.map((name, i) => ({ name, probability: out[i]! })),
+    }
   }
 
   /** How the run's inputs were prepared: per-channel pixel mean and deviation, or the table encoder. */
-  inputPreparation(runId: string): { kind: 'image'; mean: number[]; std: number[] } | { kind: 'table'; encoder: TableEncoder } {
+  inputPreparation(
+    runId: string,
+  ): { kind: 'image'; mean: number[]; std: number[] } | { kind: 'table'; encoder: TableEncoder } {
     const table = join(this.blobs.dataDir, 'runs', runId, 'preprocessing.json')
-    if (existsSync(table)) return { kind: 'table', encoder: (JSON.parse(readFileSync(table, 'utf8')) as { encoder: TableEncoder }).encoder }
-    const { state } = JSON.parse(readFileSync(join(this.finalWeights(runId), 'checkpoint.json'), 'utf8')) as { state: LoopState }
+    if (existsSync(table))
+      return { kind: 'table', encoder: (JSON.parse(readFileSync(table, 'utf8')) as { encoder: TableEncoder }).encoder }
+    const { state } = JSON.parse(readFileSync(join(this.finalWeights(runId), 'checkpoint.json'), 'utf8')) as {
+      state: LoopState
+    }
     const spec = storedSpec(this.records.row(runId).spec_json)
     const channels = spec.inputShape[2] ?? 1
     const backbone = backboneConfig(spec)
     if (backbone) {
       // The backbone's own scaling, p × scale + offset, as the (p − mean) / std that preprocessing.json documents.
       const { scale, offset } = backbones[backbone.backbone].normalization
-      return { kind: 'image', mean: Array<number>(channels).fill(-offset / scale), std: Array<number>(channels).fill(1 / scale) }
+      return {
+        kind: 'image',
+        mean: Array<number>(channels).fill(-offset / scale),
+        std: Array<number>(channels).fill(1 / scale),
+      }
     }
-    return state.normalization ? { kind: 'image', ...state.normalization } : { kind: 'image', mean: Array<number>(channels).fill(0), std: Array<number>(channels).fill(255) }
+    return state.normalization
+      ? { kind: 'image', ...state.normalization }
+      : { kind: 'image', mean: Array<number>(channels).fill(0), std: Array<number>(channels).fill(255) }
   }
 
   /** Decodes and resizes images as the training cache does: uint8 pixels, N × h × w × c. */
   async imagePixels(spec: ModelSpec, images: Buffer[]): Promise<Buffer> {
-    return Buffer.concat(await Promise.all(images.map((data) => modelInputPixels(data, spec.inputShape as [number, number, 1 | 3]))))
+    return Buffer.concat(
+      await Promise.all(images.map((data) => modelInputPixels(data, spec.inputShape as [number, number, 1 | 3]))),
+    )
   }
 
   private async predictImages(run: RunRow, images: Buffer[]): Promise<number[][]> {
-    return this.predictInputs(run.id, { type: 'pixels', data: await this.imagePixels(storedSpec(run.spec_json), images) }, images.length)
+    return this.predictInputs(
+      run.id,
+      { type: 'pixels', data: await this.imagePixels(storedSpec(run.spec_json), images) },
+      images.length,
+    )
   }
 
   /**
    * Predicts with a completed run's final weights: images as uint8 pixels prepared by imagePixels, or table
    * rows encoded with the run's encoder.
    */
-  async predictInputs(runId: string, inputs: { type: 'pixels' | 'features'; data: Buffer }, count: number): Promise<number[][]> {
+  async predictInputs(
+    runId: string,
+    inputs: { type: 'pixels' | 'features'; data: Buffer },
+    count: number,
+  ): Promise<number[][]> {
     const run = this.records.row(runId)
     const task = this.datasets.row(this.datasets.version(run.dataset_version_id).datasetId).task
     const path = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.bin`)
     writeFileSync(path, inputs.data)
     try {
-      const answer = await this.oneOff({ type: 'predict', job: { spec: storedSpec(run.spec_json), weightsDir: this.finalWeights(run.id), inputs: { path, type: inputs.type }, count, task } }, 'predicted', 'Predicting')
+      const answer = await this.oneOff(
+        {
+          type: 'predict',
+          job: {
+            spec: storedSpec(run.spec_json),
+            weightsDir: this.finalWeights(run.id),
+            inputs: { path, type: inputs.type },
+            count,
+            task,
+          },
+        },
+        'predicted',
+        'Predicting',
+      )
       return answer.probabilities
     } finally {
       rmSync(path, { force: true })
@@ -228,7 +300,11 @@ export class Predictor {
   }
 
   /** Runs one job in its own trainer process and resolves with its answer. */
-  private oneOff<T extends 'predicted' | 'exported'>(message: ToTrainer, answer: T, what: string): Promise<Extract<FromTrainer, { type: T }>> {
+  private oneOff<T extends 'predicted' | 'exported'>(
+    message: ToTrainer,
+    answer: T,
+    what: string,
+  ): Promise<Extract<FromTrainer, { type: T }>> {
     return new Promise((resolve, reject) => {
       const child = this.launch()
       let answered = false
@@ -242,7 +318,13 @@ export class Predictor {
         }
       })
       child.onExit((code, signal) => {
-        if (!answered) reject(new AppError('INTERNAL', `${what} ended unexpectedly: the process exited (${signal ?? `exit code ${code}`})`))
+        if (!answered)
+          reject(
+            new AppError(
+              'INTERNAL',
+              `${what} ended unexpectedly: the process exited (${signal ?? `exit code ${code}`})`,
+            ),
+          )
       })
       child.send(message)
     })

@@ -121,7 +121,11 @@ export function launchReplica(entry: string): LaunchedReplica {
   }
   const replica: Replica = {
     step: async (input) => {
-      const transfer = [...input.weights.map((w) => w.buffer as ArrayBuffer), input.x.buffer as ArrayBuffer, input.y.buffer as ArrayBuffer]
+      const transfer = [
+        ...input.weights.map((w) => w.buffer as ArrayBuffer),
+        input.x.buffer as ArrayBuffer,
+        input.y.buffer as ArrayBuffer,
+      ]
       return (await ask({ type: 'step', ...input }, transfer)) as ReplicaResult
     },
     close,
@@ -136,7 +140,10 @@ export function launchReplica(entry: string): LaunchedReplica {
 }
 
 /** The worker's side: loads the engine, builds the model when told, then answers each step with the part's loss and gradients. */
-export function serveReplica(port: { postMessage(m: FromReplica, transfer?: ArrayBuffer[]): void; on(e: 'message', l: (m: ToReplica) => void): void }): void {
+export function serveReplica(port: {
+  postMessage(m: FromReplica, transfer?: ArrayBuffer[]): void
+  on(e: 'message', l: (m: ToReplica) => void): void
+}): void {
   const reply = (work: () => FromReplica | Promise<FromReplica>): void => {
     Promise.resolve()
       .then(work)
@@ -158,7 +165,9 @@ export function serveReplica(port: { postMessage(m: FromReplica, transfer?: Arra
         await engine
         kind = m.kind
         // Dropout seeds of part p never meet the trainer's own (part 0): batchSeed·1000 + 250·p + call.
-        model = buildModel(m.spec, { dropout: (rate) => new SeededDropout(rate, () => seed * 1000 + 250 * m.part + calls++) })
+        model = buildModel(m.spec, {
+          dropout: (rate) => new SeededDropout(rate, () => seed * 1000 + 250 * m.part + calls++),
+        })
         variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
         return { type: 'ready' }
       })
@@ -172,7 +181,9 @@ export function serveReplica(port: { postMessage(m: FromReplica, transfer?: Arra
       const x = tf.tensor(m.x, m.xShape)
       const y = tf.tensor(m.y, m.yShape)
       const { grads, loss, correct } = gradientsOf(model, kind, x, y, variables)
-      const out = variables.map((v) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size)))
+      const out = variables.map((v) =>
+        grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size),
+      )
       tf.dispose([x, y, ...Object.values(grads)])
       return { type: 'result', loss, correct, grads: out }
     })

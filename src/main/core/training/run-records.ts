@@ -8,7 +8,17 @@
 import { randomUUID } from 'node:crypto'
 import { analyzeStack, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
-import type { Evaluation, Hyperparameters, MetricPoint, PredictionExample, PredictionRow, RunComparison, RunDetail, RunStatus, RunSummary } from '../../../shared/training'
+import type {
+  Evaluation,
+  Hyperparameters,
+  MetricPoint,
+  PredictionExample,
+  PredictionRow,
+  RunComparison,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+} from '../../../shared/training'
 import { versionName } from '../../../shared/words'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { notFound } from '../errors'
@@ -63,9 +73,14 @@ export function architectureSummary(spec: ModelSpec): string {
 
 /** A run's settings as flat `path: value` pairs, so runs can be compared setting by setting. */
 export function flattenSettings(run: RunDetail, versionNumber: number): Record<string, string> {
-  const out: Record<string, string> = { data: versionName(versionNumber), seed: String(run.seed), 'input shape': `(${run.spec.inputShape.join(', ')})` }
+  const out: Record<string, string> = {
+    data: versionName(versionNumber),
+    seed: String(run.seed),
+    'input shape': `(${run.spec.inputShape.join(', ')})`,
+  }
   const walk = (prefix: string, v: unknown): void => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x)
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      for (const [k, x] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, x)
     else out[prefix] = Array.isArray(v) ? v.join('×') : String(v)
   }
   walk('', run.hyperparameters)
@@ -85,34 +100,46 @@ export class RunRecords {
 
   /** A run that is not deleted, or a not-found error. */
   row(runId: string): RunRow {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? AND deleted_at IS NULL').get(runId) as RunRow | undefined
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ? AND deleted_at IS NULL').get(runId) as
+      RunRow | undefined
     if (!row) throw notFound('Run', runId)
     return row
   }
 
   /** A run's name, deleted or not; null when there is no such run. */
   name(runId: string): string | null {
-    return (this.db.prepare('SELECT name FROM runs WHERE id = ?').get(runId) as { name: string } | undefined)?.name ?? null
+    return (
+      (this.db.prepare('SELECT name FROM runs WHERE id = ?').get(runId) as { name: string } | undefined)?.name ?? null
+    )
   }
 
   /** The fold runs of a cross-validation, in fold order. */
   children(parentId: string): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL AND deleted_at IS NULL ORDER BY fold').all(parentId) as RunRow[]
+    return this.db
+      .prepare('SELECT * FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL AND deleted_at IS NULL ORDER BY fold')
+      .all(parentId) as RunRow[]
   }
 
   private latest(runId: string): Record<string, number | null> {
-    const rows = this.db.prepare('SELECT key, value FROM latest_metrics WHERE run_id = ?').all(runId) as Array<{ key: string; value: number | null }>
+    const rows = this.db.prepare('SELECT key, value FROM latest_metrics WHERE run_id = ?').all(runId) as Array<{
+      key: string
+      value: number | null
+    }>
     return Object.fromEntries(rows.map((r) => [r.key, r.value]))
   }
 
   private testAccuracy(runId: string, folds: number | null = null): number | null {
     if (folds !== null) {
-      const children = this.db.prepare('SELECT id FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL').all(runId) as Array<{ id: string }>
+      const children = this.db
+        .prepare('SELECT id FROM runs WHERE parent_run_id = ? AND fold IS NOT NULL')
+        .all(runId) as Array<{ id: string }>
       const accs = children.map((c) => this.testAccuracy(c.id)).filter((a): a is number => a !== null)
       return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null
     }
     const row = this.db
-      .prepare("SELECT metrics_json FROM evaluations WHERE run_id = ? ORDER BY CASE split WHEN 'test' THEN 0 ELSE 1 END LIMIT 1")
+      .prepare(
+        "SELECT metrics_json FROM evaluations WHERE run_id = ? ORDER BY CASE split WHEN 'test' THEN 0 ELSE 1 END LIMIT 1",
+      )
       .get(runId) as { metrics_json: string } | undefined
     if (!row) return null
     const e = JSON.parse(row.metrics_json) as Evaluation
@@ -154,13 +181,21 @@ export class RunRecords {
 
   get(runId: string): RunDetail {
     const r = this.row(runId)
-    return { ...this.summary(r), spec: storedSpec(r.spec_json), hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters }
+    return {
+      ...this.summary(r),
+      spec: storedSpec(r.spec_json),
+      hyperparameters: JSON.parse(r.hyperparameters_json) as Hyperparameters,
+    }
   }
 
   list(projectId: string, offset = 0, limit = 100): { items: RunSummary[]; total: number } {
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ? AND deleted_at IS NULL').get(projectId) as { n: number }
+    const { n } = this.db
+      .prepare('SELECT count(*) AS n FROM runs WHERE project_id = ? AND deleted_at IS NULL')
+      .get(projectId) as { n: number }
     const rows = this.db
-      .prepare('SELECT * FROM runs WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ? OFFSET ?')
+      .prepare(
+        'SELECT * FROM runs WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ? OFFSET ?',
+      )
       .all(projectId, limit, offset) as RunRow[]
     return { items: rows.map((r) => this.summary(r)), total: n }
   }
@@ -170,18 +205,26 @@ export class RunRecords {
     const rows = (
       keys && keys.length > 0
         ? this.db
-            .prepare(`SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? AND key IN (${keys.map(() => '?').join(',')}) ORDER BY key, step`)
+            .prepare(
+              `SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? AND key IN (${keys.map(() => '?').join(',')}) ORDER BY key, step`,
+            )
             .all(runId, ...keys)
-        : this.db.prepare('SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? ORDER BY key, step').all(runId)
+        : this.db
+            .prepare('SELECT key, step, epoch, value, wall_time FROM metrics WHERE run_id = ? ORDER BY key, step')
+            .all(runId)
     ) as Array<{ key: string; step: number; epoch: number; value: number | null; wall_time: number }>
     const out: Record<string, MetricPoint[]> = {}
-    for (const r of rows) (out[r.key] ??= []).push({ step: r.step, epoch: r.epoch, value: r.value, wallTime: r.wall_time })
+    for (const r of rows)
+      (out[r.key] ??= []).push({ step: r.step, epoch: r.epoch, value: r.value, wallTime: r.wall_time })
     return out
   }
 
   evaluation(runId: string): { validation: Evaluation | null; test: Evaluation | null } {
     this.row(runId)
-    const rows = this.db.prepare('SELECT split, metrics_json FROM evaluations WHERE run_id = ?').all(runId) as Array<{ split: 'validation' | 'test'; metrics_json: string }>
+    const rows = this.db.prepare('SELECT split, metrics_json FROM evaluations WHERE run_id = ?').all(runId) as Array<{
+      split: 'validation' | 'test'
+      metrics_json: string
+    }>
     const get = (s: string): Evaluation | null => {
       const r = rows.find((x) => x.split === s)
       return r ? (JSON.parse(r.metrics_json) as Evaluation) : null
@@ -189,9 +232,16 @@ export class RunRecords {
     return { validation: get('validation'), test: get('test') }
   }
 
-  predictions(runId: string, split: 'validation' | 'test', offset = 0, limit = 200): { items: PredictionRow[]; total: number } {
+  predictions(
+    runId: string,
+    split: 'validation' | 'test',
+    offset = 0,
+    limit = 200,
+  ): { items: PredictionRow[]; total: number } {
     this.row(runId)
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM predictions WHERE run_id = ? AND split = ?').get(runId, split) as { n: number }
+    const { n } = this.db
+      .prepare('SELECT count(*) AS n FROM predictions WHERE run_id = ? AND split = ?')
+      .get(runId, split) as { n: number }
     const rows = this.db
       .prepare('SELECT * FROM predictions WHERE run_id = ? AND split = ? ORDER BY sample_id LIMIT ? OFFSET ?')
       .all(runId, split, limit, offset) as Array<{
@@ -240,12 +290,24 @@ export class RunRecords {
       where += ' AND predicted_index = ?'
       params.push(filter.predictedIndex)
     }
-    if (filter.trueIndex === undefined || filter.predictedIndex === undefined) where += ' AND true_index != predicted_index'
+    if (filter.trueIndex === undefined || filter.predictedIndex === undefined)
+      where += ' AND true_index != predicted_index'
     if (!filter.includeChecked) where += ' AND checked = 0'
-    const { n } = this.db.prepare(`SELECT count(*) AS n FROM predictions WHERE ${where}`).get(...params) as { n: number }
+    const { n } = this.db.prepare(`SELECT count(*) AS n FROM predictions WHERE ${where}`).get(...params) as {
+      n: number
+    }
     const rows = this.db
-      .prepare(`SELECT sample_id, true_index, predicted_index, confidence, probabilities, checked FROM predictions WHERE ${where} ORDER BY confidence DESC, sample_id LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as Array<{ sample_id: number; true_index: number; predicted_index: number; confidence: number; probabilities: string; checked: number }>
+      .prepare(
+        `SELECT sample_id, true_index, predicted_index, confidence, probabilities, checked FROM predictions WHERE ${where} ORDER BY confidence DESC, sample_id LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as Array<{
+      sample_id: number
+      true_index: number
+      predicted_index: number
+      confidence: number
+      probabilities: string
+      checked: number
+    }>
     const samples = this.datasets.samplesById(rows.map((x) => x.sample_id))
     return {
       total: n,
@@ -287,7 +349,9 @@ export class RunRecords {
   /** The newest checkpoint recorded for the run (its checkpoint.json), if any. */
   lastCheckpoint(runId: string): { epoch: number; path: string } | undefined {
     return this.db
-      .prepare("SELECT epoch, path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND path LIKE '%checkpoint.json' ORDER BY epoch DESC LIMIT 1")
+      .prepare(
+        "SELECT epoch, path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND path LIKE '%checkpoint.json' ORDER BY epoch DESC LIMIT 1",
+      )
       .get(runId) as { epoch: number; path: string } | undefined
   }
 
@@ -296,7 +360,9 @@ export class RunRecords {
   /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
   markInterrupted(): void {
     this.db
-      .prepare("UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused')")
+      .prepare(
+        "UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused')",
+      )
       .run()
   }
 
@@ -313,12 +379,30 @@ export class RunRecords {
         `INSERT INTO runs (id, project_id, dataset_version_id, name, spec_json, hyperparameters_json, seed, status, parent_run_id, folds, fold, sweep_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       )
-      .run(id, run.projectId, run.datasetVersionId, run.name, JSON.stringify(run.spec), JSON.stringify(run.hyperparameters), run.seed, run.parentRunId, run.folds, run.fold, run.sweepId, this.now())
+      .run(
+        id,
+        run.projectId,
+        run.datasetVersionId,
+        run.name,
+        JSON.stringify(run.spec),
+        JSON.stringify(run.hyperparameters),
+        run.seed,
+        run.parentRunId,
+        run.folds,
+        run.fold,
+        run.sweepId,
+        this.now(),
+      )
     return id
   }
 
   /** Sets the status and its reason; `started` sets the start time once, `finished` the end time (else clears it). */
-  writeStatus(runId: string, status: RunStatus, reason: string | null, extra: { started?: boolean; finished?: boolean } = {}): void {
+  writeStatus(
+    runId: string,
+    status: RunStatus,
+    reason: string | null,
+    extra: { started?: boolean; finished?: boolean } = {},
+  ): void {
     const t = this.now()
     this.db
       .prepare(
@@ -335,7 +419,9 @@ export class RunRecords {
 
   /** Back to queued, to be launched again (a resume after an interruption). */
   requeue(runId: string): void {
-    this.db.prepare("UPDATE runs SET status = 'queued', status_reason = NULL, finished_at = NULL WHERE id = ?").run(runId)
+    this.db
+      .prepare("UPDATE runs SET status = 'queued', status_reason = NULL, finished_at = NULL WHERE id = ?")
+      .run(runId)
   }
 
   writeEngine(runId: string, engine: unknown): void {
@@ -345,7 +431,8 @@ export class RunRecords {
   update(runId: string, patch: { name?: string; tags?: string[]; notes?: string }): RunSummary {
     this.row(runId)
     if (patch.name !== undefined) this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(patch.name, runId)
-    if (patch.tags !== undefined) this.db.prepare('UPDATE runs SET tags_json = ? WHERE id = ?').run(JSON.stringify([...new Set(patch.tags)]), runId)
+    if (patch.tags !== undefined)
+      this.db.prepare('UPDATE runs SET tags_json = ? WHERE id = ?').run(JSON.stringify([...new Set(patch.tags)]), runId)
     if (patch.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, runId)
     return this.summary(this.row(runId))
   }
@@ -362,7 +449,9 @@ export class RunRecords {
 
   markChecked(runId: string, split: 'validation' | 'test', sampleId: number, checked: boolean): { checked: boolean } {
     this.row(runId)
-    const info = this.db.prepare('UPDATE predictions SET checked = ? WHERE run_id = ? AND split = ? AND sample_id = ?').run(checked ? 1 : 0, runId, split, sampleId)
+    const info = this.db
+      .prepare('UPDATE predictions SET checked = ? WHERE run_id = ? AND split = ? AND sample_id = ?')
+      .run(checked ? 1 : 0, runId, split, sampleId)
     if (info.changes === 0) throw notFound('Prediction of sample', String(sampleId))
     return { checked }
   }
@@ -371,7 +460,9 @@ export class RunRecords {
   recordMetrics(runId: string, step: number, epoch: number, values: Record<string, number>): void {
     const t = this.now()
     // Idempotent: a step recorded before a crash and replayed after the resume stays one point.
-    const insert = this.db.prepare('INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key, step) DO NOTHING')
+    const insert = this.db.prepare(
+      'INSERT INTO metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key, step) DO NOTHING',
+    )
     const latest = this.db.prepare(
       `INSERT INTO latest_metrics (run_id, key, step, epoch, value, is_nan, wall_time) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, epoch = excluded.epoch, value = excluded.value, is_nan = excluded.is_nan, wall_time = excluded.wall_time
@@ -387,24 +478,43 @@ export class RunRecords {
   }
 
   /** Batch figures, several steps in one transaction. */
-  recordBatches(runId: string, epoch: number, batches: ReadonlyArray<{ step: number; loss: number; accuracy: number | null }>): void {
+  recordBatches(
+    runId: string,
+    epoch: number,
+    batches: ReadonlyArray<{ step: number; loss: number; accuracy: number | null }>,
+  ): void {
     this.db.transaction(() => {
-      for (const b of batches) this.recordMetrics(runId, b.step, epoch, { 'batch/loss': b.loss, ...(b.accuracy !== null ? { 'batch/accuracy': b.accuracy } : {}) })
+      for (const b of batches)
+        this.recordMetrics(runId, b.step, epoch, {
+          'batch/loss': b.loss,
+          ...(b.accuracy !== null ? { 'batch/accuracy': b.accuracy } : {}),
+        })
     })()
   }
 
   /** An epoch's figures, its checkpoint's files and the run's epoch count, in one transaction. */
   recordEpoch(runId: string, c: FoundCheckpoint): void {
     this.db.transaction(() => {
-      this.recordMetrics(runId, c.step, c.epoch, { ...c.report.metrics, samples_per_second: c.report.samplesPerSecond, epoch_seconds: c.report.seconds })
+      this.recordMetrics(runId, c.step, c.epoch, {
+        ...c.report.metrics,
+        samples_per_second: c.report.samplesPerSecond,
+        epoch_seconds: c.report.seconds,
+      })
       this.db.prepare('UPDATE runs SET epochs_done = max(epochs_done, ?) WHERE id = ?').run(c.epoch, runId)
       this.recordArtifacts(runId, 'checkpoint', c.epoch, c.files)
     })()
   }
 
   /** Files that belong to the run (a checkpoint's, an export's), hashed. */
-  recordArtifacts(runId: string, kind: 'checkpoint' | 'export', epoch: number | null, files: ReadonlyArray<{ path: string; sha256: string; bytes: number }>): void {
-    const insert = this.db.prepare('INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  recordArtifacts(
+    runId: string,
+    kind: 'checkpoint' | 'export',
+    epoch: number | null,
+    files: ReadonlyArray<{ path: string; sha256: string; bytes: number }>,
+  ): void {
+    const insert = this.db.prepare(
+      'INSERT INTO artifacts (id, run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    )
     this.db.transaction(() => {
       for (const f of files) insert.run(randomUUID(), runId, kind, epoch, f.path, f.sha256, f.bytes, this.now())
     })()
@@ -432,9 +542,21 @@ export class RunRecords {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       for (const p of rows) {
-        insert.run(r.id, split, p.sampleId, p.trueIndex, p.predictedIndex, p.confidence, p.probabilities ? JSON.stringify(p.probabilities) : null, p.trueValue, p.predictedValue)
+        insert.run(
+          r.id,
+          split,
+          p.sampleId,
+          p.trueIndex,
+          p.predictedIndex,
+          p.confidence,
+          p.probabilities ? JSON.stringify(p.probabilities) : null,
+          p.trueValue,
+          p.predictedValue,
+        )
       }
-      this.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, ?, ?, ?)').run(r.id, split, JSON.stringify(evaluation), this.now())
+      this.db
+        .prepare('INSERT OR REPLACE INTO evaluations (run_id, split, metrics_json, created_at) VALUES (?, ?, ?, ?)')
+        .run(r.id, split, JSON.stringify(evaluation), this.now())
     })()
   }
 }

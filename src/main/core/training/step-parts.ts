@@ -48,7 +48,9 @@ export function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor
       return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(predictions, eps, 1 - eps))), -1))) as tf.Scalar
     case 'binary': {
       const p = tf.clipByValue(predictions, eps, 1 - eps)
-      return tf.neg(tf.mean(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))))) as tf.Scalar
+      return tf.neg(
+        tf.mean(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p))))),
+      ) as tf.Scalar
     }
     case 'mse':
       return tf.mean(tf.square(tf.sub(predictions, labels))) as tf.Scalar
@@ -71,7 +73,13 @@ export function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.
  * (all trainable ones when absent, as `optimizer.minimize` takes them), with the loss and the correct count.
  * The caller disposes the gradients.
  */
-export function gradientsOf(model: tf.LayersModel, kind: LossKind, x: tf.Tensor, y: tf.Tensor, variables?: tf.Variable[]): { grads: tf.NamedTensorMap; loss: number; correct: number } {
+export function gradientsOf(
+  model: tf.LayersModel,
+  kind: LossKind,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  variables?: tf.Variable[],
+): { grads: tf.NamedTensorMap; loss: number; correct: number } {
   let predictions: tf.Tensor | null = null
   const { value, grads } = tf.variableGrads(() => {
     const p = model.apply(x, { training: true }) as tf.Tensor

@@ -20,7 +20,12 @@ describe('table encoding', () => {
       { name: 'colour', type: 'categorical', categories: ['blue', 'green', 'red'] },
     ])
     expect(enc.featureCount).toBe(4)
-    expect([...encodeRows(enc, [{ size: 3, colour: 'green' }, { size: null, colour: 'purple' }])]).toEqual([1, 0, 1, 0, 0, 0, 0, 0])
+    expect([
+      ...encodeRows(enc, [
+        { size: 3, colour: 'green' },
+        { size: null, colour: 'purple' },
+      ]),
+    ]).toEqual([1, 0, 1, 0, 0, 0, 0, 0])
   })
 
   it('does not divide by zero for a constant column', () => {
@@ -40,7 +45,9 @@ describe('table encoding', () => {
       { size: null, colour: 'red' },
     ]
     const app = [...encodeRows(enc, rows)]
-    const runtime = [...prepareRows({ kind: 'table', columns: enc.columns, featureCount: enc.featureCount, output: 'softmax' }, rows)]
+    const runtime = [
+      ...prepareRows({ kind: 'table', columns: enc.columns, featureCount: enc.featureCount, output: 'softmax' }, rows),
+    ]
     expect(app).toEqual(runtime)
     // "3" is 3, not the mean.
     expect(app.slice(4, 5)).toEqual([1])

@@ -22,7 +22,11 @@ type Row = Record<string, string | number | null>
  * `trainRows` give the numeric statistics (no peeking at validation or test); `allRows` give the category
  * vocabulary, so the number of features does not depend on how the rows are split.
  */
-export function fitEncoder(columns: readonly TableColumn[], trainRows: readonly Row[], allRows: readonly Row[] = trainRows): TableEncoder {
+export function fitEncoder(
+  columns: readonly TableColumn[],
+  trainRows: readonly Row[],
+  allRows: readonly Row[] = trainRows,
+): TableEncoder {
   const encoders: ColumnEncoder[] = columns.map((col) => {
     if (col.type === 'numeric') {
       const values = trainRows.map((r) => r[col.name]).filter((v): v is number => typeof v === 'number')
@@ -30,7 +34,14 @@ export function fitEncoder(columns: readonly TableColumn[], trainRows: readonly 
       const variance = values.length ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length : 0
       return { name: col.name, type: 'numeric', mean, std: Math.sqrt(variance) || 1 }
     }
-    const categories = [...new Set(allRows.map((r) => r[col.name]).filter((v): v is string | number => v !== null).map(String))].sort()
+    const categories = [
+      ...new Set(
+        allRows
+          .map((r) => r[col.name])
+          .filter((v): v is string | number => v !== null)
+          .map(String),
+      ),
+    ].sort()
     return { name: col.name, type: 'categorical', categories }
   })
   const featureCount = encoders.reduce((n, e) => n + (e.type === 'numeric' ? 1 : e.categories.length), 0)
@@ -44,13 +55,15 @@ export function fitEncoder(columns: readonly TableColumn[], trainRows: readonly 
 export function rowProblem(encoder: TableEncoder, row: Row): string | null {
   const known = new Set(encoder.columns.map((e) => e.name))
   const unknown = Object.keys(row).filter((k) => !known.has(k))
-  if (unknown.length > 0) return `This model has no column ${unknown.map((k) => `“${k}”`).join(', ')}; its columns are ${encoder.columns.map((e) => e.name).join(', ')}`
+  if (unknown.length > 0)
+    return `This model has no column ${unknown.map((k) => `“${k}”`).join(', ')}; its columns are ${encoder.columns.map((e) => e.name).join(', ')}`
   for (const e of encoder.columns) {
     const v = row[e.name]
     if (v === null || v === undefined || (typeof v === 'string' && isMissing(v))) continue
     if (e.type === 'numeric') {
       const n = typeof v === 'number' ? v : parseNumber(v)
-      if (n === null || !Number.isFinite(n)) return `“${e.name}” is numeric, so “${String(v)}” cannot be used; type a number or leave it empty`
+      if (n === null || !Number.isFinite(n))
+        return `“${e.name}” is numeric, so “${String(v)}” cannot be used; type a number or leave it empty`
     } else if (!e.categories.includes(String(v))) {
       return `“${e.name}” has no category “${String(v)}” in the training data; use one of ${e.categories.slice(0, 20).join(', ')}${e.categories.length > 20 ? ', …' : ''}, or leave it empty`
     }

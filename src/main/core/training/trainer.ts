@@ -80,7 +80,8 @@ function imageFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
           x[i * size + j] = scale === 1 ? (raw[src + j]! - mean[ch]!) / std[ch]! : raw[src + j]! * scale
         }
       })
-      if (augment) augmentBatch(x, rows.length, h, w, c, hp.augmentation, augment, scale === 1 ? 255 / (std[0] || 1) : 1)
+      if (augment)
+        augmentBatch(x, rows.length, h, w, c, hp.augmentation, augment, scale === 1 ? 255 / (std[0] || 1) : 1)
       const truth = rows.map((r) => meta.classIndex[r]!)
       return { x: tf.tensor4d(x, [rows.length, h, w, c]), y: labelsTensor(kind, truth, classes), truth }
     },
@@ -111,8 +112,16 @@ function tableFeed(job: TrainJob, kind: LossKind, classes: number): Feed {
  * A backbone model's data: the frozen part's output per image, from the feature cache (computed first if
  * missing, with progress). Null when the run was stopped while computing.
  */
-async function featureFeed(job: TrainJob, kind: LossKind, classes: number, part: BackbonePart, control: TrainerControl, post: (m: FromTrainer) => void): Promise<Feed | null> {
-  if (job.data.kind !== 'image' || !job.data.featureDir) throw new Error('expected image data with a feature cache folder')
+async function featureFeed(
+  job: TrainJob,
+  kind: LossKind,
+  classes: number,
+  part: BackbonePart,
+  control: TrainerControl,
+  post: (m: FromTrainer) => void,
+): Promise<Feed | null> {
+  if (job.data.kind !== 'image' || !job.data.featureDir)
+    throw new Error('expected image data with a feature cache folder')
   const meta = readCacheMeta(job.data.cacheMeta)
   let lastPost = 0
   const features = await ensureFeatures({
@@ -139,7 +148,11 @@ async function featureFeed(job: TrainJob, kind: LossKind, classes: number, part:
     featureEngine: features.meta.engine,
     batch(rows) {
       const truth = rows.map((r) => meta.classIndex[r]!)
-      return { x: tf.tensor(reader.features(rows), [rows.length, ...part.cut.shape]), y: labelsTensor(kind, truth, classes), truth }
+      return {
+        x: tf.tensor(reader.features(rows), [rows.length, ...part.cut.shape]),
+        y: labelsTensor(kind, truth, classes),
+        truth,
+      }
     },
     close: () => reader.close(),
   }
@@ -198,7 +211,12 @@ export interface TrainingOptions {
 }
 
 /** Runs a whole job; every outcome is reported through `post` (failures too). */
-export async function runTraining(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void, options: TrainingOptions = {}): Promise<void> {
+export async function runTraining(
+  job: TrainJob,
+  control: TrainerControl,
+  post: (m: FromTrainer) => void,
+  options: TrainingOptions = {},
+): Promise<void> {
   const launched: LaunchedReplica[] = []
   try {
     await train(job, control, post, options, launched)
@@ -208,7 +226,13 @@ export async function runTraining(job: TrainJob, control: TrainerControl, post: 
   }
 }
 
-async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrainer) => void, options: TrainingOptions, launched: LaunchedReplica[]): Promise<void> {
+async function train(
+  job: TrainJob,
+  control: TrainerControl,
+  post: (m: FromTrainer) => void,
+  options: TrainingOptions,
+  launched: LaunchedReplica[],
+): Promise<void> {
   const hp = job.hyperparameters
   const engine = await selectEngine(job.engine)
   const classes = job.classNames.length
@@ -217,7 +241,9 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   // Dropout masks are drawn from a seed per batch and call, so they repeat exactly in a re-run.
   let dropoutCalls = 0
   let batchSeed = job.seed
-  const parts = await buildParts(spec, job.seed, { dropout: (rate) => new SeededDropout(rate, () => batchSeed * 1000 + dropoutCalls++) })
+  const parts = await buildParts(spec, job.seed, {
+    dropout: (rate) => new SeededDropout(rate, () => batchSeed * 1000 + dropoutCalls++),
+  })
   const model = parts.trained
   const outputUnits = (model.outputs[0]!.shape as number[]).at(-1)!
   let kind: LossKind
@@ -231,7 +257,11 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   const optimizer = makeOptimizer(hp)
   let feed: Feed | null
   try {
-    feed = parts.backbone ? await featureFeed(job, kind, classes, parts.backbone, control, post) : job.data.kind === 'image' ? imageFeed(job, kind, classes) : tableFeed(job, kind, classes)
+    feed = parts.backbone
+      ? await featureFeed(job, kind, classes, parts.backbone, control, post)
+      : job.data.kind === 'image'
+        ? imageFeed(job, kind, classes)
+        : tableFeed(job, kind, classes)
   } catch (err) {
     parts.dispose()
     optimizer.dispose()
@@ -240,18 +270,28 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
   if (!feed) {
     parts.dispose()
     optimizer.dispose()
-    post({ type: 'finished', status: 'stopped', reason: 'Stopped by the user while the image features were computed; the next run on this data continues from the images already done' })
+    post({
+      type: 'finished',
+      status: 'stopped',
+      reason:
+        'Stopped by the user while the image features were computed; the next run on this data continues from the images already done',
+    })
     return
   }
   const replicas: Replica[] = []
   try {
     const skipped = [...engine.skipped, ...backboneNotes(parts.backbone, hp)]
     if (hp.batchSize > feed.indices.train.length && feed.indices.train.length > 0) {
-      skipped.push(`batch size: ${hp.batchSize} is more than the ${feed.indices.train.length} training examples, so each epoch is one step on all of them`)
+      skipped.push(
+        `batch size: ${hp.batchSize} is more than the ${feed.indices.train.length} training examples, so each epoch is one step on all of them`,
+      )
     }
     // Image models on the single-threaded wasm engine train each batch in parts, one per core, when the
     // run is long enough to repay starting the threads. A backbone's head trains on features: one thread.
-    const threads = options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' && !parts.backbone ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs) : 1
+    const threads =
+      options.replicaEntry && engine.engine === 'wasm' && job.data.kind === 'image' && !parts.backbone
+        ? trainingThreads(hp.batchSize, feed.indices.train.length * hp.epochs)
+        : 1
     for (let part = 1; part < threads; part++) launched.push(launchReplica(options.replicaEntry!))
     for (const [i, launch] of launched.entries()) {
       try {
@@ -265,9 +305,24 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
     }
     const step = replicas.length > 0 ? parallelStep(model, optimizer, kind, replicas) : null
     const backbone = parts.backbone
-      ? { id: parts.backbone.config.backbone, label: parts.backbone.loaded.info.label, origin: parts.backbone.loaded.origin, sha256: parts.backbone.loaded.sha256, trainableBlocks: parts.backbone.config.trainableBlocks, featureEngine: feed.featureEngine ?? 'unknown' }
+      ? {
+          id: parts.backbone.config.backbone,
+          label: parts.backbone.loaded.info.label,
+          origin: parts.backbone.loaded.origin,
+          sha256: parts.backbone.loaded.sha256,
+          trainableBlocks: parts.backbone.config.trainableBlocks,
+          featureEngine: feed.featureEngine ?? 'unknown',
+        }
       : undefined
-    post({ type: 'started', engine: { ...engine, skipped, threads: replicas.length + 1, ...(backbone ? { backbone } : {}) }, counts: { train: feed.indices.train.length, validation: feed.indices.validation.length, test: feed.indices.test.length } })
+    post({
+      type: 'started',
+      engine: { ...engine, skipped, threads: replicas.length + 1, ...(backbone ? { backbone } : {}) },
+      counts: {
+        train: feed.indices.train.length,
+        validation: feed.indices.validation.length,
+        test: feed.indices.test.length,
+      },
+    })
     if (feed.indices.train.length === 0) throw new Error('The training split is empty')
     let state: LoopState = { epoch: 0, step: 0, best: null, bestEpoch: 0, epochsWithoutImprovement: 0 }
     if (job.resume) state = await loadCheckpoint(job.resume.dir, model, optimizer)
@@ -323,7 +378,15 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
         const now = performance.now()
         const accuracy = kind === 'mse' ? null : right / rows.length
         pending.push({ step: state.step, loss, accuracy })
-        lastBatch = { epoch, batch: b + 1, batches, step: state.step, loss, accuracy, samplesPerSecond: seen / ((now - started) / 1000) }
+        lastBatch = {
+          epoch,
+          batch: b + 1,
+          batches,
+          step: state.step,
+          loss,
+          accuracy,
+          samplesPerSecond: seen / ((now - started) / 1000),
+        }
         if (now - lastPost > 100 || b === batches - 1) flush()
         // Let control messages (pause, stop) in between batches.
         await new Promise((resolve) => setImmediate(resolve))
@@ -374,7 +437,13 @@ async function train(job: TrainJob, control: TrainerControl, post: (m: FromTrain
       post({ type: 'predictions', split, loss, rows: predictions })
     }
     const early = hp.earlyStopping && state.epoch < hp.epochs
-    post({ type: 'finished', status: 'completed', reason: early ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs` : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` })
+    post({
+      type: 'finished',
+      status: 'completed',
+      reason: early
+        ? `Stopped early after epoch ${state.epoch}: no improvement in ${hp.earlyStopping!.metric} for ${hp.earlyStopping!.patience} epochs`
+        : `Trained ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}`,
+    })
   } finally {
     feed.close()
     parts.dispose()
@@ -388,9 +457,12 @@ function backboneNotes(part: BackbonePart | null, hp: Hyperparameters): string[]
   const notes: string[] = []
   const a = hp.augmentation
   if (a.flip !== 'none' || a.rotation > 0 || a.zoom > 0 || a.brightness > 0) {
-    notes.push('augmentation: off with a pretrained backbone — the frozen part’s output is computed once per image and cached, so every epoch sees the same images')
+    notes.push(
+      'augmentation: off with a pretrained backbone — the frozen part’s output is computed once per image and cached, so every epoch sees the same images',
+    )
   }
-  if (hp.normalization === 'standardize') notes.push('normalization: the backbone’s own (pixel ÷ 255), not standardised')
+  if (hp.normalization === 'standardize')
+    notes.push('normalization: the backbone’s own (pixel ÷ 255), not standardised')
   return notes
 }
 
@@ -398,7 +470,12 @@ function backboneNotes(part: BackbonePart | null, hp: Hyperparameters): string[]
  * One optimizer step over a batch split into parts: the first part here, part i on replica i, all at
  * once. The gradients are averaged weighted by rows, as the whole batch's mean loss would give them.
  */
-function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: LossKind, replicas: Replica[]): (x: tf.Tensor, y: tf.Tensor, seed: number) => Promise<{ loss: number; right: number }> {
+function parallelStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  kind: LossKind,
+  replicas: Replica[],
+): (x: tf.Tensor, y: tf.Tensor, seed: number) => Promise<{ loss: number; right: number }> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const position = new Map(variables.map((v, i) => [v.name, i]))
   return async (x, y, seed) => {
@@ -439,7 +516,10 @@ function parallelStep(model: tf.LayersModel, optimizer: tf.Optimizer, kind: Loss
       const out: tf.NamedTensorMap = {}
       for (const [name, g] of Object.entries(grads)) {
         const i = position.get(name)!
-        out[name] = others.reduce((sum, r, k) => sum.add(tf.tensor(r.grads[i]!, g.shape).mul(sizes[k + 1]! / n)), g.mul(mine / n))
+        out[name] = others.reduce(
+          (sum, r, k) => sum.add(tf.tensor(r.grads[i]!, g.shape).mul(sizes[k + 1]! / n)),
+          g.mul(mine / n),
+        )
       }
       return out
     })
@@ -462,14 +542,18 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
   const parts = await buildParts(spec, 0)
   const model = parts.trained
   const backbone = parts.backbone
-  const features = backbone && job.inputs.type === 'pixels' ? await onnxFeatureComputer(backbone.loaded, backbone.cut) : null
+  const features =
+    backbone && job.inputs.type === 'pixels' ? await onnxFeatureComputer(backbone.loaded, backbone.cut) : null
   try {
     const state = await loadWeights(job.weightsDir, model)
     const size = spec.inputShape.reduce((a, b) => a * b, 1)
     const c = spec.inputShape.at(-1)!
     const { readFileSync } = await import('node:fs')
     const raw = readFileSync(job.inputs.path)
-    const rows = job.inputs.type === 'features' ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : null
+    const rows =
+      job.inputs.type === 'features'
+        ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+        : null
     const out: number[][] = []
     const batch = features ? 32 : 256
     for (let start = 0; start < job.count; start += batch) {
@@ -483,12 +567,18 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
         for (let j = 0; j < n * size; j++) {
           const v = raw[start * size + j]!
           const ch = j % c
-          x[j] = backboneScale ? v * backboneScale.scale + backboneScale.offset : state.normalization ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]! : v / 255
+          x[j] = backboneScale
+            ? v * backboneScale.scale + backboneScale.offset
+            : state.normalization
+              ? (v - state.normalization.mean[ch]!) / state.normalization.std[ch]!
+              : v / 255
         }
       }
       const inputShape = features ? backbone!.cut.shape : spec.inputShape
       if (features) x = await features.run(x, n)
-      const values = tf.tidy(() => (model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor).dataSync()) as Float32Array
+      const values = tf.tidy(() =>
+        (model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor).dataSync(),
+      ) as Float32Array
       const width = values.length / n
       for (let i = 0; i < n; i++) {
         const row = Array.from(values.subarray(i * width, (i + 1) * width))
@@ -503,7 +593,13 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
   }
 }
 
-function evaluateSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number): { loss: number; accuracy: number | null } {
+function evaluateSplit(
+  model: tf.LayersModel,
+  feed: Feed,
+  rows: number[],
+  kind: LossKind,
+  batchSize: number,
+): { loss: number; accuracy: number | null } {
   let lossSum = 0
   let correct = 0
   const size = Math.max(batchSize, 256)
@@ -520,7 +616,13 @@ function evaluateSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: 
   return { loss: lossSum / rows.length, accuracy: kind === 'mse' ? null : correct / rows.length }
 }
 
-function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: LossKind, batchSize: number): { loss: number; predictions: PredictionRow[] } {
+function predictSplit(
+  model: tf.LayersModel,
+  feed: Feed,
+  rows: number[],
+  kind: LossKind,
+  batchSize: number,
+): { loss: number; predictions: PredictionRow[] } {
   const out: PredictionRow[] = []
   let lossSum = 0
   const size = Math.max(batchSize, 256)
@@ -535,12 +637,29 @@ function predictSplit(model: tf.LayersModel, feed: Feed, rows: number[], kind: L
     part.forEach((row, i) => {
       const sampleId = feed.sampleIds[row]!
       if (kind === 'mse') {
-        out.push({ sampleId, trueIndex: null, predictedIndex: null, confidence: null, probabilities: null, trueValue: truth[i]!, predictedValue: values[i]! })
+        out.push({
+          sampleId,
+          trueIndex: null,
+          predictedIndex: null,
+          confidence: null,
+          probabilities: null,
+          trueValue: truth[i]!,
+          predictedValue: values[i]!,
+        })
         return
       }
-      const probs = kind === 'binary' ? [1 - values[i]!, values[i]!] : Array.from(values.subarray(i * width, (i + 1) * width))
+      const probs =
+        kind === 'binary' ? [1 - values[i]!, values[i]!] : Array.from(values.subarray(i * width, (i + 1) * width))
       const best = argmax(probs)
-      out.push({ sampleId, trueIndex: truth[i]!, predictedIndex: best, confidence: round(probs[best]!), probabilities: probs.map(round), trueValue: null, predictedValue: null })
+      out.push({
+        sampleId,
+        trueIndex: truth[i]!,
+        predictedIndex: best,
+        confidence: round(probs[best]!),
+        probabilities: probs.map(round),
+        trueValue: null,
+        predictedValue: null,
+      })
     })
     tf.dispose([x, y, p])
   }

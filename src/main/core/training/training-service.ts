@@ -9,9 +9,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
-import { analyzeStack, backboneConfig, canonicalSpec, outputActivationProblem, outputUnitsProblem, storedSpec } from '../../../shared/model/registry'
+import {
+  analyzeStack,
+  backboneConfig,
+  canonicalSpec,
+  outputActivationProblem,
+  outputUnitsProblem,
+  storedSpec,
+} from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
-import { hyperparametersSchema, type Hyperparameters, type RunDetail, type RunStatus, type RunSummary } from '../../../shared/training'
+import {
+  hyperparametersSchema,
+  type Hyperparameters,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+} from '../../../shared/training'
 import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
 import { cachePaths } from '../datasets/tensor-cache'
@@ -47,7 +60,8 @@ interface Live {
   notResponding?: boolean
 }
 
-const notRespondingReason = 'The trainer is not responding. Wait, or Stop it: Resume then continues from the last checkpoint'
+const notRespondingReason =
+  'The trainer is not responding. Wait, or Stop it: Resume then continues from the last checkpoint'
 
 /** What a cross-validation fold records with its run: how many folds, and which one this is. */
 export interface FoldOf {
@@ -89,7 +103,12 @@ export class TrainingService {
   }
 
   /** Sets a run's status and says so on the event bus. */
-  setStatus(runId: string, status: RunStatus, reason: string | null, extra: { started?: boolean; finished?: boolean } = {}): void {
+  setStatus(
+    runId: string,
+    status: RunStatus,
+    reason: string | null,
+    extra: { started?: boolean; finished?: boolean } = {},
+  ): void {
     this.records.writeStatus(runId, status, reason, extra)
     const r = this.records.row(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status, reason })
@@ -102,7 +121,10 @@ export class TrainingService {
       const r = this.records.row(runId)
       this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: r.status, reason })
     } catch (err) {
-      console.error(`modelbench: could not record that the trainer of run ${runId} ${reason ? 'is not responding' : 'answers again'}:`, err)
+      console.error(
+        `modelbench: could not record that the trainer of run ${runId} ${reason ? 'is not responding' : 'answers again'}:`,
+        err,
+      )
     }
   }
 
@@ -129,7 +151,11 @@ export class TrainingService {
   // ---- starting --------------------------------------------------------------------------------------
 
   /** Checks everything a run needs, records it (queued) and starts it in the background. */
-  async start(input: StartRunInput, parentRunId: string | null = null, sweepId: string | null = null): Promise<RunSummary> {
+  async start(
+    input: StartRunInput,
+    parentRunId: string | null = null,
+    sweepId: string | null = null,
+  ): Promise<RunSummary> {
     const id = this.create(input, parentRunId, {}, sweepId)
     this.launchInBackground(id, null, input.engine)
     return this.records.summary(this.records.row(id))
@@ -138,13 +164,28 @@ export class TrainingService {
   /** Checks everything a run needs and records it, queued; returns its id. */
   create(input: StartRunInput, parentRunId: string | null, cv: FoldOf = {}, sweepId: string | null = null): string {
     const dataset = this.datasets.forProject(input.projectId)
-    if (!dataset) throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
-    const version: DatasetVersion = input.datasetVersionId ? this.datasets.version(input.datasetVersionId) : this.datasets.freezeVersion(dataset.id)
-    if (version.datasetId !== dataset.id) throw new AppError('INVALID_ARGUMENT', 'That dataset version belongs to another project', 'datasetVersionId')
+    if (!dataset)
+      throw new AppError('INVALID_STATE', 'This project has no data yet: import some on the Data page first')
+    const version: DatasetVersion = input.datasetVersionId
+      ? this.datasets.version(input.datasetVersionId)
+      : this.datasets.freezeVersion(dataset.id)
+    if (version.datasetId !== dataset.id)
+      throw new AppError('INVALID_ARGUMENT', 'That dataset version belongs to another project', 'datasetVersionId')
     const parsed = hyperparametersSchema.safeParse(input.hyperparameters ?? {})
-    if (!parsed.success) throw new AppError('INVALID_ARGUMENT', `hyperparameters: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'hyperparameters')
+    if (!parsed.success)
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `hyperparameters: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        'hyperparameters',
+      )
     const hp = parsed.data
-    const checked = this.checkSpec(input.spec, dataset.kind, dataset.task, version, dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [])
+    const checked = this.checkSpec(
+      input.spec,
+      dataset.kind,
+      dataset.task,
+      version,
+      dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [],
+    )
     // Refused before anything is built or cached: training it would end in an out-of-memory crash.
     const tooBig = memoryRefusal(checked, hp.batchSize, this.memoryLimit)
     if (tooBig) throw new AppError('INVALID_ARGUMENT', tooBig, 'spec')
@@ -152,7 +193,14 @@ export class TrainingService {
     const spec: ModelSpec =
       hp.initializer === 'perLayer'
         ? checked
-        : { ...checked, layers: checked.layers.map((l) => ('kernelInitializer' in l.config ? ({ ...l, config: { ...l.config, kernelInitializer: hp.initializer } } as typeof l) : l)) }
+        : {
+            ...checked,
+            layers: checked.layers.map((l) =>
+              'kernelInitializer' in l.config
+                ? ({ ...l, config: { ...l.config, kernelInitializer: hp.initializer } } as typeof l)
+                : l,
+            ),
+          }
     const id = this.records.insert({
       projectId: input.projectId,
       datasetVersionId: version.id,
@@ -165,12 +213,23 @@ export class TrainingService {
       fold: cv.fold ?? null,
       sweepId,
     })
-    this.events.emit('training.statusChanged', { runId: id, projectId: input.projectId, status: 'queued', reason: null })
+    this.events.emit('training.statusChanged', {
+      runId: id,
+      projectId: input.projectId,
+      status: 'queued',
+      reason: null,
+    })
     return id
   }
 
   /** Normalises the spec and refuses, before any training, a stack that cannot work with this data. */
-  private checkSpec(raw: ModelSpec, kind: 'image' | 'table', task: 'classification' | 'regression', version: DatasetVersion, columns: TableColumn[]): ModelSpec {
+  private checkSpec(
+    raw: ModelSpec,
+    kind: 'image' | 'table',
+    task: 'classification' | 'regression',
+    version: DatasetVersion,
+    columns: TableColumn[],
+  ): ModelSpec {
     let spec: ModelSpec
     try {
       // Canonical already when it came through the contract's schema; a sweep's trial spec is normalised here.
@@ -181,13 +240,27 @@ export class TrainingService {
     const analysis = analyzeStack(spec)
     if (analysis.firstError) {
       const i = analysis.firstError.index
-      throw new AppError('INVALID_ARGUMENT', i < 0 ? analysis.firstError.message : `Layer ${i + 1} (${spec.layers[i]!.type}): ${analysis.firstError.message}`, 'spec')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        i < 0
+          ? analysis.firstError.message
+          : `Layer ${i + 1} (${spec.layers[i]!.type}): ${analysis.firstError.message}`,
+        'spec',
+      )
     }
     if (kind === 'image' && !(spec.inputShape.length === 3 && (spec.inputShape[2] === 1 || spec.inputShape[2] === 3))) {
-      throw new AppError('INVALID_ARGUMENT', `An image model's input must be (height, width, 1 or 3). Received: (${spec.inputShape.join(', ')})`, 'spec')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `An image model's input must be (height, width, 1 or 3). Received: (${spec.inputShape.join(', ')})`,
+        'spec',
+      )
     }
     if (kind === 'table' && spec.inputShape.length !== 1) {
-      throw new AppError('INVALID_ARGUMENT', `A table model's input must be one dimension: the number of features (${columns.length} columns, categories one-hot)`, 'spec')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `A table model's input must be one dimension: the number of features (${columns.length} columns, categories one-hot)`,
+        'spec',
+      )
     }
     const unitsProblem = outputUnitsProblem(analysis.outputShape!.at(-1)!, task, version.classNames)
     if (unitsProblem) throw new AppError('INVALID_ARGUMENT', unitsProblem, 'spec')
@@ -197,25 +270,52 @@ export class TrainingService {
     return spec
   }
 
-  private async prepareData(runId: string, projectId: string, spec: ModelSpec, version: DatasetVersion, splits: Split[] | null): Promise<TrainJob['data']> {
+  private async prepareData(
+    runId: string,
+    projectId: string,
+    spec: ModelSpec,
+    version: DatasetVersion,
+    splits: Split[] | null,
+  ): Promise<TrainJob['data']> {
     const dataset = this.datasets.row(version.datasetId)
     if (dataset.kind === 'image') {
       const shape = { height: spec.inputShape[0]!, width: spec.inputShape[1]!, channels: spec.inputShape[2] as 1 | 3 }
       const started = Date.now()
       await this.datasets.buildImageCache(this.blobs, version.id, shape, (done, total) => {
         const rate = done / Math.max((Date.now() - started) / 1000, 1e-3)
-        this.events.emit('training.prepareProgressed', { runId, projectId, phase: 'images', done, total, secondsLeft: done < total ? (total - done) / rate : 0 })
+        this.events.emit('training.prepareProgressed', {
+          runId,
+          projectId,
+          phase: 'images',
+          done,
+          total,
+          secondsLeft: done < total ? (total - done) / rate : 0,
+        })
       })
       const paths = cachePaths(this.blobs.dataDir, version.id, shape)
       const featureDir = backboneConfig(spec) ? join(this.blobs.dataDir, 'caches', version.id, 'features') : undefined
-      return { kind: 'image', cacheData: paths.data, cacheMeta: paths.meta, ...(featureDir ? { featureDir } : {}), ...(splits ? { splits } : {}) }
+      return {
+        kind: 'image',
+        cacheData: paths.data,
+        cacheMeta: paths.meta,
+        ...(featureDir ? { featureDir } : {}),
+        ...(splits ? { splits } : {}),
+      }
     }
     const rows = this.datasets.versionSamples(version.id)
     const values = rows.map((r) => r.values ?? {})
     const columns = JSON.parse(dataset.columns_json ?? '[]') as TableColumn[]
-    const encoder = fitEncoder(columns, values.filter((_, i) => rows[i]!.split === 'train'), this.datasets.tableValues(dataset.id))
+    const encoder = fitEncoder(
+      columns,
+      values.filter((_, i) => rows[i]!.split === 'train'),
+      this.datasets.tableValues(dataset.id),
+    )
     if (spec.inputShape[0] !== encoder.featureCount) {
-      throw new AppError('INVALID_ARGUMENT', `The model's input has ${spec.inputShape[0]} values but the table gives ${encoder.featureCount} features per row`, 'spec')
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `The model's input has ${spec.inputShape[0]} values but the table gives ${encoder.featureCount} features per row`,
+        'spec',
+      )
     }
     const dir = join(this.blobs.dataDir, 'runs', runId)
     mkdirSync(dir, { recursive: true })
@@ -234,7 +334,11 @@ export class TrainingService {
   featureCount(projectId: string): number {
     const dataset = this.datasets.forProject(projectId)
     if (!dataset || dataset.kind !== 'table') throw new AppError('INVALID_STATE', 'This project does not hold a table')
-    return fitEncoder(JSON.parse(dataset.columns_json ?? '[]') as TableColumn[], [], this.datasets.tableValues(dataset.id)).featureCount
+    return fitEncoder(
+      JSON.parse(dataset.columns_json ?? '[]') as TableColumn[],
+      [],
+      this.datasets.tableValues(dataset.id),
+    ).featureCount
   }
 
   /** Prepares and trains the run in the background; `resume` continues from a checkpoint. */
@@ -270,13 +374,24 @@ export class TrainingService {
     }
     const child = this.launch()
     let resolveDone!: () => void
-    const live: Live = { child, projectId: r.project_id, epochs: hyperparameters.epochs, stopping: false, ended: false, done: new Promise((res) => (resolveDone = res)), lastSeen: Date.now() }
+    const live: Live = {
+      child,
+      projectId: r.project_id,
+      epochs: hyperparameters.epochs,
+      stopping: false,
+      ended: false,
+      done: new Promise((res) => (resolveDone = res)),
+      lastSeen: Date.now(),
+    }
     this.live.set(runId, live)
-    const watch = setInterval(() => {
-      if (live.ended || live.notResponding || Date.now() - live.lastSeen < this.heartbeatTimeoutMs) return
-      live.notResponding = true
-      this.noteResponsiveness(runId, notRespondingReason)
-    }, Math.min(5000, this.heartbeatTimeoutMs / 3))
+    const watch = setInterval(
+      () => {
+        if (live.ended || live.notResponding || Date.now() - live.lastSeen < this.heartbeatTimeoutMs) return
+        live.notResponding = true
+        this.noteResponsiveness(runId, notRespondingReason)
+      },
+      Math.min(5000, this.heartbeatTimeoutMs / 3),
+    )
     watch.unref()
     child.onMessage((m) => {
       if (live.interruptReason) return
@@ -290,7 +405,9 @@ export class TrainingService {
       } catch (err) {
         // Never drop a message and train on: what is recorded would no longer be the run. Stop the trainer;
         // the run resumes from its last recorded checkpoint once the cause (a full disk) is gone.
-        live.interruptReason = isDiskFull(err) ? diskFullMessage : `A result from the trainer could not be recorded (${messageOf(err)}); Resume continues from the last checkpoint`
+        live.interruptReason = isDiskFull(err)
+          ? diskFullMessage
+          : `A result from the trainer could not be recorded (${messageOf(err)}); Resume continues from the last checkpoint`
         console.error(`modelbench: could not record a message from the trainer of run ${runId}:`, err)
         child.kill()
       }
@@ -343,12 +460,27 @@ export class TrainingService {
         return
       case 'epochEnded':
         this.records.recordEpoch(runId, { epoch: m.epoch, step: m.step, report: m, files: m.checkpoint.files })
-        this.events.emit('training.epochEnded', { runId, projectId, epoch: m.epoch, epochs, metrics: m.metrics, samplesPerSecond: m.samplesPerSecond, seconds: m.seconds })
+        this.events.emit('training.epochEnded', {
+          runId,
+          projectId,
+          epoch: m.epoch,
+          epochs,
+          metrics: m.metrics,
+          samplesPerSecond: m.samplesPerSecond,
+          seconds: m.seconds,
+        })
         return
       case 'heartbeat':
         return
       case 'preparing':
-        this.events.emit('training.prepareProgressed', { runId, projectId, phase: m.phase, done: m.done, total: m.total, secondsLeft: m.secondsLeft })
+        this.events.emit('training.prepareProgressed', {
+          runId,
+          projectId,
+          phase: m.phase,
+          done: m.done,
+          total: m.total,
+          secondsLeft: m.secondsLeft,
+        })
         return
       case 'paused':
         this.setStatus(runId, 'paused', null)
@@ -384,7 +516,10 @@ export class TrainingService {
    * and recording it) count as if their epochEnded message had arrived. Returns the newest checkpoint.
    */
   private adoptCheckpoints(runId: string): { epoch: number; path: string } | undefined {
-    const found = findCheckpointsAfter(join(this.blobs.dataDir, 'runs', runId, 'checkpoints'), this.records.lastCheckpoint(runId)?.epoch ?? 0)
+    const found = findCheckpointsAfter(
+      join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
+      this.records.lastCheckpoint(runId)?.epoch ?? 0,
+    )
     for (const c of found) this.records.recordEpoch(runId, c)
     return this.records.lastCheckpoint(runId)
   }
@@ -401,7 +536,9 @@ export class TrainingService {
   /** The same model, settings, dataset version and seed, as a new run linked to this one. */
   rerun(runId: string): Promise<RunSummary> {
     const r = this.records.row(runId)
-    const engine = r.engine_json ? ((JSON.parse(r.engine_json) as { engine: EngineChoice }).engine as EngineChoice) : undefined
+    const engine = r.engine_json
+      ? ((JSON.parse(r.engine_json) as { engine: EngineChoice }).engine as EngineChoice)
+      : undefined
     return this.start(
       {
         projectId: r.project_id,
@@ -421,7 +558,8 @@ export class TrainingService {
   pause(runId: string): RunSummary {
     const r = this.records.row(runId)
     const live = this.live.get(runId)
-    if (!live || r.status !== 'running') throw new AppError('INVALID_STATE', `Only a running run can be paused; this one is ${r.status}`)
+    if (!live || r.status !== 'running')
+      throw new AppError('INVALID_STATE', `Only a running run can be paused; this one is ${r.status}`)
     live.child.send({ type: 'pause' })
     return this.records.summary(r)
   }
@@ -433,7 +571,8 @@ export class TrainingService {
       live.child.send({ type: 'resume' })
       return this.records.summary(r)
     }
-    if (r.status !== 'interrupted') throw new AppError('INVALID_STATE', `Only a paused or interrupted run can be resumed; this one is ${r.status}`)
+    if (r.status !== 'interrupted')
+      throw new AppError('INVALID_STATE', `Only a paused or interrupted run can be resumed; this one is ${r.status}`)
     const last = this.adoptCheckpoints(runId)
     this.records.requeue(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: 'queued', reason: null })

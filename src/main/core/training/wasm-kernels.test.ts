@@ -26,7 +26,13 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m
 }
 
-const cases: Array<{ x: [number, number, number, number]; f: [number, number]; cout: number; stride: number | [number, number]; pad: 'same' | 'valid' }> = [
+const cases: Array<{
+  x: [number, number, number, number]
+  f: [number, number]
+  cout: number
+  stride: number | [number, number]
+  pad: 'same' | 'valid'
+}> = [
   { x: [2, 7, 7, 3], f: [3, 3], cout: 4, stride: 1, pad: 'same' },
   { x: [2, 7, 7, 3], f: [3, 3], cout: 4, stride: 1, pad: 'valid' },
   { x: [1, 9, 8, 2], f: [3, 3], cout: 5, stride: 2, pad: 'same' },
@@ -42,22 +48,30 @@ describe('wasm training kernels match the cpu backend', () => {
     expect((await selectEngine('wasm')).engine).toBe('wasm')
   })
 
-  it.each(cases)('conv2d gradients for x=$x filter=$f cout=$cout stride=$stride pad=$pad', async ({ x, f, cout, stride, pad }) => {
-    const X = randomTensor(x, 1)
-    const W = randomTensor([f[0], f[1], x[3], cout], 2)
-    const run = (): tf.Tensor[] => {
-      const xs = X() as tf.Tensor4D
-      const ws = W() as tf.Tensor4D
-      const y = tf.conv2d(xs, ws, stride, pad)
-      const dy = randomTensor(y.shape, 3)()
-      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).mul(dy).sum())([xs, ws])
-      return grads
-    }
-    const [cpuDx, cpuDw] = await on('cpu', run)
-    const [wasmDx, wasmDw] = await on('wasm', run)
-    expect(maxAbsDiff(wasmDw!, cpuDw!)).toBeLessThan(1e-4)
-    expect(maxAbsDiff(wasmDx!, cpuDx!)).toBeLessThan(1e-4)
-  })
+  it.each(cases)(
+    'conv2d gradients for x=$x filter=$f cout=$cout stride=$stride pad=$pad',
+    async ({ x, f, cout, stride, pad }) => {
+      const X = randomTensor(x, 1)
+      const W = randomTensor([f[0], f[1], x[3], cout], 2)
+      const run = (): tf.Tensor[] => {
+        const xs = X() as tf.Tensor4D
+        const ws = W() as tf.Tensor4D
+        const y = tf.conv2d(xs, ws, stride, pad)
+        const dy = randomTensor(y.shape, 3)()
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+            .mul(dy)
+            .sum(),
+        )([xs, ws])
+        return grads
+      }
+      const [cpuDx, cpuDw] = await on('cpu', run)
+      const [wasmDx, wasmDw] = await on('wasm', run)
+      expect(maxAbsDiff(wasmDw!, cpuDw!)).toBeLessThan(1e-4)
+      expect(maxAbsDiff(wasmDx!, cpuDx!)).toBeLessThan(1e-4)
+    },
+  )
 
   it.each(cases.filter((c) => c.stride === 1 || c.stride === 2).map((c) => ({ ...c, mult: c.cout % 2 === 0 ? 2 : 1 })))(
     'depthwise conv gradients for x=$x filter=$f multiplier=$mult stride=$stride pad=$pad',
@@ -70,7 +84,12 @@ describe('wasm training kernels match the cpu backend', () => {
         const ws = W() as tf.Tensor4D
         const y = tf.depthwiseConv2d(xs, ws, s, pad)
         const dy = randomTensor(y.shape, 6)()
-        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad).mul(dy).sum())([xs, ws])
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)
+            .mul(dy)
+            .sum(),
+        )([xs, ws])
       }
       const [cpuDx, cpuDw] = await on('cpu', run)
       const [wasmDx, wasmDw] = await on('wasm', run)
@@ -90,7 +109,14 @@ describe('wasm training kernels match the cpu backend', () => {
     const run = (): tf.Tensor[] => {
       const xs = X() as tf.Tensor4D
       const dy = randomTensor(tf.maxPool(xs, pool, stride, pad).shape, 11)()
-      return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, pool, stride, pad).mul(dy).sum())(xs)]
+      return [
+        tf.grad((a: tf.Tensor) =>
+          tf
+            .maxPool(a as tf.Tensor4D, pool, stride, pad)
+            .mul(dy)
+            .sum(),
+        )(xs),
+      ]
     }
     const [cpu] = await on('cpu', run)
     const [wasm] = await on('wasm', run)
@@ -118,7 +144,15 @@ describe('wasm training kernels match the cpu backend', () => {
     const run = (): tf.Tensor[] => {
       const [a, b] = [A(), B()]
       const out = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb)
-      return [out, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb).square().sum())([a, b])]
+      return [
+        out,
+        ...tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+          tf
+            .matMul(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb)
+            .square()
+            .sum(),
+        )([a, b]),
+      ]
     }
     const cpu = await on('cpu', run)
     const wasm = await on('wasm', run)
@@ -133,7 +167,10 @@ describe('wasm training kernels match the cpu backend', () => {
     for (const depthwise of [false, true]) {
       const grads = tf.tidy(() =>
         tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          (depthwise ? tf.depthwiseConv2d(a as tf.Tensor4D, b.slice([0, 0, 0, 0], [3, 3, 3, 1]) as tf.Tensor4D, 2, 'same') : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')).sum(),
+          (depthwise
+            ? tf.depthwiseConv2d(a as tf.Tensor4D, b.slice([0, 0, 0, 0], [3, 3, 3, 1]) as tf.Tensor4D, 2, 'same')
+            : tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')
+          ).sum(),
         )([X(), W()]),
       )
       tf.dispose(grads)

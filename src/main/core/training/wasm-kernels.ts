@@ -43,9 +43,15 @@ interface ConvAttrs {
   dilations?: number | [number, number]
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+  depthwise: boolean,
+): tf.backend_util.Conv2DInfo {
   // Depthwise gradient kernels carry no dataFormat: they are channels-last.
-  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error('only channels-last (NHWC) convolutions are supported')
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC')
+    throw new Error('only channels-last (NHWC) convolutions are supported')
   return tf.backend_util.computeConv2DInfo(
     xShape as Shape4,
     filterShape as Shape4,
@@ -91,7 +97,15 @@ function im2colTransposed(x: Float32Array, c: tf.backend_util.Conv2DInfo, channe
   }
 }
 
-function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function conv2DBackpropFilter({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 }
@@ -104,7 +118,11 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
   colsView.fill(0)
   im2colTransposed(values(b, x), c, c.inChannels, colsView)
   const dy3 = reshape(b, dy, [1, M, c.outChannels])
-  const product = kernel('BatchMatMul')({ inputs: { a: cols, b: dy3 }, backend: b, attrs: { transposeA: false, transposeB: false } }) as Info
+  const product = kernel('BatchMatMul')({
+    inputs: { a: cols, b: dy3 },
+    backend: b,
+    attrs: { transposeA: false, transposeB: false },
+  }) as Info
   const result = reshape(b, product, a.filterShape)
   dispose(b, cols, dy3, product)
   return result
@@ -114,7 +132,11 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
  * dy spread out by the strides and padded so that a stride-1 'valid' correlation with the flipped filter
  * gives dx: padded[n, y, x, c] = dy[n, (y - pt)/sh, (x - pl)/sw, c] where that is a whole in-range index.
  */
-function dilateAndPad(dy: Float32Array, c: tf.backend_util.Conv2DInfo, channels: number): { data: Float32Array; shape: Shape4 } {
+function dilateAndPad(
+  dy: Float32Array,
+  c: tf.backend_util.Conv2DInfo,
+  channels: number,
+): { data: Float32Array; shape: Shape4 } {
   const { batchSize: N, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw } = c
   const pt = fh - 1 - c.padInfo.top
   const pl = fw - 1 - c.padInfo.left
@@ -136,12 +158,21 @@ function dilateAndPad(dy: Float32Array, c: tf.backend_util.Conv2DInfo, channels:
   return { data, shape: [N, PH, PW, channels] }
 }
 
-function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function conv2DBackpropInput({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const c = convInfo(a.inputShape, filter.shape, a, false)
-  if (c.dilationHeight !== 1 || c.dilationWidth !== 1) throw new Error('dilated convolution gradients are not supported')
+  if (c.dilationHeight !== 1 || c.dilationWidth !== 1)
+    throw new Error('dilated convolution gradients are not supported')
   const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = c
   const w = values(b, filter)
   // flipped[y, x, o, i] = w[fh-1-y, fw-1-x, i, o]
@@ -149,20 +180,35 @@ function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTenso
   for (let y = 0; y < fh; y++)
     for (let x = 0; x < fw; x++)
       for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) flipped[((y * fw + x) * co + o) * ci + i] = w[(((fh - 1 - y) * fw + (fw - 1 - x)) * ci + i) * co + o]!
+        for (let o = 0; o < co; o++)
+          flipped[((y * fw + x) * co + o) * ci + i] = w[(((fh - 1 - y) * fw + (fw - 1 - x)) * ci + i) * co + o]!
   const padded = dilateAndPad(values(b, dy), c, co)
   const px = b.makeOutput(padded.shape, 'float32', undefined, padded.data)
   const pf = b.makeOutput([fh, fw, co, ci], 'float32', undefined, flipped)
   const result = kernel('Conv2D')({
     inputs: { x: px, filter: pf },
     backend: b,
-    attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap,
+    attrs: {
+      strides: 1,
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: 1,
+      dimRoundingMode: undefined,
+    } as unknown as tf.NamedAttrMap,
   }) as Info
   dispose(b, px, pf)
   return result
 }
 
-function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function depthwiseBackpropFilter({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 }
@@ -175,27 +221,46 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedT
   const colsT = new Float32Array(taps * C * M)
   im2colTransposed(values(b, x), c, C, colsT)
   const perChannel = new Float32Array(colsT.length)
-  for (let t = 0; t < taps; t++) for (let ch = 0; ch < C; ch++) perChannel.set(colsT.subarray((t * C + ch) * M, (t * C + ch + 1) * M), (ch * taps + t) * M)
+  for (let t = 0; t < taps; t++)
+    for (let ch = 0; ch < C; ch++)
+      perChannel.set(colsT.subarray((t * C + ch) * M, (t * C + ch + 1) * M), (ch * taps + t) * M)
   const dyv = values(b, dy)
   const dyc = new Float32Array(dyv.length)
-  for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) for (let k = 0; k < mult; k++) dyc[(ch * M + m) * mult + k] = dyv[(m * C + ch) * mult + k]!
+  for (let m = 0; m < M; m++)
+    for (let ch = 0; ch < C; ch++)
+      for (let k = 0; k < mult; k++) dyc[(ch * M + m) * mult + k] = dyv[(m * C + ch) * mult + k]!
   const ai = b.makeOutput([C, taps, M], 'float32', undefined, perChannel)
   const bi = b.makeOutput([C, M, mult], 'float32', undefined, dyc)
-  const product = kernel('BatchMatMul')({ inputs: { a: ai, b: bi }, backend: b, attrs: { transposeA: false, transposeB: false } }) as Info
+  const product = kernel('BatchMatMul')({
+    inputs: { a: ai, b: bi },
+    backend: b,
+    attrs: { transposeA: false, transposeB: false },
+  }) as Info
   // [C, taps, mult] -> filter [fh, fw, C, mult]
   const pv = values(b, product)
   const out = new Float32Array(pv.length)
-  for (let ch = 0; ch < C; ch++) for (let t = 0; t < taps; t++) for (let k = 0; k < mult; k++) out[(t * C + ch) * mult + k] = pv[(ch * taps + t) * mult + k]!
+  for (let ch = 0; ch < C; ch++)
+    for (let t = 0; t < taps; t++)
+      for (let k = 0; k < mult; k++) out[(t * C + ch) * mult + k] = pv[(ch * taps + t) * mult + k]!
   dispose(b, ai, bi, product)
   return b.makeOutput(a.filterShape, 'float32', undefined, out)
 }
 
-function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function depthwiseBackpropInput({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const c = convInfo(a.inputShape, filter.shape, a, true)
-  if (c.dilationHeight !== 1 || c.dilationWidth !== 1) throw new Error('dilated convolution gradients are not supported')
+  if (c.dilationHeight !== 1 || c.dilationWidth !== 1)
+    throw new Error('dilated convolution gradients are not supported')
   const { filterHeight: fh, filterWidth: fw, inChannels: C } = c
   const mult = c.outChannels / C
   const w = values(b, filter)
@@ -203,14 +268,21 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTe
   const flipped = new Float32Array(w.length)
   for (let y = 0; y < fh; y++)
     for (let x = 0; x < fw; x++)
-      for (let j = 0; j < C * mult; j++) flipped[(y * fw + x) * C * mult + j] = w[((fh - 1 - y) * fw + (fw - 1 - x)) * C * mult + j]!
+      for (let j = 0; j < C * mult; j++)
+        flipped[(y * fw + x) * C * mult + j] = w[((fh - 1 - y) * fw + (fw - 1 - x)) * C * mult + j]!
   const padded = dilateAndPad(values(b, dy), c, C * mult)
   const px = b.makeOutput(padded.shape, 'float32', undefined, padded.data)
   const pf = b.makeOutput([fh, fw, C * mult, 1], 'float32', undefined, flipped)
   const conv = kernel('DepthwiseConv2dNative')({
     inputs: { x: px, filter: pf },
     backend: b,
-    attrs: { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap,
+    attrs: {
+      strides: 1,
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: 1,
+      dimRoundingMode: undefined,
+    } as unknown as tf.NamedAttrMap,
   }) as Info
   dispose(b, px, pf)
   if (mult === 1) return conv
@@ -229,12 +301,43 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTe
  * MaxPoolGrad: each dy value goes to the position of its window's maximum (the first one, in row-major
  * window order, as the cpu backend picks). wasm's own version rescans every window per input pixel.
  */
-function maxPoolGrad({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function maxPoolGrad({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { dy, input } = inputs as { dy: Info; input: Info }
-  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: ConvAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
-  const c = tf.backend_util.computePool2DInfo(input.shape as Shape4, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = c
+  const a = attrs as unknown as {
+    filterSize: number | [number, number]
+    strides: number | [number, number]
+    pad: ConvAttrs['pad']
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  }
+  const c = tf.backend_util.computePool2DInfo(
+    input.shape as Shape4,
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  )
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = c
   const top = c.padInfo.top
   const left = c.padInfo.left
   const x = values(b, input)
@@ -309,7 +412,15 @@ let wasmBatchMatMul: tf.KernelFunc | null = null
  * BatchMatMul with a transposed operand (the dense layers' gradients) is several times slower in wasm
  * than without; transposing the operand first and multiplying plainly is faster overall.
  */
-function batchMatMul({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+function batchMatMul({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}): Info {
   const b = backend as BackendWasm
   const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean }
   const original = wasmBatchMatMul!
@@ -322,7 +433,11 @@ function batchMatMul({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap
   const { a, b: bIn } = inputs as { a: Info; b: Info }
   const ta = transposeA ? swapLast(a) : a
   const tb = transposeB ? swapLast(bIn) : bIn
-  const out = original({ inputs: { a: ta, b: tb }, backend: b, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info
+  const out = original({
+    inputs: { a: ta, b: tb },
+    backend: b,
+    attrs: { ...attrs, transposeA: false, transposeB: false },
+  }) as Info
   if (transposeA) dispose(b, ta)
   if (transposeB) dispose(b, tb)
   return out
@@ -338,7 +453,12 @@ export function registerWasmTrainingKernels(): void {
     const original = tf.getKernel(kernelName, 'wasm')
     if (original) tf.unregisterKernel(kernelName, 'wasm')
     // Keep the original's setup: it binds the native function the original kernel (still called) needs.
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}) })
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc,
+      ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
+    })
   }
   replace('Conv2DBackpropFilter', conv2DBackpropFilter as tf.KernelFunc)
   replace('Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc)

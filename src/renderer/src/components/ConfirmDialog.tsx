@@ -12,7 +12,14 @@ export interface ConfirmDialogProps {
   onClose: () => void
 }
 
-export function ConfirmDialog({ title, body, confirmLabel, danger, onConfirm, onClose }: ConfirmDialogProps): React.JSX.Element {
+export function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  danger,
+  onConfirm,
+  onClose,
+}: ConfirmDialogProps): React.JSX.Element {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 

@@ -33,7 +33,10 @@ export function ConfusionMatrix({ evaluation: e, onCell, compact, testId }: Prop
                 <td
                   key={j}
                   title={`${n} ${e.classes[i]!.name} predicted as ${e.classes[j]!.name}${onCell ? ': click to see them' : ''}`}
-                  style={{ background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})`, cursor: onCell && n > 0 ? 'pointer' : undefined }}
+                  style={{
+                    background: `rgba(${i === j ? '59, 91, 219' : '201, 42, 42'}, ${(n / max) * 0.6})`,
+                    cursor: onCell && n > 0 ? 'pointer' : undefined,
+                  }}
                   onClick={() => n > 0 && onCell?.(i, j)}
                   data-testid={onCell ? `cell-${i}-${j}` : undefined}
                 >

@@ -2,7 +2,13 @@
 import type { PageInfo } from '../routes'
 
 /** A page that works inside a project, opened with none open. */
-export function OpenProjectFirst({ page, onGoToProjects }: { page: PageInfo; onGoToProjects: () => void }): React.JSX.Element {
+export function OpenProjectFirst({
+  page,
+  onGoToProjects,
+}: {
+  page: PageInfo
+  onGoToProjects: () => void
+}): React.JSX.Element {
   return (
     <section className="page" data-testid={`page-${page.id}`}>
       <header className="page-header">
@@ -20,7 +26,15 @@ export function OpenProjectFirst({ page, onGoToProjects }: { page: PageInfo; onG
 }
 
 /** A page that works on the project's data, opened before any was imported. */
-export function ImportDataFirst({ title, testId, text }: { title: string; testId: string; text: string }): React.JSX.Element {
+export function ImportDataFirst({
+  title,
+  testId,
+  text,
+}: {
+  title: string
+  testId: string
+  text: string
+}): React.JSX.Element {
   return (
     <section className="page" data-testid={testId}>
       <header className="page-header">

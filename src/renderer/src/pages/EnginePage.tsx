@@ -55,7 +55,9 @@ export function EnginePage(): React.JSX.Element {
       {checking && (
         <div className="card" role="status" data-testid="doctor-progress">
           <label>
-            {step ? `${step.step}… (step ${Math.min(step.done + 1, step.total)} of ${step.total})` : 'Starting the check…'}
+            {step
+              ? `${step.step}… (step ${Math.min(step.done + 1, step.total)} of ${step.total})`
+              : 'Starting the check…'}
             <progress max={step?.total ?? 1} value={step?.done ?? 0} />
           </label>
         </div>
@@ -94,8 +96,9 @@ export function EnginePage(): React.JSX.Element {
             {words?.referenceSamplesPerSecond && (
               <p>
                 On the reference task (a small network learning 10,000 handwritten digits), this engine trains about{' '}
-                <strong>{words.referenceSamplesPerSecond.toLocaleString('en')} images a second</strong> on a 2-core laptop: five passes over the
-                digits take about {formatDuration(fiveEpochsOnDigits(words.referenceSamplesPerSecond))}.
+                <strong>{words.referenceSamplesPerSecond.toLocaleString('en')} images a second</strong> on a 2-core
+                laptop: five passes over the digits take about{' '}
+                {formatDuration(fiveEpochsOnDigits(words.referenceSamplesPerSecond))}.
               </p>
             )}
             <table className="runs-table engine-table">
@@ -111,7 +114,8 @@ export function EnginePage(): React.JSX.Element {
                   const w = engineWords[id]
                   const skipped = engine?.skipped.find((s) => s.startsWith(`${id}:`))
                   // Engines are tried fastest first: those before the one in use failed to start, those after were not needed.
-                  const here = engine?.engine === id ? 'in use' : skipped ? 'not available (see Details)' : 'not tried: slower'
+                  const here =
+                    engine?.engine === id ? 'in use' : skipped ? 'not available (see Details)' : 'not tried: slower'
                   return (
                     <tr key={id} className={engine?.engine === id ? 'open' : ''} data-testid={`engine-row-${id}`}>
                       <td>{w.label}</td>
@@ -134,12 +138,12 @@ export function EnginePage(): React.JSX.Element {
                 <h3>Engine</h3>
                 <dl className="facts">
                   <dt>In use</dt>
-                  <dd data-testid="doctor-engine">{engine ? `${engineLabel(engine.engine)} (tfjs backend “${engine.backend}”)` : 'none'}</dd>
+                  <dd data-testid="doctor-engine">
+                    {engine ? `${engineLabel(engine.engine)} (tfjs backend “${engine.backend}”)` : 'none'}
+                  </dd>
                   <FactRow label="System" value={engine ? `${engine.os} · Node ${engine.node}` : '—'} />
                   {engine &&
-                    Object.entries(engine.versions).map(([pkg, v]) => (
-                      <FactRow key={pkg} label={pkg} value={v} />
-                    ))}
+                    Object.entries(engine.versions).map(([pkg, v]) => <FactRow key={pkg} label={pkg} value={v} />)}
                 </dl>
                 {engine && engine.skipped.length > 0 && (
                   <>
@@ -159,7 +163,16 @@ export function EnginePage(): React.JSX.Element {
                   <FactRow label="Driver" value={driverNote(gpu!)} />
                   <FactRow label="CUDA runtime" value={versionNote(gpu!.cudaRuntime, '11', 'CUDA 11.2')} />
                   <FactRow label="cuDNN" value={versionNote(gpu!.cudnn, '8', 'cuDNN 8.1')} />
-                  <FactRow label="tfjs-node-gpu" value={gpu!.tfjsNodeGpuInstalled ? (gpu!.tfjsNodeGpuLoads ? 'installed, loads' : 'installed, does not load') : 'not installed'} />
+                  <FactRow
+                    label="tfjs-node-gpu"
+                    value={
+                      gpu!.tfjsNodeGpuInstalled
+                        ? gpu!.tfjsNodeGpuLoads
+                          ? 'installed, loads'
+                          : 'installed, does not load'
+                        : 'not installed'
+                    }
+                  />
                 </dl>
                 {gpu!.advice.length > 0 && (
                   <>
@@ -169,7 +182,10 @@ export function EnginePage(): React.JSX.Element {
                         <li key={a}>{a}</li>
                       ))}
                     </ol>
-                    <p className="muted small">tfjs-node-gpu 4.x needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1. Without them ModelBench trains on the processor, which works, only slower.</p>
+                    <p className="muted small">
+                      tfjs-node-gpu 4.x needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1. Without them ModelBench trains
+                      on the processor, which works, only slower.
+                    </p>
                   </>
                 )}
               </div>
@@ -184,7 +200,9 @@ export function EnginePage(): React.JSX.Element {
 /** The driver as found; when nvidia-smi finds none but CUDA libraries are there, say what that means. */
 function driverNote(gpu: DoctorReport['gpu']): string {
   if (gpu.driver) return gpu.driver
-  return gpu.cudaRuntime || gpu.cudnn ? 'not found by nvidia-smi, although CUDA libraries are installed: the driver is missing or nvidia-smi is not on the PATH' : 'none found'
+  return gpu.cudaRuntime || gpu.cudnn
+    ? 'not found by nvidia-smi, although CUDA libraries are installed: the driver is missing or nvidia-smi is not on the PATH'
+    : 'none found'
 }
 
 /** A found library version, with what tfjs-node-gpu 4.x needs when it is not that major version. */

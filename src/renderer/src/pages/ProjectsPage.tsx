@@ -18,7 +18,14 @@ interface Props {
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
-export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDelete, onError }: Props): React.JSX.Element {
+export function ProjectsPage({
+  projects,
+  currentId,
+  focusRequest,
+  onOpen,
+  onDelete,
+  onError,
+}: Props): React.JSX.Element {
   const newProjectInput = useRef<HTMLInputElement>(null)
   useEffect(() => {
     if (focusRequest > 0) newProjectInput.current?.focus()
@@ -41,7 +48,9 @@ export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDele
             key={sample}
             className="button"
             data-testid={`new-sample-${sample}`}
-            onClick={() => void api.call('projects.createSample', { sample }).then(({ project }) => onOpen(project), onError)}
+            onClick={() =>
+              void api.call('projects.createSample', { sample }).then(({ project }) => onOpen(project), onError)
+            }
           >
             {sample === 'digits' ? 'Handwritten digits (10,000 images)' : 'Iris flowers (150 rows)'}
           </button>
@@ -60,12 +69,21 @@ export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDele
       ) : (
         <ul className="project-list" data-testid="project-list">
           {projects.map((p) => (
-            <li key={p.id} className={p.id === currentId ? 'project-row current' : 'project-row'} data-testid="project-row">
+            <li
+              key={p.id}
+              className={p.id === currentId ? 'project-row current' : 'project-row'}
+              data-testid="project-row"
+            >
               {renamingId === p.id ? (
                 <RenameForm project={p} onDone={() => setRenamingId(null)} />
               ) : (
                 <>
-                  <button className="project-name" onClick={() => void onOpen(p)} data-testid="project-open" title="Open this project">
+                  <button
+                    className="project-name"
+                    onClick={() => void onOpen(p)}
+                    data-testid="project-open"
+                    title="Open this project"
+                  >
                     {p.name}
                   </button>
                   <span className="muted small project-dates">
@@ -80,7 +98,11 @@ export function ProjectsPage({ projects, currentId, focusRequest, onOpen, onDele
                     <button className="button" onClick={() => setRenamingId(p.id)} data-testid="project-rename">
                       Rename
                     </button>
-                    <button className="button danger-outline" onClick={() => setConfirming(p)} data-testid="project-delete">
+                    <button
+                      className="button danger-outline"
+                      onClick={() => setConfirming(p)}
+                      data-testid="project-delete"
+                    >
                       Delete
                     </button>
                   </span>
@@ -150,7 +172,13 @@ function CreateProjectForm({
         aria-describedby={error ? 'new-project-error' : undefined}
         data-testid="new-project-name"
       />
-      <button className="button primary" type="submit" disabled={busy} data-testid="create-project" title={actions.newProject.keys}>
+      <button
+        className="button primary"
+        type="submit"
+        disabled={busy}
+        data-testid="create-project"
+        title={actions.newProject.keys}
+      >
         Create project
       </button>
       {error && (

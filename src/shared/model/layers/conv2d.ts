@@ -6,7 +6,15 @@ export const conv2d: LayerDefinition<'Conv2D'> = {
   type: 'Conv2D',
   group: 'convolution',
   purpose: 'Slides small learned filters over the image to find edges, textures and shapes.',
-  defaults: { filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', useBias: true, kernelInitializer: 'glorotUniform' },
+  defaults: {
+    filters: 32,
+    kernelSize: [3, 3],
+    strides: [1, 1],
+    padding: 'valid',
+    activation: 'relu',
+    useBias: true,
+    kernelInitializer: 'glorotUniform',
+  },
   normalize(c) {
     const d = conv2d.defaults
     noExtraKeys('Conv2D', c, Object.keys(d))
@@ -25,12 +33,17 @@ export const conv2d: LayerDefinition<'Conv2D'> = {
     const oh = windowOutput(h, c.kernelSize[0], c.strides[0], c.padding)
     const ow = windowOutput(w, c.kernelSize[1], c.strides[1], c.padding)
     if (oh < 1 || ow < 1) {
-      throw new LayerError(`Conv2D: a ${c.kernelSize.join('×')} kernel does not fit in an input of ${formatShape(input)} without padding; use padding "same" or a smaller kernelSize`)
+      throw new LayerError(
+        `Conv2D: a ${c.kernelSize.join('×')} kernel does not fit in an input of ${formatShape(input)} without padding; use padding "same" or a smaller kernelSize`,
+      )
     }
     return [oh, ow, c.filters]
   },
   params(input, c) {
     const channels = input[2] ?? 0
-    return { trainable: c.kernelSize[0] * c.kernelSize[1] * channels * c.filters + (c.useBias ? c.filters : 0), nonTrainable: 0 }
+    return {
+      trainable: c.kernelSize[0] * c.kernelSize[1] * channels * c.filters + (c.useBias ? c.filters : 0),
+      nonTrainable: 0,
+    }
   },
 }

@@ -18,7 +18,9 @@ export const dense: LayerDefinition<'Dense'> = {
   },
   outputShape(input, c) {
     if (input.length !== 1) {
-      throw new LayerError(`Dense needs a flat input, but its input is ${formatShape(input)}; add a Flatten or GlobalAveragePooling2D first`)
+      throw new LayerError(
+        `Dense needs a flat input, but its input is ${formatShape(input)}; add a Flatten or GlobalAveragePooling2D first`,
+      )
     }
     return [c.units]
   },

@@ -25,12 +25,18 @@ function pooling<T extends PoolType>(type: T, purpose: string): LayerDefinition<
       const strides = c.strides ?? c.poolSize
       const oh = windowOutput(h, c.poolSize[0], strides[0], c.padding)
       const ow = windowOutput(w, c.poolSize[1], strides[1], c.padding)
-      if (oh < 1 || ow < 1) throw new LayerError(`${type}: a ${c.poolSize.join('×')} window does not fit in an input of ${formatShape(input)}`)
+      if (oh < 1 || ow < 1)
+        throw new LayerError(
+          `${type}: a ${c.poolSize.join('×')} window does not fit in an input of ${formatShape(input)}`,
+        )
       return [oh, ow, ch]
     },
     params: () => ({ trainable: 0, nonTrainable: 0 }),
   }
 }
 
-export const maxPooling2d = pooling('MaxPooling2D', 'Shrinks the image by keeping the strongest value in each small window.')
+export const maxPooling2d = pooling(
+  'MaxPooling2D',
+  'Shrinks the image by keeping the strongest value in each small window.',
+)
 export const averagePooling2d = pooling('AveragePooling2D', 'Shrinks the image by averaging each small window.')

@@ -8,7 +8,10 @@ export const rescaling: LayerDefinition<'Rescaling'> = {
   defaults: { scale: 1 / 255, offset: 0 },
   normalize(c) {
     noExtraKeys('Rescaling', c, ['scale', 'offset'])
-    return { scale: finiteNumber('Rescaling', 'scale', c.scale ?? 1 / 255), offset: finiteNumber('Rescaling', 'offset', c.offset ?? 0) }
+    return {
+      scale: finiteNumber('Rescaling', 'scale', c.scale ?? 1 / 255),
+      offset: finiteNumber('Rescaling', 'offset', c.offset ?? 0),
+    }
   },
   outputShape: (input) => input,
   params: () => ({ trainable: 0, nonTrainable: 0 }),

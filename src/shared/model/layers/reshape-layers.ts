@@ -27,7 +27,10 @@ export const flatten: LayerDefinition<'Flatten'> = {
     return {}
   },
   outputShape(input) {
-    if (input.length < 2) throw new LayerError(`Flatten needs an input with at least 2 dimensions, but its input is ${formatShape(input)}, already flat`)
+    if (input.length < 2)
+      throw new LayerError(
+        `Flatten needs an input with at least 2 dimensions, but its input is ${formatShape(input)}, already flat`,
+      )
     return [input.reduce((a, b) => a * b, 1)]
   },
   params: () => ({ trainable: 0, nonTrainable: 0 }),

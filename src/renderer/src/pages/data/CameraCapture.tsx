@@ -59,7 +59,10 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
     const open = async (): Promise<void> => {
       if (!window.isSecureContext) throw new Error('insecure')
       if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error(''), { name: 'NoMediaDevices' })
-      const s = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
+      const s = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 } },
+        audio: false,
+      })
       if (cancelled) {
         s.getTracks().forEach((t) => t.stop())
         return
@@ -188,10 +191,14 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
           {problem && (
             <div className="camera-overlay" role="alert" data-testid="camera-problem">
               <p>{problem}</p>
-              <button className="button" onClick={() => {
+              <button
+                className="button"
+                onClick={() => {
                   setProblem(null)
                   setAttempt((a) => a + 1)
-                }} data-testid="camera-retry">
+                }}
+                data-testid="camera-retry"
+              >
                 Try again
               </button>
             </div>
@@ -207,7 +214,12 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
             Into class
           </label>
           {classes.length > 0 && (
-            <select id="camera-class" value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="camera-class">
+            <select
+              id="camera-class"
+              value={choice}
+              onChange={(e) => setChoice(e.target.value)}
+              data-testid="camera-class"
+            >
               {classes.map((c) => (
                 <option key={c.id} value={c.name}>
                   {c.name}
@@ -229,7 +241,12 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
           )}
           <label className="small">
             One frame every{' '}
-            <select value={interval} onChange={(e) => setIntervalMs(Number(e.target.value))} disabled={recording} data-testid="camera-interval">
+            <select
+              value={interval}
+              onChange={(e) => setIntervalMs(Number(e.target.value))}
+              disabled={recording}
+              data-testid="camera-interval"
+            >
               {frameIntervals.map((ms) => (
                 <option key={ms} value={ms}>
                   {ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}
@@ -258,7 +275,9 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
           >
             {recording ? 'Recording… release to stop' : 'Hold to record'}
           </button>
-          <p className="muted small">Hold the button (or Space) while you show the camera what this class looks like; move it around a little.</p>
+          <p className="muted small">
+            Hold the button (or Space) while you show the camera what this class looks like; move it around a little.
+          </p>
         </div>
       </div>
 
@@ -268,7 +287,12 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
           {pending > 0 && !recording && ` · finishing ${pending}…`}
         </strong>
         {frames.length > 0 && (
-          <button className="button link" onClick={clearFrames} disabled={recording || sending !== null} data-testid="camera-clear">
+          <button
+            className="button link"
+            onClick={clearFrames}
+            disabled={recording || sending !== null}
+            data-testid="camera-clear"
+          >
             Clear all
           </button>
         )}
@@ -277,7 +301,13 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
         {frames.map((f, i) => (
           <li key={f.id}>
             <img src={f.url} alt={`Frame ${i + 1}`} />
-            <button className="button icon" onClick={() => removeFrame(f.id)} aria-label={`Remove frame ${i + 1}`} title="Remove this frame" disabled={sending !== null}>
+            <button
+              className="button icon"
+              onClick={() => removeFrame(f.id)}
+              aria-label={`Remove frame ${i + 1}`}
+              title="Remove this frame"
+              disabled={sending !== null}
+            >
               ×
             </button>
           </li>
@@ -316,7 +346,9 @@ export function CameraCapture({ projectId, classes, onStarted, onClose }: Props)
           title={!className ? 'Name the class first' : undefined}
           data-testid="camera-add"
         >
-          {frames.length === 0 ? 'Add images' : `Add ${frames.length === 1 ? '1 image' : `${frames.length} images`} to “${className || '…'}”`}
+          {frames.length === 0
+            ? 'Add images'
+            : `Add ${frames.length === 1 ? '1 image' : `${frames.length} images`} to “${className || '…'}”`}
         </button>
       </div>
     </Modal>

@@ -16,7 +16,15 @@ interface Props {
   readOnly: boolean
 }
 
-export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, onError, readOnly }: Props): React.JSX.Element {
+export function ClassesPanel({
+  datasetId,
+  classes,
+  unlabeled,
+  filter,
+  onFilter,
+  onError,
+  readOnly,
+}: Props): React.JSX.Element {
   const [name, setName] = useState('')
   const [addError, setAddError] = useState<string | null>(null)
   const [renaming, setRenaming] = useState<number | null>(null)
@@ -41,7 +49,11 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
       <h2>Classes</h2>
       <ul className="class-list">
         {classes.map((c) => (
-          <li key={c.id} className={active({ kind: 'class', classId: c.id }) ? 'class-item active' : 'class-item'} data-testid="class-item">
+          <li
+            key={c.id}
+            className={active({ kind: 'class', classId: c.id }) ? 'class-item active' : 'class-item'}
+            data-testid="class-item"
+          >
             {keyOfClass(classes, c.id) !== null ? (
               <kbd title={`Press ${keyOfClass(classes, c.id)} to label with ${c.name}`} data-testid="class-key">
                 {keyOfClass(classes, c.id)}
@@ -54,7 +66,9 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
                 type="color"
                 value={c.color}
                 disabled={readOnly}
-                onChange={(e) => void api.call('classes.update', { classId: c.id, color: e.target.value }).catch(onError)}
+                onChange={(e) =>
+                  void api.call('classes.update', { classId: c.id, color: e.target.value }).catch(onError)
+                }
                 aria-label={`Colour of ${c.name}`}
               />
             </label>
@@ -75,15 +89,30 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
             </span>
             {!readOnly && (
               <span className="class-actions">
-                <button className="button icon" title="Rename" aria-label={`Rename ${c.name}`} onClick={() => setRenaming(c.id)}>
+                <button
+                  className="button icon"
+                  title="Rename"
+                  aria-label={`Rename ${c.name}`}
+                  onClick={() => setRenaming(c.id)}
+                >
                   ✎
                 </button>
                 {classes.length > 1 && (
-                  <button className="button icon" title="Merge into another class" aria-label={`Merge ${c.name}`} onClick={() => setMerging(c)}>
+                  <button
+                    className="button icon"
+                    title="Merge into another class"
+                    aria-label={`Merge ${c.name}`}
+                    onClick={() => setMerging(c)}
+                  >
                     ⇢
                   </button>
                 )}
-                <button className="button icon" title="Delete class" aria-label={`Delete ${c.name}`} onClick={() => setDeleting(c)}>
+                <button
+                  className="button icon"
+                  title="Delete class"
+                  aria-label={`Delete ${c.name}`}
+                  onClick={() => setDeleting(c)}
+                >
                   ×
                 </button>
               </span>
@@ -93,7 +122,11 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
         <li className={active({ kind: 'unlabeled' }) ? 'class-item active' : 'class-item'}>
           <kbd>⌫</kbd>
           <span className="swatch empty" />
-          <button className="class-name muted" onClick={() => onFilter({ kind: 'unlabeled' })} data-testid="filter-unlabeled-side">
+          <button
+            className="class-name muted"
+            onClick={() => onFilter({ kind: 'unlabeled' })}
+            data-testid="filter-unlabeled-side"
+          >
             Unlabeled
           </button>
           <span className="count">{unlabeled.toLocaleString()}</span>
@@ -136,7 +169,14 @@ export function ClassesPanel({ datasetId, classes, unlabeled, filter, onFilter, 
           onClose={() => setDeleting(null)}
         />
       )}
-      {merging && <MergeDialog source={merging} classes={classes} onClose={() => setMerging(null)} onMerged={() => onFilter({ kind: 'all' })} />}
+      {merging && (
+        <MergeDialog
+          source={merging}
+          classes={classes}
+          onClose={() => setMerging(null)}
+          onMerged={() => onFilter({ kind: 'all' })}
+        />
+      )}
     </aside>
   )
 }
@@ -170,7 +210,17 @@ function RenameClass({ cls, onDone }: { cls: ClassInfo; onDone: () => void }): R
   )
 }
 
-function MergeDialog({ source, classes, onClose, onMerged }: { source: ClassInfo; classes: ClassInfo[]; onClose: () => void; onMerged: () => void }): React.JSX.Element {
+function MergeDialog({
+  source,
+  classes,
+  onClose,
+  onMerged,
+}: {
+  source: ClassInfo
+  classes: ClassInfo[]
+  onClose: () => void
+  onMerged: () => void
+}): React.JSX.Element {
   const others = classes.filter((c) => c.id !== source.id)
   const [target, setTarget] = useState(others[0]?.id ?? 0)
   return (
@@ -178,7 +228,9 @@ function MergeDialog({ source, classes, onClose, onMerged }: { source: ClassInfo
       title={`Merge “${source.name}” into another class`}
       body={
         <>
-          <p>Its {source.count.toLocaleString()} examples move to the class you choose, and “{source.name}” is removed.</p>
+          <p>
+            Its {source.count.toLocaleString()} examples move to the class you choose, and “{source.name}” is removed.
+          </p>
           <select value={target} onChange={(e) => setTarget(Number(e.target.value))} aria-label="Merge into">
             {others.map((c) => (
               <option key={c.id} value={c.id}>

@@ -45,7 +45,13 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
   }, [project.id, onError])
   useEffect(refresh, [refresh])
   // Drops anywhere on the page go the same way as files picked in the import panel.
-  const dropped = useImporter({ projectId: project.id, kind: dataset?.kind ?? null, onStarted: refresh, onError, onMessage })
+  const dropped = useImporter({
+    projectId: project.id,
+    kind: dataset?.kind ?? null,
+    onStarted: refresh,
+    onError,
+    onMessage,
+  })
 
   useApiEvent('datasets.changed', (e) => {
     if (e.projectId !== project.id) return
@@ -102,23 +108,39 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
   }
 
   return (
-    <section className={dragging ? 'page data-page dragging' : 'page data-page'} data-testid="page-data" {...dropHandlers}>
+    <section
+      className={dragging ? 'page data-page dragging' : 'page data-page'}
+      data-testid="page-data"
+      {...dropHandlers}
+    >
       <header className="page-header row-between">
         <div>
           <h1>Data</h1>
           <p className="muted">
             in {project.name}
-            {dataset && ` · ${dataset.total.toLocaleString()} ${dataset.kind === 'image' ? 'images' : 'rows'}, ${dataset.labeled.toLocaleString()} labeled`}
+            {dataset &&
+              ` · ${dataset.total.toLocaleString()} ${dataset.kind === 'image' ? 'images' : 'rows'}, ${dataset.labeled.toLocaleString()} labeled`}
           </p>
         </div>
         <div className="row">
           {dataset !== undefined && dataset?.kind !== 'table' && (
-            <button className="button" onClick={() => setCapturing(true)} disabled={running} data-testid="camera-open" title="Take pictures for a class with your camera">
+            <button
+              className="button"
+              onClick={() => setCapturing(true)}
+              disabled={running}
+              data-testid="camera-open"
+              title="Take pictures for a class with your camera"
+            >
               Capture from camera…
             </button>
           )}
           {dataset && (
-            <button className="button" onClick={() => setShowImport((s) => !s)} disabled={running} data-testid="import-more">
+            <button
+              className="button"
+              onClick={() => setShowImport((s) => !s)}
+              disabled={running}
+              data-testid="import-more"
+            >
               {showImport ? 'Close import' : 'Import more…'}
             </button>
           )}
@@ -141,8 +163,18 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
         running ? null : (
           <div className="empty-state">
             <h2>Bring in your data</h2>
-            <p>Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV table; or take pictures with “Capture from camera…”.</p>
-            <ImportPanel projectId={project.id} kind={null} onStarted={refresh} onError={onError} onMessage={onMessage} onSample={(s) => void createSample(s)} />
+            <p>
+              Import a folder of images (one subfolder per class), a folder of unlabeled images to label here, or a CSV
+              table; or take pictures with “Capture from camera…”.
+            </p>
+            <ImportPanel
+              projectId={project.id}
+              kind={null}
+              onStarted={refresh}
+              onError={onError}
+              onMessage={onMessage}
+              onSample={(s) => void createSample(s)}
+            />
           </div>
         )
       ) : (
@@ -161,7 +193,14 @@ export function DataPage({ project, onError, onMessage, onOpenProject, setUndo }
               />
             </div>
           )}
-          <Labeler key={dataset.id} dataset={dataset} structure={structure} onError={onError} onMessage={onMessage} setUndo={setUndo} />
+          <Labeler
+            key={dataset.id}
+            dataset={dataset}
+            structure={structure}
+            onError={onError}
+            onMessage={onMessage}
+            setUndo={setUndo}
+          />
         </>
       )}
       {dropped.dialog}
@@ -292,7 +331,12 @@ function Labeler({
             </button>
           ))}
           {classFilter && (
-            <button className="chip active" onClick={() => setFilter({ kind: 'all' })} title="Show all" data-testid="filter-class-active">
+            <button
+              className="chip active"
+              onClick={() => setFilter({ kind: 'all' })}
+              title="Show all"
+              data-testid="filter-class-active"
+            >
               <span className="dot" style={{ background: classFilter.color }} />
               {classFilter.name} ×
             </button>
@@ -305,13 +349,18 @@ function Labeler({
                 className="button"
                 data-testid="suggest-labels"
                 onClick={() =>
-                  api.call('runs.list', { projectId: dataset.projectId }).then((r) => setRuns(r.items.filter((x) => x.status === 'completed' && x.folds === null)), onError)
+                  api
+                    .call('runs.list', { projectId: dataset.projectId })
+                    .then((r) => setRuns(r.items.filter((x) => x.status === 'completed' && x.folds === null)), onError)
                 }
               >
                 Suggest labels…
               </button>
             ) : runs.length === 0 ? (
-              <span className="muted small">Train a model first: a completed run can then suggest labels for the {unlabeled.toLocaleString()} unlabeled images.</span>
+              <span className="muted small">
+                Train a model first: a completed run can then suggest labels for the {unlabeled.toLocaleString()}{' '}
+                unlabeled images.
+              </span>
             ) : (
               <label className="small">
                 Suggest labels with{' '}

@@ -58,8 +58,9 @@ export function useImporter({ projectId, kind, onStarted, onError, onMessage }: 
     await run('Copying files…', async () => {
       const route = routePicked(await picked.entries(), kind)
       if (route.action === 'refuse') throw new Error(route.message)
-      const paths = await api.pathsForFiles(narrowed(picked, route.action === 'table' ? [route.table] : route.files), (done, total) =>
-        setBusy(`Copying files… ${done} of ${total}`),
+      const paths = await api.pathsForFiles(
+        narrowed(picked, route.action === 'table' ? [route.table] : route.files),
+        (done, total) => setBusy(`Copying files… ${done} of ${total}`),
       )
       if (route.action === 'table') setPreview(await api.call('datasets.previewTable', { path: paths[0]! }))
       else {
@@ -90,7 +91,13 @@ interface Props extends ImporterOptions {
 
 export function ImportPanel({ projectId, kind, onStarted, onError, onMessage, onSample }: Props): React.JSX.Element {
   const [path, setPath] = useState('')
-  const { busy, run, importPaths, importPicked, dialog } = useImporter({ projectId, kind, onStarted, onError, ...(onMessage ? { onMessage } : {}) })
+  const { busy, run, importPaths, importPicked, dialog } = useImporter({
+    projectId,
+    kind,
+    onStarted,
+    onError,
+    ...(onMessage ? { onMessage } : {}),
+  })
   const filesInput = useRef<HTMLInputElement>(null)
   const folderInput = useRef<HTMLInputElement>(null)
 
@@ -109,10 +116,17 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onMessage, on
             id="import-path"
             value={path}
             onChange={(e) => setPath(e.target.value)}
-            placeholder={kind === 'table' ? '/home/me/data/measurements.csv' : '/home/me/Pictures/pets  (a folder per class)'}
+            placeholder={
+              kind === 'table' ? '/home/me/data/measurements.csv' : '/home/me/Pictures/pets  (a folder per class)'
+            }
             data-testid="import-path"
           />
-          <button className="button primary" type="submit" disabled={!path.trim() || busy !== null} data-testid="import-start">
+          <button
+            className="button primary"
+            type="submit"
+            disabled={!path.trim() || busy !== null}
+            data-testid="import-start"
+          >
             Import
           </button>
         </div>
@@ -134,7 +148,9 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onMessage, on
           multiple
           hidden
           accept={kind === 'table' ? '.csv,.tsv,.txt' : kind === 'image' ? 'image/*' : 'image/*,.csv,.tsv'}
-          onChange={(e) => e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))}
+          onChange={(e) =>
+            e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))
+          }
         />
         <input
           ref={folderInput}
@@ -142,12 +158,15 @@ export function ImportPanel({ projectId, kind, onStarted, onError, onMessage, on
           type="file"
           hidden
           webkitdirectory=""
-          onChange={(e) => e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))}
+          onChange={(e) =>
+            e.target.files && void importPicked(fromFileList(e.target.files)).finally(() => (e.target.value = ''))
+          }
         />
       </div>
       <p className="muted small">
-        Images: a folder with one subfolder per class (<code>cats/</code>, <code>dogs/</code>), optionally inside <code>train/</code> and <code>test/</code>;
-        or a folder of unlabeled images. Tables: a CSV or TSV file with a header row.
+        Images: a folder with one subfolder per class (<code>cats/</code>, <code>dogs/</code>), optionally inside{' '}
+        <code>train/</code> and <code>test/</code>; or a folder of unlabeled images. Tables: a CSV or TSV file with a
+        header row.
       </p>
       {busy && (
         <p className="muted" role="status">
@@ -186,12 +205,14 @@ function TablePreviewDialog({
   const [types, setTypes] = useState<Record<string, 'numeric' | 'categorical'>>({})
   const typeOf = (c: TablePreview['columns'][number]): 'numeric' | 'categorical' => types[c.name] ?? c.type
   const targetColumn = preview.columns.find((c) => c.name === target)
-  const delimiterName = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[preview.delimiter] ?? `“${preview.delimiter}”`
+  const delimiterName =
+    { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' }[preview.delimiter] ?? `“${preview.delimiter}”`
   return (
     <Modal className="dialog wide" testId="table-preview" labelledBy="table-preview-title" onClose={onClose}>
       <h2 id="table-preview-title">Import {preview.path.split(/[\\/]/).pop()}</h2>
       <p className="muted small">
-        {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated · {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'} ·{' '}
+        {preview.rowCount.toLocaleString()} rows · {delimiterName}-separated ·{' '}
+        {preview.hasHeader ? 'header row found' : 'no header row: columns are numbered'} ·{' '}
         <span data-testid="table-encoding">{preview.encoding}</span>
       </p>
       {preview.warnings.length > 0 && (
@@ -206,7 +227,12 @@ function TablePreviewDialog({
           <thead>
             <tr>
               {preview.columns.map((c) => (
-                <th key={c.name} className={c.name === target ? 'target' : ''} data-testid="table-column" data-type={typeOf(c)}>
+                <th
+                  key={c.name}
+                  className={c.name === target ? 'target' : ''}
+                  data-testid="table-column"
+                  data-type={typeOf(c)}
+                >
                   {c.name}
                   <select
                     className="inline-select"

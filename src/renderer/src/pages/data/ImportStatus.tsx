@@ -14,7 +14,13 @@ function formatEta(seconds: number | null): string {
   return `about ${m} min ${seconds % 60} s left`
 }
 
-export function ImportProgressBar({ progress, onCancel }: { progress: Progress; onCancel: () => void }): React.JSX.Element {
+export function ImportProgressBar({
+  progress,
+  onCancel,
+}: {
+  progress: Progress
+  onCancel: () => void
+}): React.JSX.Element {
   const pct = progress.total > 0 ? (100 * progress.processed) / progress.total : 0
   return (
     <div className="import-progress" role="status" data-testid="import-progress">
@@ -27,7 +33,8 @@ export function ImportProgressBar({ progress, onCancel }: { progress: Progress; 
         <span className="muted small">
           {progress.ratePerSecond > 0 ? `${progress.ratePerSecond.toLocaleString()} per second · ` : ''}
           {formatEta(progress.etaSeconds)}
-          {progress.duplicates + progress.skipped > 0 && ` · ${progress.duplicates} duplicates, ${progress.skipped} skipped`}
+          {progress.duplicates + progress.skipped > 0 &&
+            ` · ${progress.duplicates} duplicates, ${progress.skipped} skipped`}
         </span>
         <button className="button" onClick={onCancel} data-testid="import-cancel">
           Cancel
@@ -51,19 +58,33 @@ export function ignoredText(info: ImportInfo): string | null {
   return parts.length > 0 ? `ignored: ${parts.join(', ')}` : null
 }
 
-export function ImportSummary({ info, onShowReport }: { info: ImportInfo; onShowReport: () => void }): React.JSX.Element {
-  const verb = { completed: 'Imported', cancelled: 'Cancelled after importing', failed: 'Import failed after', interrupted: 'Interrupted after importing', running: 'Importing' }[
-    info.status
-  ]
+export function ImportSummary({
+  info,
+  onShowReport,
+}: {
+  info: ImportInfo
+  onShowReport: () => void
+}): React.JSX.Element {
+  const verb = {
+    completed: 'Imported',
+    cancelled: 'Cancelled after importing',
+    failed: 'Import failed after',
+    interrupted: 'Interrupted after importing',
+    running: 'Importing',
+  }[info.status]
   const problems = info.duplicates + info.skipped
   const ignored = ignoredText(info)
   const notes = problems + info.unlabeledLoose + info.ignored.hiddenFiles + info.ignored.emptyFolders
   return (
-    <div className={`banner ${info.status === 'failed' ? 'error' : problems > 0 ? 'warning' : 'info'}`} data-testid="import-summary">
+    <div
+      className={`banner ${info.status === 'failed' ? 'error' : problems > 0 ? 'warning' : 'info'}`}
+      data-testid="import-summary"
+    >
       {verb} {info.kind === 'table' ? plural(info.imported, 'row', 'rows') : plural(info.imported, 'image', 'images')}
       {info.duplicates > 0 && ` · ${plural(info.duplicates, 'duplicate', 'duplicates')} not stored again`}
       {info.skipped > 0 && ` · ${info.skipped.toLocaleString()} skipped`}
-      {info.unlabeledLoose > 0 && ` · ${plural(info.unlabeledLoose, 'image', 'images')} outside the class folders imported unlabeled`}
+      {info.unlabeledLoose > 0 &&
+        ` · ${plural(info.unlabeledLoose, 'image', 'images')} outside the class folders imported unlabeled`}
       {ignored && ` · ${ignored}`}
       {info.error && ` — ${info.error}`}
       {notes > 0 && (
@@ -96,7 +117,8 @@ export function ImportReportDialog({ info, onClose }: { info: ImportInfo; onClos
     <Modal className="dialog wide" testId="import-report" labelledBy="import-report-title" onClose={onClose}>
       <h2 id="import-report-title">Import report</h2>
       <p className="muted small">
-        {info.source} · {info.imported.toLocaleString()} imported, {info.duplicates.toLocaleString()} duplicates, {info.skipped.toLocaleString()} skipped
+        {info.source} · {info.imported.toLocaleString()} imported, {info.duplicates.toLocaleString()} duplicates,{' '}
+        {info.skipped.toLocaleString()} skipped
         {info.unlabeledLoose > 0 && `, ${info.unlabeledLoose.toLocaleString()} unlabeled (outside the class folders)`}
         {ignored && ` · ${ignored}`}
       </p>

@@ -163,13 +163,22 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => (
-            <div key={row.key} role="row" className={`grid-row ${kind}`} style={{ transform: `translateY(${row.start}px)`, height: row.size }}>
+            <div
+              key={row.key}
+              role="row"
+              className={`grid-row ${kind}`}
+              style={{ transform: `translateY(${row.start}px)`, height: row.size }}
+            >
               {Array.from({ length: columns }, (_, c) => {
                 const index = row.index * columns + c
                 if (index >= total) return null
                 const sample = pages.get(index)
                 const cls = sample?.classId != null ? classById.get(sample.classId) : undefined
-                const className = ['cell', index === clampedCursor ? 'cursor' : '', sample && selected.has(sample.id) ? 'selected' : ''].join(' ')
+                const className = [
+                  'cell',
+                  index === clampedCursor ? 'cursor' : '',
+                  sample && selected.has(sample.id) ? 'selected' : '',
+                ].join(' ')
                 return (
                   <div
                     key={index}
@@ -180,13 +189,17 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
                     data-testid="sample-cell"
                     data-index={index}
                     data-label={cls?.name ?? ''}
-                    title={sample ? `${sample.name}${sample.width ? ` — ${sample.width}×${sample.height}` : ''}` : undefined}
+                    title={
+                      sample ? `${sample.name}${sample.width ? ` — ${sample.width}×${sample.height}` : ''}` : undefined
+                    }
                   >
                     {kind === 'image' ? <ImageCell sample={sample} /> : <RowCell sample={sample} />}
                     <span className="cell-label" style={cls ? { background: cls.color } : undefined}>
                       {cls ? cls.name : sample ? 'unlabeled' : ''}
                     </span>
-                    {sample?.split && <span className={`split-badge ${sample.split}`}>{sample.split[0]!.toUpperCase()}</span>}
+                    {sample?.split && (
+                      <span className={`split-badge ${sample.split}`}>{sample.split[0]!.toUpperCase()}</span>
+                    )}
                   </div>
                 )
               })}
@@ -200,7 +213,8 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
           <>
             <kbd>{keyRange(classes)}</kbd> label ·{' '}
           </>
-        )} <kbd>⌫</kbd> clear · arrows move · <kbd>Ctrl+Z</kbd> undo · Shift/Ctrl+click selects
+        )}{' '}
+        <kbd>⌫</kbd> clear · arrows move · <kbd>Ctrl+Z</kbd> undo · Shift/Ctrl+click selects
       </div>
     </div>
   )
@@ -209,7 +223,16 @@ export function SampleGrid({ kind, pages, classes, onLabel, emptyMessage }: Prop
 function ImageCell({ sample }: { sample: SampleItem | undefined }): React.JSX.Element {
   if (!sample) return <div className="thumb placeholder" />
   const small = (sample.width ?? 999) < 64
-  return <img className={small ? 'thumb pixelated' : 'thumb'} src={api.mediaUrl('thumbs', sample.hash)} alt={sample.name} loading="lazy" decoding="async" draggable={false} />
+  return (
+    <img
+      className={small ? 'thumb pixelated' : 'thumb'}
+      src={api.mediaUrl('thumbs', sample.hash)}
+      alt={sample.name}
+      loading="lazy"
+      decoding="async"
+      draggable={false}
+    />
+  )
 }
 
 function RowCell({ sample }: { sample: SampleItem | undefined }): React.JSX.Element {

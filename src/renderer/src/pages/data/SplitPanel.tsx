@@ -11,7 +11,12 @@ interface Props {
 }
 
 const splitNames: Array<Split | 'none'> = ['train', 'validation', 'test', 'none']
-const splitLabels: Record<Split | 'none', string> = { train: 'Train', validation: 'Val.', test: 'Test', none: 'No split' }
+const splitLabels: Record<Split | 'none', string> = {
+  train: 'Train',
+  validation: 'Val.',
+  test: 'Test',
+  none: 'No split',
+}
 
 export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.Element {
   const initial = dataset.split ?? { train: 0.8, validation: 0.1, test: 0.1, seed: 42, mode: 'ratio' as const }
@@ -21,7 +26,8 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [busy, setBusy] = useState(false)
   const test = 100 - train - validation
-  const invalid = train <= 0 || validation < 0 || test < 0 ? 'The three parts must be between 0 and 100% and add up to 100%.' : null
+  const invalid =
+    train <= 0 || validation < 0 || test < 0 ? 'The three parts must be between 0 and 100% and add up to 100%.' : null
   const folderSplit = dataset.split?.mode === 'folders'
 
   useEffect(() => {
@@ -35,7 +41,13 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
   async function apply(): Promise<void> {
     setBusy(true)
     try {
-      await api.call('datasets.split', { datasetId: dataset.id, train: train / 100, validation: validation / 100, test: test / 100, seed })
+      await api.call('datasets.split', {
+        datasetId: dataset.id,
+        train: train / 100,
+        validation: validation / 100,
+        test: test / 100,
+        seed,
+      })
       onMessage(`Split ${train}/${validation}/${test} with seed ${seed}`)
     } catch (err) {
       onError(err)
@@ -48,7 +60,11 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
     setBusy(true)
     try {
       const v = await api.call('datasets.freezeVersion', { datasetId: dataset.id })
-      onMessage(v.reused ? `Nothing changed since ${versionName(v.number)}; training will use it.` : `Froze ${versionName(v.number)} (${v.sampleCount.toLocaleString()} examples).`)
+      onMessage(
+        v.reused
+          ? `Nothing changed since ${versionName(v.number)}; training will use it.`
+          : `Froze ${versionName(v.number)} (${v.sampleCount.toLocaleString()} examples).`,
+      )
       setVersions(await api.call('datasets.listVersions', { datasetId: dataset.id }))
     } catch (err) {
       onError(err)
@@ -58,7 +74,12 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
   }
 
   const classRows = [
-    ...dataset.classes.map((c) => ({ key: String(c.id), name: c.name, color: c.color, counts: dataset.counts.find((k) => k.classId === c.id) })),
+    ...dataset.classes.map((c) => ({
+      key: String(c.id),
+      name: c.name,
+      color: c.color,
+      counts: dataset.counts.find((k) => k.classId === c.id),
+    })),
     { key: 'none', name: 'Unlabeled', color: '', counts: dataset.counts.find((k) => k.classId === null) },
   ].filter((r) => r.counts)
   const totals = splitNames.map((s) => dataset.counts.reduce((sum, k) => sum + k[s], 0))
@@ -66,15 +87,33 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
   return (
     <aside className="panel split-panel" aria-label="Split and versions" data-testid="split-panel">
       <h2>Split</h2>
-      {folderSplit && <p className="muted small">Train and test come from the train/ and test/ folders; the ratios below apply to the other examples.</p>}
+      {folderSplit && (
+        <p className="muted small">
+          Train and test come from the train/ and test/ folders; the ratios below apply to the other examples.
+        </p>
+      )}
       <div className="split-form">
         <label>
           Train %
-          <input type="number" min={1} max={100} value={train} onChange={(e) => setTrain(Number(e.target.value))} data-testid="split-train" />
+          <input
+            type="number"
+            min={1}
+            max={100}
+            value={train}
+            onChange={(e) => setTrain(Number(e.target.value))}
+            data-testid="split-train"
+          />
         </label>
         <label>
           Val. %
-          <input type="number" min={0} max={99} value={validation} onChange={(e) => setValidation(Number(e.target.value))} data-testid="split-validation" />
+          <input
+            type="number"
+            min={0}
+            max={99}
+            value={validation}
+            onChange={(e) => setValidation(Number(e.target.value))}
+            data-testid="split-validation"
+          />
         </label>
         <label>
           Test %
@@ -82,7 +121,12 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
         </label>
         <label>
           Seed
-          <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))} />
+          <input
+            type="number"
+            min={0}
+            value={seed}
+            onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))}
+          />
         </label>
       </div>
       {invalid && (
@@ -90,7 +134,12 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
           {invalid}
         </p>
       )}
-      <button className="button" onClick={() => void apply()} disabled={busy || invalid !== null} data-testid="apply-split">
+      <button
+        className="button"
+        onClick={() => void apply()}
+        disabled={busy || invalid !== null}
+        data-testid="apply-split"
+      >
         Apply split
       </button>
       <table className="counts-table" data-testid="counts-table">
@@ -130,14 +179,22 @@ export function SplitPanel({ dataset, onError, onMessage }: Props): React.JSX.El
         </ul>
       )}
       <h2>Versions</h2>
-      <p className="muted small">Training always uses a frozen, immutable version. Unchanged data reuses the last one.</p>
-      <button className="button primary" onClick={() => void freeze()} disabled={busy || dataset.labeled === 0} data-testid="freeze-version">
+      <p className="muted small">
+        Training always uses a frozen, immutable version. Unchanged data reuses the last one.
+      </p>
+      <button
+        className="button primary"
+        onClick={() => void freeze()}
+        disabled={busy || dataset.labeled === 0}
+        data-testid="freeze-version"
+      >
         Freeze version
       </button>
       <ul className="versions" data-testid="versions">
         {versions.map((v) => (
           <li key={v.id}>
-            <strong>{capitalized(versionName(v.number))}</strong> <code title={`Content hash ${v.hash}`}>{v.hash.slice(0, 8)}</code>
+            <strong>{capitalized(versionName(v.number))}</strong>{' '}
+            <code title={`Content hash ${v.hash}`}>{v.hash.slice(0, 8)}</code>
             <span className="muted small">
               {' '}
               {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}

@@ -22,7 +22,9 @@ export function SuggestionReview({ suggestions, classes, onLabel, onClose }: Pro
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => box.current?.focus(), [])
   useEffect(() => {
-    box.current?.querySelector<HTMLElement>(`[data-index="${cursor}"]`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' })
+    box.current
+      ?.querySelector<HTMLElement>(`[data-index="${cursor}"]`)
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' })
   }, [cursor])
 
   const classById = new Map(classes.map((c) => [c.id, c]))
@@ -44,7 +46,8 @@ export function SuggestionReview({ suggestions, classes, onLabel, onClose }: Pro
         const s = suggestions[cursor]
         if (e.key === 'Enter' && s) label(s.classId)
         else if (/^[0-9]$/.test(e.key) && classForKey(classes, e.key)) label(classForKey(classes, e.key)!.id)
-        else if (e.key === 'ArrowRight' || e.key === 'ArrowDown') setCursor((c) => Math.min(c + 1, suggestions.length - 1))
+        else if (e.key === 'ArrowRight' || e.key === 'ArrowDown')
+          setCursor((c) => Math.min(c + 1, suggestions.length - 1))
         else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') setCursor((c) => Math.max(c - 1, 0))
         else if (e.key === 'Escape') onClose()
         else return
@@ -76,7 +79,9 @@ export function SuggestionReview({ suggestions, classes, onLabel, onClose }: Pro
             >
               <img className="thumb pixelated" src={api.mediaUrl('thumbs', s.hash)} alt="" loading="lazy" />
               <span className="cell-label" style={{ background: guess?.color }}>
-                {given !== undefined ? `✓ ${classById.get(given)?.name ?? ''}` : `${s.className}? ${(s.confidence * 100).toFixed(0)} %`}
+                {given !== undefined
+                  ? `✓ ${classById.get(given)?.name ?? ''}`
+                  : `${s.className}? ${(s.confidence * 100).toFixed(0)} %`}
               </span>
             </div>
           )

@@ -14,7 +14,10 @@ export const maxFrameSide = 640
 
 /** Why the camera did not open, in words, with what to do; from getUserMedia's DOMException names. */
 export function cameraProblem(err: unknown, secure: boolean): string {
-  const name = err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err) ? String((err as { name: unknown }).name) : ''
+  const name =
+    err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err)
+      ? String((err as { name: unknown }).name)
+      : ''
   if (!secure) {
     return 'This page cannot use a camera: browsers allow it only on localhost or https. Open ModelBench at its localhost address, or use the desktop app.'
   }

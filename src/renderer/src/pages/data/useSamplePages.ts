@@ -32,19 +32,26 @@ export function useSamplePages(datasetId: string, filter: SampleFilter): SampleP
     (page: number, gen: number) => {
       if (loading.current.has(page)) return
       loading.current.add(page)
-      api.call('samples.list', { datasetId, filter: JSON.parse(filterKey) as SampleFilter, offset: page * pageSize, limit: pageSize }).then(
-        ({ items, total: n }) => {
-          loading.current.delete(page)
-          if (gen !== generation.current) return
-          setTotal(n)
-          setError(null)
-          setPages((old) => new Map(old).set(page, items))
-        },
-        (err: unknown) => {
-          loading.current.delete(page)
-          if (gen === generation.current) setError(messageOf(err))
-        },
-      )
+      api
+        .call('samples.list', {
+          datasetId,
+          filter: JSON.parse(filterKey) as SampleFilter,
+          offset: page * pageSize,
+          limit: pageSize,
+        })
+        .then(
+          ({ items, total: n }) => {
+            loading.current.delete(page)
+            if (gen !== generation.current) return
+            setTotal(n)
+            setError(null)
+            setPages((old) => new Map(old).set(page, items))
+          },
+          (err: unknown) => {
+            loading.current.delete(page)
+            if (gen === generation.current) setError(messageOf(err))
+          },
+        )
     },
     [datasetId, filterKey],
   )
@@ -87,7 +94,11 @@ export function useSamplePages(datasetId: string, filter: SampleFilter): SampleP
       const byId = new Map(labels.map((l) => [l.sampleId, l.classId]))
       setPages((old) => {
         const next = new Map<number, SampleItem[]>()
-        for (const [k, items] of old) next.set(k, items.map((s) => (byId.has(s.id) ? { ...s, classId: byId.get(s.id)! } : s)))
+        for (const [k, items] of old)
+          next.set(
+            k,
+            items.map((s) => (byId.has(s.id) ? { ...s, classId: byId.get(s.id)! } : s)),
+          )
         return next
       })
     },

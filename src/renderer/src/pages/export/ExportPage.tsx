@@ -5,7 +5,16 @@
  */
 import { useCallback, useEffect, useState } from 'react'
 import type { Project } from '../../../../shared/contract'
-import { exportFormatInfo, exportFormatNames, exportFormats, verifyInputCount, verifyTolerance, type ExportFormat, type ExportFormatResult, type ExportRecord } from '../../../../shared/export'
+import {
+  exportFormatInfo,
+  exportFormatNames,
+  exportFormats,
+  verifyInputCount,
+  verifyTolerance,
+  type ExportFormat,
+  type ExportFormatResult,
+  type ExportRecord,
+} from '../../../../shared/export'
 import type { RunSummary } from '../../../../shared/training'
 import { api } from '../../api'
 import { bestRun } from './best-run'
@@ -31,14 +40,18 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [runId, setRunId] = useState<string>('')
   const [preselected, setPreselected] = useState<{ run: RunSummary; reason: string } | null>(null)
-  const [formats, setFormats] = useState<Record<ExportFormat, boolean>>(() => Object.fromEntries(exportFormats.map((f) => [f, true])) as Record<ExportFormat, boolean>)
+  const [formats, setFormats] = useState<Record<ExportFormat, boolean>>(
+    () => Object.fromEntries(exportFormats.map((f) => [f, true])) as Record<ExportFormat, boolean>,
+  )
   const [dir, setDir] = useState('')
   const [dirEdited, setDirEdited] = useState(false)
   /** Bumped when an export finishes, so the next one is offered a fresh folder. */
   const [exportsDone, setExportsDone] = useState(0)
   const [problem, setProblem] = useState<string | null>(null)
   const [current, setCurrent] = useState<ExportRecord | null>(null)
-  const [progress, setProgress] = useState<{ fraction: number; step: string; startedAt: number; at: number } | null>(null)
+  const [progress, setProgress] = useState<{ fraction: number; step: string; startedAt: number; at: number } | null>(
+    null,
+  )
   const [history, setHistory] = useState<ExportRecord[]>([])
 
   const refreshHistory = useCallback(() => {
@@ -85,12 +98,18 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
 
   const chosen = (Object.keys(formats) as ExportFormat[]).filter((f) => formats[f])
   const running = current?.status === 'running'
-  const command = runId ? `modelbench export --run ${runId} ${chosen.map((f) => `--format ${f}`).join(' ')} --out ${shellQuote(dir || '<folder>')}` : ''
+  const command = runId
+    ? `modelbench export --run ${runId} ${chosen.map((f) => `--format ${f}`).join(' ')} --out ${shellQuote(dir || '<folder>')}`
+    : ''
 
   async function start(): Promise<void> {
     setProblem(null)
     try {
-      const record = await api.call('exports.start', { runId, formats: chosen, ...(dir.trim() ? { dir: dir.trim() } : {}) })
+      const record = await api.call('exports.start', {
+        runId,
+        formats: chosen,
+        ...(dir.trim() ? { dir: dir.trim() } : {}),
+      })
       setCurrent(record)
       const now = Date.now()
       setProgress({ fraction: 0, step: 'Starting', startedAt: now, at: now })
@@ -107,7 +126,10 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
         </header>
         <div className="empty-state" data-testid="export-empty">
           <h2>No finished runs to export yet</h2>
-          <p>Export turns a completed run into files an app or a service can load — TF.js for the web, ONNX for Python and other languages — each checked to predict exactly as ModelBench does. Train a model first.</p>
+          <p>
+            Export turns a completed run into files an app or a service can load — TF.js for the web, ONNX for Python
+            and other languages — each checked to predict exactly as ModelBench does. Train a model first.
+          </p>
           <a className="button primary" href="#/train">
             Go to the Train page
           </a>
@@ -122,7 +144,10 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
     <section className="page" data-testid="page-export">
       <header className="page-header">
         <h1>Export</h1>
-        <p className="muted">Hand a trained model to an app or a service. Every format is loaded by its own runtime in a separate process and must predict the same as ModelBench before it is marked verified.</p>
+        <p className="muted">
+          Hand a trained model to an app or a service. Every format is loaded by its own runtime in a separate process
+          and must predict the same as ModelBench before it is marked verified.
+        </p>
       </header>
 
       <form
@@ -137,7 +162,9 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
           <select value={runId} onChange={(e) => setRunId(e.target.value)} disabled={running} data-testid="export-run">
             {(runs ?? []).map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} · {r.testAccuracy !== null ? `test accuracy ${percent(r.testAccuracy)}` : r.architectureSummary} · {new Date(r.finishedAt ?? r.createdAt).toLocaleString()}
+                {r.name} ·{' '}
+                {r.testAccuracy !== null ? `test accuracy ${percent(r.testAccuracy)}` : r.architectureSummary} ·{' '}
+                {new Date(r.finishedAt ?? r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>
@@ -151,14 +178,21 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
           <legend>Formats</legend>
           {exportFormats.map((f) => (
             <label key={f} className="export-format">
-              <input type="checkbox" checked={formats[f]} onChange={(e) => setFormats({ ...formats, [f]: e.target.checked })} data-testid={`export-format-${f}`} />
+              <input
+                type="checkbox"
+                checked={formats[f]}
+                onChange={(e) => setFormats({ ...formats, [f]: e.target.checked })}
+                data-testid={`export-format-${f}`}
+              />
               <span>
                 <strong>{exportFormatInfo[f].title}</strong>
                 <span className="muted small"> — {exportFormatInfo[f].description}</span>
               </span>
             </label>
           ))}
-          <p className="muted small">Every export also holds labels.json, preprocessing.json, MODEL_CARD.md and metadata.json.</p>
+          <p className="muted small">
+            Every export also holds labels.json, preprocessing.json, MODEL_CARD.md and metadata.json.
+          </p>
         </fieldset>
         <label className="export-field">
           <span>Folder</span>
@@ -184,7 +218,12 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
           <code className="muted small export-command" title="The same export from the command line">
             {command}
           </code>
-          <button className="button primary" type="submit" disabled={running || !runId || chosen.length === 0 || dir.trim() === ''} data-testid="export-start">
+          <button
+            className="button primary"
+            type="submit"
+            disabled={running || !runId || chosen.length === 0 || dir.trim() === ''}
+            data-testid="export-start"
+          >
             {running ? 'Exporting…' : 'Export'}
           </button>
         </div>
@@ -195,7 +234,8 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
           <div className="row">
             <span>{progress.step}…</span>
             <span className="muted">
-              {Math.round(progress.fraction * 100)}%{eta !== null ? ` · about ${formatDuration(Math.max(1, eta))} left` : ''}
+              {Math.round(progress.fraction * 100)}%
+              {eta !== null ? ` · about ${formatDuration(Math.max(1, eta))} left` : ''}
             </span>
           </div>
           <progress max={1} value={progress.fraction} />
@@ -227,7 +267,12 @@ export function ExportPage({ project, onError }: Props): React.JSX.Element {
                     <StatusBadge status={h.status} />
                   </td>
                   <td className="export-path">
-                    <button className="link-button" type="button" onClick={() => setCurrent(h)} title="Show this export's result">
+                    <button
+                      className="link-button"
+                      type="button"
+                      onClick={() => setCurrent(h)}
+                      title="Show this export's result"
+                    >
                       {h.dir}
                     </button>
                   </td>
@@ -255,7 +300,12 @@ function ExportResult({ record }: { record: ExportRecord }): React.JSX.Element {
       <div className="row-between">
         <div>
           <h3>
-            {record.status === 'verified' ? 'Exported and verified' : record.status === 'unverified' ? 'Exported, but not verified' : 'The export failed'} <StatusBadge status={record.status} />
+            {record.status === 'verified'
+              ? 'Exported and verified'
+              : record.status === 'unverified'
+                ? 'Exported, but not verified'
+                : 'The export failed'}{' '}
+            <StatusBadge status={record.status} />
           </h3>
           <p className="muted small">
             “{record.runName}” → <code data-testid="export-dir-result">{record.dir}</code>
@@ -308,7 +358,12 @@ function ExportResult({ record }: { record: ExportRecord }): React.JSX.Element {
           <FormatCheck key={r.format} result={r} />
         ))}
       </ul>
-      {record.status !== 'failed' && <p className="muted small">MODEL_CARD.md in the folder describes the model, its data and metrics, and shows how to load it from a web page and from Python.</p>}
+      {record.status !== 'failed' && (
+        <p className="muted small">
+          MODEL_CARD.md in the folder describes the model, its data and metrics, and shows how to load it from a web
+          page and from Python.
+        </p>
+      )}
     </div>
   )
 }
@@ -326,9 +381,12 @@ function FormatCheck({ result: r }: { result: ExportFormatResult }): React.JSX.E
         </strong>
         {r.verified ? (
           <p className="small">
-            Loaded with {r.runtime} in a separate process. On {r.checked} of the dataset&apos;s inputs (test first, up to {verifyInputCount})
-            {r.sameTop1 !== null ? ` the top class matched ModelBench's ${r.sameTop1} of ${r.checked} times and` : ''} the largest difference was{' '}
-            <span data-testid={`export-diff-${r.format}`}>{r.maxDifference?.toExponential(1)}</span> (allowed {verifyTolerance}).
+            Loaded with {r.runtime} in a separate process. On {r.checked} of the dataset&apos;s inputs (test first, up
+            to {verifyInputCount})
+            {r.sameTop1 !== null ? ` the top class matched ModelBench's ${r.sameTop1} of ${r.checked} times and` : ''}{' '}
+            the largest difference was{' '}
+            <span data-testid={`export-diff-${r.format}`}>{r.maxDifference?.toExponential(1)}</span> (allowed{' '}
+            {verifyTolerance}).
           </p>
         ) : (
           <p className="small field-error">{r.error}</p>

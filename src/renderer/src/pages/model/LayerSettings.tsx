@@ -8,9 +8,15 @@ const help: Record<string, { label: string; tip: string; unit?: string }> = {
   kernelSize: { label: 'Kernel size', tip: 'Size of each filter window (height × width).', unit: 'px' },
   strides: { label: 'Strides', tip: 'How far the window moves at each step; 2 halves the size.', unit: 'px' },
   padding: { label: 'Padding', tip: '“same” pads the edges so the size is kept; “valid” does not pad.' },
-  activation: { label: 'Activation', tip: 'The function applied to each output: relu for hidden layers, softmax or sigmoid for outputs.' },
+  activation: {
+    label: 'Activation',
+    tip: 'The function applied to each output: relu for hidden layers, softmax or sigmoid for outputs.',
+  },
   useBias: { label: 'Use bias', tip: 'Adds a learned offset to each output.' },
-  kernelInitializer: { label: 'Initial weights', tip: 'How the weights are drawn before training (Glorot uniform is the Keras default; He suits relu).' },
+  kernelInitializer: {
+    label: 'Initial weights',
+    tip: 'How the weights are drawn before training (Glorot uniform is the Keras default; He suits relu).',
+  },
   units: { label: 'Units', tip: 'How many outputs this layer has. For the last layer: one per class.' },
   rate: { label: 'Rate', tip: 'Share of values switched off at random while training (0.5 = half).' },
   poolSize: { label: 'Pool size', tip: 'Size of the window that is shrunk to one value.', unit: 'px' },
@@ -25,7 +31,11 @@ const help: Record<string, { label: string; tip: string; unit?: string }> = {
   },
 }
 
-const choices: Record<string, readonly string[]> = { padding: ['valid', 'same'], kernelInitializer: initializers, backbone: backboneIds }
+const choices: Record<string, readonly string[]> = {
+  padding: ['valid', 'same'],
+  kernelInitializer: initializers,
+  backbone: backboneIds,
+}
 
 interface Props {
   layer: LayerSpec
@@ -45,12 +55,24 @@ export function LayerSettings({ layer, index, onChange }: Props): React.JSX.Elem
       {keys.map((key) => (
         <Field key={`${index}-${key}`} name={key} value={config[key]} layer={layer} onChange={onChange} />
       ))}
-      {layer.type === 'Pretrained' && <BackboneAbout info={backbones[layer.config.backbone]} trainableBlocks={layer.config.trainableBlocks} />}
+      {layer.type === 'Pretrained' && (
+        <BackboneAbout info={backbones[layer.config.backbone]} trainableBlocks={layer.config.trainableBlocks} />
+      )}
     </div>
   )
 }
 
-function Field({ name, value, layer, onChange }: { name: string; value: unknown; layer: LayerSpec; onChange: Props['onChange'] }): React.JSX.Element {
+function Field({
+  name,
+  value,
+  layer,
+  onChange,
+}: {
+  name: string
+  value: unknown
+  layer: LayerSpec
+  onChange: Props['onChange']
+}): React.JSX.Element {
   const [draft, setDraft] = useState<string[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const meta = help[name] ?? { label: name, tip: '' }
@@ -58,10 +80,17 @@ function Field({ name, value, layer, onChange }: { name: string; value: unknown;
   const options = name === 'activation' ? (layer.type === 'Activation' ? layerActivations : activations) : choices[name]
   let editor: React.ReactNode
   if (typeof value === 'boolean') {
-    editor = <input type="checkbox" checked={value} onChange={(e) => commit(e.target.checked)} aria-label={meta.label} />
+    editor = (
+      <input type="checkbox" checked={value} onChange={(e) => commit(e.target.checked)} aria-label={meta.label} />
+    )
   } else if (options) {
     editor = (
-      <select value={String(value)} onChange={(e) => commit(e.target.value)} aria-label={meta.label} data-testid={`setting-${name}`}>
+      <select
+        value={String(value)}
+        onChange={(e) => commit(e.target.value)}
+        aria-label={meta.label}
+        data-testid={`setting-${name}`}
+      >
         {options.map((o) => (
           <option key={o}>{o}</option>
         ))}
@@ -73,7 +102,12 @@ function Field({ name, value, layer, onChange }: { name: string; value: unknown;
       <span className="pair">
         {name === 'strides' && layer.type !== 'Conv2D' && (
           <label className="small">
-            <input type="checkbox" checked={value === null} onChange={(e) => commit(e.target.checked ? null : [2, 2])} /> same as pool size
+            <input
+              type="checkbox"
+              checked={value === null}
+              onChange={(e) => commit(e.target.checked ? null : [2, 2])}
+            />{' '}
+            same as pool size
           </label>
         )}
         {value !== null &&

@@ -3,8 +3,28 @@
  * keyboard), live output shapes and parameter counts, the error placed at the layer that cannot follow,
  * templates, saved architectures and undo/redo.
  */
-import { closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent, type DragOverEvent, type DragStartEvent } from '@dnd-kit/core'
-import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable'
+import {
+  closestCenter,
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  pointerWithin,
+  useDraggable,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type CollisionDetection,
+  type DragEndEvent,
+  type DragOverEvent,
+  type DragStartEvent,
+} from '@dnd-kit/core'
+import {
+  SortableContext,
+  sortableKeyboardCoordinates,
+  useSortable,
+  verticalListSortingStrategy,
+} from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { backbones, type BackboneId } from '../../../../shared/model/backbones'
@@ -48,7 +68,6 @@ import {
 } from './stack-state'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { messageOf } from '../../../../shared/messages'
-
 
 /** A drop goes where the pointer is (the dragged card is wide and overlaps several rows); else the nearest row. */
 const dropTarget: CollisionDetection = (args) => {
@@ -128,13 +147,16 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
   )
 
   // Undo and redo say what they undid ("Undid Add Dropout"), like the edits themselves.
-  const step = useCallback((way: 'undo' | 'redo'): void => {
-    const h = history
-    const name = h ? (way === 'undo' ? h.pastNames.at(-1) : h.futureNames[0]) : undefined
-    if (!h || name === undefined) return
-    setHistory(way === 'undo' ? undo(h) : redo(h))
-    setAnnouncement(`${way === 'undo' ? 'Undid' : 'Redid'} ${name}`)
-  }, [history])
+  const step = useCallback(
+    (way: 'undo' | 'redo'): void => {
+      const h = history
+      const name = h ? (way === 'undo' ? h.pastNames.at(-1) : h.futureNames[0]) : undefined
+      if (!h || name === undefined) return
+      setHistory(way === 'undo' ? undo(h) : redo(h))
+      setAnnouncement(`${way === 'undo' ? 'Undid' : 'Redid'} ${name}`)
+    },
+    [history],
+  )
 
   // Undo and redo for stack edits; capture phase, so the app-wide Ctrl+Z does not also act.
   useEffect(() => {
@@ -155,7 +177,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
     return () => window.removeEventListener('keydown', onKey, { capture: true })
   }, [step])
 
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }))
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  )
 
   if (dataset === undefined || (dataset && !history)) {
     return (
@@ -165,7 +190,13 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
     )
   }
   if (dataset === null || !history || !target) {
-    return <ImportDataFirst title="Model" testId="page-model" text="The model’s input and output follow the data, so import some on the Data page first." />
+    return (
+      <ImportDataFirst
+        title="Model"
+        testId="page-model"
+        text="The model’s input and output follow the data, so import some on the Data page first."
+      />
+    )
   }
 
   const draft = history.present
@@ -192,7 +223,11 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
 
   function onDragOver(e: DragOverEvent): void {
     const id = String(e.active.id)
-    setLanding(id.startsWith('palette:') && e.over ? { overId: String(e.over.id), type: id.slice('palette:'.length) as LayerType } : null)
+    setLanding(
+      id.startsWith('palette:') && e.over
+        ? { overId: String(e.over.id), type: id.slice('palette:'.length) as LayerType }
+        : null,
+    )
   }
 
   function onDragEnd(e: DragEndEvent): void {
@@ -207,7 +242,8 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
       act({ name: 'addLayer', type, index: at < 0 ? draft.items.length : at })
       return
     }
-    if (overId && overId !== id && overId !== 'stack-end') act({ name: 'moveLayer', id, to: draft.items.findIndex((i) => i.id === overId) })
+    if (overId && overId !== id && overId !== 'stack-end')
+      act({ name: 'moveLayer', id, to: draft.items.findIndex((i) => i.id === overId) })
   }
 
   async function save(): Promise<void> {
@@ -229,17 +265,36 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
         <div>
           <h1>Model</h1>
           <p className="muted">
-            in {project.name} · {target.kind === 'image' ? 'images' : 'table'}, {target.task === 'regression' ? 'predicts a number' : `${target.classes} classes`}
+            in {project.name} · {target.kind === 'image' ? 'images' : 'table'},{' '}
+            {target.task === 'regression' ? 'predicts a number' : `${target.classes} classes`}
           </p>
         </div>
         <div className="row">
-          <button className="button" onClick={() => step('undo')} disabled={history.past.length === 0} title={history.past.length ? `Undo ${history.pastNames.at(-1)} (Ctrl+Z)` : 'Nothing to undo'} data-testid="stack-undo">
+          <button
+            className="button"
+            onClick={() => step('undo')}
+            disabled={history.past.length === 0}
+            title={history.past.length ? `Undo ${history.pastNames.at(-1)} (Ctrl+Z)` : 'Nothing to undo'}
+            data-testid="stack-undo"
+          >
             Undo
           </button>
-          <button className="button" onClick={() => step('redo')} disabled={history.future.length === 0} title={history.future.length ? `Redo ${history.futureNames[0]} (Ctrl+Shift+Z)` : 'Nothing to redo'} data-testid="stack-redo">
+          <button
+            className="button"
+            onClick={() => step('redo')}
+            disabled={history.future.length === 0}
+            title={history.future.length ? `Redo ${history.futureNames[0]} (Ctrl+Shift+Z)` : 'Nothing to redo'}
+            data-testid="stack-redo"
+          >
             Redo
           </button>
-          <button className="button primary" disabled={blocked} onClick={onTrain} title={blocked ? 'Fix the model first' : 'Train this model'} data-testid="train-this-model">
+          <button
+            className="button primary"
+            disabled={blocked}
+            onClick={onTrain}
+            title={blocked ? 'Fix the model first' : 'Train this model'}
+            data-testid="train-this-model"
+          >
             Train this model →
           </button>
         </div>
@@ -277,7 +332,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
                 const a = saved.find((x) => x.id === e.target.value)
                 if (!a) return
                 setName(a.name)
-                act({ name: 'replaceAll', draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) } })
+                act({
+                  name: 'replaceAll',
+                  draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) },
+                })
               }}
             >
               <option value="">a saved model…</option>
@@ -289,8 +347,19 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             </select>
           </label>
         )}
-        <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Model name" maxLength={120} data-testid="model-name" />
-        <button className="button" onClick={() => void save()} disabled={analysis.firstError !== null || !name.trim()} data-testid="model-save">
+        <input
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="Model name"
+          maxLength={120}
+          data-testid="model-name"
+        />
+        <button
+          className="button"
+          onClick={() => void save()}
+          disabled={analysis.firstError !== null || !name.trim()}
+          data-testid="model-save"
+        >
           Save
         </button>
         <button className="button link" onClick={() => setManaging(true)} data-testid="manage-saved">
@@ -306,13 +375,19 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
           onChanged={() => void api.call('architectures.list', { projectId: project.id }).then(setSaved, onError)}
           onOpen={(a) => {
             setName(a.name)
-            act({ name: 'replaceAll', draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) } })
+            act({
+              name: 'replaceAll',
+              draft: { inputShape: a.spec.inputShape as number[], items: itemsFrom(a.spec.layers) },
+            })
             setManaging(false)
           }}
         />
       )}
 
-      <DndContext sensors={sensors} collisionDetection={dropTarget} onDragStart={onDragStart}
+      <DndContext
+        sensors={sensors}
+        collisionDetection={dropTarget}
+        onDragStart={onDragStart}
         onDragOver={onDragOver}
         onDragEnd={onDragEnd}
         onDragCancel={() => {
@@ -325,18 +400,33 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
             <h2>Layers</h2>
             <p className="muted small">Drag into the stack, or press +.</p>
             {/* A backbone takes images: a table project's palette has no Pretrained group. */}
-            {paletteGroups.filter((g) => g.group !== 'pretrained' || target.kind === 'image').map((g) => (
-              <div key={g.group} className="palette-group">
-                <h3>{g.label}</h3>
-                {g.types.map((t) => (
-                  <PaletteItem key={t} type={t} onAdd={() => act({ name: 'addLayer', type: t, index: addPosition(draft, selectedIndex) })} />
-                ))}
-              </div>
-            ))}
+            {paletteGroups
+              .filter((g) => g.group !== 'pretrained' || target.kind === 'image')
+              .map((g) => (
+                <div key={g.group} className="palette-group">
+                  <h3>{g.label}</h3>
+                  {g.types.map((t) => (
+                    <PaletteItem
+                      key={t}
+                      type={t}
+                      onAdd={() => act({ name: 'addLayer', type: t, index: addPosition(draft, selectedIndex) })}
+                    />
+                  ))}
+                </div>
+              ))}
           </aside>
 
           <div className="stack" data-testid="stack">
-            <InputShapeRow shape={draft.inputShape} suggested={target.inputShape} backbone={draft.items[0]?.layer.type === 'Pretrained' ? backbones[draft.items[0].layer.config.backbone].label : null} onChange={(shape) => act({ name: 'setInputShape', shape })} />
+            <InputShapeRow
+              shape={draft.inputShape}
+              suggested={target.inputShape}
+              backbone={
+                draft.items[0]?.layer.type === 'Pretrained'
+                  ? backbones[draft.items[0].layer.config.backbone].label
+                  : null
+              }
+              onChange={(shape) => act({ name: 'setInputShape', shape })}
+            />
             <SortableContext items={draft.items.map((i) => i.id)} strategy={verticalListSortingStrategy}>
               <ol className="stack-list">
                 {draft.items.map((item, i) => (
@@ -355,7 +445,10 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
                 ))}
               </ol>
             </SortableContext>
-            <StackEnd landing={landing?.overId === 'stack-end' ? landing.type : null} afterOutput={draft.items.length > 1 && draft.items.at(-1)!.layer.type === 'Dense'} />
+            <StackEnd
+              landing={landing?.overId === 'stack-end' ? landing.type : null}
+              afterOutput={draft.items.length > 1 && draft.items.at(-1)!.layer.type === 'Dense'}
+            />
             {wrongInput && (
               <div className="stack-warning" role="alert" data-testid="input-mismatch">
                 {wrongInput}.{' '}
@@ -382,7 +475,11 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
               </span>
               <span>{analysis.trainableParams.toLocaleString()} trainable</span>
               <span title="Weights, gradients and optimizer state, plus the activations kept for the backward pass">
-                ≈ <span data-testid="training-memory">{formatBytes(trainingMemoryBytes(toSpec(draft), analysis, memoryBatch))}</span> to train with batch{' '}
+                ≈{' '}
+                <span data-testid="training-memory">
+                  {formatBytes(trainingMemoryBytes(toSpec(draft), analysis, memoryBatch))}
+                </span>{' '}
+                to train with batch{' '}
                 <select
                   className="inline-select"
                   aria-label="Batch size for the memory estimate"
@@ -408,24 +505,33 @@ export function ModelPage({ project, onError, onMessage, onTrain }: Props): Reac
 
           <aside className="panel settings-panel" aria-label="Settings">
             {selectedItem ? (
-              <LayerSettings layer={selectedItem.layer} index={selectedIndex} onChange={(patch) => act({ name: 'updateLayer', id: selectedItem.id, config: patch })} />
+              <LayerSettings
+                layer={selectedItem.layer}
+                index={selectedIndex}
+                onChange={(patch) => act({ name: 'updateLayer', id: selectedItem.id, config: patch })}
+              />
             ) : (
               <p className="muted">Select a layer to change its settings.</p>
             )}
           </aside>
         </div>
-        <DragOverlay dropAnimation={null}>{picked && (
+        <DragOverlay dropAnimation={null}>
+          {picked && (
             <div className="palette-item dragging">
               <PaletteCard type={picked} />
             </div>
-          )}</DragOverlay>
+          )}
+        </DragOverlay>
       </DndContext>
       {replacing && (
         <ConfirmDialog
           title={`Replace your model with “${replacing.name}”?`}
           body={
             <p>
-              {draft.items.length === 1 ? 'The 1 layer you have now is' : `The ${draft.items.length} layers you have now are`} not saved as a model. Save them first with “Save”, or replace them (Undo brings them back).
+              {draft.items.length === 1
+                ? 'The 1 layer you have now is'
+                : `The ${draft.items.length} layers you have now are`}{' '}
+              not saved as a model. Save them first with “Save”, or replace them (Undo brings them back).
             </p>
           }
           confirmLabel="Replace"
@@ -446,9 +552,21 @@ function PaletteItem({ type, onAdd }: { type: LayerType; onAdd: () => void }): R
   const { listeners, setNodeRef, isDragging } = useDraggable({ id: `palette:${type}` })
   const { onKeyDown: _keyboardDrag, ...pointer } = listeners ?? {}
   return (
-    <div ref={setNodeRef} className={isDragging ? 'palette-item picked' : 'palette-item'} data-testid={`palette-${type}`} {...pointer}>
+    <div
+      ref={setNodeRef}
+      className={isDragging ? 'palette-item picked' : 'palette-item'}
+      data-testid={`palette-${type}`}
+      {...pointer}
+    >
       <PaletteCard type={type} />
-      <button className="button icon" onPointerDown={(e) => e.stopPropagation()} onClick={onAdd} aria-label={`Add ${type}`} title={`Add ${type}`} data-testid={`add-${type}`}>
+      <button
+        className="button icon"
+        onPointerDown={(e) => e.stopPropagation()}
+        onClick={onAdd}
+        aria-label={`Add ${type}`}
+        title={`Add ${type}`}
+        data-testid={`add-${type}`}
+      >
         +
       </button>
     </div>
@@ -470,12 +588,24 @@ function StackEnd({ landing, afterOutput }: { landing: LayerType | null; afterOu
   const { setNodeRef, isOver } = useDroppable({ id: 'stack-end' })
   return (
     <div ref={setNodeRef} className={isOver ? 'stack-end over' : 'stack-end'} data-testid="stack-end">
-      {landing ? `${landing} goes at the end${afterOutput ? ', after the output layer' : ''}` : 'Drop a layer here to add it at the end'}
+      {landing
+        ? `${landing} goes at the end${afterOutput ? ', after the output layer' : ''}`
+        : 'Drop a layer here to add it at the end'}
     </div>
   )
 }
 
-function InputShapeRow({ shape, suggested, backbone, onChange }: { shape: number[]; suggested: number[] | null; backbone: string | null; onChange: (s: number[]) => void }): React.JSX.Element {
+function InputShapeRow({
+  shape,
+  suggested,
+  backbone,
+  onChange,
+}: {
+  shape: number[]
+  suggested: number[] | null
+  backbone: string | null
+  onChange: (s: number[]) => void
+}): React.JSX.Element {
   const names = shape.length === 3 ? ['height', 'width', 'channels'] : ['features']
   return (
     <div className="stack-input" data-testid="input-shape">
@@ -483,7 +613,14 @@ function InputShapeRow({ shape, suggested, backbone, onChange }: { shape: number
       {shape.map((d, i) => (
         <label key={i} className="small">
           {names[i]}{' '}
-          <input type="number" min={1} value={d} onChange={(e) => onChange(shape.map((v, j) => (j === i ? Math.max(1, Math.floor(Number(e.target.value) || 1)) : v)))} />
+          <input
+            type="number"
+            min={1}
+            value={d}
+            onChange={(e) =>
+              onChange(shape.map((v, j) => (j === i ? Math.max(1, Math.floor(Number(e.target.value) || 1)) : v)))
+            }
+          />
         </label>
       ))}
       {backbone && (
@@ -538,7 +675,17 @@ function summary(item: StackItem): string {
   }
 }
 
-function StackRow({ item, index, count, analysis, selected, onSelect, act, fix, landing }: RowProps): React.JSX.Element {
+function StackRow({
+  item,
+  index,
+  count,
+  analysis,
+  selected,
+  onSelect,
+  act,
+  fix,
+  landing,
+}: RowProps): React.JSX.Element {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: item.id })
   const onKeyDown = (e: React.KeyboardEvent): void => {
     if (e.altKey && e.key === 'ArrowUp') act({ name: 'moveLayer', id: item.id, to: index - 1 })
@@ -553,7 +700,12 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix, 
     <li
       ref={setNodeRef}
       style={{ transform: CSS.Transform.toString(transform), transition, opacity: isDragging ? 0.6 : 1 }}
-      className={['stack-row', selected ? 'selected' : '', analysis.error ? 'has-error' : '', landing ? 'landing' : ''].join(' ')}
+      className={[
+        'stack-row',
+        selected ? 'selected' : '',
+        analysis.error ? 'has-error' : '',
+        landing ? 'landing' : '',
+      ].join(' ')}
       onClick={onSelect}
       data-testid="stack-row"
       data-type={item.layer.type}
@@ -587,20 +739,45 @@ function StackRow({ item, index, count, analysis, selected, onSelect, act, fix, 
           {analysis.outputShape ? formatShape(analysis.outputShape) : '—'}
         </span>
         <span className="stack-params small" data-testid="layer-params">
-          {analysis.params ? `${(analysis.params.trainable + analysis.params.nonTrainable).toLocaleString()} params` : ''}
+          {analysis.params
+            ? `${(analysis.params.trainable + analysis.params.nonTrainable).toLocaleString()} params`
+            : ''}
         </span>
       </span>
       <span className="stack-actions" onPointerDown={(e) => e.stopPropagation()}>
-        <button className="button icon" aria-label="Move up" title="Move up (Alt+↑)" disabled={index === 0} onClick={() => act({ name: 'moveLayer', id: item.id, to: index - 1 })}>
+        <button
+          className="button icon"
+          aria-label="Move up"
+          title="Move up (Alt+↑)"
+          disabled={index === 0}
+          onClick={() => act({ name: 'moveLayer', id: item.id, to: index - 1 })}
+        >
           ↑
         </button>
-        <button className="button icon" aria-label="Move down" title="Move down (Alt+↓)" disabled={index === count - 1} onClick={() => act({ name: 'moveLayer', id: item.id, to: index + 1 })}>
+        <button
+          className="button icon"
+          aria-label="Move down"
+          title="Move down (Alt+↓)"
+          disabled={index === count - 1}
+          onClick={() => act({ name: 'moveLayer', id: item.id, to: index + 1 })}
+        >
           ↓
         </button>
-        <button className="button icon small-text" aria-label="Duplicate" title="Duplicate (Ctrl+D)" onClick={() => act({ name: 'duplicateLayer', id: item.id })}>
+        <button
+          className="button icon small-text"
+          aria-label="Duplicate"
+          title="Duplicate (Ctrl+D)"
+          onClick={() => act({ name: 'duplicateLayer', id: item.id })}
+        >
           copy
         </button>
-        <button className="button icon" aria-label="Delete layer" title="Delete (Del)" onClick={() => act({ name: 'removeLayer', id: item.id })} data-testid="remove-layer">
+        <button
+          className="button icon"
+          aria-label="Delete layer"
+          title="Delete (Del)"
+          onClick={() => act({ name: 'removeLayer', id: item.id })}
+          data-testid="remove-layer"
+        >
           ×
         </button>
       </span>

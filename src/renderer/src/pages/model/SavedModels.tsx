@@ -19,7 +19,9 @@ export function SavedModels({ projectId, saved, onOpen, onChanged, onClose, onEr
   const [newName, setNewName] = useState('')
   const [deleting, setDeleting] = useState<string | null>(null)
   // The newest version of each name (the list comes newest first within a name).
-  const latest = [...new Map(saved.map((a) => [a.name.toLowerCase(), a] as const)).values()].map((a) => saved.find((x) => x.name.toLowerCase() === a.name.toLowerCase())!)
+  const latest = [...new Map(saved.map((a) => [a.name.toLowerCase(), a] as const)).values()].map((a) =>
+    saved.find((x) => x.name.toLowerCase() === a.name.toLowerCase())!,
+  )
   const versionsOf = (name: string): number => saved.filter((a) => a.name.toLowerCase() === name.toLowerCase()).length
 
   const run = (p: Promise<unknown>): void => void p.then(onChanged, onError)
@@ -36,7 +38,11 @@ export function SavedModels({ projectId, saved, onOpen, onChanged, onClose, onEr
                 className="row"
                 onSubmit={(e) => {
                   e.preventDefault()
-                  run(api.call('architectures.rename', { projectId, name: a.name, newName }).then(() => setRenaming(null)))
+                  run(
+                    api
+                      .call('architectures.rename', { projectId, name: a.name, newName })
+                      .then(() => setRenaming(null)),
+                  )
                 }}
               >
                 <input autoFocus value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="New name" />
@@ -60,7 +66,12 @@ export function SavedModels({ projectId, saved, onOpen, onChanged, onClose, onEr
                   <button className="button" onClick={() => onOpen(a)}>
                     Open
                   </button>
-                  <button className="button" onClick={() => run(api.call('architectures.save', { projectId, name: `${a.name} copy`, spec: a.spec }))}>
+                  <button
+                    className="button"
+                    onClick={() =>
+                      run(api.call('architectures.save', { projectId, name: `${a.name} copy`, spec: a.spec }))
+                    }
+                  >
                     Duplicate
                   </button>
                   <button

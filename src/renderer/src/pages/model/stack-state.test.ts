@@ -1,5 +1,32 @@
 import { describe, expect, it } from 'vitest'
-import { addPosition, analyze, apply, describeChange, hasUnsavedWork, inputMismatch, modelProblem, newHistory, itemsFrom, outputLayerFor, outputMismatch, paletteGroups, perform, quickFix, redo, suggestedTemplate, templateProblem, templates, toSpec, undo, withOutputLayer, type Draft, type History, type StackAction, type Target, type Template } from './stack-state'
+import {
+  addPosition,
+  analyze,
+  apply,
+  describeChange,
+  hasUnsavedWork,
+  inputMismatch,
+  modelProblem,
+  newHistory,
+  itemsFrom,
+  outputLayerFor,
+  outputMismatch,
+  paletteGroups,
+  perform,
+  quickFix,
+  redo,
+  suggestedTemplate,
+  templateProblem,
+  templates,
+  toSpec,
+  undo,
+  withOutputLayer,
+  type Draft,
+  type History,
+  type StackAction,
+  type Target,
+  type Template,
+} from './stack-state'
 import { layerTypes, normalizeLayer } from '../../../../shared/model/registry'
 import { trainingMemoryBytes } from '../../../../shared/model/memory'
 
@@ -41,7 +68,9 @@ describe('stacker actions', () => {
     const types = d.items.map((i) => i.layer.type)
     expect(said({ name: 'addLayer', type: 'Dropout', index: 3 })).toBe('Dropout added after layer 3')
     expect(said({ name: 'addLayer', type: 'Conv2D', index: 0 })).toBe('Conv2D added as the first layer')
-    expect(said({ name: 'removeLayer', id: d.items[1]!.id })).toBe(`Layer 2, ${types[1]}, removed; ${d.items.length - 1} layers left`)
+    expect(said({ name: 'removeLayer', id: d.items[1]!.id })).toBe(
+      `Layer 2, ${types[1]}, removed; ${d.items.length - 1} layers left`,
+    )
     expect(said({ name: 'duplicateLayer', id: d.items[0]!.id })).toBe(`${types[0]} copied after layer 1`)
     expect(said({ name: 'moveLayer', id: d.items[0]!.id, to: 2 })).toBe(`${types[0]} moved from layer 1 to layer 3`)
     expect(said({ name: 'moveLayer', id: d.items[0]!.id, to: -1 })).toBeNull()
@@ -52,7 +81,9 @@ describe('stacker actions', () => {
   it('refuses an invalid setting with the layer’s message and leaves the stack as it was', () => {
     const h = start()
     const conv = h.present.items[0]!
-    expect(() => perform(h.present, { name: 'updateLayer', id: conv.id, config: { filters: 0 } })).toThrow('Conv2D: filters must be a positive whole number. Received: filters=0')
+    expect(() => perform(h.present, { name: 'updateLayer', id: conv.id, config: { filters: 0 } })).toThrow(
+      'Conv2D: filters must be a positive whole number. Received: filters=0',
+    )
     const updated = perform(h.present, { name: 'updateLayer', id: conv.id, config: { filters: 8, padding: 'same' } })
     expect(updated.items[0]!.layer.config).toMatchObject({ filters: 8, padding: 'same' })
     expect(h.present.items[0]!.layer.config).toMatchObject({ filters: 16 })
@@ -62,7 +93,15 @@ describe('stacker actions', () => {
 describe('shapes and errors in the stacker', () => {
   it('shows every layer’s output shape and the totals of the tiny CNN', () => {
     const a = analyze(start().present)
-    expect(a.layers.map((l) => l.outputShape)).toEqual([[26, 26, 16], [13, 13, 16], [11, 11, 32], [5, 5, 32], [800], [64], [10]])
+    expect(a.layers.map((l) => l.outputShape)).toEqual([
+      [26, 26, 16],
+      [13, 13, 16],
+      [11, 11, 32],
+      [5, 5, 32],
+      [800],
+      [64],
+      [10],
+    ])
     expect(a.totalParams).toBe(56_714)
   })
 
@@ -83,7 +122,11 @@ describe('shapes and errors in the stacker', () => {
     // Conv2D → Dense → Flatten → Dense: the fix for the first Dense moves the Flatten before it.
     const d: Draft = {
       inputShape: [28, 28, 1],
-      items: itemsFrom(['Conv2D', 'Dense', 'Flatten', 'Dense'].map((type) => normalizeLayer({ type, config: type === 'Dense' ? { units: 10, activation: 'softmax' } : {} }))),
+      items: itemsFrom(
+        ['Conv2D', 'Dense', 'Flatten', 'Dense'].map((type) =>
+          normalizeLayer({ type, config: type === 'Dense' ? { units: 10, activation: 'softmax' } : {} }),
+        ),
+      ),
     }
     const fix = quickFix(d, analyze(d))!
     const fixed = perform(d, fix.action)
@@ -104,14 +147,32 @@ describe('shapes and errors in the stacker', () => {
 
   it('says when the output does not fit the data, and builds the fitting output layer', () => {
     const d: Draft = { inputShape: [4], items: itemsFrom([normalizeLayer({ type: 'Dense', config: { units: 5 } })]) }
-    expect(outputMismatch(d, analyze(d), { ...digits, classes: 3 })).toBe('The last layer has 5 units but the data has 3 classes')
+    expect(outputMismatch(d, analyze(d), { ...digits, classes: 3 })).toBe(
+      'The last layer has 5 units but the data has 3 classes',
+    )
     expect(outputLayerFor({ ...digits, classes: 2 })).toMatchObject({ config: { units: 1, activation: 'sigmoid' } })
-    expect(outputLayerFor({ ...digits, task: 'regression' })).toMatchObject({ config: { units: 1, activation: 'linear' } })
+    expect(outputLayerFor({ ...digits, task: 'regression' })).toMatchObject({
+      config: { units: 1, activation: 'linear' },
+    })
   })
 
   it('fits the output layer: replacing the last Dense, or adding one after a backbone', () => {
-    const dense: Draft = { inputShape: [4], items: itemsFrom([normalizeLayer({ type: 'Dense', config: { units: 8 } }), normalizeLayer({ type: 'Dense', config: { units: 5 } })]) }
-    expect(withOutputLayer(dense, { ...digits, classes: 3 }).items.map((i) => [i.layer.type, 'units' in i.layer.config ? i.layer.config.units : null])).toEqual([['Dense', 8], ['Dense', 3]])
+    const dense: Draft = {
+      inputShape: [4],
+      items: itemsFrom([
+        normalizeLayer({ type: 'Dense', config: { units: 8 } }),
+        normalizeLayer({ type: 'Dense', config: { units: 5 } }),
+      ]),
+    }
+    expect(
+      withOutputLayer(dense, { ...digits, classes: 3 }).items.map((i) => [
+        i.layer.type,
+        'units' in i.layer.config ? i.layer.config.units : null,
+      ]),
+    ).toEqual([
+      ['Dense', 8],
+      ['Dense', 3],
+    ])
     const backbone: Draft = { inputShape: [224, 224, 3], items: itemsFrom([normalizeLayer({ type: 'Pretrained' })]) }
     const fixed = withOutputLayer(backbone, { ...digits, classes: 3 })
     expect(fixed.items.map((i) => i.layer.type)).toEqual(['Pretrained', 'Dense'])
@@ -122,7 +183,9 @@ describe('shapes and errors in the stacker', () => {
     const d = perform(start().present, { name: 'addLayer', type: 'Pretrained', index: 3 })
     expect(d.inputShape).toEqual([224, 224, 3])
     expect(d.items[0]!.layer.type).toBe('Pretrained')
-    expect(perform(d, { name: 'addLayer', type: 'Pretrained' }).items.filter((i) => i.layer.type === 'Pretrained')).toHaveLength(1)
+    expect(
+      perform(d, { name: 'addLayer', type: 'Pretrained' }).items.filter((i) => i.layer.type === 'Pretrained'),
+    ).toHaveLength(1)
   })
 
   it('suggests the pretrained backbone for photos, the tiny CNN for small grey images, the MLP for tables', () => {
@@ -143,7 +206,12 @@ describe('shapes and errors in the stacker', () => {
 
   it('builds every template into a valid stack for fitting data, and the palette lists every layer type', () => {
     for (const t of templates) {
-      const target = t.id === 'mlp' ? { kind: 'table' as const, task: 'classification' as const, classes: 3, inputShape: [4] } : t.id === 'small-cnn' ? { ...digits, inputShape: [150, 150, 3] } : digits
+      const target =
+        t.id === 'mlp'
+          ? { kind: 'table' as const, task: 'classification' as const, classes: 3, inputShape: [4] }
+          : t.id === 'small-cnn'
+            ? { ...digits, inputShape: [150, 150, 3] }
+            : digits
       expect(analyze(t.build(target)).firstError, t.id).toBeNull()
     }
     expect(paletteGroups.flatMap((g) => g.types).sort()).toEqual([...layerTypes].sort())
@@ -168,7 +236,9 @@ describe('templates and the data (issue 15, item 5)', () => {
     expect(templateProblem(byId('tiny-cnn'), iris)?.summary).toBe('for images, not tables')
     // The option says it in a few words (a long option widens the select past the page); the tooltip says why.
     expect(templateProblem(byId('small-cnn'), digits)?.summary).toBe('does not fit 28×28×1 images')
-    expect(templateProblem(byId('small-cnn'), digits)?.detail).toMatch(/^does not fit 28×28×1 images: Conv2D: a 3×3 kernel/)
+    expect(templateProblem(byId('small-cnn'), digits)?.detail).toMatch(
+      /^does not fit 28×28×1 images: Conv2D: a 3×3 kernel/,
+    )
     expect(templateProblem(byId('small-cnn'), photos)).toBeNull()
     expect(templateProblem(byId('tiny-cnn'), digits)).toBeNull()
     expect(templateProblem(byId('blank'), iris)).toBeNull()
@@ -176,11 +246,19 @@ describe('templates and the data (issue 15, item 5)', () => {
   })
 
   it('refuses a model whose input cannot take the data, naming both', () => {
-    expect(inputMismatch(byId('mlp').build(iris), digits)).toBe('This model takes rows of 4 values, but the data is 28×28×1 images')
-    expect(inputMismatch(byId('tiny-cnn').build(digits), iris)).toBe('This model takes 28×28×1 images, but the data is rows of 4 values: use the MLP for tables')
-    expect(inputMismatch(byId('mlp').build({ ...iris, inputShape: [6] }), iris)).toBe('This model takes 6 values per row, but the data has 4')
+    expect(inputMismatch(byId('mlp').build(iris), digits)).toBe(
+      'This model takes rows of 4 values, but the data is 28×28×1 images',
+    )
+    expect(inputMismatch(byId('tiny-cnn').build(digits), iris)).toBe(
+      'This model takes 28×28×1 images, but the data is rows of 4 values: use the MLP for tables',
+    )
+    expect(inputMismatch(byId('mlp').build({ ...iris, inputShape: [6] }), iris)).toBe(
+      'This model takes 6 values per row, but the data has 4',
+    )
     expect(inputMismatch(byId('tiny-cnn').build(digits), photos)).toBeNull()
-    expect(modelProblem(toSpec(byId('mlp').build(iris)), digits)).toBe('This model takes rows of 4 values, but the data is 28×28×1 images')
+    expect(modelProblem(toSpec(byId('mlp').build(iris)), digits)).toBe(
+      'This model takes rows of 4 values, but the data is 28×28×1 images',
+    )
     expect(modelProblem(toSpec(byId('tiny-cnn').build(digits)), digits)).toBeNull()
   })
 

@@ -3,7 +3,14 @@
  * goes through `apply`, which records history for undo and redo.
  */
 import { backbones } from '../../../../shared/model/backbones'
-import { analyzeStack, layerRegistry, normalizeLayer, outputActivationProblem, outputUnitsProblem, type StackAnalysis } from '../../../../shared/model/registry'
+import {
+  analyzeStack,
+  layerRegistry,
+  normalizeLayer,
+  outputActivationProblem,
+  outputUnitsProblem,
+  type StackAnalysis,
+} from '../../../../shared/model/registry'
 import type { LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
 
 export interface StackItem {
@@ -148,7 +155,8 @@ export function perform(d: Draft, a: StackAction): Draft {
       if (i < 0) return d
       // A Flatten further down moves up here: a second one would only raise the same error later.
       const later = d.items.findIndex((x, j) => j > i && x.layer.type === 'Flatten')
-      const item = later >= 0 ? d.items[later]! : { id: newId(), layer: normalizeLayer({ type: 'Flatten', config: {} }) }
+      const item =
+        later >= 0 ? d.items[later]! : { id: newId(), layer: normalizeLayer({ type: 'Flatten', config: {} }) }
       const rest = d.items.filter((_, j) => j !== later)
       return { ...d, items: [...rest.slice(0, i), item, ...rest.slice(i)] }
     }
@@ -230,7 +238,8 @@ export function quickFix(d: Draft, analysis: StackAnalysis): { label: string; ac
   const err = analysis.firstError
   if (!err || err.index < 0) return null
   const item = d.items[err.index]!
-  if (/add a Flatten/.test(err.message)) return { label: 'Insert Flatten before it', action: { name: 'insertFlatten', before: item.id } }
+  if (/add a Flatten/.test(err.message))
+    return { label: 'Insert Flatten before it', action: { name: 'insertFlatten', before: item.id } }
   return null
 }
 
@@ -242,15 +251,36 @@ export interface Target {
 }
 
 /** What a dataset asks of a model (only classes that have examples count). */
-export function targetOf(d: { kind: Target['kind']; task: Target['task']; classes: Array<{ count: number }>; suggestedInputShape: number[] | null }): Target {
-  return { kind: d.kind, task: d.task, classes: d.classes.filter((c) => c.count > 0).length, inputShape: d.suggestedInputShape }
+export function targetOf(d: {
+  kind: Target['kind']
+  task: Target['task']
+  classes: Array<{ count: number }>
+  suggestedInputShape: number[] | null
+}): Target {
+  return {
+    kind: d.kind,
+    task: d.task,
+    classes: d.classes.filter((c) => c.count > 0).length,
+    inputShape: d.suggestedInputShape,
+  }
 }
 
 /** A draft kept by the core (`projects.getDrafts`), or null when there is none or it is not a model. */
 export function draftFromSaved(saved: { spec: unknown } | null | undefined): Draft | null {
   const spec = saved?.spec as { inputShape?: unknown; layers?: unknown } | undefined
-  if (!spec || !Array.isArray(spec.inputShape) || !spec.inputShape.every((n) => typeof n === 'number') || !Array.isArray(spec.layers)) return null
-  if (!spec.layers.every((l: unknown) => typeof l === 'object' && l !== null && typeof (l as { type?: unknown }).type === 'string')) return null
+  if (
+    !spec ||
+    !Array.isArray(spec.inputShape) ||
+    !spec.inputShape.every((n) => typeof n === 'number') ||
+    !Array.isArray(spec.layers)
+  )
+    return null
+  if (
+    !spec.layers.every(
+      (l: unknown) => typeof l === 'object' && l !== null && typeof (l as { type?: unknown }).type === 'string',
+    )
+  )
+    return null
   return { inputShape: spec.inputShape as number[], items: itemsFrom(spec.layers as LayerSpec[]) }
 }
 
@@ -291,10 +321,15 @@ export const templates: Template[] = [
     id: 'pretrained',
     name: 'Pretrained MobileNetV2 + classifier',
     for: 'image',
-    description: 'A network trained on millions of photos turns each image into features; a dropout and a dense layer learn your classes. Good from a few hundred photos, in about a minute.',
+    description:
+      'A network trained on millions of photos turns each image into features; a dropout and a dense layer learn your classes. Good from a few hundred photos, in about a minute.',
     build: (t) => ({
       inputShape: [...backbones.mobilenetV2.inputShape],
-      items: itemsFrom([L('Pretrained', { backbone: 'mobilenetV2', trainableBlocks: 0 }), L('Dropout', { rate: 0.2 }), outputLayerFor(t)]),
+      items: itemsFrom([
+        L('Pretrained', { backbone: 'mobilenetV2', trainableBlocks: 0 }),
+        L('Dropout', { rate: 0.2 }),
+        outputLayerFor(t),
+      ]),
     }),
   },
   {
@@ -319,7 +354,8 @@ export const templates: Template[] = [
     id: 'small-cnn',
     name: 'Small CNN',
     for: 'image',
-    description: 'The classic Keras example for colour photos (150×150 in the original): four convolution blocks, dropout, dense 512.',
+    description:
+      'The classic Keras example for colour photos (150×150 in the original): four convolution blocks, dropout, dense 512.',
     build: (t) => ({
       inputShape: t.inputShape ?? [150, 150, 3],
       items: itemsFrom([
@@ -344,7 +380,10 @@ export const templates: Template[] = [
     name: 'MLP for tables',
     for: 'table',
     description: 'Two dense layers: a solid start for rows of numbers and categories.',
-    build: (t) => ({ inputShape: t.inputShape && t.inputShape.length === 1 ? t.inputShape : [4], items: itemsFrom([L('Dense', { units: 64 }), L('Dense', { units: 32 }), outputLayerFor(t)]) }),
+    build: (t) => ({
+      inputShape: t.inputShape && t.inputShape.length === 1 ? t.inputShape : [4],
+      items: itemsFrom([L('Dense', { units: 64 }), L('Dense', { units: 32 }), outputLayerFor(t)]),
+    }),
   },
   {
     id: 'blank',
@@ -353,7 +392,10 @@ export const templates: Template[] = [
     description: 'Only the output layer (after a Flatten for images); add layers from the palette.',
     build: (t) => {
       const inputShape = t.inputShape ?? [28, 28, 1]
-      return { inputShape, items: itemsFrom(inputShape.length > 1 ? [L('Flatten'), outputLayerFor(t)] : [outputLayerFor(t)]) }
+      return {
+        inputShape,
+        items: itemsFrom(inputShape.length > 1 ? [L('Flatten'), outputLayerFor(t)] : [outputLayerFor(t)]),
+      }
     },
   },
 ]
@@ -384,11 +426,14 @@ export function inputMismatch(d: Draft, t: Target): string | null {
   const shape = d.inputShape
   if (t.kind === 'table') {
     const want = t.inputShape?.[0]
-    if (shape.length !== 1) return `This model takes ${shapeText(shape)} images, but the data is rows of ${want ?? 'several'} values: use the MLP for tables`
-    if (want !== undefined && shape[0] !== want) return `This model takes ${shape[0]} values per row, but the data has ${want}`
+    if (shape.length !== 1)
+      return `This model takes ${shapeText(shape)} images, but the data is rows of ${want ?? 'several'} values: use the MLP for tables`
+    if (want !== undefined && shape[0] !== want)
+      return `This model takes ${shape[0]} values per row, but the data has ${want}`
     return null
   }
-  if (shape.length !== 3) return `This model takes rows of ${shape[0]} values, but the data is ${t.inputShape ? `${shapeText(t.inputShape)} ` : ''}images`
+  if (shape.length !== 3)
+    return `This model takes rows of ${shape[0]} values, but the data is ${t.inputShape ? `${shapeText(t.inputShape)} ` : ''}images`
   return null
 }
 
@@ -396,14 +441,18 @@ export function inputMismatch(d: Draft, t: Target): string | null {
 export function modelProblem(spec: ModelSpec, t: Target): string | null {
   const d: Draft = { inputShape: [...spec.inputShape], items: itemsFrom(spec.layers) }
   const analysis = analyze(d)
-  if (analysis.firstError) return analysis.firstError.index >= 0 ? `Layer ${analysis.firstError.index + 1}: ${analysis.firstError.message}` : analysis.firstError.message
+  if (analysis.firstError)
+    return analysis.firstError.index >= 0
+      ? `Layer ${analysis.firstError.index + 1}: ${analysis.firstError.message}`
+      : analysis.firstError.message
   return inputMismatch(d, t) ?? outputMismatch(d, analysis, t)
 }
 
 /** Whether replacing the draft would lose work: it is neither a template as built for this data nor a saved model. */
 export function hasUnsavedWork(d: Draft, t: Target, saved: ReadonlyArray<{ spec: ModelSpec }>): boolean {
   const key = JSON.stringify(toSpec(d))
-  const same = (spec: ModelSpec): boolean => JSON.stringify({ inputShape: spec.inputShape, layers: spec.layers }) === key
+  const same = (spec: ModelSpec): boolean =>
+    JSON.stringify({ inputShape: spec.inputShape, layers: spec.layers }) === key
   return !templates.some((x) => same(toSpec(x.build(t)))) && !saved.some((a) => same(a.spec))
 }
 

@@ -10,7 +10,18 @@ import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 import { bestIndex, formatSetting, isFraction, metricLabel, percent, settingLabel } from '../../../../shared/words'
 
-const palette = ['#4c6ef5', '#f76707', '#2f9e44', '#e03131', '#ae3ec9', '#1098ad', '#f59f00', '#d6336c', '#5c940d', '#7950f2']
+const palette = [
+  '#4c6ef5',
+  '#f76707',
+  '#2f9e44',
+  '#e03131',
+  '#ae3ec9',
+  '#1098ad',
+  '#f59f00',
+  '#d6336c',
+  '#5c940d',
+  '#7950f2',
+]
 const metrics = ['val_accuracy', 'val_loss', 'accuracy', 'loss', 'batch/loss', 'batch/accuracy']
 
 function downloadCsv(c: RunComparison, keys: string[]): void {
@@ -38,7 +49,15 @@ function downloadChartPng(): void {
   a.click()
 }
 
-export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClose: () => void; onError: (err: unknown) => void }): React.JSX.Element {
+export function Compare({
+  runIds,
+  onClose,
+  onError,
+}: {
+  runIds: string[]
+  onClose: () => void
+  onError: (err: unknown) => void
+}): React.JSX.Element {
   const [metric, setMetric] = useState('val_accuracy')
   const [cmp, setCmp] = useState<RunComparison | null>(null)
   const [showAll, setShowAll] = useState(false)
@@ -52,7 +71,10 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
   const series: Series[] = cmp.runs.map((r, i) => ({
     label: r.name,
     color: palette[i % palette.length]!,
-    points: cmp.curves[i]!.filter((p) => p.value !== null).map((p) => ({ x: metric.startsWith('batch/') ? p.step : p.epoch, y: p.value! })),
+    points: cmp.curves[i]!.filter((p) => p.value !== null).map((p) => ({
+      x: metric.startsWith('batch/') ? p.step : p.epoch,
+      y: p.value!,
+    })),
     markers: !metric.startsWith('batch/'),
   }))
   const cls = cmp.evaluations.map((e) => (e?.kind === 'classification' ? (e as ClassificationEvaluation) : null))
@@ -87,12 +109,26 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
           </button>
         </div>
       </div>
-      <LiveChart key={metric} title={metricLabel(metric)} series={series} version={cmp} testId="compare-chart" xLabel={metric.startsWith('batch/') ? 'step' : 'epoch'} percentAxis={isFraction(metric)} />
+      <LiveChart
+        key={metric}
+        title={metricLabel(metric)}
+        series={series}
+        version={cmp}
+        testId="compare-chart"
+        xLabel={metric.startsWith('batch/') ? 'step' : 'epoch'}
+        percentAxis={isFraction(metric)}
+      />
       <div className="card">
         <div className="row-between">
           <h3>{showAll ? 'All settings' : `Settings that differ (${cmp.differing.length})`}</h3>
           <label className="small">
-            <input type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} data-testid="compare-show-all" /> show all
+            <input
+              type="checkbox"
+              checked={showAll}
+              onChange={(e) => setShowAll(e.target.checked)}
+              data-testid="compare-show-all"
+            />{' '}
+            show all
           </label>
         </div>
         <table className="compare-table" data-testid="compare-diff">
@@ -143,7 +179,18 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
                 <tr key={name} className="class-row">
                   <td>F1 of “{name}”</td>
                   {vals.map((v, i) => (
-                    <td key={i} className={i > 0 && v !== null && first !== null && first !== undefined ? (v > first + 1e-9 ? 'better' : v < first - 1e-9 ? 'worse' : '') : ''}>
+                    <td
+                      key={i}
+                      className={
+                        i > 0 && v !== null && first !== null && first !== undefined
+                          ? v > first + 1e-9
+                            ? 'better'
+                            : v < first - 1e-9
+                              ? 'worse'
+                              : ''
+                          : ''
+                      }
+                    >
                       {v === null ? '—' : v.toFixed(3)}
                     </td>
                   ))}
@@ -152,7 +199,9 @@ export function Compare({ runIds, onClose, onError }: { runIds: string[]; onClos
             })}
           </tbody>
         </table>
-        <p className="muted small">Per-class F1 is marked green where it is better than in the first run and red where worse.</p>
+        <p className="muted small">
+          Per-class F1 is marked green where it is better than in the first run and red where worse.
+        </p>
       </div>
       {cls.some((e) => e) && (
         <div className="card">

@@ -4,16 +4,35 @@ import type { CrossValidationSummary, MetricPoint } from '../../../../shared/tra
 import { api } from '../../api'
 import { LiveChart, type Series } from '../train/TrainingCharts'
 
-const palette = ['#4c6ef5', '#f76707', '#2f9e44', '#e03131', '#ae3ec9', '#1098ad', '#f59f00', '#d6336c', '#5c940d', '#7950f2']
+const palette = [
+  '#4c6ef5',
+  '#f76707',
+  '#2f9e44',
+  '#e03131',
+  '#ae3ec9',
+  '#1098ad',
+  '#f59f00',
+  '#d6336c',
+  '#5c940d',
+  '#7950f2',
+]
 
-export function CrossValidationView({ runId, onError }: { runId: string; onError: (err: unknown) => void }): React.JSX.Element {
+export function CrossValidationView({
+  runId,
+  onError,
+}: {
+  runId: string
+  onError: (err: unknown) => void
+}): React.JSX.Element {
   const [cv, setCv] = useState<CrossValidationSummary | null>(null)
   const [curves, setCurves] = useState<MetricPoint[][]>([])
 
   useEffect(() => {
     api.call('runs.crossValidation', { runId }).then(async (summary) => {
       setCv(summary)
-      const m = await Promise.all(summary.folds.map((f) => api.call('runs.metrics', { runId: f.id, keys: ['val_accuracy'] })))
+      const m = await Promise.all(
+        summary.folds.map((f) => api.call('runs.metrics', { runId: f.id, keys: ['val_accuracy'] })),
+      )
       setCurves(m.map((x) => x.val_accuracy ?? []))
     }, onError)
   }, [runId, onError])
@@ -25,11 +44,22 @@ export function CrossValidationView({ runId, onError }: { runId: string; onError
     points: (curves[i] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.epoch, y: p.value! })),
     markers: true,
   }))
-  const row = (label: string, key: string, percent: boolean, get: (f: CrossValidationSummary['folds'][number]) => number | null | undefined): React.JSX.Element => {
-    const one = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : percent ? `${(v * 100).toFixed(1)} %` : v.toFixed(3))
+  const row = (
+    label: string,
+    key: string,
+    percent: boolean,
+    get: (f: CrossValidationSummary['folds'][number]) => number | null | undefined,
+  ): React.JSX.Element => {
+    const one = (v: number | null | undefined): string =>
+      v === null || v === undefined ? '—' : percent ? `${(v * 100).toFixed(1)} %` : v.toFixed(3)
     const m = cv.mean[key]
     const s = cv.std[key]
-    const both = m === undefined || s === undefined ? '—' : percent ? `${(m * 100).toFixed(1)} ± ${(s * 100).toFixed(1)} %` : `${m.toFixed(3)} ± ${s.toFixed(3)}`
+    const both =
+      m === undefined || s === undefined
+        ? '—'
+        : percent
+          ? `${(m * 100).toFixed(1)} ± ${(s * 100).toFixed(1)} %`
+          : `${m.toFixed(3)} ± ${s.toFixed(3)}`
     return (
       <tr>
         <td>{label}</td>
@@ -45,7 +75,8 @@ export function CrossValidationView({ runId, onError }: { runId: string; onError
   return (
     <div className="card" data-testid="cross-validation">
       <h3>
-        {cv.folds.length}-fold cross-validation · {cv.folds.filter((f) => f.status === 'completed').length} of {cv.folds.length} folds done
+        {cv.folds.length}-fold cross-validation · {cv.folds.filter((f) => f.status === 'completed').length} of{' '}
+        {cv.folds.length} folds done
       </h3>
       <table className="compare-table">
         <thead>
@@ -65,7 +96,14 @@ export function CrossValidationView({ runId, onError }: { runId: string; onError
           {row('validation loss', 'val_loss', false, (f) => f.latest.val_loss)}
         </tbody>
       </table>
-      <LiveChart title="Validation accuracy of each fold" series={series} version={curves} testId="cv-chart" xLabel="epoch" percentAxis />
+      <LiveChart
+        title="Validation accuracy of each fold"
+        series={series}
+        version={curves}
+        testId="cv-chart"
+        xLabel="epoch"
+        percentAxis
+      />
     </div>
   )
 }

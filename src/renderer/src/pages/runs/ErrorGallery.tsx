@@ -23,7 +23,14 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
   const [done, setDone] = useState<Map<number, string>>(() => new Map())
 
   const load = useCallback(() => {
-    api.call('runs.examples', { runId, split, ...(cell ? { trueIndex: cell.trueIndex, predictedIndex: cell.predictedIndex, includeChecked: true } : {}), limit: 60 }).then(setData, onError)
+    api
+      .call('runs.examples', {
+        runId,
+        split,
+        ...(cell ? { trueIndex: cell.trueIndex, predictedIndex: cell.predictedIndex, includeChecked: true } : {}),
+        limit: 60,
+      })
+      .then(setData, onError)
   }, [runId, split, cell, onError])
   useEffect(load, [load])
 
@@ -64,7 +71,13 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
           </button>
         )}
       </div>
-      <p className="muted small">Focus an example and press a number to give it that class ({classKeys(classes).map((k) => `${k.key}→${k.cls.name}`).join(', ')}), or C if its label is right.</p>
+      <p className="muted small">
+        Focus an example and press a number to give it that class (
+        {classKeys(classes)
+          .map((k) => `${k.key}→${k.cls.name}`)
+          .join(', ')}
+        ), or C if its label is right.
+      </p>
       {data.items.length === 0 && <p className="muted">Nothing to show here.</p>}
       <div className="gallery-grid">
         {data.items.map((ex) => {
@@ -101,7 +114,8 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
                   true <strong>{data.classNames[ex.trueIndex]}</strong>
                 </div>
                 <div>
-                  predicted <strong className="wrong">{data.classNames[ex.predictedIndex]}</strong> {(ex.confidence * 100).toFixed(0)} %
+                  predicted <strong className="wrong">{data.classNames[ex.predictedIndex]}</strong>{' '}
+                  {(ex.confidence * 100).toFixed(0)} %
                 </div>
                 {state ? (
                   <div className="done-note" data-testid="example-state">
@@ -113,7 +127,16 @@ export function ErrorGallery({ runId, split, classes, cell, onClearCell, onError
                       Label is right
                     </button>
                     {classByName.has(data.classNames[ex.predictedIndex]!) && (
-                      <button className="button link" onClick={() => void relabel(ex, classByName.get(data.classNames[ex.predictedIndex]!)!.id, data.classNames[ex.predictedIndex]!)}>
+                      <button
+                        className="button link"
+                        onClick={() =>
+                          void relabel(
+                            ex,
+                            classByName.get(data.classNames[ex.predictedIndex]!)!.id,
+                            data.classNames[ex.predictedIndex]!,
+                          )
+                        }
+                      >
                         It is {data.classNames[ex.predictedIndex]}
                       </button>
                     )}

@@ -21,7 +21,6 @@ interface Props {
   onError: (err: unknown) => void
 }
 
-
 export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onError }: Props): React.JSX.Element {
   const [run, setRun] = useState<Detail | null>(null)
   const [evaluation, setEvaluation] = useState<{ validation: Evaluation | null; test: Evaluation | null } | null>(null)
@@ -32,24 +31,33 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
 
   useEffect(() => {
     let live = true
-    void Promise.all([api.call('runs.get', { runId }), api.call('runs.evaluation', { runId }), api.call('runs.metrics', { runId, keys: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] })]).then(
-      ([r, e, m]) => {
-        if (!live) return
-        setRun(r)
-        setNotes(r.notes)
-        setTags(r.tags.join(', '))
-        setEvaluation(e)
-        setCurves(Object.fromEntries(Object.entries(m).map(([k, pts]) => [k, pts.filter((p) => p.value !== null).map((p) => ({ x: p.epoch, y: p.value! }))])))
-      },
-      onError,
-    )
+    void Promise.all([
+      api.call('runs.get', { runId }),
+      api.call('runs.evaluation', { runId }),
+      api.call('runs.metrics', { runId, keys: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] }),
+    ]).then(([r, e, m]) => {
+      if (!live) return
+      setRun(r)
+      setNotes(r.notes)
+      setTags(r.tags.join(', '))
+      setEvaluation(e)
+      setCurves(
+        Object.fromEntries(
+          Object.entries(m).map(([k, pts]) => [
+            k,
+            pts.filter((p) => p.value !== null).map((p) => ({ x: p.epoch, y: p.value! })),
+          ]),
+        ),
+      )
+    }, onError)
     return () => {
       live = false
     }
   }, [runId, onError])
 
   if (!run) return <p className="muted">Loading…</p>
-  const save = (patch: { notes?: string; tags?: string[] }): void => void api.call('runs.update', { runId, ...patch }).then(onChanged, onError)
+  const save = (patch: { notes?: string; tags?: string[] }): void =>
+    void api.call('runs.update', { runId, ...patch }).then(onChanged, onError)
   const e = evaluation?.test ?? evaluation?.validation ?? null
   const loss: Series[] = [
     { label: 'loss', color: '#4c6ef5', points: curves.loss ?? [], markers: true },
@@ -94,28 +102,63 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
       {run.folds !== null && <CrossValidationView runId={run.id} onError={onError} />}
       <div className="charts" hidden={run.folds !== null}>
         <LiveChart title="Loss by epoch" series={loss} version={curves} testId="detail-loss" xLabel="epoch" />
-        {(curves.accuracy?.length ?? 0) > 0 && <LiveChart title="Accuracy by epoch" series={acc} version={curves} testId="detail-accuracy" xLabel="epoch" percentAxis />}
+        {(curves.accuracy?.length ?? 0) > 0 && (
+          <LiveChart
+            title="Accuracy by epoch"
+            series={acc}
+            version={curves}
+            testId="detail-accuracy"
+            xLabel="epoch"
+            percentAxis
+          />
+        )}
       </div>
       {e?.kind === 'classification' && e.roc && e.roc.points.length > 0 && (
         <LiveChart
           title={`ROC curve of “${e.classes[1]!.name}” (AUC ${e.roc.auc.toFixed(3)})`}
           series={[
             { label: 'ROC', color: '#4c6ef5', points: e.roc.points.map(([x, y]) => ({ x, y })), markers: false },
-            { label: 'chance', color: '#adb5bd', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], markers: false, dashed: true },
+            {
+              label: 'chance',
+              color: '#adb5bd',
+              points: [
+                { x: 0, y: 0 },
+                { x: 1, y: 1 },
+              ],
+              markers: false,
+              dashed: true,
+            },
           ]}
           version={e}
           testId="roc-chart"
           xLabel="false positive rate"
         />
       )}
-      {e?.kind === 'regression' && <PredictedVsActual runId={runId} split={evaluation?.test ? 'test' : 'validation'} onError={onError} />}
-      {e && <EvaluationView evaluation={e} split={evaluation?.test ? 'test' : 'validation'} onCell={(trueIndex, predictedIndex) => setCell({ trueIndex, predictedIndex })} />}
+      {e?.kind === 'regression' && (
+        <PredictedVsActual runId={runId} split={evaluation?.test ? 'test' : 'validation'} onError={onError} />
+      )}
+      {e && (
+        <EvaluationView
+          evaluation={e}
+          split={evaluation?.test ? 'test' : 'validation'}
+          onCell={(trueIndex, predictedIndex) => setCell({ trueIndex, predictedIndex })}
+        />
+      )}
       {e?.kind === 'classification' && run.status === 'completed' && run.spec.inputShape.length === 3 && (
         <TryIt runId={runId} testCount={evaluation?.test?.count ?? 0} />
       )}
-      {run.status === 'completed' && run.folds === null && run.spec.inputShape.length === 1 && <TryRow runId={runId} projectId={run.projectId} testCount={evaluation?.test?.count ?? 0} />}
+      {run.status === 'completed' && run.folds === null && run.spec.inputShape.length === 1 && (
+        <TryRow runId={runId} projectId={run.projectId} testCount={evaluation?.test?.count ?? 0} />
+      )}
       {e?.kind === 'classification' && (
-        <ErrorGallery runId={runId} split={evaluation?.test ? 'test' : 'validation'} classes={classes} cell={cell} onClearCell={() => setCell(null)} onError={onError} />
+        <ErrorGallery
+          runId={runId}
+          split={evaluation?.test ? 'test' : 'validation'}
+          classes={classes}
+          cell={cell}
+          onClearCell={() => setCell(null)}
+          onError={onError}
+        />
       )}
       <div className="detail-grid">
         <div className="card">
@@ -130,10 +173,15 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
               {hp.batchSize}, {run.epochsDone} of {hp.epochs}
             </dd>
             <dt>Early stopping</dt>
-            <dd>{hp.earlyStopping ? `when ${metricLabel(hp.earlyStopping.metric)} stops improving for ${hp.earlyStopping.patience} epochs` : 'off'}</dd>
+            <dd>
+              {hp.earlyStopping
+                ? `when ${metricLabel(hp.earlyStopping.metric)} stops improving for ${hp.earlyStopping.patience} epochs`
+                : 'off'}
+            </dd>
             <dt>Augmentation</dt>
             <dd>
-              flip {hp.augmentation.flip}, rotation ±{hp.augmentation.rotation}°, zoom ±{hp.augmentation.zoom}, brightness ±{hp.augmentation.brightness}
+              flip {hp.augmentation.flip}, rotation ±{hp.augmentation.rotation}°, zoom ±{hp.augmentation.zoom},
+              brightness ±{hp.augmentation.brightness}
             </dd>
             <dt>Model</dt>
             <dd>{run.architectureSummary}</dd>
@@ -164,12 +212,26 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
           <input
             value={tags}
             onChange={(ev) => setTags(ev.target.value)}
-            onBlur={() => save({ tags: tags.split(',').map((t) => t.trim()).filter(Boolean) })}
+            onBlur={() =>
+              save({
+                tags: tags
+                  .split(',')
+                  .map((t) => t.trim())
+                  .filter(Boolean),
+              })
+            }
             placeholder="tags, separated by commas"
             aria-label="Tags"
             data-testid="run-tags"
           />
-          <textarea value={notes} onChange={(ev) => setNotes(ev.target.value)} onBlur={() => save({ notes })} placeholder="What did you try, what did you learn?" aria-label="Notes" rows={4} />
+          <textarea
+            value={notes}
+            onChange={(ev) => setNotes(ev.target.value)}
+            onBlur={() => save({ notes })}
+            placeholder="What did you try, what did you learn?"
+            aria-label="Notes"
+            rows={4}
+          />
         </div>
       </div>
     </div>
@@ -177,10 +239,20 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
 }
 
 /** Regression: each example's predicted value against its true value, with the line where they agree. */
-function PredictedVsActual({ runId, split, onError }: { runId: string; split: 'validation' | 'test'; onError: (err: unknown) => void }): React.JSX.Element {
+function PredictedVsActual({
+  runId,
+  split,
+  onError,
+}: {
+  runId: string
+  split: 'validation' | 'test'
+  onError: (err: unknown) => void
+}): React.JSX.Element {
   const [points, setPoints] = useState<Array<{ x: number; y: number }>>([])
   useEffect(() => {
-    api.call('runs.predictions', { runId, split, limit: 1000 }).then((r) => setPoints(r.items.map((p) => ({ x: p.trueValue ?? 0, y: p.predictedValue ?? 0 }))), onError)
+    api
+      .call('runs.predictions', { runId, split, limit: 1000 })
+      .then((r) => setPoints(r.items.map((p) => ({ x: p.trueValue ?? 0, y: p.predictedValue ?? 0 }))), onError)
   }, [runId, split, onError])
   const xs = points.map((p) => p.x)
   const lo = Math.min(...xs, 0)
@@ -190,7 +262,16 @@ function PredictedVsActual({ runId, split, onError }: { runId: string; split: 'v
       title="Predicted against actual"
       series={[
         { label: 'examples', color: '#4c6ef5', points, markers: true, line: false },
-        { label: 'perfect', color: '#adb5bd', points: [{ x: lo, y: lo }, { x: hi, y: hi }], markers: false, dashed: true },
+        {
+          label: 'perfect',
+          color: '#adb5bd',
+          points: [
+            { x: lo, y: lo },
+            { x: hi, y: hi },
+          ],
+          markers: false,
+          dashed: true,
+        },
       ]}
       version={points}
       testId="regression-chart"
@@ -199,13 +280,22 @@ function PredictedVsActual({ runId, split, onError }: { runId: string; split: 'v
   )
 }
 
-export function EvaluationView({ evaluation, split, onCell }: { evaluation: Evaluation; split: string; onCell?: (trueIndex: number, predictedIndex: number) => void }): React.JSX.Element {
+export function EvaluationView({
+  evaluation,
+  split,
+  onCell,
+}: {
+  evaluation: Evaluation
+  split: string
+  onCell?: (trueIndex: number, predictedIndex: number) => void
+}): React.JSX.Element {
   if (evaluation.kind === 'regression') {
     return (
       <div className="card">
         <h3>Evaluation on {split}</h3>
         <p>
-          MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R² {roundForPeople(evaluation.r2)} ({evaluation.count} examples)
+          MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R²{' '}
+          {roundForPeople(evaluation.r2)} ({evaluation.count} examples)
         </p>
       </div>
     )
@@ -215,7 +305,8 @@ export function EvaluationView({ evaluation, split, onCell }: { evaluation: Eval
     <div className="card evaluation" data-testid="evaluation">
       <h3>Evaluation on {split}</h3>
       <p>
-        <strong>Accuracy {percent(e.accuracy)}</strong> · macro precision {e.macro.precision.toFixed(3)} · recall {e.macro.recall.toFixed(3)} · F1 {e.macro.f1.toFixed(3)}
+        <strong>Accuracy {percent(e.accuracy)}</strong> · macro precision {e.macro.precision.toFixed(3)} · recall{' '}
+        {e.macro.recall.toFixed(3)} · F1 {e.macro.f1.toFixed(3)}
         {e.roc && ` · ROC AUC ${e.roc.auc.toFixed(3)}`} · {e.count.toLocaleString()} examples
       </p>
       <div className="evaluation-grid">

@@ -20,7 +20,8 @@ interface Props {
 
 type SortKey = 'createdAt' | 'name' | 'status' | 'val_accuracy' | 'testAccuracy' | 'duration' | 'learningRate'
 
-const duration = (r: RunSummary): number | null => (r.startedAt && r.finishedAt ? (r.finishedAt - r.startedAt) / 1000 : null)
+const duration = (r: RunSummary): number | null =>
+  r.startedAt && r.finishedAt ? (r.finishedAt - r.startedAt) / 1000 : null
 const runTime = (r: RunSummary): string => {
   const s = duration(r)
   return s === null ? '—' : formatDuration(s)
@@ -69,7 +70,10 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
       .filter((r) => !versionFilter || String(r.datasetVersion) === versionFilter)
       .filter((r) => !tagFilter || r.tags.includes(tagFilter))
       .filter((r) => !architectureFilter || r.architectureSummary === architectureFilter)
-      .filter((r) => !needle || `${r.name} ${r.tags.join(' ')} ${r.architectureSummary} ${r.notes}`.toLowerCase().includes(needle))
+      .filter(
+        (r) =>
+          !needle || `${r.name} ${r.tags.join(' ')} ${r.architectureSummary} ${r.notes}`.toLowerCase().includes(needle),
+      )
       .sort((a, b) => {
         const x = value(a)
         const y = value(b)
@@ -102,7 +106,9 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
     <section className="page runs-page" data-testid="page-runs">
       <header className="page-header">
         <h1>Runs</h1>
-        <p className="muted">Every training run of {project.name}, with its exact settings, data version and results.</p>
+        <p className="muted">
+          Every training run of {project.name}, with its exact settings, data version and results.
+        </p>
       </header>
       {deleted && (
         <div className="banner info" role="status">
@@ -126,7 +132,14 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
       ) : (
         <>
           <div className="row runs-toolbar">
-            <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Search name, tags, notes…" title="Matches the name, tags, model and notes" aria-label="Filter runs" data-testid="runs-filter" />
+            <input
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder="Search name, tags, notes…"
+              title="Matches the name, tags, model and notes"
+              aria-label="Filter runs"
+              data-testid="runs-filter"
+            />
             <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="Status">
               <option value="">any status</option>
               {['running', 'paused', 'completed', 'stopped', 'failed', 'interrupted', 'queued'].map((s) => (
@@ -143,7 +156,12 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                   </option>
                 ))}
             </select>
-            <select value={tagFilter} onChange={(e) => setTagFilter(e.target.value)} aria-label="Tag" data-testid="runs-tag-filter">
+            <select
+              value={tagFilter}
+              onChange={(e) => setTagFilter(e.target.value)}
+              aria-label="Tag"
+              data-testid="runs-tag-filter"
+            >
               <option value="">any tag</option>
               {[...new Set((runs ?? []).flatMap((r) => r.tags))].sort().map((t) => (
                 <option key={t}>{t}</option>
@@ -225,7 +243,11 @@ export function RunsPage({ project, onError, onMessage }: Props): React.JSX.Elem
                       <td className="small">{versionName(r.datasetVersion)}</td>
                       <td className="small">{r.architectureSummary}</td>
                       <td className="small">
-                        {r.optimizer}, learning rate {roundForPeople(r.learningRate)} · batch {r.batchSize} · {r.folds !== null ? `${r.folds} folds of ${r.epochs} epochs` : `${r.epochsDone} of ${r.epochs} epochs`} · seed {r.seed}
+                        {r.optimizer}, learning rate {roundForPeople(r.learningRate)} · batch {r.batchSize} ·{' '}
+                        {r.folds !== null
+                          ? `${r.folds} folds of ${r.epochs} epochs`
+                          : `${r.epochsDone} of ${r.epochs} epochs`}{' '}
+                        · seed {r.seed}
                       </td>
                       <td>{percent(r.latest.val_accuracy)}</td>
                       <td>{percent(r.testAccuracy)}</td>

@@ -44,10 +44,16 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
 
   async function tryFile(file: File): Promise<void> {
     if (file.size > maxTryImageBytes) {
-      setProblem(`${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under ${maxTryImageBytes / 1024} KB`)
+      setProblem(
+        `${file.name} is ${(file.size / 2 ** 20).toFixed(1)} MB; try an image under ${maxTryImageBytes / 1024} KB`,
+      )
       return
     }
-    await run(async () => api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file, file.name), fileName: file.name }), file)
+    await run(
+      async () =>
+        api.call('runs.tryImage', { runId, imageBase64: await readAsBase64(file, file.name), fileName: file.name }),
+      file,
+    )
   }
 
   async function tryTestImage(): Promise<void> {
@@ -77,15 +83,27 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
           if (file) void tryFile(file)
         }}
       >
-        {preview ? <img src={preview} alt="The image tried" className="try-image pixelated" data-testid="try-image" /> : <span className="muted">Drop an image here</span>}
+        {preview ? (
+          <img src={preview} alt="The image tried" className="try-image pixelated" data-testid="try-image" />
+        ) : (
+          <span className="muted">Drop an image here</span>
+        )}
       </div>
       <div className="try-side">
-        <p className="muted">The image is resized and converted exactly as the training images were, then the run's final model predicts it.</p>
+        <p className="muted">
+          The image is resized and converted exactly as the training images were, then the run's final model predicts
+          it.
+        </p>
         <div className="row">
           <button className="button" onClick={() => picker.current?.click()} disabled={busy} data-testid="try-choose">
             Choose an image…
           </button>
-          <button className="button" onClick={() => void tryTestImage()} disabled={busy || testCount === 0} data-testid="try-test-image">
+          <button
+            className="button"
+            onClick={() => void tryTestImage()}
+            disabled={busy || testCount === 0}
+            data-testid="try-test-image"
+          >
             {next === 0 ? 'Pick a test image' : 'Next test image'}
           </button>
           <input
@@ -104,16 +122,26 @@ export function TryIt({ runId, testCount }: Props): React.JSX.Element {
         <TryStatus busy={busy} problem={problem} />
         {result && !busy && result.unusual.length > 0 && (
           <div className="banner warning" role="alert" data-testid="try-unusual">
-            This image looks unlike the images the model trained on: it is {result.unusual.join('; ')}. The answer below may well be wrong — the model has not
-            seen images like it. Try one that looks like the training images, or add images like this one to the data.
+            This image looks unlike the images the model trained on: it is {result.unusual.join('; ')}. The answer below
+            may well be wrong — the model has not seen images like it. Try one that looks like the training images, or
+            add images like this one to the data.
           </div>
         )}
-        {result && !busy && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
+        {result && !busy && (
+          <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />
+        )}
         {result && !busy && (
           <figure className="try-seen" data-testid="try-seen">
-            <img src={`data:image/png;base64,${result.seen.pngBase64}`} alt="The image as the model sees it" className="pixelated" width={96} height={96} />
+            <img
+              src={`data:image/png;base64,${result.seen.pngBase64}`}
+              alt="The image as the model sees it"
+              className="pixelated"
+              width={96}
+              height={96}
+            />
             <figcaption className="muted small">
-              What the model sees: {result.seen.width}×{result.seen.height} {result.seen.channels === 1 ? 'grey' : 'colour'} pixels, {result.seen.scaling}
+              What the model sees: {result.seen.width}×{result.seen.height}{' '}
+              {result.seen.channels === 1 ? 'grey' : 'colour'} pixels, {result.seen.scaling}
             </figcaption>
           </figure>
         )}
@@ -141,7 +169,15 @@ export function TryStatus({ busy, problem }: { busy: boolean; problem: string | 
 }
 
 /** A classifier's answer: the predicted class (and the label, when known) and every class's probability, most likely first. */
-export function ClassPrediction({ predicted, trueClass, classes }: { predicted: string; trueClass: string | null; classes: Array<{ name: string; probability: number }> }): React.JSX.Element {
+export function ClassPrediction({
+  predicted,
+  trueClass,
+  classes,
+}: {
+  predicted: string
+  trueClass: string | null
+  classes: Array<{ name: string; probability: number }>
+}): React.JSX.Element {
   const ranked = [...classes].sort((a, b) => b.probability - a.probability)
   return (
     <>

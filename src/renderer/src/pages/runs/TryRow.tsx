@@ -93,13 +93,22 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
           <button className="button primary" type="submit" disabled={busy} data-testid="try-row-predict">
             Predict
           </button>
-          <button className="button" type="button" onClick={() => void tryTestRow()} disabled={busy || testCount === 0} data-testid="try-test-row">
+          <button
+            className="button"
+            type="button"
+            onClick={() => void tryTestRow()}
+            disabled={busy || testCount === 0}
+            data-testid="try-test-row"
+          >
             {next === 0 ? 'Pick a test row' : 'Next test row'}
           </button>
         </div>
       </form>
       <div className="try-side">
-        <p className="muted">The values are encoded exactly as in training (numbers standardised with the training split, categories one-hot).</p>
+        <p className="muted">
+          The values are encoded exactly as in training (numbers standardised with the training split, categories
+          one-hot).
+        </p>
         <TryStatus busy={busy} problem={problem} />
         {result && !busy && result.value !== null && (
           <p data-testid="try-summary">
@@ -107,7 +116,9 @@ export function TryRow({ runId, projectId, testCount }: Props): React.JSX.Elemen
             {result.trueValue !== null && <> · actual {result.trueValue}</>}
           </p>
         )}
-        {result && !busy && result.predicted !== null && <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />}
+        {result && !busy && result.predicted !== null && (
+          <ClassPrediction predicted={result.predicted} trueClass={result.trueClass} classes={result.classes} />
+        )}
       </div>
     </div>
   )

@@ -24,7 +24,12 @@ export function AugmentationPreview({ projectId, spec, augmentation, seed }: Pro
     // Wait for the typing to settle before asking the core to draw.
     const timer = setTimeout(() => {
       api
-        .call('datasets.previewAugmentation', { projectId, inputShape: [...shape], augmentation: augmentation as Hyperparameters['augmentation'], seed })
+        .call('datasets.previewAugmentation', {
+          projectId,
+          inputShape: [...shape],
+          augmentation: augmentation as Hyperparameters['augmentation'],
+          seed,
+        })
         .then(
           (r) => {
             if (!live) return

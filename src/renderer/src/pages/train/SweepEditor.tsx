@@ -29,8 +29,14 @@ const objectives = [
 
 const pruningRules: Record<string, { label: string; rule: PruningRule }> = {
   none: { label: 'None: every trial runs all its epochs', rule: { rule: 'none' } },
-  median: { label: 'Median stopping: stop trials worse than the median so far', rule: { rule: 'median', warmupEpochs: 1, minTrials: 3 } },
-  asha: { label: 'Successive halving (ASHA): keep the best third at epochs 1, 3, 9…', rule: { rule: 'asha', minEpochs: 1, reductionFactor: 3 } },
+  median: {
+    label: 'Median stopping: stop trials worse than the median so far',
+    rule: { rule: 'median', warmupEpochs: 1, minTrials: 3 },
+  },
+  asha: {
+    label: 'Successive halving (ASHA): keep the best third at epochs 1, 3, 9…',
+    rule: { rule: 'asha', minEpochs: 1, reductionFactor: 3 },
+  },
 }
 
 /** "16, 32, 64" → [16, 32, 64]; "adam, sgd" → ['adam', 'sgd']; "true, false" → [true, false]. */
@@ -42,7 +48,14 @@ function parseChoices(text: string): Array<string | number | boolean> {
     .map((s) => (s === 'true' ? true : s === 'false' ? false : s !== '' && Number.isFinite(Number(s)) ? Number(s) : s))
 }
 
-export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVersionId, onStarted }: Props): React.JSX.Element {
+export function SweepEditor({
+  projectId,
+  spec,
+  hyperparameters,
+  seed,
+  datasetVersionId,
+  onStarted,
+}: Props): React.JSX.Element {
   const options = useMemo(() => [...sweepableHyperparameters, ...(spec ? sweepableLayerSettings(spec) : [])], [spec])
   const [space, setSpace] = useState<SweepParam[]>(() => [sweepableHyperparameters[0]!.param])
   const [choiceText, setChoiceText] = useState<Record<string, string>>({})
@@ -100,7 +113,10 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
   return (
     <div className="card sweep-editor" data-testid="sweep-editor">
       <h2>Sweep</h2>
-      <p className="muted small">Each trial is an ordinary run with the settings above, changed as the sweep says; trials run one after another, unattended. Closing the app pauses the sweep; it goes on when ModelBench starts again.</p>
+      <p className="muted small">
+        Each trial is an ordinary run with the settings above, changed as the sweep says; trials run one after another,
+        unattended. Closing the app pauses the sweep; it goes on when ModelBench starts again.
+      </p>
       <table className="sweep-space">
         <thead>
           <tr>
@@ -141,32 +157,72 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
                 ) : (
                   <>
                     <label>
-                      from <input type="number" step="any" value={p.low} onChange={(e) => setParam(i, { ...p, low: Number(e.target.value) })} data-testid="sweep-low" />
+                      from{' '}
+                      <input
+                        type="number"
+                        step="any"
+                        value={p.low}
+                        onChange={(e) => setParam(i, { ...p, low: Number(e.target.value) })}
+                        data-testid="sweep-low"
+                      />
                     </label>
                     <label>
-                      to <input type="number" step="any" value={p.high} onChange={(e) => setParam(i, { ...p, high: Number(e.target.value) })} data-testid="sweep-high" />
+                      to{' '}
+                      <input
+                        type="number"
+                        step="any"
+                        value={p.high}
+                        onChange={(e) => setParam(i, { ...p, high: Number(e.target.value) })}
+                        data-testid="sweep-high"
+                      />
                     </label>
                     {p.kind === 'float' ? (
                       <>
                         <label className="check">
-                          <input type="checkbox" checked={p.log} onChange={(e) => setParam(i, { ...p, log: e.target.checked })} /> log scale
+                          <input
+                            type="checkbox"
+                            checked={p.log}
+                            onChange={(e) => setParam(i, { ...p, log: e.target.checked })}
+                          />{' '}
+                          log scale
                         </label>
                         {strategy === 'grid' && (
                           <label>
-                            grid points <input type="number" min={2} max={20} value={p.gridPoints} onChange={(e) => setParam(i, { ...p, gridPoints: Math.max(2, Math.round(Number(e.target.value))) })} />
+                            grid points{' '}
+                            <input
+                              type="number"
+                              min={2}
+                              max={20}
+                              value={p.gridPoints}
+                              onChange={(e) =>
+                                setParam(i, { ...p, gridPoints: Math.max(2, Math.round(Number(e.target.value))) })
+                              }
+                            />
                           </label>
                         )}
                       </>
                     ) : (
                       <label>
-                        step <input type="number" min={1} value={p.step} onChange={(e) => setParam(i, { ...p, step: Math.max(1, Math.round(Number(e.target.value))) })} />
+                        step{' '}
+                        <input
+                          type="number"
+                          min={1}
+                          value={p.step}
+                          onChange={(e) => setParam(i, { ...p, step: Math.max(1, Math.round(Number(e.target.value))) })}
+                        />
                       </label>
                     )}
                   </>
                 )}
               </td>
               <td>
-                <button type="button" className="button icon" onClick={() => setSpace(space.filter((_, k) => k !== i))} aria-label={`Stop varying ${p.path}`} title="Remove">
+                <button
+                  type="button"
+                  className="button icon"
+                  onClick={() => setSpace(space.filter((_, k) => k !== i))}
+                  aria-label={`Stop varying ${p.path}`}
+                  title="Remove"
+                >
                   ×
                 </button>
               </td>
@@ -175,14 +231,24 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
         </tbody>
       </table>
       <div className="row">
-        <button type="button" className="button" disabled={unused.length === 0} onClick={() => setSpace([...space, unused[0]!.param])} data-testid="sweep-add">
+        <button
+          type="button"
+          className="button"
+          disabled={unused.length === 0}
+          onClick={() => setSpace([...space, unused[0]!.param])}
+          data-testid="sweep-add"
+        >
           Add a setting
         </button>
       </div>
       <div className="form-grid sweep-settings">
         <label>
           Search
-          <select value={strategy} onChange={(e) => setStrategy(e.target.value as SweepStrategy)} data-testid="sweep-strategy">
+          <select
+            value={strategy}
+            onChange={(e) => setStrategy(e.target.value as SweepStrategy)}
+            data-testid="sweep-strategy"
+          >
             <option value="grid">Grid: every combination</option>
             <option value="random">Random</option>
             <option value="tpe">Bayesian (TPE): learns from the trials so far</option>
@@ -190,7 +256,11 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
         </label>
         <label>
           Objective
-          <select value={objective} onChange={(e) => setObjective(e.target.value as typeof objective)} data-testid="sweep-objective">
+          <select
+            value={objective}
+            onChange={(e) => setObjective(e.target.value as typeof objective)}
+            data-testid="sweep-objective"
+          >
             {objectives.map((o) => (
               <option key={o.id} value={o.id}>
                 {o.label}
@@ -200,11 +270,23 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
         </label>
         <label>
           Trials {strategy === 'grid' ? '(at most; empty = the whole grid)' : ''}
-          <input type="number" min={1} value={trials} onChange={(e) => setTrials(e.target.value)} data-testid="sweep-trials" />
+          <input
+            type="number"
+            min={1}
+            value={trials}
+            onChange={(e) => setTrials(e.target.value)}
+            data-testid="sweep-trials"
+          />
         </label>
         <label>
           Time limit, minutes (optional)
-          <input type="number" min={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="sweep-minutes" />
+          <input
+            type="number"
+            min={1}
+            value={minutes}
+            onChange={(e) => setMinutes(e.target.value)}
+            data-testid="sweep-minutes"
+          />
         </label>
         <label>
           Stop hopeless trials early
@@ -218,11 +300,21 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
         </label>
         <label>
           Seed
-          <input type="number" min={0} value={sweepSeed} onChange={(e) => setSweepSeed(Math.max(0, Math.round(Number(e.target.value))))} data-testid="sweep-seed" />
+          <input
+            type="number"
+            min={0}
+            value={sweepSeed}
+            onChange={(e) => setSweepSeed(Math.max(0, Math.round(Number(e.target.value))))}
+            data-testid="sweep-seed"
+          />
         </label>
       </div>
-      <p className={problem ?? budgetProblem ? 'field-error' : 'muted'} data-testid="sweep-plan">
-        {problem ?? budgetProblem ?? (grid !== null ? `The grid has ${grid} combination${grid === 1 ? '' : 's'}: ${trialCount !== null && trialCount < grid ? `the first ${trialCount} will run` : `${grid} trials`}.` : `${trialCount !== null ? `${trialCount} trials` : 'Trials'}${minuteCount !== null ? `, for at most ${minuteCount} minutes` : ''}.`)}
+      <p className={(problem ?? budgetProblem) ? 'field-error' : 'muted'} data-testid="sweep-plan">
+        {problem ??
+          budgetProblem ??
+          (grid !== null
+            ? `The grid has ${grid} combination${grid === 1 ? '' : 's'}: ${trialCount !== null && trialCount < grid ? `the first ${trialCount} will run` : `${grid} trials`}.`
+            : `${trialCount !== null ? `${trialCount} trials` : 'Trials'}${minuteCount !== null ? `, for at most ${minuteCount} minutes` : ''}.`)}
       </p>
       {error && (
         <p className="field-error" role="alert" data-testid="sweep-error">
@@ -230,7 +322,13 @@ export function SweepEditor({ projectId, spec, hyperparameters, seed, datasetVer
         </p>
       )}
       <div className="row">
-        <button type="button" className="button primary" disabled={!spec || starting || problem !== null || budgetProblem !== null} onClick={() => void start()} data-testid="sweep-start">
+        <button
+          type="button"
+          className="button primary"
+          disabled={!spec || starting || problem !== null || budgetProblem !== null}
+          onClick={() => void start()}
+          data-testid="sweep-start"
+        >
           Start sweep
         </button>
         {!spec && <span className="muted small">Build a model on the Model page first.</span>}

@@ -26,7 +26,8 @@ export function describeParams(params: TrialParams): string {
 
 /** Trials sorted by a column: '#', 'objective', 'state' or a setting's path; trials without a value last. */
 function sortTrials(trials: SweepTrial[], key: string, descending: boolean): SweepTrial[] {
-  const value = (t: SweepTrial): string | number | boolean | null => (key === '#' ? t.number : key === 'objective' ? t.objective : key === 'state' ? t.state : (t.params[key] ?? null))
+  const value = (t: SweepTrial): string | number | boolean | null =>
+    key === '#' ? t.number : key === 'objective' ? t.objective : key === 'state' ? t.state : (t.params[key] ?? null)
   return [...trials].sort((a, b) => {
     const va = value(a)
     const vb = value(b)
@@ -42,7 +43,15 @@ function bestSoFar(trials: SweepTrial[], maximize: boolean): Array<{ x: number; 
   for (const t of trials) {
     if (t.state !== 'completed' || t.objective === null) continue
     const previous = out.at(-1)?.y
-    out.push({ x: t.number, y: previous === undefined ? t.objective : maximize ? Math.max(previous, t.objective) : Math.min(previous, t.objective) })
+    out.push({
+      x: t.number,
+      y:
+        previous === undefined
+          ? t.objective
+          : maximize
+            ? Math.max(previous, t.objective)
+            : Math.min(previous, t.objective),
+    })
   }
   return out
 }
@@ -80,7 +89,10 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
   const left =
     sweep.status !== 'running'
       ? null
-      : [planned !== null && perTrial !== null ? (planned - ended) * perTrial : null, sweep.budget.minutes !== null ? sweep.budget.minutes * 60 - sweep.elapsedSeconds : null]
+      : [
+          planned !== null && perTrial !== null ? (planned - ended) * perTrial : null,
+          sweep.budget.minutes !== null ? sweep.budget.minutes * 60 - sweep.elapsedSeconds : null,
+        ]
           .filter((v): v is number => v !== null)
           .reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null)
   const maximize = sweep.objective.direction === 'maximize'
@@ -90,9 +102,16 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
   const bestPoints = bestSoFar(sweep.trials, maximize)
   const series: Series[] = [
     { label: `best ${metric} so far`, color: '#4c6ef5', points: bestPoints, markers: true },
-    { label: 'each trial', color: '#adb5bd', points: scored.map((t) => ({ x: t.number, y: t.objective! })), markers: true, line: false },
+    {
+      label: 'each trial',
+      color: '#adb5bd',
+      points: scored.map((t) => ({ x: t.number, y: t.objective! })),
+      markers: true,
+      line: false,
+    },
   ]
-  const control = (method: 'sweeps.pause' | 'sweeps.resume' | 'sweeps.stop'): void => void api.call(method, { sweepId }).then(refresh, onError)
+  const control = (method: 'sweeps.pause' | 'sweeps.resume' | 'sweeps.stop'): void =>
+    void api.call(method, { sweepId }).then(refresh, onError)
 
   return (
     <div className="card sweep-view" data-testid="sweep-view" data-status={sweep.status}>
@@ -102,14 +121,25 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
             {sweep.name} <span className={`badge sweep-${sweep.status}`}>{sweep.status}</span>
           </h2>
           <p className="muted small">
-            {sweep.strategy === 'tpe' ? 'Bayesian (TPE)' : sweep.strategy === 'grid' ? 'Grid' : 'Random'} search · {maximize ? 'maximise' : 'minimise'} {metric} · pruning:{' '}
-            {sweep.pruning.rule === 'none' ? 'none' : sweep.pruning.rule === 'median' ? 'median stopping' : 'successive halving'} · seed {sweep.seed}
+            {sweep.strategy === 'tpe' ? 'Bayesian (TPE)' : sweep.strategy === 'grid' ? 'Grid' : 'Random'} search ·{' '}
+            {maximize ? 'maximise' : 'minimise'} {metric} · pruning:{' '}
+            {sweep.pruning.rule === 'none'
+              ? 'none'
+              : sweep.pruning.rule === 'median'
+                ? 'median stopping'
+                : 'successive halving'}{' '}
+            · seed {sweep.seed}
             {sweep.statusReason ? ` · ${sweep.statusReason}` : ''}
           </p>
         </div>
         <div className="row">
           {sweep.status === 'running' && (
-            <button className="button" onClick={() => control('sweeps.pause')} data-testid="sweep-pause" title="The current trial finishes; no new one starts">
+            <button
+              className="button"
+              onClick={() => control('sweeps.pause')}
+              data-testid="sweep-pause"
+              title="The current trial finishes; no new one starts"
+            >
               Pause
             </button>
           )}
@@ -123,7 +153,12 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
               Stop
             </button>
           )}
-          <button className="button primary" disabled={!sweep.best} onClick={() => sweep.best && onUseBest(sweep, sweep.best.params)} data-testid="sweep-use-best">
+          <button
+            className="button primary"
+            disabled={!sweep.best}
+            onClick={() => sweep.best && onUseBest(sweep, sweep.best.params)}
+            data-testid="sweep-use-best"
+          >
             Use best settings
           </button>
         </div>
@@ -144,13 +179,26 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
       </div>
       {sweep.best && (
         <p data-testid="sweep-best">
-          Best: trial {sweep.best.number}, {metric} <strong>{objective(sweep.best.objective)}</strong> with {describeParams(sweep.best.params)}
+          Best: trial {sweep.best.number}, {metric} <strong>{objective(sweep.best.objective)}</strong> with{' '}
+          {describeParams(sweep.best.params)}
         </p>
       )}
 
       <div className="sweep-charts">
-        <LiveChart title={`Best ${metric} so far, by trial`} series={series} version={sweep} testId="sweep-best-chart" xLabel="trial" percentAxis={isFraction(sweep.objective.metric)} />
-        <ParallelCoordinates space={sweep.space} trials={sweep.trials} metric={sweep.objective.metric} maximize={maximize} />
+        <LiveChart
+          title={`Best ${metric} so far, by trial`}
+          series={series}
+          version={sweep}
+          testId="sweep-best-chart"
+          xLabel="trial"
+          percentAxis={isFraction(sweep.objective.metric)}
+        />
+        <ParallelCoordinates
+          space={sweep.space}
+          trials={sweep.trials}
+          metric={sweep.objective.metric}
+          maximize={maximize}
+        />
       </div>
 
       {sweep.importance.values.length > 0 && (
@@ -176,7 +224,13 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
           <tr>
             {['#', ...sweep.space.map((p) => p.path), metric, 'state'].map((key) => (
               <th key={key} aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : undefined}>
-                <button className="sort" onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : key === metric && maximize })} data-testid={`sweep-sort-${key}`}>
+                <button
+                  className="sort"
+                  onClick={() =>
+                    setSort({ key, descending: sort.key === key ? !sort.descending : key === metric && maximize })
+                  }
+                  data-testid={`sweep-sort-${key}`}
+                >
                   {key === 'state' ? 'Ended' : key === '#' || key === metric ? key : settingLabel(key)}
                   {sort.key === key ? (sort.descending ? ' ↓' : ' ↑') : ''}
                 </button>
@@ -186,14 +240,22 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
         </thead>
         <tbody>
           {sortTrials(sweep.trials, sort.key === metric ? 'objective' : sort.key, sort.descending).map((t) => (
-            <tr key={t.number} className={sweep.best?.number === t.number ? 'open' : ''} data-testid="sweep-trial" data-state={t.state}>
+            <tr
+              key={t.number}
+              className={sweep.best?.number === t.number ? 'open' : ''}
+              data-testid="sweep-trial"
+              data-state={t.state}
+            >
               <td>{t.runId ? <a href={`#/runs/${t.runId}`}>{t.number}</a> : t.number}</td>
               {sweep.space.map((p) => (
                 <td key={p.path}>{formatSetting(t.params[p.path])}</td>
               ))}
               <td>{objective(t.objective)}</td>
               <td className="small">
-                <span className={`badge trial-${t.state}`}>{t.state}</span> {t.state === 'running' ? `${t.curve.length} epoch${t.curve.length === 1 ? '' : 's'} done` : (t.endedReason ?? '')}
+                <span className={`badge trial-${t.state}`}>{t.state}</span>{' '}
+                {t.state === 'running'
+                  ? `${t.curve.length} epoch${t.curve.length === 1 ? '' : 's'} done`
+                  : (t.endedReason ?? '')}
               </td>
             </tr>
           ))}
@@ -204,7 +266,17 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
 }
 
 /** One vertical axis per setting plus the objective; a line per trial, coloured by its objective. */
-function ParallelCoordinates({ space, trials, metric, maximize }: { space: SweepParam[]; trials: SweepTrial[]; metric: string; maximize: boolean }): React.JSX.Element {
+function ParallelCoordinates({
+  space,
+  trials,
+  metric,
+  maximize,
+}: {
+  space: SweepParam[]
+  trials: SweepTrial[]
+  metric: string
+  maximize: boolean
+}): React.JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null)
   const drawn = trials.filter((t) => t.objective !== null).length
 
@@ -236,7 +308,8 @@ function ParallelCoordinates({ space, trials, metric, maximize }: { space: Sweep
     // Each axis maps its values to 0 (bottom) … 1 (top): numbers linearly (log for log scales), choices evenly.
     const position = (p: SweepParam | null, v: unknown): number => {
       if (p === null) return oMax === oMin ? 0.5 : ((v as number) - oMin) / (oMax - oMin)
-      if (p.kind === 'categorical') return p.choices.length === 1 ? 0.5 : p.choices.findIndex((c) => c === v) / (p.choices.length - 1)
+      if (p.kind === 'categorical')
+        return p.choices.length === 1 ? 0.5 : p.choices.findIndex((c) => c === v) / (p.choices.length - 1)
       const t = (n: number): number => (p.kind === 'float' && p.log ? Math.log(n) : n)
       return p.high === p.low ? 0.5 : (t(v as number) - t(p.low)) / (t(p.high) - t(p.low))
     }
@@ -250,15 +323,18 @@ function ParallelCoordinates({ space, trials, metric, maximize }: { space: Sweep
       ctx.lineTo(x(i), bottom)
       ctx.stroke()
       // The end axes' labels lean inwards so they are not cut off at the edges.
-      ctx.textAlign = i === 0 && axes.length > 1 ? 'left' : i === axes.length - 1 && axes.length > 1 ? 'right' : 'center'
+      ctx.textAlign =
+        i === 0 && axes.length > 1 ? 'left' : i === axes.length - 1 && axes.length > 1 ? 'right' : 'center'
       const labelX = ctx.textAlign === 'left' ? x(i) - 8 : ctx.textAlign === 'right' ? x(i) + 8 : x(i)
       ctx.fillStyle = text
       ctx.fillText(name.length > 22 ? `${name.slice(0, 21)}…` : name, labelX, 14)
       const p = space[i] ?? null
-      const [lo, hi] = p === null ? [oMin, oMax] : p.kind === 'categorical' ? [p.choices[0], p.choices.at(-1)] : [p.low, p.high]
+      const [lo, hi] =
+        p === null ? [oMin, oMax] : p.kind === 'categorical' ? [p.choices[0], p.choices.at(-1)] : [p.low, p.high]
       ctx.fillStyle = muted
       // The objective's axis has no range until a trial has finished: a dash, not "-Infinity".
-      const show = (v: unknown): string => (p === null ? (scored.length ? formatMetric(metric, v as number) : '—') : formatSetting(v))
+      const show = (v: unknown): string =>
+        p === null ? (scored.length ? formatMetric(metric, v as number) : '—') : formatSetting(v)
       ctx.fillText(show(hi), labelX, top - 6)
       ctx.fillText(show(lo), labelX, bottom + 14)
     })
@@ -288,7 +364,12 @@ function ParallelCoordinates({ space, trials, metric, maximize }: { space: Sweep
     <div className="chart-card" data-testid="sweep-parallel" data-lines={drawn}>
       <h3>Settings against {metric}, one line per trial</h3>
       <div className="chart-box">
-        <canvas ref={canvas} className="parallel-canvas" role="img" aria-label={`Parallel coordinates of ${drawn} trials`} />
+        <canvas
+          ref={canvas}
+          className="parallel-canvas"
+          role="img"
+          aria-label={`Parallel coordinates of ${drawn} trials`}
+        />
       </div>
       <p className="muted small">Greener lines did better; dashed lines were pruned.</p>
     </div>

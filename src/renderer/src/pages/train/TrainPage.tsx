@@ -4,13 +4,27 @@
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { Architecture, DatasetSummary, DatasetVersion, EventPayload, Project, ProjectDrafts } from '../../../../shared/contract'
+import type {
+  Architecture,
+  DatasetSummary,
+  DatasetVersion,
+  EventPayload,
+  Project,
+  ProjectDrafts,
+} from '../../../../shared/contract'
 import { backbones, backboneTimeEstimate, type BackboneInfo } from '../../../../shared/model/backbones'
 import { backboneConfig } from '../../../../shared/model/registry'
 import type { ModelSpec } from '../../../../shared/model/types'
 import type { SweepDetail, TrialParams } from '../../../../shared/sweep'
 import { applyTrialParams } from '../../../../shared/sweep-apply'
-import { optimizerInfo, runInitializers, type ClassificationEvaluation, type Evaluation, type HyperparametersInput, type RunSummary } from '../../../../shared/training'
+import {
+  optimizerInfo,
+  runInitializers,
+  type ClassificationEvaluation,
+  type Evaluation,
+  type HyperparametersInput,
+  type RunSummary,
+} from '../../../../shared/training'
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
@@ -52,7 +66,14 @@ interface Curves {
   valAccuracy: Point[]
 }
 
-const emptyCurves = (): Curves => ({ batchLoss: [], batchAccuracy: [], loss: [], valLoss: [], accuracy: [], valAccuracy: [] })
+const emptyCurves = (): Curves => ({
+  batchLoss: [],
+  batchAccuracy: [],
+  loss: [],
+  valLoss: [],
+  accuracy: [],
+  valAccuracy: [],
+})
 const activeStatuses = new Set(['queued', 'running', 'paused'])
 
 /** An ETA: never "0 s" while work remains, "…" until there is a rate to estimate from. */
@@ -64,7 +85,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   // The settings start as the user left them (kept per project by the core), else the defaults.
   const [initial] = useState(() => restoreTrainForm(cachedDrafts(project.id)?.train))
   const [formReady, setFormReady] = useState(() => cachedDrafts(project.id) !== undefined)
-  const [modelDraft, setModelDraft] = useState<ProjectDrafts['model'] | undefined>(() => cachedDrafts(project.id)?.model)
+  const [modelDraft, setModelDraft] = useState<ProjectDrafts['model'] | undefined>(
+    () => cachedDrafts(project.id)?.model,
+  )
   const [modelChoice, setModelChoice] = useState(initial.modelChoice)
   const [hp, setHp] = useState(initial.hp)
   const [seed, setSeed] = useState(initial.seed)
@@ -104,28 +127,38 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     }, onError)
   }, [project.id, formReady, initial, onError])
   useEffect(() => {
-    if (formReady) saveDraft(project.id, { train: { modelChoice, hp, seed, early, aug, initializer, folds } satisfies TrainForm })
+    if (formReady)
+      saveDraft(project.id, { train: { modelChoice, hp, seed, early, aug, initializer, folds } satisfies TrainForm })
   }, [formReady, project.id, modelChoice, hp, seed, early, aug, initializer, folds])
 
   // The model on the Model page, or (before the user has been there) the template that suits the data.
   const target = dataset ? targetOf(dataset) : null
   const keptDraft = draftFromSaved(modelDraft)
   const suggested = target && !keptDraft ? suggestedTemplate(target) : null
-  const draft: ModelSpec | null = keptDraft ? toSpec(keptDraft) : suggested && target ? toSpec(suggested.build(target)) : null
+  const draft: ModelSpec | null = keptDraft
+    ? toSpec(keptDraft)
+    : suggested && target
+      ? toSpec(suggested.build(target))
+      : null
 
-  const loadRun = useCallback(
-    async (r: RunSummary) => {
-      setRun(r)
-      const m = await api.call('runs.metrics', { runId: r.id })
-      const pts = (k: string): Point[] => (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
-      setCurves({ batchLoss: pts('batch/loss'), batchAccuracy: pts('batch/accuracy'), loss: pts('loss'), valLoss: pts('val_loss'), accuracy: pts('accuracy'), valAccuracy: pts('val_accuracy') })
-      if (!activeStatuses.has(r.status)) {
-        const e = await api.call('runs.evaluation', { runId: r.id })
-        setEvaluation(e.test ?? e.validation)
-      }
-    },
-    [],
-  )
+  const loadRun = useCallback(async (r: RunSummary) => {
+    setRun(r)
+    const m = await api.call('runs.metrics', { runId: r.id })
+    const pts = (k: string): Point[] =>
+      (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
+    setCurves({
+      batchLoss: pts('batch/loss'),
+      batchAccuracy: pts('batch/accuracy'),
+      loss: pts('loss'),
+      valLoss: pts('val_loss'),
+      accuracy: pts('accuracy'),
+      valAccuracy: pts('val_accuracy'),
+    })
+    if (!activeStatuses.has(r.status)) {
+      const e = await api.call('runs.evaluation', { runId: r.id })
+      setEvaluation(e.test ?? e.validation)
+    }
+  }, [])
 
   /** For a cross-validation, watch the fold that is training now. */
   const followFolds = useCallback(
@@ -153,7 +186,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     }, onError)
     api.call('architectures.list', { projectId: project.id }).then(setArchitectures, onError)
     // Show the sweep in progress, or the latest one.
-    api.call('sweeps.list', { projectId: project.id }).then((list) => setSweepId((list.find((s) => s.status === 'running') ?? list[0])?.id ?? null), onError)
+    api
+      .call('sweeps.list', { projectId: project.id })
+      .then((list) => setSweepId((list.find((s) => s.status === 'running') ?? list[0])?.id ?? null), onError)
     // Reattach to a run in progress, or show the latest one.
     api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
       const current = list.items.find((r) => activeStatuses.has(r.status)) ?? list.items[0]
@@ -185,7 +220,12 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   useEffect(() => {
     watchedRef.current = watched
   })
-  const incoming = useRef<{ runId: string | null; loss: Point[]; accuracy: Point[]; progress: Progress | null }>({ runId: null, loss: [], accuracy: [], progress: null })
+  const incoming = useRef<{ runId: string | null; loss: Point[]; accuracy: Point[]; progress: Progress | null }>({
+    runId: null,
+    loss: [],
+    accuracy: [],
+    progress: null,
+  })
   const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const flushBatches = useCallback(() => {
     if (flushTimer.current) clearTimeout(flushTimer.current)
@@ -194,7 +234,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     incoming.current = { runId: null, loss: [], accuracy: [], progress: null }
     // Points of a run no longer watched (a new run started, the next fold began) are dropped.
     if (runId === null || runId !== watchedRef.current) return
-    setCurves((c) => ({ ...c, batchLoss: [...c.batchLoss, ...loss], batchAccuracy: accuracy.length ? [...c.batchAccuracy, ...accuracy] : c.batchAccuracy }))
+    setCurves((c) => ({
+      ...c,
+      batchLoss: [...c.batchLoss, ...loss],
+      batchAccuracy: accuracy.length ? [...c.batchAccuracy, ...accuracy] : c.batchAccuracy,
+    }))
     setProgress(latest)
   }, [])
   useEffect(
@@ -206,11 +250,18 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
 
   useApiEvent('training.batchEnded', (e) => {
     if (e.runId !== watched) return
-    if (incoming.current.runId !== e.runId) incoming.current = { runId: e.runId, loss: [], accuracy: [], progress: null }
+    if (incoming.current.runId !== e.runId)
+      incoming.current = { runId: e.runId, loss: [], accuracy: [], progress: null }
     const buffer = incoming.current
     buffer.loss.push({ x: e.step, y: e.loss })
     if (e.accuracy !== null) buffer.accuracy.push({ x: e.step, y: e.accuracy })
-    buffer.progress = { epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, samplesPerSecond: e.samplesPerSecond }
+    buffer.progress = {
+      epoch: e.epoch,
+      epochs: e.epochs,
+      batch: e.batch,
+      batches: e.batches,
+      samplesPerSecond: e.samplesPerSecond,
+    }
     flushTimer.current ??= setTimeout(flushBatches, 250)
   })
   useApiEvent('training.epochEnded', (e) => {
@@ -219,7 +270,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     flushBatches()
     setCurves((c) => {
       const step = c.batchLoss.at(-1)?.x ?? e.epoch
-      const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] => (v === undefined ? points : [...points, { x: step, y: v }])
+      const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] =>
+        v === undefined ? points : [...points, { x: step, y: v }]
       return {
         ...c,
         loss: add(c.loss, e.metrics.loss),
@@ -268,7 +320,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       normalization: h.normalization ?? 'rescale',
     })
     setAug({ flip: 'none', rotation: 0, zoom: 0, brightness: 0, ...(h.augmentation ?? {}) })
-    setEarly(h.earlyStopping ? { on: true, metric: h.earlyStopping.metric ?? 'val_loss', patience: h.earlyStopping.patience ?? 3 } : { on: false, metric: 'val_loss', patience: 3 })
+    setEarly(
+      h.earlyStopping
+        ? { on: true, metric: h.earlyStopping.metric ?? 'val_loss', patience: h.earlyStopping.patience ?? 3 }
+        : { on: false, metric: 'val_loss', patience: 3 },
+    )
     setInitializer(h.initializer ?? 'perLayer')
     const best = { name: modelDraft?.name ?? 'My model', spec: applied.spec }
     saveDraft(project.id, { model: best })
@@ -288,8 +344,15 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     const hyperparameters = hyperparametersInput()
     setStarting(true)
     try {
-      const input = { projectId: project.id, spec, hyperparameters, seed, ...(versionId ? { datasetVersionId: versionId } : {}) }
-      const r = folds > 1 ? await api.call('runs.crossValidate', { ...input, k: folds }) : await api.call('runs.start', input)
+      const input = {
+        projectId: project.id,
+        spec,
+        hyperparameters,
+        seed,
+        ...(versionId ? { datasetVersionId: versionId } : {}),
+      }
+      const r =
+        folds > 1 ? await api.call('runs.crossValidate', { ...input, k: folds }) : await api.call('runs.start', input)
       setWatchId(folds > 1 ? null : r.id)
       setFoldInfo(null)
       if (r.folds !== null) followFolds(r.id)
@@ -312,7 +375,13 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
 
   if (dataset === undefined) return <p className="muted">Loading…</p>
   if (dataset === null) {
-    return <ImportDataFirst title="Train" testId="page-train" text="Training needs labeled data: import some on the Data page, then build a model on the Model page." />
+    return (
+      <ImportDataFirst
+        title="Train"
+        testId="page-train"
+        text="Training needs labeled data: import some on the Data page, then build a model on the Model page."
+      />
+    )
   }
 
   const active = run !== null && activeStatuses.has(run.status)
@@ -326,10 +395,14 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       return null
     }
   })()
-  const trainImages = dataset ? dataset.counts.reduce((sum, c) => sum + (c.classId === null ? 0 : c.train + c.validation), 0) : 0
+  const trainImages = dataset
+    ? dataset.counts.reduce((sum, c) => sum + (c.classId === null ? 0 : c.train + c.validation), 0)
+    : 0
   const p = progress
   const eta =
-    p && p.samplesPerSecond > 0 ? (((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * hp.batchSize) / p.samplesPerSecond : Number.NaN
+    p && p.samplesPerSecond > 0
+      ? (((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * hp.batchSize) / p.samplesPerSecond
+      : Number.NaN
   const lossSeries: Series[] = [
     { label: 'loss (batch)', color: '#adb5bd', points: curves.batchLoss, markers: false },
     { label: 'loss (epoch)', color: '#4c6ef5', points: curves.loss, markers: true },
@@ -346,7 +419,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       <header className="page-header">
         <h1>Train</h1>
         <p className="muted">
-          in {project.name} · {dataset.labeled.toLocaleString()} labeled {dataset.kind === 'image' ? 'images' : 'rows'} (frozen into a dataset version when you start)
+          in {project.name} · {dataset.labeled.toLocaleString()} labeled {dataset.kind === 'image' ? 'images' : 'rows'}{' '}
+          (frozen into a dataset version when you start)
         </p>
       </header>
       <div className="train-layout">
@@ -358,9 +432,18 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           }}
         >
           <h2>Model</h2>
-          <select value={modelChoice} onChange={(e) => setModelChoice(e.target.value)} aria-label="Model to train" data-testid="train-model">
+          <select
+            value={modelChoice}
+            onChange={(e) => setModelChoice(e.target.value)}
+            aria-label="Model to train"
+            data-testid="train-model"
+          >
             <option value="draft">
-              {keptDraft ? `The model on the Model page (${modelDraft?.name ?? 'My model'})` : suggested ? `Suggested for this data: ${suggested.name}` : 'No model yet: build one on the Model page'}
+              {keptDraft
+                ? `The model on the Model page (${modelDraft?.name ?? 'My model'})`
+                : suggested
+                  ? `Suggested for this data: ${suggested.name}`
+                  : 'No model yet: build one on the Model page'}
             </option>
             {architectures.map((a) => (
               <option key={a.id} value={a.id}>
@@ -375,15 +458,22 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           )}
           {modelChoice === 'draft' && draft && (
             <p className="muted small" data-testid="train-model-summary">
-              {draft.layers.length} layers, input {draft.inputShape.join('×')} · <a href="#/model">{keptDraft ? 'Change it on the Model page' : 'See or change it on the Model page'}</a>
+              {draft.layers.length} layers, input {draft.inputShape.join('×')} ·{' '}
+              <a href="#/model">{keptDraft ? 'Change it on the Model page' : 'See or change it on the Model page'}</a>
             </p>
           )}
           <h2>Data</h2>
-          <select value={versionId} onChange={(e) => setVersionId(e.target.value)} aria-label="Data version to train on" data-testid="train-version">
+          <select
+            value={versionId}
+            onChange={(e) => setVersionId(e.target.value)}
+            aria-label="Data version to train on"
+            data-testid="train-version"
+          >
             <option value="">The current labels (frozen into a version when you start)</option>
             {versions.map((v) => (
               <option key={v.id} value={v.id}>
-                {capitalized(versionName(v.number))} · {v.sampleCount.toLocaleString()} examples · {v.counts.train}/{v.counts.validation}/{v.counts.test}
+                {capitalized(versionName(v.number))} · {v.sampleCount.toLocaleString()} examples · {v.counts.train}/
+                {v.counts.validation}/{v.counts.test}
               </option>
             ))}
           </select>
@@ -404,19 +494,43 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             </label>
             <label>
               Learning rate
-              <input type="number" step="any" min={0} value={hp.learningRate} onChange={(e) => setHp({ ...hp, learningRate: Number(e.target.value) })} data-testid="train-lr" />
+              <input
+                type="number"
+                step="any"
+                min={0}
+                value={hp.learningRate}
+                onChange={(e) => setHp({ ...hp, learningRate: Number(e.target.value) })}
+                data-testid="train-lr"
+              />
             </label>
             <label>
               Batch size
-              <input type="number" min={1} value={hp.batchSize} onChange={(e) => setHp({ ...hp, batchSize: Math.max(1, Math.floor(Number(e.target.value))) })} />
+              <input
+                type="number"
+                min={1}
+                value={hp.batchSize}
+                onChange={(e) => setHp({ ...hp, batchSize: Math.max(1, Math.floor(Number(e.target.value))) })}
+              />
             </label>
             <label>
               Epochs
-              <input type="number" min={1} value={hp.epochs} onChange={(e) => setHp({ ...hp, epochs: Math.max(1, Math.floor(Number(e.target.value))) })} data-testid="train-epochs" />
+              <input
+                type="number"
+                min={1}
+                value={hp.epochs}
+                onChange={(e) => setHp({ ...hp, epochs: Math.max(1, Math.floor(Number(e.target.value))) })}
+                data-testid="train-epochs"
+              />
             </label>
             <label>
               Seed
-              <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))} data-testid="train-seed" />
+              <input
+                type="number"
+                min={0}
+                value={seed}
+                onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))}
+                data-testid="train-seed"
+              />
             </label>
             <label>
               Initial weights
@@ -444,21 +558,41 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             )}
           </div>
           <label className="check">
-            <input type="checkbox" checked={early.on} onChange={(e) => setEarly({ ...early, on: e.target.checked })} /> Stop early when{' '}
-            <select value={early.metric} onChange={(e) => setEarly({ ...early, metric: e.target.value as 'val_loss' | 'val_accuracy' })} disabled={!early.on}>
+            <input type="checkbox" checked={early.on} onChange={(e) => setEarly({ ...early, on: e.target.checked })} />{' '}
+            Stop early when{' '}
+            <select
+              value={early.metric}
+              onChange={(e) => setEarly({ ...early, metric: e.target.value as 'val_loss' | 'val_accuracy' })}
+              disabled={!early.on}
+            >
               <option value="val_loss">validation loss</option>
               <option value="val_accuracy">validation accuracy</option>
             </select>{' '}
             stops improving for{' '}
-            <input type="number" min={1} value={early.patience} disabled={!early.on} onChange={(e) => setEarly({ ...early, patience: Math.max(1, Number(e.target.value)) })} /> epochs
+            <input
+              type="number"
+              min={1}
+              value={early.patience}
+              disabled={!early.on}
+              onChange={(e) => setEarly({ ...early, patience: Math.max(1, Number(e.target.value)) })}
+            />{' '}
+            epochs
           </label>
-          {chosenBackbone && <BackboneNote info={backbones[chosenBackbone.backbone]} trainableBlocks={chosenBackbone.trainableBlocks} images={trainImages} onSuggest={() => setHp({ ...hp, epochs: 20, learningRate: 0.003 })} />}
+          {chosenBackbone && (
+            <BackboneNote
+              info={backbones[chosenBackbone.backbone]}
+              trainableBlocks={chosenBackbone.trainableBlocks}
+              images={trainImages}
+              onSuggest={() => setHp({ ...hp, epochs: 20, learningRate: 0.003 })}
+            />
+          )}
           {dataset.kind === 'image' && (
             <>
               <h2>Augmentation</h2>
               {chosenBackbone && (
                 <p className="note small" data-testid="augmentation-off">
-                  Off with a pretrained backbone: each image’s features are computed once and cached, so every epoch sees the same images. The run’s receipt says so too.
+                  Off with a pretrained backbone: each image’s features are computed once and cached, so every epoch
+                  sees the same images. The run’s receipt says so too.
                 </p>
               )}
               {!chosenBackbone && (
@@ -475,15 +609,35 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                     </label>
                     <label>
                       Rotation (±°)
-                      <input type="number" min={0} max={180} value={aug.rotation} onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })} />
+                      <input
+                        type="number"
+                        min={0}
+                        max={180}
+                        value={aug.rotation}
+                        onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })}
+                      />
                     </label>
                     <label>
                       Zoom (±)
-                      <input type="number" min={0} max={0.9} step={0.05} value={aug.zoom} onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })} />
+                      <input
+                        type="number"
+                        min={0}
+                        max={0.9}
+                        step={0.05}
+                        value={aug.zoom}
+                        onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })}
+                      />
                     </label>
                     <label>
                       Brightness (±)
-                      <input type="number" min={0} max={1} step={0.05} value={aug.brightness} onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })} />
+                      <input
+                        type="number"
+                        min={0}
+                        max={1}
+                        step={0.05}
+                        value={aug.brightness}
+                        onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })}
+                      />
                     </label>
                   </div>
                   <AugmentationPreview projectId={project.id} spec={chosenSpec()} augmentation={aug} seed={seed} />
@@ -501,7 +655,13 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 <option value={10}>10 folds</option>
               </select>
             </label>
-            <button className="button primary" type="submit" disabled={starting || active || problem !== null} title={problem ?? undefined} data-testid="train-start">
+            <button
+              className="button primary"
+              type="submit"
+              disabled={starting || active || problem !== null}
+              title={problem ?? undefined}
+              data-testid="train-start"
+            >
               {starting ? 'Starting…' : folds > 1 ? `Start ${folds}-fold cross-validation` : 'Start training'}
             </button>
           </div>
@@ -511,7 +671,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           {!run ? (
             <div className="empty-state">
               <h2>No runs yet</h2>
-              <p>Choose the settings on the left and press Start training. Loss and accuracy appear here as the model learns.</p>
+              <p>
+                Choose the settings on the left and press Start training. Loss and accuracy appear here as the model
+                learns.
+              </p>
             </div>
           ) : (
             <>
@@ -544,7 +707,11 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                       </button>
                     )}
                     {(active || run.status === 'interrupted') && (
-                      <button className="button danger-outline" onClick={() => control('runs.stop')} data-testid="run-stop">
+                      <button
+                        className="button danger-outline"
+                        onClick={() => control('runs.stop')}
+                        data-testid="run-stop"
+                      >
                         Stop
                       </button>
                     )}
@@ -559,8 +726,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                     )}
                     {!p && preparing && preparing.done < preparing.total && (
                       <label data-testid="prepare-progress">
-                        {preparing.phase === 'features' ? 'Computing image features' : 'Preparing the images for the model'}: {preparing.done.toLocaleString()} of{' '}
-                        {preparing.total.toLocaleString()}
+                        {preparing.phase === 'features'
+                          ? 'Computing image features'
+                          : 'Preparing the images for the model'}
+                        : {preparing.done.toLocaleString()} of {preparing.total.toLocaleString()}
                         {preparing.secondsLeft !== null ? `, about ${formatEta(preparing.secondsLeft)} left` : ''}
                         <progress max={preparing.total} value={preparing.done} />
                       </label>
@@ -570,7 +739,12 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                       <progress max={p?.batches ?? 1} value={p?.batch ?? 0} />
                     </label>
                     <label>
-                      Whole run · {p ? `${Math.round(p.samplesPerSecond).toLocaleString()} samples/s · about ${formatEta(eta)} left` : run.status === 'queued' ? 'preparing the data…' : 'starting…'}
+                      Whole run ·{' '}
+                      {p
+                        ? `${Math.round(p.samplesPerSecond).toLocaleString()} samples/s · about ${formatEta(eta)} left`
+                        : run.status === 'queued'
+                          ? 'preparing the data…'
+                          : 'starting…'}
                       <progress max={run.epochs} value={p ? p.epoch - 1 + p.batch / p.batches : run.epochsDone} />
                     </label>
                   </div>
@@ -584,7 +758,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               </div>
               <div className="charts">
                 <LiveChart title="Loss" series={lossSeries} version={curves} testId="chart-loss" />
-                {dataset.task === 'classification' && <LiveChart title="Accuracy" series={accSeries} version={curves} testId="chart-accuracy" percentAxis />}
+                {dataset.task === 'classification' && (
+                  <LiveChart title="Accuracy" series={accSeries} version={curves} testId="chart-accuracy" percentAxis />
+                )}
               </div>
             </>
           )}
@@ -616,7 +792,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             <button className="button" onClick={() => setSweepOpen(true)} data-testid="sweep-open">
               Sweep these settings…
             </button>
-            <span className="muted small">Try many settings automatically — grid, random or Bayesian search — and stop the hopeless trials early.</span>
+            <span className="muted small">
+              Try many settings automatically — grid, random or Bayesian search — and stop the hopeless trials early.
+            </span>
           </div>
         )}
         {sweepId && <SweepView key={sweepId} sweepId={sweepId} onUseBest={useBest} onError={onError} />}
@@ -625,11 +803,18 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   )
 }
 
-function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record<string, number | null> }): React.JSX.Element {
+function Result({
+  evaluation,
+  latest,
+}: {
+  evaluation: Evaluation
+  latest: Record<string, number | null>
+}): React.JSX.Element {
   if (evaluation.kind === 'regression') {
     return (
       <p data-testid="run-result">
-        Test MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R² {roundForPeople(evaluation.r2)}
+        Test MSE {roundForPeople(evaluation.mse)} · MAE {roundForPeople(evaluation.mae)} · R²{' '}
+        {roundForPeople(evaluation.r2)}
       </p>
     )
   }
@@ -637,8 +822,8 @@ function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record
   return (
     <div className="result" data-testid="run-result">
       <p>
-        <strong>Test accuracy {percent(e.accuracy)}</strong> · macro F1 {e.macro.f1.toFixed(3)} · validation accuracy {percent(latest.val_accuracy)} ·{' '}
-        {e.count.toLocaleString()} test examples
+        <strong>Test accuracy {percent(e.accuracy)}</strong> · macro F1 {e.macro.f1.toFixed(3)} · validation accuracy{' '}
+        {percent(latest.val_accuracy)} · {e.count.toLocaleString()} test examples
       </p>
       <ConfusionMatrix evaluation={e} testId="confusion-matrix" />
     </div>
@@ -646,7 +831,17 @@ function Result({ evaluation, latest }: { evaluation: Evaluation; latest: Record
 }
 
 /** What a pretrained backbone means for this run, before it starts: how long, and the settings that suit it. */
-function BackboneNote({ info, trainableBlocks, images, onSuggest }: { info: BackboneInfo; trainableBlocks: number; images: number; onSuggest: () => void }): React.JSX.Element {
+function BackboneNote({
+  info,
+  trainableBlocks,
+  images,
+  onSuggest,
+}: {
+  info: BackboneInfo
+  trainableBlocks: number
+  images: number
+  onSuggest: () => void
+}): React.JSX.Element {
   const estimate = backboneTimeEstimate(info, trainableBlocks, images)
   const frozen = backboneTimeEstimate(info, 0, images)
   return (

@@ -57,7 +57,14 @@ export function LiveChart({
     // The datasets (and so the legend) are drawn from the start: the first full draw is the costly one.
     chart.current = new Chart(canvas.current, {
       type: 'line',
-      data: { datasets: latest.current.map((s) => ({ label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color })) },
+      data: {
+        datasets: latest.current.map((s) => ({
+          label: s.label,
+          data: s.points,
+          borderColor: s.color,
+          backgroundColor: s.color,
+        })),
+      },
       options: {
         animation: false,
         responsive: true,
@@ -66,10 +73,21 @@ export function LiveChart({
         normalized: true,
         plugins: {
           legend: { labels: { color: text, boxWidth: 12 } },
-          tooltip: { intersect: false, mode: 'nearest', ...(percentAxis ? { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${asPercent(item.parsed.y ?? 0)}` } } : {}) },
+          tooltip: {
+            intersect: false,
+            mode: 'nearest',
+            ...(percentAxis
+              ? { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${asPercent(item.parsed.y ?? 0)}` } }
+              : {}),
+          },
         },
         scales: {
-          x: { type: 'linear', title: { display: true, text: xLabel, color: text }, grid: { color: grid }, ticks: { color: text, precision: 0 } },
+          x: {
+            type: 'linear',
+            title: { display: true, text: xLabel, color: text },
+            grid: { color: grid },
+            ticks: { color: text, precision: 0 },
+          },
           y: { grid: { color: grid }, ticks: { color: text, ...(percentAxis ? { callback: asPercent } : {}) } },
         },
       },

@@ -42,6 +42,7 @@ function sameShape<T>(base: T, saved: unknown): T {
 
 export function restoreTrainForm(saved: unknown, defaults: TrainForm = defaultTrainForm()): TrainForm {
   const form = sameShape(defaults, saved)
-  if (form.early.metric !== 'val_loss' && form.early.metric !== 'val_accuracy') form.early.metric = defaults.early.metric
+  if (form.early.metric !== 'val_loss' && form.early.metric !== 'val_accuracy')
+    form.early.metric = defaults.early.metric
   return form
 }
