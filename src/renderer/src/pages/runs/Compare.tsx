@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react'
 import type { ClassificationEvaluation, RunComparison } from '../../../../shared/training'
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
-import { LiveChart, type Series } from '../train/TrainingCharts'
+import { LiveChart, type Series } from '../../components/LiveChart'
 import { bestIndex, formatSetting, isFraction, metricLabel, percent, settingLabel } from '../../../../shared/words'
 
 const palette = [

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react'
 import type { CrossValidationSummary, MetricPoint } from '../../../../shared/training'
 import { api } from '../../api'
-import { LiveChart, type Series } from '../train/TrainingCharts'
+import { LiveChart, type Series } from '../../components/LiveChart'
 
 const palette = [
   '#4c6ef5',

@@ -8,7 +8,7 @@ import { CrossValidationView } from './CrossValidationView'
 import { ErrorGallery } from './ErrorGallery'
 import { TryIt } from './TryIt'
 import { TryRow } from './TryRow'
-import { LiveChart, type Series } from '../train/TrainingCharts'
+import { LiveChart, type Series } from '../../components/LiveChart'
 import { engineDetail, percent } from '../../format'
 import { metricLabel, roundForPeople, versionName } from '../../../../shared/words'
 

@@ -9,7 +9,7 @@ import { api } from '../../api'
 import { formatDuration } from '../../format'
 import { formatMetric, formatSetting, isFraction, metricLabel, settingLabel } from '../../../../shared/words'
 import { useApiEvent } from '../../useApiEvent'
-import { LiveChart, type Series } from './TrainingCharts'
+import { LiveChart, type Series } from '../../components/LiveChart'
 
 interface Props {
   sweepId: string

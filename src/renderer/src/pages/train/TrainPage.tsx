@@ -3,7 +3,7 @@
  * samples/s, the engine in use, live loss and accuracy — with pause, resume and stop. Coming back (or
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
 import type {
   Architecture,
   DatasetSummary,
@@ -22,7 +22,6 @@ import {
   runInitializers,
   type ClassificationEvaluation,
   type Evaluation,
-  type HyperparametersInput,
   type RunSummary,
 } from '../../../../shared/training'
 import { api } from '../../api'
@@ -30,12 +29,12 @@ import { ConfusionMatrix } from '../../components/ConfusionMatrix'
 import { useApiEvent } from '../../useApiEvent'
 import { cachedDrafts, loadDrafts, saveDraft } from '../../drafts'
 import { draftFromSaved, modelProblem, suggestedTemplate, targetOf, toSpec } from '../model/stack-state'
-import { restoreTrainForm, type TrainForm } from './train-form'
+import { restoreTrainForm, toHyperparameters, trainFormReducer, type TrainForm } from './train-form'
 import { ImportDataFirst } from '../EmptyStates'
 import { AugmentationPreview } from './AugmentationPreview'
 import { SweepEditor } from './SweepEditor'
 import { describeParams, SweepView } from './SweepView'
-import { LiveChart, type Series } from './TrainingCharts'
+import { LiveChart, type Series } from '../../components/LiveChart'
 import { capitalized, engineDetail, formatDuration, percent } from '../../format'
 import { roundForPeople, versionName } from '../../../../shared/words'
 
@@ -83,21 +82,18 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
   const [architectures, setArchitectures] = useState<Architecture[]>([])
   // The settings start as the user left them (kept per project by the core), else the defaults.
-  const [initial] = useState(() => restoreTrainForm(cachedDrafts(project.id)?.train))
+  const [form, dispatch] = useReducer(trainFormReducer, undefined, () =>
+    restoreTrainForm(cachedDrafts(project.id)?.train),
+  )
   const [formReady, setFormReady] = useState(() => cachedDrafts(project.id) !== undefined)
   const [modelDraft, setModelDraft] = useState<ProjectDrafts['model'] | undefined>(
     () => cachedDrafts(project.id)?.model,
   )
-  const [modelChoice, setModelChoice] = useState(initial.modelChoice)
-  const [hp, setHp] = useState(initial.hp)
-  const [seed, setSeed] = useState(initial.seed)
-  const [early, setEarly] = useState<TrainForm['early']>(initial.early)
-  const [aug, setAug] = useState(initial.aug)
+  const { modelChoice, hp, seed, early, aug, initializer, folds } = form
+  const set = (patch: Partial<TrainForm>): void => dispatch({ type: 'set', patch })
   const [preparing, setPreparing] = useState<EventPayload<'training.prepareProgressed'> | null>(null)
-  const [initializer, setInitializer] = useState(initial.initializer)
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
-  const [folds, setFolds] = useState(initial.folds)
   /** The run whose batches and epochs drive the progress and charts: the run itself, or the fold in training. */
   const [watchId, setWatchId] = useState<string | null>(null)
   const [foldInfo, setFoldInfo] = useState<{ current: number; total: number } | null>(null)
@@ -114,22 +110,14 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   useEffect(() => {
     if (formReady) return
     loadDrafts(project.id).then((d) => {
-      const f = restoreTrainForm(d.train, initial)
-      setModelChoice(f.modelChoice)
-      setHp(f.hp)
-      setSeed(f.seed)
-      setEarly(f.early)
-      setAug(f.aug)
-      setInitializer(f.initializer)
-      setFolds(f.folds)
+      dispatch({ type: 'restore', saved: d.train })
       setModelDraft(d.model)
       setFormReady(true)
     }, onError)
-  }, [project.id, formReady, initial, onError])
+  }, [project.id, formReady, onError])
   useEffect(() => {
-    if (formReady)
-      saveDraft(project.id, { train: { modelChoice, hp, seed, early, aug, initializer, folds } satisfies TrainForm })
-  }, [formReady, project.id, modelChoice, hp, seed, early, aug, initializer, folds])
+    if (formReady) saveDraft(project.id, { train: form })
+  }, [formReady, project.id, form])
 
   // The model on the Model page, or (before the user has been there) the template that suits the data.
   const target = dataset ? targetOf(dataset) : null
@@ -295,41 +283,13 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     return architectures.find((a) => a.id === modelChoice)?.spec ?? null
   }
 
-  function hyperparametersInput(): HyperparametersInput {
-    return {
-      optimizer: hp.optimizer as HyperparametersInput['optimizer'],
-      learningRate: hp.learningRate,
-      batchSize: hp.batchSize,
-      epochs: hp.epochs,
-      normalization: hp.normalization as 'rescale' | 'standardize',
-      augmentation: aug as HyperparametersInput['augmentation'],
-      earlyStopping: early.on ? { metric: early.metric, patience: early.patience, restoreBest: true } : null,
-      initializer: initializer as HyperparametersInput['initializer'],
-    }
-  }
-
   /** "Use best settings": the sweep's base settings with the best trial's values, into this page and the Model page's draft. */
   function useBest(sweep: SweepDetail, params: TrialParams): void {
     const applied = applyTrialParams(sweep.base.spec, sweep.base.hyperparameters, params)
-    const h = applied.hyperparameters
-    setHp({
-      optimizer: h.optimizer ?? 'adam',
-      learningRate: h.learningRate ?? 0.001,
-      batchSize: h.batchSize ?? 32,
-      epochs: h.epochs ?? 5,
-      normalization: h.normalization ?? 'rescale',
-    })
-    setAug({ flip: 'none', rotation: 0, zoom: 0, brightness: 0, ...(h.augmentation ?? {}) })
-    setEarly(
-      h.earlyStopping
-        ? { on: true, metric: h.earlyStopping.metric ?? 'val_loss', patience: h.earlyStopping.patience ?? 3 }
-        : { on: false, metric: 'val_loss', patience: 3 },
-    )
-    setInitializer(h.initializer ?? 'perLayer')
+    dispatch({ type: 'useHyperparameters', hyperparameters: applied.hyperparameters })
     const best = { name: modelDraft?.name ?? 'My model', spec: applied.spec }
     saveDraft(project.id, { model: best })
     setModelDraft(best)
-    setModelChoice('draft')
     setCopied(
       `Copied the best trial's settings (${describeParams(params)}) into the settings here and the model on the Model page.`,
     )
@@ -341,7 +301,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       onError(new Error('Build a model on the Model page first'))
       return
     }
-    const hyperparameters = hyperparametersInput()
+    const hyperparameters = toHyperparameters(form)
     setStarting(true)
     try {
       const input = {
@@ -434,7 +394,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           <h2>Model</h2>
           <select
             value={modelChoice}
-            onChange={(e) => setModelChoice(e.target.value)}
+            onChange={(e) => set({ modelChoice: e.target.value })}
             aria-label="Model to train"
             data-testid="train-model"
           >
@@ -484,7 +444,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           <div className="form-grid">
             <label>
               Optimizer
-              <select value={hp.optimizer} onChange={(e) => setHp({ ...hp, optimizer: e.target.value })}>
+              <select
+                value={hp.optimizer}
+                onChange={(e) => set({ hp: { ...hp, optimizer: e.target.value as TrainForm['hp']['optimizer'] } })}
+              >
                 {Object.entries(optimizerInfo).map(([name, o]) => (
                   <option key={name} value={name}>
                     {o.label}
@@ -499,7 +462,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 step="any"
                 min={0}
                 value={hp.learningRate}
-                onChange={(e) => setHp({ ...hp, learningRate: Number(e.target.value) })}
+                onChange={(e) => set({ hp: { ...hp, learningRate: Number(e.target.value) } })}
                 data-testid="train-lr"
               />
             </label>
@@ -509,7 +472,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 type="number"
                 min={1}
                 value={hp.batchSize}
-                onChange={(e) => setHp({ ...hp, batchSize: Math.max(1, Math.floor(Number(e.target.value))) })}
+                onChange={(e) => set({ hp: { ...hp, batchSize: Math.max(1, Math.floor(Number(e.target.value))) } })}
               />
             </label>
             <label>
@@ -518,7 +481,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 type="number"
                 min={1}
                 value={hp.epochs}
-                onChange={(e) => setHp({ ...hp, epochs: Math.max(1, Math.floor(Number(e.target.value))) })}
+                onChange={(e) => set({ hp: { ...hp, epochs: Math.max(1, Math.floor(Number(e.target.value))) } })}
                 data-testid="train-epochs"
               />
             </label>
@@ -528,13 +491,16 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 type="number"
                 min={0}
                 value={seed}
-                onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))}
+                onChange={(e) => set({ seed: Math.max(0, Math.floor(Number(e.target.value))) })}
                 data-testid="train-seed"
               />
             </label>
             <label>
               Initial weights
-              <select value={initializer} onChange={(e) => setInitializer(e.target.value)}>
+              <select
+                value={initializer}
+                onChange={(e) => set({ initializer: e.target.value as TrainForm['initializer'] })}
+              >
                 {Object.entries(runInitializers).map(([name, label]) => (
                   <option key={name} value={name}>
                     {label}
@@ -547,7 +513,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                 Pixels
                 <select
                   value={chosenBackbone ? 'rescale' : hp.normalization}
-                  onChange={(e) => setHp({ ...hp, normalization: e.target.value })}
+                  onChange={(e) =>
+                    set({ hp: { ...hp, normalization: e.target.value as TrainForm['hp']['normalization'] } })
+                  }
                   disabled={chosenBackbone !== null}
                   title={chosenBackbone ? 'A pretrained backbone scales pixels its own way (÷ 255)' : undefined}
                 >
@@ -558,11 +526,15 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             )}
           </div>
           <label className="check">
-            <input type="checkbox" checked={early.on} onChange={(e) => setEarly({ ...early, on: e.target.checked })} />{' '}
+            <input
+              type="checkbox"
+              checked={early.on}
+              onChange={(e) => set({ early: { ...early, on: e.target.checked } })}
+            />{' '}
             Stop early when{' '}
             <select
               value={early.metric}
-              onChange={(e) => setEarly({ ...early, metric: e.target.value as 'val_loss' | 'val_accuracy' })}
+              onChange={(e) => set({ early: { ...early, metric: e.target.value as TrainForm['early']['metric'] } })}
               disabled={!early.on}
             >
               <option value="val_loss">validation loss</option>
@@ -574,7 +546,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               min={1}
               value={early.patience}
               disabled={!early.on}
-              onChange={(e) => setEarly({ ...early, patience: Math.max(1, Number(e.target.value)) })}
+              onChange={(e) => set({ early: { ...early, patience: Math.max(1, Number(e.target.value)) } })}
             />{' '}
             epochs
           </label>
@@ -583,7 +555,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
               info={backbones[chosenBackbone.backbone]}
               trainableBlocks={chosenBackbone.trainableBlocks}
               images={trainImages}
-              onSuggest={() => setHp({ ...hp, epochs: 20, learningRate: 0.003 })}
+              onSuggest={() => set({ hp: { ...hp, epochs: 20, learningRate: 0.003 } })}
             />
           )}
           {dataset.kind === 'image' && (
@@ -600,7 +572,10 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                   <div className="form-grid">
                     <label>
                       Flip
-                      <select value={aug.flip} onChange={(e) => setAug({ ...aug, flip: e.target.value })}>
+                      <select
+                        value={aug.flip}
+                        onChange={(e) => set({ aug: { ...aug, flip: e.target.value as TrainForm['aug']['flip'] } })}
+                      >
                         <option value="none">none</option>
                         <option value="horizontal">horizontal</option>
                         <option value="vertical">vertical</option>
@@ -614,7 +589,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                         min={0}
                         max={180}
                         value={aug.rotation}
-                        onChange={(e) => setAug({ ...aug, rotation: Number(e.target.value) })}
+                        onChange={(e) => set({ aug: { ...aug, rotation: Number(e.target.value) } })}
                       />
                     </label>
                     <label>
@@ -625,7 +600,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                         max={0.9}
                         step={0.05}
                         value={aug.zoom}
-                        onChange={(e) => setAug({ ...aug, zoom: Number(e.target.value) })}
+                        onChange={(e) => set({ aug: { ...aug, zoom: Number(e.target.value) } })}
                       />
                     </label>
                     <label>
@@ -636,7 +611,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                         max={1}
                         step={0.05}
                         value={aug.brightness}
-                        onChange={(e) => setAug({ ...aug, brightness: Number(e.target.value) })}
+                        onChange={(e) => set({ aug: { ...aug, brightness: Number(e.target.value) } })}
                       />
                     </label>
                   </div>
@@ -648,7 +623,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           <div className="train-actions">
             <label className="check">
               Cross-validate{' '}
-              <select value={folds} onChange={(e) => setFolds(Number(e.target.value))} data-testid="train-folds">
+              <select value={folds} onChange={(e) => set({ folds: Number(e.target.value) })} data-testid="train-folds">
                 <option value={0}>no: one run on the split</option>
                 <option value={3}>3 folds</option>
                 <option value={5}>5 folds</option>
@@ -779,7 +754,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           <SweepEditor
             projectId={project.id}
             spec={chosenSpec()}
-            hyperparameters={hyperparametersInput()}
+            hyperparameters={toHyperparameters(form)}
             seed={seed}
             datasetVersionId={versionId}
             onStarted={(id) => {
