@@ -3,15 +3,8 @@
  * samples/s, the engine in use, live loss and accuracy — with pause, resume and stop. Coming back (or
  * reloading) reattaches to a run in progress. When a run ends it shows the result and the confusion matrix.
  */
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type {
-  Architecture,
-  DatasetSummary,
-  DatasetVersion,
-  EventPayload,
-  Project,
-  ProjectDrafts,
-} from '../../../../shared/contract'
+import { useEffect, useReducer, useRef, useState } from 'react'
+import type { Architecture, DatasetSummary, DatasetVersion, Project, ProjectDrafts } from '../../../../shared/contract'
 import { backbones, backboneTimeEstimate, type BackboneInfo } from '../../../../shared/model/backbones'
 import { backboneConfig } from '../../../../shared/model/registry'
 import type { ModelSpec } from '../../../../shared/model/types'
@@ -22,11 +15,10 @@ import {
   runInitializers,
   type ClassificationEvaluation,
   type Evaluation,
-  type RunSummary,
 } from '../../../../shared/training'
 import { api } from '../../api'
 import { ConfusionMatrix } from '../../components/ConfusionMatrix'
-import { useApiEvent } from '../../useApiEvent'
+import { activeStatuses, useRunStream } from './useRunStream'
 import { cachedDrafts, loadDrafts, saveDraft } from '../../drafts'
 import { draftFromSaved, modelProblem, suggestedTemplate, targetOf, toSpec } from '../model/stack-state'
 import { restoreTrainForm, toHyperparameters, trainFormReducer, type TrainForm } from './train-form'
@@ -43,38 +35,6 @@ interface Props {
   onError: (err: unknown) => void
 }
 
-interface Progress {
-  epoch: number
-  epochs: number
-  batch: number
-  batches: number
-  samplesPerSecond: number
-}
-
-interface Point {
-  x: number
-  y: number
-}
-
-interface Curves {
-  batchLoss: Point[]
-  batchAccuracy: Point[]
-  loss: Point[]
-  valLoss: Point[]
-  accuracy: Point[]
-  valAccuracy: Point[]
-}
-
-const emptyCurves = (): Curves => ({
-  batchLoss: [],
-  batchAccuracy: [],
-  loss: [],
-  valLoss: [],
-  accuracy: [],
-  valAccuracy: [],
-})
-const activeStatuses = new Set(['queued', 'running', 'paused'])
-
 /** An ETA: never "0 s" while work remains, "…" until there is a rate to estimate from. */
 const formatEta = (seconds: number): string => (Number.isFinite(seconds) ? formatDuration(Math.max(1, seconds)) : '…')
 
@@ -82,6 +42,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [dataset, setDataset] = useState<DatasetSummary | null | undefined>(undefined)
   const [architectures, setArchitectures] = useState<Architecture[]>([])
   // The settings start as the user left them (kept per project by the core), else the defaults.
+  const stream = useRunStream(project.id, onError)
+  const { run, progress, evaluation, curves, foldInfo, preparing } = stream
   const [form, dispatch] = useReducer(trainFormReducer, undefined, () =>
     restoreTrainForm(cachedDrafts(project.id)?.train),
   )
@@ -91,17 +53,9 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   )
   const { modelChoice, hp, seed, early, aug, initializer, folds } = form
   const set = (patch: Partial<TrainForm>): void => dispatch({ type: 'set', patch })
-  const [preparing, setPreparing] = useState<EventPayload<'training.prepareProgressed'> | null>(null)
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
-  /** The run whose batches and epochs drive the progress and charts: the run itself, or the fold in training. */
-  const [watchId, setWatchId] = useState<string | null>(null)
-  const [foldInfo, setFoldInfo] = useState<{ current: number; total: number } | null>(null)
-  const [run, setRun] = useState<RunSummary | null>(null)
-  const [progress, setProgress] = useState<Progress | null>(null)
-  const [evaluation, setEvaluation] = useState<Evaluation | null>(null)
   const [starting, setStarting] = useState(false)
-  const [curves, setCurves] = useState<Curves>(emptyCurves)
   const [sweepOpen, setSweepOpen] = useState(false)
   const [sweepId, setSweepId] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
@@ -129,44 +83,6 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       ? toSpec(suggested.build(target))
       : null
 
-  const loadRun = useCallback(async (r: RunSummary) => {
-    setRun(r)
-    const m = await api.call('runs.metrics', { runId: r.id })
-    const pts = (k: string): Point[] =>
-      (m[k] ?? []).filter((p) => p.value !== null).map((p) => ({ x: p.step, y: p.value! }))
-    setCurves({
-      batchLoss: pts('batch/loss'),
-      batchAccuracy: pts('batch/accuracy'),
-      loss: pts('loss'),
-      valLoss: pts('val_loss'),
-      accuracy: pts('accuracy'),
-      valAccuracy: pts('val_accuracy'),
-    })
-    if (!activeStatuses.has(r.status)) {
-      const e = await api.call('runs.evaluation', { runId: r.id })
-      setEvaluation(e.test ?? e.validation)
-    }
-  }, [])
-
-  /** For a cross-validation, watch the fold that is training now. */
-  const followFolds = useCallback(
-    (parentId: string) => {
-      api.call('runs.crossValidation', { runId: parentId }).then((cv) => {
-        const current = cv.folds.find((f) => f.status === 'running' || f.status === 'queued' || f.status === 'paused')
-        setFoldInfo(current ? { current: (current.fold ?? 0) + 1, total: cv.folds.length } : null)
-        setWatchId((old) => {
-          const next = current?.id ?? old
-          if (next !== old) {
-            setCurves(emptyCurves())
-            setProgress(null)
-          }
-          return next
-        })
-      }, onError)
-    },
-    [onError],
-  )
-
   useEffect(() => {
     api.call('datasets.get', { projectId: project.id }).then((d) => {
       setDataset(d)
@@ -177,106 +93,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
     api
       .call('sweeps.list', { projectId: project.id })
       .then((list) => setSweepId((list.find((s) => s.status === 'running') ?? list[0])?.id ?? null), onError)
-    // Reattach to a run in progress, or show the latest one.
-    api.call('runs.list', { projectId: project.id, limit: 20 }).then((list) => {
-      const current = list.items.find((r) => activeStatuses.has(r.status)) ?? list.items[0]
-      if (current) {
-        setWatchId(current.folds !== null ? null : current.id)
-        void loadRun(current).then(() => current.folds !== null && followFolds(current.id), onError)
-      }
-    }, onError)
-  }, [project.id, onError, loadRun, followFolds])
-
-  const refreshRun = useCallback(
-    (runId: string) => {
-      api.call('runs.get', { runId }).then((r) => {
-        setRun(r)
-        if (r.folds !== null) followFolds(r.id)
-        if (!activeStatuses.has(r.status)) {
-          setProgress(null)
-          api.call('runs.evaluation', { runId }).then((e) => setEvaluation(e.test ?? e.validation), onError)
-        }
-      }, onError)
-    },
-    [onError, followFolds],
-  )
-
-  // Batch metrics arrive up to ten times a second; the page takes them in at most four times a second
-  // (the charts redraw no more often), so a streaming run re-renders this page a few times a second.
-  const watched = watchId ?? run?.id ?? null
-  const watchedRef = useRef(watched)
-  useEffect(() => {
-    watchedRef.current = watched
-  })
-  const incoming = useRef<{ runId: string | null; loss: Point[]; accuracy: Point[]; progress: Progress | null }>({
-    runId: null,
-    loss: [],
-    accuracy: [],
-    progress: null,
-  })
-  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  const flushBatches = useCallback(() => {
-    if (flushTimer.current) clearTimeout(flushTimer.current)
-    flushTimer.current = null
-    const { runId, loss, accuracy, progress: latest } = incoming.current
-    incoming.current = { runId: null, loss: [], accuracy: [], progress: null }
-    // Points of a run no longer watched (a new run started, the next fold began) are dropped.
-    if (runId === null || runId !== watchedRef.current) return
-    setCurves((c) => ({
-      ...c,
-      batchLoss: [...c.batchLoss, ...loss],
-      batchAccuracy: accuracy.length ? [...c.batchAccuracy, ...accuracy] : c.batchAccuracy,
-    }))
-    setProgress(latest)
-  }, [])
-  useEffect(
-    () => () => {
-      if (flushTimer.current) clearTimeout(flushTimer.current)
-    },
-    [],
-  )
-
-  useApiEvent('training.batchEnded', (e) => {
-    if (e.runId !== watched) return
-    if (incoming.current.runId !== e.runId)
-      incoming.current = { runId: e.runId, loss: [], accuracy: [], progress: null }
-    const buffer = incoming.current
-    buffer.loss.push({ x: e.step, y: e.loss })
-    if (e.accuracy !== null) buffer.accuracy.push({ x: e.step, y: e.accuracy })
-    buffer.progress = {
-      epoch: e.epoch,
-      epochs: e.epochs,
-      batch: e.batch,
-      batches: e.batches,
-      samplesPerSecond: e.samplesPerSecond,
-    }
-    flushTimer.current ??= setTimeout(flushBatches, 250)
-  })
-  useApiEvent('training.epochEnded', (e) => {
-    if (e.runId !== watched) return
-    // The epoch's points are placed after its last batch: take in the batches still waiting first.
-    flushBatches()
-    setCurves((c) => {
-      const step = c.batchLoss.at(-1)?.x ?? e.epoch
-      const add = (points: Curves[keyof Curves], v: number | undefined): Curves[keyof Curves] =>
-        v === undefined ? points : [...points, { x: step, y: v }]
-      return {
-        ...c,
-        loss: add(c.loss, e.metrics.loss),
-        valLoss: add(c.valLoss, e.metrics.val_loss),
-        accuracy: add(c.accuracy, e.metrics.accuracy),
-        valAccuracy: add(c.valAccuracy, e.metrics.val_accuracy),
-      }
-    })
-    if (run) refreshRun(run.id)
-  })
-  useApiEvent('training.prepareProgressed', (e) => {
-    if (run && (e.runId === run.id || e.runId === watchId || run.folds !== null)) setPreparing(e)
-  })
-  useApiEvent('training.statusChanged', (e) => {
-    if (!run) return
-    if (e.runId === run.id || e.runId === watchId || run.folds !== null) refreshRun(run.id)
-  })
+  }, [project.id, onError])
 
   function chosenSpec(): ModelSpec | null {
     if (modelChoice === 'draft') return draft
@@ -313,13 +130,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
       }
       const r =
         folds > 1 ? await api.call('runs.crossValidate', { ...input, k: folds }) : await api.call('runs.start', input)
-      setWatchId(folds > 1 ? null : r.id)
-      setFoldInfo(null)
-      if (r.folds !== null) followFolds(r.id)
-      setCurves(emptyCurves())
-      setEvaluation(null)
-      setProgress(null)
-      setRun(r)
+      stream.follow(r)
       // The progress appears at the top of the right-hand column: bring it into view if the user scrolled.
       requestAnimationFrame(() => mainRef.current?.scrollIntoView({ block: 'nearest' }))
     } catch (err) {
@@ -330,7 +141,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   }
 
   const control = (method: 'runs.pause' | 'runs.resume' | 'runs.stop'): void => {
-    if (run) api.call(method, { runId: run.id }).then(() => refreshRun(run.id), onError)
+    if (run) api.call(method, { runId: run.id }).then(() => stream.refresh(), onError)
   }
 
   if (dataset === undefined) return <p className="muted">Loading…</p>
