@@ -32,7 +32,7 @@ const optimizerBuilders: Record<OptimizerName, (hp: Hyperparameters) => tf.Optim
   adagrad: (hp) => tf.train.adagrad(hp.learningRate),
 }
 
-function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
+export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
   return optimizerBuilders[hp.optimizer](hp)
 }
 
