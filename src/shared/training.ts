@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { initializers, type InitializerName } from './model/types'
 
-export const optimizers = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const
+export const optimizers = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adamax'] as const
 export type OptimizerName = (typeof optimizers)[number]
 
 /**
@@ -19,6 +19,7 @@ export const optimizerInfo: Record<OptimizerName, { label: string; sweep: boolea
   momentum: { label: 'SGD with momentum', sweep: false },
   rmsprop: { label: 'RMSprop', sweep: true },
   adagrad: { label: 'Adagrad', sweep: false },
+  adamax: { label: 'Adamax', sweep: false },
 }
 
 /** The initializers a whole run can use instead of each layer's own (zeros would train nothing), with their names. */

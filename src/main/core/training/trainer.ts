@@ -30,6 +30,8 @@ const optimizerBuilders: Record<OptimizerName, (hp: Hyperparameters) => tf.Optim
   adam: (hp) => tf.train.adam(hp.learningRate, 0.9, 0.999, 1e-7),
   rmsprop: (hp) => tf.train.rmsprop(hp.learningRate, 0.9, 0, 1e-7),
   adagrad: (hp) => tf.train.adagrad(hp.learningRate),
+  // Adam with the infinity norm (Keras' defaults): steadier steps where gradients are sparse or spiky.
+  adamax: (hp) => tf.train.adamax(hp.learningRate, 0.9, 0.999, 1e-7),
 }
 
 export function makeOptimizer(hp: Hyperparameters): tf.Optimizer {
