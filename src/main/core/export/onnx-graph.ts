@@ -18,7 +18,7 @@ import {
   type OnnxOptions,
   outputSize,
   pads,
-} from './onnx'
+} from './onnx-builder'
 
 type Weights = Record<string, { shape: number[]; values: Float32Array }>
 

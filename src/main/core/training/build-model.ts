@@ -5,72 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { analyzeStack, canonicalSpec } from '../../../shared/model/registry'
-import type { ActivationName, InitializerName, LayerSpec, ModelSpec, Shape } from '../../../shared/model/types'
+import type { InitializerName, LayerSpec, LayerType, ModelSpec, Shape } from '../../../shared/model/types'
 import { LayerError } from '../../../shared/model/types'
 import { seededRandom } from '../datasets/split'
+import type { BuildOptions, MainLayer } from '../layers/parts'
+import { mainLayers, partsForTfjsClass } from '../layers/registry'
 
+export type { BuildOptions } from '../layers/parts'
+
+/** One layer as tfjs builds it, by its module's parts (main/core/layers). */
 function layerFor(layer: LayerSpec, inputShape: Shape | undefined, options: BuildOptions): tf.layers.Layer {
-  const first = inputShape ? { inputShape: [...inputShape] } : {}
-  switch (layer.type) {
-    case 'Pretrained':
-      throw new LayerError(
-        'A pretrained backbone is loaded by the trainer (backbones/model-parts), not built from a spec',
-      )
-    case 'Rescaling':
-      return tf.layers.rescaling({ ...first, scale: layer.config.scale, offset: layer.config.offset })
-    case 'Conv2D': {
-      const c = layer.config
-      return tf.layers.conv2d({
-        ...first,
-        filters: c.filters,
-        kernelSize: c.kernelSize,
-        strides: c.strides,
-        padding: c.padding,
-        activation: c.activation,
-        useBias: c.useBias,
-      })
-    }
-    case 'MaxPooling2D':
-      return tf.layers.maxPooling2d({
-        ...first,
-        poolSize: layer.config.poolSize,
-        strides: layer.config.strides ?? layer.config.poolSize,
-        padding: layer.config.padding,
-      })
-    case 'AveragePooling2D':
-      return tf.layers.averagePooling2d({
-        ...first,
-        poolSize: layer.config.poolSize,
-        strides: layer.config.strides ?? layer.config.poolSize,
-        padding: layer.config.padding,
-      })
-    case 'GlobalAveragePooling2D':
-      return tf.layers.globalAveragePooling2d({ ...first })
-    case 'Flatten':
-      return tf.layers.flatten({ ...first })
-    case 'Dense':
-      return tf.layers.dense({
-        ...first,
-        units: layer.config.units,
-        activation: layer.config.activation,
-        useBias: layer.config.useBias,
-      })
-    case 'Dropout':
-      return options.dropout && !inputShape
-        ? options.dropout(layer.config.rate)
-        : tf.layers.dropout({ ...first, rate: layer.config.rate })
-    case 'BatchNormalization':
-      return tf.layers.batchNormalization({ ...first, momentum: layer.config.momentum, epsilon: layer.config.epsilon })
-    case 'Activation':
-      return layer.config.activation === 'leakyRelu'
-        ? tf.layers.leakyReLU({ ...first })
-        : tf.layers.activation({ ...first, activation: layer.config.activation })
-  }
-}
-
-export interface BuildOptions {
-  /** Makes the Dropout layers (training uses a seeded one); not for a first layer. */
-  dropout?: (rate: number) => tf.layers.Layer
+  const at = { first: inputShape ? { inputShape: [...inputShape] } : {}, isFirst: inputShape !== undefined, options }
+  return (mainLayers[layer.type] as MainLayer<LayerType>).build(layer.config as never, at)
 }
 
 /** Builds the model; throws LayerError for an impossible stack, naming the layer and the reason. */
@@ -165,66 +111,17 @@ export function initializeWeights(model: tf.LayersModel, spec: ModelSpec, seed: 
   tf.dispose(values)
 }
 
-function pairOf(v: unknown): [number, number] {
-  return Array.isArray(v) ? [v[0] as number, v[1] as number] : [v as number, v as number]
-}
-
 /** Reads the spec back from a tfjs model built by buildModel. */
 export function specFromModel(model: tf.LayersModel, initializers: Array<InitializerName | undefined> = []): ModelSpec {
   const inputShape = (model.inputs[0]!.shape as Array<number | null>).slice(1) as number[]
   const layers = model.layers.map((layer, i): LayerSpec => {
-    const c = layer.getConfig() as Record<string, unknown>
-    const act = (c.activation as ActivationName | undefined) ?? 'linear'
-    const init = initializers[i] ?? 'glorotUniform'
-    switch (layer.getClassName()) {
-      case 'Rescaling':
-        return { type: 'Rescaling', config: { scale: c.scale as number, offset: c.offset as number } }
-      case 'Conv2D':
-        return {
-          type: 'Conv2D',
-          config: {
-            filters: c.filters as number,
-            kernelSize: pairOf(c.kernelSize),
-            strides: pairOf(c.strides),
-            padding: c.padding as 'valid' | 'same',
-            activation: act,
-            useBias: c.useBias as boolean,
-            kernelInitializer: init,
-          },
-        }
-      case 'MaxPooling2D':
-      case 'AveragePooling2D': {
-        const poolSize = pairOf(c.poolSize)
-        const strides = pairOf(c.strides)
-        return {
-          type: layer.getClassName() as 'MaxPooling2D',
-          config: {
-            poolSize,
-            strides: strides[0] === poolSize[0] && strides[1] === poolSize[1] ? null : strides,
-            padding: c.padding as 'valid' | 'same',
-          },
-        }
-      }
-      case 'GlobalAveragePooling2D':
-        return { type: 'GlobalAveragePooling2D', config: {} }
-      case 'Flatten':
-        return { type: 'Flatten', config: {} }
-      case 'Dense':
-        return {
-          type: 'Dense',
-          config: { units: c.units as number, activation: act, useBias: c.useBias as boolean, kernelInitializer: init },
-        }
-      case 'Dropout':
-        return { type: 'Dropout', config: { rate: c.rate as number } }
-      case 'BatchNormalization':
-        return { type: 'BatchNormalization', config: { momentum: c.momentum as number, epsilon: c.epsilon as number } }
-      case 'Activation':
-        return { type: 'Activation', config: { activation: act } }
-      case 'LeakyReLU':
-        return { type: 'Activation', config: { activation: 'leakyRelu' } }
-      default:
-        throw new Error(`No spec for tfjs layer ${layer.getClassName()}`)
-    }
+    const parts = partsForTfjsClass(layer.getClassName())
+    if (!parts?.fromTfjs) throw new Error(`No spec for tfjs layer ${layer.getClassName()}`)
+    return parts.fromTfjs(
+      layer.getConfig() as Record<string, unknown>,
+      initializers[i] ?? 'glorotUniform',
+      layer.getClassName(),
+    )
   })
   return { inputShape, layers }
 }

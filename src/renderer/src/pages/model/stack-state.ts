@@ -6,12 +6,13 @@ import { backbones } from '../../../../shared/model/backbones'
 import {
   analyzeStack,
   layerRegistry,
+  layerTypes,
   normalizeLayer,
   outputActivationProblem,
   outputUnitsProblem,
   type StackAnalysis,
 } from '../../../../shared/model/registry'
-import type { LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
+import type { LayerGroup, LayerSpec, LayerType, ModelSpec } from '../../../../shared/model/types'
 
 export interface StackItem {
   /** Stable id for drag and drop and selection; not saved. */
@@ -456,15 +457,24 @@ export function hasUnsavedWork(d: Draft, t: Target, saved: ReadonlyArray<{ spec:
   return !templates.some((x) => same(toSpec(x.build(t)))) && !saved.some((a) => same(a.spec))
 }
 
-export const paletteGroups: Array<{ group: string; label: string; types: LayerType[] }> = [
-  { group: 'pretrained', label: 'Pretrained', types: ['Pretrained'] },
-  { group: 'preprocess', label: 'Preprocess', types: ['Rescaling'] },
-  { group: 'convolution', label: 'Convolution', types: ['Conv2D'] },
-  { group: 'pooling', label: 'Pooling', types: ['MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D'] },
-  { group: 'core', label: 'Core', types: ['Flatten', 'Dense', 'Activation'] },
-  { group: 'regularisation', label: 'Regularisation', types: ['Dropout'] },
-  { group: 'normalisation', label: 'Normalisation', types: ['BatchNormalization'] },
-]
+/** The palette's groups, in order; each lists the registry's layers of that group (their module says which). */
+const groupLabels: Record<LayerGroup, string> = {
+  pretrained: 'Pretrained',
+  preprocess: 'Preprocess',
+  convolution: 'Convolution',
+  pooling: 'Pooling',
+  core: 'Core',
+  regularisation: 'Regularisation',
+  normalisation: 'Normalisation',
+}
+
+export const paletteGroups: Array<{ group: LayerGroup; label: string; types: LayerType[] }> = (
+  Object.keys(groupLabels) as LayerGroup[]
+).map((group) => ({
+  group,
+  label: groupLabels[group],
+  types: layerTypes.filter((t) => layerRegistry[t].group === group),
+}))
 
 export const purposeOf = (t: LayerType): string => layerRegistry[t].purpose
 
