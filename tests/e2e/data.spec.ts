@@ -91,6 +91,9 @@ test('a new data directory opens the digits sample project and imports its 10,00
   page,
   dataDir,
 }) => {
+  // Importing 10,000 digits takes about 30 s on an idle machine and over a minute on a busy one (CI saw it
+  // pass the default 60 s, whose teardown then removed the folder under the import).
+  test.setTimeout(180_000)
   const { startServer } = await import('./support/server')
   const server = await startServer(dataDir, { sample: true })
   try {
