@@ -1,22 +1,14 @@
 /**
- * Runs, on the main-process side: the lifecycle. Starts a run (freezing the dataset into a version,
- * preparing the pixel cache or the encoded table, checking the model against the data), launches the
+ * Runs, on the main-process side: the lifecycle. Starts a run (freezing the dataset into a version, then
+ * checking the model against the data and preparing the data, in run-inputs.ts), launches the
  * trainer process and records what it reports through the run store (RunRecords); pause, resume, stop.
  * A trainer that dies leaves its run marked interrupted or failed with the reason; an interrupted run
  * resumes from its last checkpoint. Cross-validation sits above this (CrossValidationService), inference
  * with finished weights beside it (Predictor).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
-import {
-  analyzeStack,
-  backboneConfig,
-  canonicalSpec,
-  outputActivationProblem,
-  outputUnitsProblem,
-  storedSpec,
-} from '../../../shared/model/registry'
+import { storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import {
   hyperparametersSchema,
@@ -27,17 +19,17 @@ import {
 } from '../../../shared/training'
 import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetsService } from '../datasets/datasets-service'
-import { cachePaths } from '../datasets/tensor-cache'
 import { AppError, diskFullMessage, isDiskFull } from '../errors'
 import type { EventBus } from '../events'
 import type { TrainerChild, TrainerLauncher } from './launcher'
 import { findCheckpointsAfter } from './checkpoint'
 import { unknownMessage, type FromTrainer, type TrainJob } from './protocol'
-import { encodeRows, fitEncoder } from './table-encoding'
+import { fitEncoder } from './table-encoding'
 import { memoryRefusal, type MemoryLimit } from '../../../shared/model/memory'
 import { trainingMemoryLimit } from './memory-limit'
 import { messageOf } from '../../../shared/messages'
 import type { RunRecords, RunRow } from './run-records'
+import { checkRunSpec, prepareRunData } from './run-inputs'
 
 interface Live {
   child: TrainerChild
@@ -179,7 +171,7 @@ export class TrainingService {
         'hyperparameters',
       )
     const hp = parsed.data
-    const checked = this.checkSpec(
+    const checked = checkRunSpec(
       input.spec,
       dataset.kind,
       dataset.task,
@@ -222,114 +214,6 @@ export class TrainingService {
     return id
   }
 
-  /** Normalises the spec and refuses, before any training, a stack that cannot work with this data. */
-  private checkSpec(
-    raw: ModelSpec,
-    kind: 'image' | 'table',
-    task: 'classification' | 'regression',
-    version: DatasetVersion,
-    columns: TableColumn[],
-  ): ModelSpec {
-    let spec: ModelSpec
-    try {
-      // Canonical already when it came through the contract's schema; a sweep's trial spec is normalised here.
-      spec = canonicalSpec(raw)
-    } catch (err) {
-      throw new AppError('INVALID_ARGUMENT', messageOf(err), 'spec')
-    }
-    const analysis = analyzeStack(spec)
-    if (analysis.firstError) {
-      const i = analysis.firstError.index
-      throw new AppError(
-        'INVALID_ARGUMENT',
-        i < 0
-          ? analysis.firstError.message
-          : `Layer ${i + 1} (${spec.layers[i]!.type}): ${analysis.firstError.message}`,
-        'spec',
-      )
-    }
-    if (kind === 'image' && !(spec.inputShape.length === 3 && (spec.inputShape[2] === 1 || spec.inputShape[2] === 3))) {
-      throw new AppError(
-        'INVALID_ARGUMENT',
-        `An image model's input must be (height, width, 1 or 3). Received: (${spec.inputShape.join(', ')})`,
-        'spec',
-      )
-    }
-    if (kind === 'table' && spec.inputShape.length !== 1) {
-      throw new AppError(
-        'INVALID_ARGUMENT',
-        `A table model's input must be one dimension: the number of features (${columns.length} columns, categories one-hot)`,
-        'spec',
-      )
-    }
-    const unitsProblem = outputUnitsProblem(analysis.outputShape!.at(-1)!, task, version.classNames)
-    if (unitsProblem) throw new AppError('INVALID_ARGUMENT', unitsProblem, 'spec')
-    // Relu, linear or softmax in the wrong place trains to chance without a word: refused with what it needs.
-    const activationProblem = outputActivationProblem(spec, task, version.classNames.length)
-    if (activationProblem) throw new AppError('INVALID_ARGUMENT', activationProblem, 'spec')
-    return spec
-  }
-
-  private async prepareData(
-    runId: string,
-    projectId: string,
-    spec: ModelSpec,
-    version: DatasetVersion,
-    splits: Split[] | null,
-  ): Promise<TrainJob['data']> {
-    const dataset = this.datasets.row(version.datasetId)
-    if (dataset.kind === 'image') {
-      const shape = { height: spec.inputShape[0]!, width: spec.inputShape[1]!, channels: spec.inputShape[2] as 1 | 3 }
-      const started = Date.now()
-      await this.datasets.buildImageCache(this.blobs, version.id, shape, (done, total) => {
-        const rate = done / Math.max((Date.now() - started) / 1000, 1e-3)
-        this.events.emit('training.prepareProgressed', {
-          runId,
-          projectId,
-          phase: 'images',
-          done,
-          total,
-          secondsLeft: done < total ? (total - done) / rate : 0,
-        })
-      })
-      const paths = cachePaths(this.blobs.dataDir, version.id, shape)
-      const featureDir = backboneConfig(spec) ? join(this.blobs.dataDir, 'caches', version.id, 'features') : undefined
-      return {
-        kind: 'image',
-        cacheData: paths.data,
-        cacheMeta: paths.meta,
-        ...(featureDir ? { featureDir } : {}),
-        ...(splits ? { splits } : {}),
-      }
-    }
-    const rows = this.datasets.versionSamples(version.id)
-    const values = rows.map((r) => r.values ?? {})
-    const columns = JSON.parse(dataset.columns_json ?? '[]') as TableColumn[]
-    const encoder = fitEncoder(
-      columns,
-      values.filter((_, i) => rows[i]!.split === 'train'),
-      this.datasets.tableValues(dataset.id),
-    )
-    if (spec.inputShape[0] !== encoder.featureCount) {
-      throw new AppError(
-        'INVALID_ARGUMENT',
-        `The model's input has ${spec.inputShape[0]} values but the table gives ${encoder.featureCount} features per row`,
-        'spec',
-      )
-    }
-    const dir = join(this.blobs.dataDir, 'runs', runId)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'preprocessing.json'), JSON.stringify({ kind: 'table', encoder }, null, 1))
-    return {
-      kind: 'table',
-      features: encodeRows(encoder, values),
-      featureCount: encoder.featureCount,
-      targets: Float32Array.from(rows, (r) => (dataset.task === 'regression' ? r.targetValue! : r.classIndex!)),
-      sampleIds: rows.map((r) => r.sampleId),
-      splits: splits ?? rows.map((r) => r.split),
-    }
-  }
-
   /** The number of features a table project's model takes (for the Model page and tests). */
   featureCount(projectId: string): number {
     const dataset = this.datasets.forProject(projectId)
@@ -362,7 +246,14 @@ export class TrainingService {
         seed: r.seed,
         task: dataset.task,
         classNames: version.classNames,
-        data: await this.prepareData(runId, r.project_id, spec, version, this.splitsFor(r)),
+        data: await prepareRunData(
+          { datasets: this.datasets, blobs: this.blobs, events: this.events },
+          runId,
+          r.project_id,
+          spec,
+          version,
+          this.splitsFor(r),
+        ),
         checkpointDir: join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
         resume,
         ...(engine ? { engine } : {}),
