@@ -49,6 +49,15 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250))
     }
     await callApi(server, 'projects.open', { id: project.id })
+    // Started before the page opens, which reattaches to the run in progress as a user coming back would
+    // (the page follows the runs it started or found on arrival, not one started elsewhere meanwhile).
+    const run = await callApi<RunSummary>(server, 'runs.start', {
+      projectId: project.id,
+      spec: tinyCnn,
+      seed: 7,
+      hyperparameters: { epochs, batchSize: 32 },
+      engine: 'wasm',
+    })
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${server.openUrl}#/train`)
     await page.locator('html[data-app-state="ready"]').waitFor()
@@ -80,13 +89,6 @@ async function main(): Promise<void> {
         attributes: true,
         attributeFilter: ['data-status', 'data-points'],
       })
-    })
-    const run = await callApi<RunSummary>(server, 'runs.start', {
-      projectId: project.id,
-      spec: tinyCnn,
-      seed: 7,
-      hyperparameters: { epochs, batchSize: 32 },
-      engine: 'wasm',
     })
     const t0 = Date.now()
     await page.getByTestId('run-status').and(page.locator('[data-status="completed"]')).waitFor({ timeout: 600_000 })
