@@ -12,20 +12,7 @@ import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtur
 import { digitsProject, digitsWithRun } from './support/digits-run'
 import { ModelPage } from './support/model-page'
 import type { ServerHandle } from './support/server'
-
-/** The tiny CNN of BENCHMARKS.md, as the first test builds it by hand: 56,714 parameters. */
-const tinyCnn = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'Conv2D', config: { filters: 16, kernelSize: 3, activation: 'relu' } },
-    { type: 'MaxPooling2D', config: {} },
-    { type: 'Conv2D', config: { filters: 32, kernelSize: 3, activation: 'relu' } },
-    { type: 'MaxPooling2D', config: {} },
-    { type: 'Flatten', config: {} },
-    { type: 'Dense', config: { units: 64, activation: 'relu' } },
-    { type: 'Dense', config: { units: 10, activation: 'softmax' } },
-  ],
-}
+import { referenceCnn } from '../../src/shared/model/reference-cnn'
 
 /** The 10,000-digit sample, imported and open; its project id. */
 async function digitsSample(server: ServerHandle): Promise<string> {
@@ -151,7 +138,7 @@ test('train the tiny CNN: live curves, pause and resume; a second run reattaches
 }) => {
   test.setTimeout(420_000)
   const projectId = await digitsSample(server)
-  await callApi(server, 'architectures.save', { projectId, name: 'Tiny digits', spec: tinyCnn })
+  await callApi(server, 'architectures.save', { projectId, name: 'Tiny digits', spec: referenceCnn })
   await openApp(page, server, '#/train')
   await page.getByTestId('train-model').selectOption({ label: 'Tiny digits v1' })
   // The augmentation preview draws training images as the model will see them.
