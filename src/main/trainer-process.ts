@@ -1,6 +1,6 @@
 /**
  * Entry of the trainer process (child_process.fork headless, utilityProcess in Electron). It receives
- * one job — `start` (then control messages), `predict` or `export` — and reports through the typed
+ * one job — `start` (then control messages), `predict`, `export` or `probe` — and reports through the typed
  * protocol; it never touches the database.
  */
 import { fileURLToPath } from 'node:url'
@@ -8,6 +8,7 @@ import { runExport } from './core/export/export-job'
 import { runPrediction, runTraining, type TrainerControl } from './core/training/trainer'
 import { unknownMessage, type FromTrainer, type ToTrainer } from './core/training/protocol'
 import { messageOf } from '../shared/messages'
+import { probeEngines } from './core/training/engine'
 
 interface Port {
   send(message: FromTrainer): void
@@ -78,10 +79,13 @@ port.onMessage((message) => {
       )
       return
     case 'predict':
-      runJob(runPrediction(message.job), (probabilities) => ({ type: 'predicted', probabilities }))
+      runJob(runPrediction(message.job), (answer) => ({ type: 'predicted', ...answer }))
       return
     case 'export':
       runJob(runExport(message.job), (files) => ({ type: 'exported', files }))
+      return
+    case 'probe':
+      runJob(probeEngines(message.engine), (found) => ({ type: 'probed', found }))
       return
     case 'pause':
       control.paused = true

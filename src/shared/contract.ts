@@ -194,11 +194,21 @@ export interface DatasetVersion {
 
 export type SampleProjectName = 'digits' | 'iris'
 
-export type EngineChoice = 'node-gpu' | 'node' | 'wasm' | 'cpu'
+export type { EngineChoice } from './engines'
+import type { EngineChoice } from './engines'
+
+/** The Engine page's choice, and MODELBENCH_ENGINE when it overrides it. */
+export interface EnginePreference {
+  choice: EngineChoice | 'auto'
+  environment: EngineChoice | null
+  /** MODELBENCH_ENGINE set to something that is not an engine. */
+  environmentProblem: string | null
+}
 
 export interface DoctorReport {
   /** The engine training would use now, and why faster ones are not available. */
   engine: EngineInfo | null
+  preference: EnginePreference
   gpu: {
     driver: string | null
     gpus: string[]
@@ -206,6 +216,8 @@ export interface DoctorReport {
     cudnn: string | null
     tfjsNodeGpuInstalled: boolean
     tfjsNodeGpuLoads: boolean
+    /** The WebGPU adapter found (hardware or software), or why there is none. */
+    webgpu: { adapter: GpuAdapterInfo | null; problem: string | null }
     /** Plain-language steps, empty when the GPU is in use. */
     advice: string[]
   }
@@ -240,6 +252,7 @@ import type {
   CrossValidationSummary,
   Evaluation,
   EngineInfo,
+  GpuAdapterInfo,
   LabelSuggestion,
   TryImageResult,
   Hyperparameters,
@@ -333,6 +346,7 @@ export interface Methods {
     output: { items: PredictionRow[]; total: number }
   }
   'engine.doctor': { input: Empty; output: DoctorReport }
+  'engine.setPreference': { input: { choice: EngineChoice | 'auto' }; output: EnginePreference }
   'runs.update': { input: { runId: string; name?: string; tags?: string[]; notes?: string }; output: RunSummary }
   'runs.delete': { input: { runId: string }; output: { runId: string } }
   'runs.restore': { input: { runId: string }; output: RunSummary }
@@ -515,6 +529,7 @@ const methodTable = {
   'runs.evaluation': true,
   'runs.predictions': true,
   'engine.doctor': true,
+  'engine.setPreference': true,
   'runs.update': true,
   'runs.delete': true,
   'runs.restore': true,

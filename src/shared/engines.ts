@@ -3,7 +3,12 @@
  * BENCHMARKS.md (10,000 digits, batch 32) on a 2-core laptop where it was measured, so the Engine page
  * can say what the engine in use means against the others.
  */
-import type { EngineChoice } from './contract'
+
+/** The engines, in the order they are tried: fastest first. */
+import type { GpuAdapterInfo } from './training'
+
+export const engineOrder = ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu'] as const
+export type EngineChoice = (typeof engineOrder)[number]
 
 export interface EngineWords {
   /** What it is, for people: "the NVIDIA graphics card". */
@@ -30,6 +35,13 @@ export const engineWords: Record<EngineChoice, EngineWords> = {
     referenceSamplesPerSecond: null,
     referenceNote: 'not measured on the reference laptop (the TensorFlow library could not be installed there)',
   },
+  webgpu: {
+    label: 'WebGPU on the graphics card',
+    on: 'GPU',
+    referenceSamplesPerSecond: null,
+    referenceNote:
+      'not measured on the reference laptop (its only WebGPU adapter is a software one); depends on the graphics card',
+  },
   wasm: {
     label: 'WebAssembly on the processor',
     on: 'CPU',
@@ -44,8 +56,6 @@ export const engineWords: Record<EngineChoice, EngineWords> = {
   },
 }
 
-export const engineOrder: EngineChoice[] = ['node-gpu', 'node', 'wasm', 'cpu']
-
 export function engineLabel(e: string): string {
   return e in engineWords ? engineWords[e as EngineChoice].label : e
 }
@@ -53,4 +63,10 @@ export function engineLabel(e: string): string {
 /** About how long 5 epochs on 10,000 images take at a speed, in words: "about 40 s". */
 export function fiveEpochsOnDigits(samplesPerSecond: number): number {
   return (5 * 10_000) / samplesPerSecond
+}
+
+/** A WebGPU adapter in one line: "google swiftshader (SwiftShader driver 5.0.0), software". */
+export function adapterLabel(a: GpuAdapterInfo): string {
+  const name = [a.vendor, a.architecture].filter((s) => s && s !== 'unknown').join(' ') || 'unknown adapter'
+  return `${name}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`
 }

@@ -7,6 +7,7 @@ import { maxSentFileBytes, uploadIdPattern, type MethodInput, type MethodName } 
 import { exportFormats } from './export'
 import { budgetSchema, objectiveSchema, pruningSchema, sweepParamSchema, sweepStrategies } from './sweep'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
+import { engineOrder } from './engines'
 import { canonicalSpec, type CanonicalSpec } from './model/registry'
 import { LayerError } from './model/types'
 
@@ -85,7 +86,7 @@ const startRun = z.object({
     .optional(),
   name: z.string().trim().min(1).max(120).optional(),
   datasetVersionId: id.optional(),
-  engine: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
+  engine: z.enum(engineOrder).optional(),
 })
 const sampleFilter = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }).strict(),
@@ -253,6 +254,7 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.evaluation': z.object({ runId: id }).strict(),
   'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
   'engine.doctor': empty,
+  'engine.setPreference': z.object({ choice: z.enum(['auto', ...engineOrder]) }).strict(),
   'runs.update': z
     .object({
       runId: id,

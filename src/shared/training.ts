@@ -84,6 +84,19 @@ export type HyperparametersInput = z.input<typeof hyperparametersSchema>
 export const runStatuses = ['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted'] as const
 export type RunStatus = (typeof runStatuses)[number]
 
+/** A WebGPU adapter as the webgpu engine found it. */
+export interface GpuAdapterInfo {
+  vendor: string
+  architecture: string
+  device: string
+  /** The driver's own description, e.g. "SwiftShader driver 5.0.0" or "Metal driver on macOS 15". */
+  description: string
+  /** A software rasteriser (SwiftShader, llvmpipe, WARP), not a graphics card. */
+  software: boolean
+  maxBufferSize: number
+  maxStorageBufferBindingSize: number
+}
+
 export interface EngineInfo {
   engine: string
   backend: string
@@ -94,6 +107,8 @@ export interface EngineInfo {
   os: string
   node: string
   skipped: string[]
+  /** The WebGPU adapter, when the engine is webgpu. */
+  adapter?: GpuAdapterInfo
   /** Threads the run trained on (wasm trains a batch in parts, one per core); absent on older runs. */
   threads?: number
   /** The pretrained backbone a run trained on, and what computed its features. */
@@ -149,6 +164,8 @@ export const maxTryImageBytes = 700 * 1024
 /** "Try it": one image's class probabilities from a completed run. */
 export interface TryImageResult {
   predicted: string
+  /** The engine that computed it (the one training would use now). */
+  engine: string
   /** The sample's label and image hash when a dataset sample was tried. */
   trueClass: string | null
   sampleHash: string | null

@@ -1,4 +1,7 @@
-import { expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { swiftShaderEnv } from '../../src/main/test-support/swiftshader'
+import { digitsWithRun } from './support/digits-run'
+import { callApi, expect, openApp, saveScreenshot, test } from './support/fixtures'
+import { startServer } from './support/server'
 
 test('the Engine page says in plain words what trains, how fast against the others, and keeps CUDA facts under Details (item 10)', async ({
   page,
@@ -21,11 +24,15 @@ test('the Engine page says in plain words what trains, how fast against the othe
   expect(shown[0]).toBe('Starting the check…')
   for (const text of shown.slice(1))
     expect(text).toMatch(
-      /^(Starting the training engine|Looking for an NVIDIA graphics card|Looking for the CUDA and cuDNN libraries|Trying the GPU engine|Done)… \(step \d of 4\)$/,
+      /^(Starting the training engine and asking WebGPU for a graphics card|Looking for an NVIDIA graphics card|Looking for the CUDA and cuDNN libraries|Trying the GPU engine|Done)… \(step \d of 4\)$/,
     )
-  await expect(page.getByTestId('doctor-gpu-summary')).toHaveText(
-    'This computer has no NVIDIA graphics card that ModelBench can use. Training on the processor works; it is only slower.',
+  await expect(page.getByTestId('doctor-webgpu-summary')).toHaveText(
+    'WebGPU found no graphics card (it needs a Metal, Vulkan or Direct3D 12 driver): see Details for why.',
   )
+  await expect(page.getByTestId('doctor-gpu-summary')).toHaveText(
+    'This computer has no NVIDIA graphics card that ModelBench can use with CUDA. Training on the processor works; it is only slower.',
+  )
+  await expect(page.getByTestId('engine-choice-select')).toHaveValue('auto')
   const speeds = page.getByTestId('doctor-speeds')
   await expect(speeds).toContainText(
     'this engine trains about 1,325 images a second on a 2-core laptop: five passes over the digits take about 38 s',
@@ -33,6 +40,7 @@ test('the Engine page says in plain words what trains, how fast against the othe
   await expect(page.getByTestId('engine-row-wasm')).toContainText('in use')
   await expect(page.getByTestId('engine-row-cpu')).toContainText('not tried: slower')
   await expect(page.getByTestId('engine-row-node-gpu')).toContainText('not available (see Details)')
+  await expect(page.getByTestId('engine-row-webgpu')).toContainText('not available (see Details)')
   // CUDA and cuDNN are details: hidden until asked for.
   const details = page.getByTestId('doctor-details')
   await expect(page.getByText('CUDA runtime')).toBeHidden()
@@ -40,8 +48,59 @@ test('the Engine page says in plain words what trains, how fast against the othe
   await saveScreenshot(page, 'engine-doctor')
   await details.locator('summary').click()
   await expect(page.getByTestId('doctor-engine')).toContainText('tfjs backend “wasm”')
+  await expect(page.getByTestId('doctor-adapter')).toContainText('no WebGPU adapter was found')
   const advice = page.getByTestId('doctor-advice')
   await expect(advice).toContainText('No NVIDIA GPU driver was found')
   await expect(advice).toContainText('npm install @tensorflow/tfjs-node-gpu')
   await saveScreenshot(page, 'engine-doctor-details')
+})
+
+const swiftShader = swiftShaderEnv()
+
+test('the Engine page shows the WebGPU adapter; chosen there, a software adapter trains and the receipt names it', async ({
+  page,
+  dataDir,
+  sourceDir,
+}) => {
+  test.skip(!swiftShader.ok, swiftShader.ok ? '' : swiftShader.why)
+  test.setTimeout(240_000)
+  const server = await startServer(dataDir, { env: swiftShader.ok ? swiftShader.env : {} })
+  try {
+    await openApp(page, server, '#/engine')
+    const verdict = page.getByTestId('doctor-verdict')
+    // Automatic never trains on a software adapter: it is found and named, and the processor is used.
+    await expect(verdict).toContainText('Your models train on the processor, with WebAssembly')
+    await expect(page.getByTestId('doctor-webgpu-summary')).toHaveText(
+      'WebGPU found only a software adapter (google swiftshader (SwiftShader driver 5.0.0), software), which is slower than the processor, so training uses the processor.',
+    )
+    await expect(page.getByTestId('engine-row-webgpu')).toContainText('only a software adapter (see Details)')
+
+    await page.getByTestId('engine-choice-select').selectOption('webgpu')
+    await expect(verdict).toContainText('Your models train with WebGPU on a software adapter (chosen here)')
+    await expect(page.getByTestId('engine-row-webgpu')).toContainText('in use')
+    await expect(page.getByTestId('doctor-webgpu-summary')).toContainText('use it to check results, not for speed')
+    await page.getByTestId('doctor-details').locator('summary').click()
+    const facts = page.getByTestId('doctor-adapter')
+    await expect(facts).toContainText('swiftshader')
+    await expect(facts).toContainText('SwiftShader driver 5.0.0')
+    await expect(facts).toContainText('software (no graphics card behind it)')
+    await expect(facts).toContainText('(maxStorageBufferBindingSize)')
+    await expect(page.getByTestId('engine-row-node')).toContainText('not tried: another engine is chosen')
+    await saveScreenshot(page, 'engine-webgpu')
+    await facts.scrollIntoViewIfNeeded()
+    await saveScreenshot(page, 'engine-webgpu-details')
+    expect(await callApi<{ choice: string }>(server, 'engine.setPreference', { choice: 'webgpu' })).toMatchObject({
+      choice: 'webgpu',
+    })
+
+    // A run started without naming an engine trains on the chosen one; its receipt shows the adapter.
+    const { runId } = await digitsWithRun(server, sourceDir, 5)
+    await openApp(page, server, `#/runs/${runId}`)
+    const receipt = page.getByTestId('receipt')
+    await expect(receipt).toContainText('webgpu (on google swiftshader (SwiftShader driver 5.0.0), software)')
+    await receipt.scrollIntoViewIfNeeded()
+    await saveScreenshot(page, 'run-receipt-webgpu')
+  } finally {
+    await server.stop()
+  }
 })

@@ -31,6 +31,9 @@ import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
 import { CrossValidationService } from './training/cross-validation'
 import { Predictor } from './training/predictor'
+import { EnginePreferences } from './training/engine-preference'
+import type { EngineProbe } from './training/engine'
+import { messageOf } from '../../shared/messages'
 import { RunRecords } from './training/run-records'
 import { Uploads, type UploadLimits } from './uploads'
 import { trainingMemoryLimit } from './training/memory-limit'
@@ -120,9 +123,18 @@ export function createCore(options: CoreOptions): Core {
   const architectures = new ArchitecturesService(db)
   const launcher = options.trainer ?? sourceTrainer()
   const runs = new RunRecords(db, datasets)
-  const training = new TrainingService(runs, datasets, blobs, events, launcher, options.trainerHeartbeatTimeoutMs)
+  const engines = new EnginePreferences(projects)
+  const training = new TrainingService(
+    runs,
+    datasets,
+    blobs,
+    events,
+    launcher,
+    engines,
+    options.trainerHeartbeatTimeoutMs,
+  )
   const crossValidation = new CrossValidationService(runs, training, datasets)
-  const predictor = new Predictor(runs, datasets, blobs, launcher)
+  const predictor = new Predictor(runs, datasets, blobs, launcher, engines)
   const exports = new ExportService(
     db,
     runs,
@@ -345,20 +357,25 @@ export function createCore(options: CoreOptions): Core {
     'architectures.delete': ({ projectId, name }) => architectures.delete(projectId, name),
     'engine.doctor': async () => {
       const total = gpuSteps.length + 1
-      events.emit('engine.doctorProgressed', { step: 'Starting the training engine', done: 0, total })
-      const { selectEngine } = await import('./training/engine')
-      let engine = null
-      try {
-        engine = await selectEngine()
-      } catch (err) {
-        console.error('modelbench: no engine could start:', err)
-      }
-      const gpu = await gpuReport((step) =>
+      events.emit('engine.doctorProgressed', {
+        step: 'Starting the training engine and asking WebGPU for a graphics card',
+        done: 0,
+        total,
+      })
+      // Started in a trainer process, as training starts it: Dawn and tfjs-node stay out of this process.
+      const found = await predictor.probeEngines(engines.resolve()).catch((err: unknown): EngineProbe => ({
+        engine: null,
+        engineProblem: messageOf(err),
+        webgpu: { adapter: null, problem: 'not checked: the trainer process did not answer' },
+      }))
+      if (found.engineProblem) console.error('modelbench: no engine could start:', found.engineProblem)
+      const gpu = await gpuReport(found.webgpu, (step) =>
         events.emit('engine.doctorProgressed', { step, done: gpuSteps.indexOf(step) + 1, total }),
       )
       events.emit('engine.doctorProgressed', { step: 'Done', done: total, total })
-      return { engine, gpu }
+      return { engine: found.engine, gpu, preference: engines.get() }
     },
+    'engine.setPreference': ({ choice }) => engines.set(choice),
   }
 
   async function call(method: string, input: unknown): Promise<Result<unknown>> {

@@ -77,6 +77,23 @@ export class ProjectsService {
     return true
   }
 
+  /** A data directory's setting (the Engine page's choice…); null when it was never set. */
+  setting(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined
+    return row?.value ?? null
+  }
+
+  /** Sets a setting; null removes it. */
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(key)
+    else
+      this.db
+        .prepare(
+          'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value)
+  }
+
   /** The project's unsaved work: the Model page's draft and the Train page's settings. */
   drafts(id: string): ProjectDrafts {
     this.activeRow(id)

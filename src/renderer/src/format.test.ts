@@ -22,4 +22,25 @@ describe('number formats', () => {
     expect(engineDetail({ backend: 'wasm', threads: 1 })).toBe('wasm')
     expect(engineDetail({ backend: 'tensorflow' })).toBe('tensorflow')
   })
+
+  it('names the WebGPU adapter a run trained on, and says when it is a software one', () => {
+    const adapter = {
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: '',
+      description: 'SwiftShader driver 5.0.0',
+      software: true,
+      maxBufferSize: 2 ** 30,
+      maxStorageBufferBindingSize: 2 ** 30,
+    }
+    expect(engineDetail({ backend: 'webgpu', adapter })).toBe(
+      'on google swiftshader (SwiftShader driver 5.0.0), software',
+    )
+    expect(
+      engineDetail({
+        backend: 'webgpu',
+        adapter: { ...adapter, vendor: 'apple', architecture: 'metal-3', description: '', software: false },
+      }),
+    ).toBe('on apple metal-3')
+  })
 })

@@ -13,7 +13,10 @@ export interface ServerHandle {
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
-export function startServer(dataDir: string, options: { sample?: boolean } = {}): Promise<ServerHandle> {
+export function startServer(
+  dataDir: string,
+  options: { sample?: boolean; env?: Record<string, string> } = {},
+): Promise<ServerHandle> {
   const args = [
     join(root, 'bin', 'modelbench.mjs'),
     'serve',
@@ -25,6 +28,7 @@ export function startServer(dataDir: string, options: { sample?: boolean } = {})
   ]
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -4,9 +4,11 @@
  * size, the backbone's weights hash, where the frozen part ends, the normalisation). Computed in order a
  * chunk at a time and written by offset, with a progress file after each chunk, so a computation killed
  * half-way resumes where it stopped. The forward pass runs on onnxruntime-node (native, all cores), which
- * measured 15× faster than tfjs-wasm on this backbone with outputs equal within 1e-5.
+ * measured 15× faster than tfjs-wasm on this backbone with outputs equal within 1e-5 — or, when the run
+ * trains on the webgpu engine, on the graphics card (its own cache: its outputs differ in the last digits).
  */
 import { createHash } from 'node:crypto'
+import * as tf from '@tensorflow/tfjs'
 import {
   closeSync,
   existsSync,
@@ -47,9 +49,14 @@ export interface FeatureProgress {
   secondsLeft: number | null
 }
 
+/** Images per forward pass of the frozen part. */
+export const featureChunk = 16
+
 /** Computes the frozen part's output for a batch of pixels already normalised (NHWC float32). */
 export interface FeatureComputer {
   engine: string
+  /** Set when its outputs are not onnxruntime's (e.g. "webgpu"): they get a cache of their own. */
+  variant?: string
   run(x: Float32Array, count: number): Promise<Float32Array>
   close(): Promise<void>
 }
@@ -68,7 +75,7 @@ export interface FeatureRequest {
   shouldStop?: () => boolean
 }
 
-export function featureKey(pixels: CacheMeta, backbone: LoadedBackbone, cut: BackboneCut): string {
+export function featureKey(pixels: CacheMeta, backbone: LoadedBackbone, cut: BackboneCut, variant?: string): string {
   const { height, width, channels } = pixels.shape
   const parts = {
     format: 1,
@@ -79,6 +86,7 @@ export function featureKey(pixels: CacheMeta, backbone: LoadedBackbone, cut: Bac
     weights: backbone.sha256,
     cut: cut.layer,
     normalization: backbone.info.normalization,
+    ...(variant ? { variant } : {}),
   }
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)
 }
@@ -145,6 +153,34 @@ export async function onnxFeatureComputer(model: LoadedBackbone, cut: BackboneCu
   }
 }
 
+/** The frozen part on the current tfjs backend (the webgpu engine's graphics card). */
+export function tfjsFeatureComputer(model: LoadedBackbone, cut: BackboneCut, engine: string): FeatureComputer {
+  const part = frozenPart(model, cut)
+  const [h, w, c] = model.info.inputShape
+  return {
+    engine,
+    variant: tf.getBackend(),
+    async run(x, count) {
+      const out = tf.tidy(() => part.predict(tf.tensor4d(x, [count, h, w, c])) as tf.Tensor)
+      const values = (await out.data()) as Float32Array
+      out.dispose()
+      return values
+    },
+    close: async () => undefined,
+  }
+}
+
+/** What computes features on an engine: the graphics card for webgpu, onnxruntime otherwise. */
+export async function featureComputerFor(
+  engine: string,
+  model: LoadedBackbone,
+  cut: BackboneCut,
+): Promise<FeatureComputer> {
+  return engine === 'webgpu'
+    ? tfjsFeatureComputer(model, cut, 'tfjs webgpu (graphics card)')
+    : onnxFeatureComputer(model, cut)
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -188,7 +224,7 @@ async function takeLock(
 export async function ensureFeatures(
   req: FeatureRequest,
 ): Promise<{ path: string; meta: FeatureCacheMeta; computedRows: number } | null> {
-  const key = featureKey(req.pixels.meta, req.backbone, req.cut)
+  const key = featureKey(req.pixels.meta, req.backbone, req.cut, req.computer?.variant)
   const paths = featurePaths(req.dir, key)
   const total = req.pixels.meta.count
   const cached = (): FeatureCacheMeta | null => readFeatureCache(req.dir, key)
@@ -206,7 +242,7 @@ export async function ensureFeatures(
   const rowValues = req.cut.shape.reduce((a, b) => a * b, 1)
   const rowBytes = rowValues * 4
   const { scale, offset } = req.backbone.info.normalization
-  const chunk = req.chunk ?? 16
+  const chunk = req.chunk ?? featureChunk
   let fd = -1
   try {
     // Resume: the rows the progress file vouches for are kept, anything written after them is overwritten.

@@ -43,13 +43,15 @@ interface TensorEntry {
   length: number
 }
 
-function pack(tensors: Array<{ name: string; tensor: tf.Tensor }>): { entries: TensorEntry[]; data: Buffer } {
+async function pack(
+  tensors: Array<{ name: string; tensor: tf.Tensor }>,
+): Promise<{ entries: TensorEntry[]; data: Buffer }> {
   const entries: TensorEntry[] = []
   const parts: Buffer[] = []
   let offset = 0
   for (const { name, tensor } of tensors) {
     // Stored as float32 (exact for int32 counters such as the optimizer's iteration count).
-    const values = Float32Array.from(tensor.dataSync())
+    const values = Float32Array.from(await tensor.data())
     entries.push({
       name,
       shape: tensor.shape,
@@ -106,9 +108,9 @@ export async function saveCheckpoint(
   const tmp = `${final}.partial`
   await rm(tmp, { recursive: true, force: true })
   await mkdir(tmp, { recursive: true })
-  const weights = pack(model.weights.map((w, i) => ({ name: `${i}:${w.originalName}`, tensor: w.read() })))
+  const weights = await pack(model.weights.map((w, i) => ({ name: `${i}:${w.originalName}`, tensor: w.read() })))
   const optimizerWeights = await optimizer.getWeights()
-  const opt = pack([...optimizerWeights, ...runningProducts(optimizer)])
+  const opt = await pack([...optimizerWeights, ...runningProducts(optimizer)])
   const files = [
     await writeHashed(join(tmp, 'weights.bin'), weights.data),
     await writeHashed(join(tmp, 'optimizer.bin'), opt.data),

@@ -1,8 +1,9 @@
 /**
- * The GPU doctor: what the machine has for GPU training (NVIDIA driver, CUDA runtime, cuDNN, the
- * tfjs-node-gpu package and whether it loads) and, when the GPU is not used, exactly what is missing —
- * in plain words. Loading tfjs-node-gpu is tried in a separate process so a broken install cannot take
- * the app down.
+ * The GPU doctor: what the machine has for GPU training — the WebGPU adapter (vendor, architecture,
+ * driver, hardware or software), and for NVIDIA the driver, CUDA runtime, cuDNN, the tfjs-node-gpu
+ * package and whether it loads — and, when the GPU is not used, exactly what is missing, in plain words.
+ * Loading tfjs-node-gpu and asking Dawn for an adapter are tried in separate processes so a broken install
+ * or driver cannot take the app down.
  */
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -39,7 +40,9 @@ export const gpuSteps = [
   'Trying the GPU engine',
 ] as const
 
+/** `webgpu`: the adapter a trainer process found (engine.ts probeEngines), passed through to the report. */
 export async function gpuReport(
+  webgpu: DoctorReport['gpu']['webgpu'],
   onStep: (step: (typeof gpuSteps)[number]) => void = () => {},
 ): Promise<DoctorReport['gpu']> {
   onStep(gpuSteps[0])
@@ -80,6 +83,7 @@ export async function gpuReport(
     cudnn,
     tfjsNodeGpuInstalled: pkgInstalled,
     tfjsNodeGpuLoads: loads,
+    webgpu,
     advice: loads && driver ? [] : advice,
   }
 }

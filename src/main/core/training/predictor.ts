@@ -13,6 +13,8 @@ import { backbones } from '../../../shared/model/backbones'
 import { backboneConfig, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { LabelSuggestion, TryImageResult } from '../../../shared/training'
+import type { EngineName, EngineProbe } from './engine'
+import type { EnginePreferences } from './engine-preference'
 import type { BlobStore } from '../datasets/blob-store'
 import type { DatasetRow, DatasetsService, TableRowValues } from '../datasets/datasets-service'
 import { BadFileError, inspectImage, modelInputPixels } from '../datasets/image-file'
@@ -38,6 +40,8 @@ export class Predictor {
     private readonly datasets: DatasetsService,
     private readonly blobs: BlobStore,
     private readonly launch: TrainerLauncher,
+    /** Predictions run on the engine training would use (the Engine page's setting, MODELBENCH_ENGINE). */
+    private readonly engines: Pick<EnginePreferences, 'resolve'>,
   ) {}
 
   finalWeights(runId: string): string {
@@ -127,12 +131,14 @@ export class Predictor {
     const spec = storedSpec(run.spec_json)
     const [height, width, channels] = spec.inputShape as [number, number, 1 | 3]
     const pixels = await modelInputPixels(data, [height, width, channels])
-    const [probabilities] = (await this.predictInputs(run.id, { type: 'pixels', data: pixels }, 1)) as [number[]]
+    const answer = await this.predictOn(run.id, { type: 'pixels', data: pixels }, 1)
+    const probabilities = answer.probabilities[0]!
     const classes = version.classNames.map((name, i) => ({ name, probability: probabilities[i]! }))
     const png = await sharp(pixels, { raw: { width, height, channels } }).png().toBuffer()
     const unusual = unusualInput(imageStats(pixels, channels), await this.inputProfile(run, [height, width, channels]))
     return {
       predicted: version.classNames[argmax(probabilities)]!,
+      engine: answer.engine,
       trueClass,
       sampleHash,
       classes,
@@ -257,6 +263,15 @@ export class Predictor {
     inputs: { type: 'pixels' | 'features'; data: Buffer },
     count: number,
   ): Promise<number[][]> {
+    return (await this.predictOn(runId, inputs, count)).probabilities
+  }
+
+  /** predictInputs, with the engine that computed the answer. */
+  private async predictOn(
+    runId: string,
+    inputs: { type: 'pixels' | 'features'; data: Buffer },
+    count: number,
+  ): Promise<{ probabilities: number[][]; engine: EngineName }> {
     const run = this.records.row(runId)
     const task = this.datasets.row(this.datasets.version(run.dataset_version_id).datasetId).task
     const path = join(this.blobs.dataDir, 'runs', run.id, `predict-${randomUUID()}.bin`)
@@ -271,12 +286,13 @@ export class Predictor {
             inputs: { path, type: inputs.type },
             count,
             task,
+            ...(this.engines.resolve() ? { engine: this.engines.resolve()! } : {}),
           },
         },
         'predicted',
         'Predicting',
       )
-      return answer.probabilities
+      return { probabilities: answer.probabilities, engine: answer.engine }
     } finally {
       rmSync(path, { force: true })
     }
@@ -299,8 +315,17 @@ export class Predictor {
     return (await this.oneOff({ type: 'export', job }, 'exported', 'Writing the model files')).files
   }
 
+  /**
+   * The engine training would start and the WebGPU adapter, found in a trainer process as training finds
+   * them (Dawn and the native engines are never loaded into the app's own process).
+   */
+  async probeEngines(engine?: EngineName): Promise<EngineProbe> {
+    const message: ToTrainer = engine ? { type: 'probe', engine } : { type: 'probe' }
+    return (await this.oneOff(message, 'probed', 'Starting the training engine')).found
+  }
+
   /** Runs one job in its own trainer process and resolves with its answer. */
-  private oneOff<T extends 'predicted' | 'exported'>(
+  private oneOff<T extends 'predicted' | 'exported' | 'probed'>(
     message: ToTrainer,
     answer: T,
     what: string,

@@ -6,7 +6,7 @@ import type { ExportFormat } from '../../../shared/export'
 import type { EventPayload, Split } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { Hyperparameters, PredictionRow } from '../../../shared/training'
-import type { EngineName, EngineReceipt } from './engine'
+import type { EngineName, EngineProbe, EngineReceipt } from './engine'
 
 export interface ImageJobData {
   kind: 'image'
@@ -71,6 +71,8 @@ export type ToTrainer =
   | { type: 'start'; job: TrainJob }
   | { type: 'predict'; job: PredictJob }
   | { type: 'export'; job: ExportJob }
+  /** The engine training would start, and the WebGPU adapter this machine has (for the GPU doctor). */
+  | { type: 'probe'; engine?: EngineName }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -105,8 +107,9 @@ export type FromTrainer =
   | { type: 'heartbeat' }
   | { type: 'predictions'; split: 'validation' | 'test'; loss: number | null; rows: PredictionRow[] }
   | { type: 'finished'; status: 'completed' | 'stopped'; reason: string }
-  | { type: 'predicted'; probabilities: number[][] }
+  | { type: 'predicted'; probabilities: number[][]; engine: EngineName }
   | { type: 'exported'; files: Record<string, string[]> }
+  | { type: 'probed'; found: EngineProbe }
   | { type: 'failed'; message: string }
 
 /** Throws for a message type the receiver does not know (a union on `type`, `default:` throws). */

@@ -173,16 +173,18 @@ export function serveReplica(port: {
       })
       return
     }
-    reply(() => {
+    reply(async () => {
       if (!model) throw new Error('a step came before the model')
       seed = m.seed
       calls = 0
       tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.weights[i]!, v.shape))))
       const x = tf.tensor(m.x, m.xShape)
       const y = tf.tensor(m.y, m.yShape)
-      const { grads, loss, correct } = gradientsOf(model, kind, x, y, variables)
-      const out = variables.map((v) =>
-        grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size),
+      const { grads, loss, correct } = await gradientsOf(model, kind, x, y, variables)
+      const out = await Promise.all(
+        variables.map(async (v) =>
+          grads[v.name] ? ((await grads[v.name]!.data()) as Float32Array) : new Float32Array(v.size),
+        ),
       )
       tf.dispose([x, y, ...Object.values(grads)])
       return { type: 'result', loss, correct, grads: out }

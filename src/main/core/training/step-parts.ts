@@ -57,15 +57,23 @@ export function lossOf(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor
   }
 }
 
-/** Correct predictions in a batch (classification). */
-export function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): number {
+/** Correct predictions in a batch (classification), as a scalar tensor the caller reads and disposes. */
+export function correctTensor(kind: LossKind, labels: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const right =
       kind === 'binary'
         ? tf.equal(tf.greater(predictions, 0.5).cast('float32'), labels)
         : tf.equal(tf.argMax(predictions, -1), tf.argMax(labels, -1))
-    return right.cast('float32').sum().dataSync()[0]!
+    return right.cast('float32').sum() as tf.Scalar
   })
+}
+
+/**
+ * A scalar's value, read asynchronously: the webgpu backend cannot read the GPU synchronously in Node
+ * (its dataSync needs a browser's OffscreenCanvas), and on the other engines this costs nothing more.
+ */
+export async function scalarOf(t: tf.Tensor): Promise<number> {
+  return (await t.data())[0]!
 }
 
 /**
@@ -73,21 +81,22 @@ export function correctCount(kind: LossKind, labels: tf.Tensor, predictions: tf.
  * (all trainable ones when absent, as `optimizer.minimize` takes them), with the loss and the correct count.
  * The caller disposes the gradients.
  */
-export function gradientsOf(
+export async function gradientsOf(
   model: tf.LayersModel,
   kind: LossKind,
   x: tf.Tensor,
   y: tf.Tensor,
   variables?: tf.Variable[],
-): { grads: tf.NamedTensorMap; loss: number; correct: number } {
+): Promise<{ grads: tf.NamedTensorMap; loss: number; correct: number }> {
   let predictions: tf.Tensor | null = null
   const { value, grads } = tf.variableGrads(() => {
     const p = model.apply(x, { training: true }) as tf.Tensor
     predictions = tf.keep(p)
     return lossOf(kind, y, p)
   }, variables)
-  const loss = value.dataSync()[0]!
-  const correct = kind === 'mse' ? 0 : correctCount(kind, y, predictions!)
-  tf.dispose([value, predictions!])
+  const right = kind === 'mse' ? null : correctTensor(kind, y, predictions!)
+  tf.dispose(predictions!)
+  const [loss, correct] = await Promise.all([scalarOf(value), right ? scalarOf(right) : 0])
+  tf.dispose([value, ...(right ? [right] : [])])
   return { grads, loss, correct }
 }

@@ -8,19 +8,21 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Split } from '../../../shared/contract'
 import { trustedSpec } from '../../../shared/model/registry'
-import type { Hyperparameters, OptimizerName, PredictionRow } from '../../../shared/training'
+import type { GpuAdapterInfo, Hyperparameters, OptimizerName, PredictionRow } from '../../../shared/training'
 import { seededRandom, shuffleInPlace } from '../datasets/split'
 import { argmax } from '../evaluation/metrics'
 import { ImageCacheReader, readCacheMeta } from '../datasets/tensor-cache'
-import { onnxFeatureComputer, ensureFeatures, FeatureReader } from '../backbones/feature-cache'
+import { ensureFeatures, featureChunk, featureComputerFor, FeatureReader } from '../backbones/feature-cache'
+import { frozenPart } from '../backbones/backbone'
 import { buildParts, type BackbonePart } from '../backbones/model-parts'
 import { augmentBatch } from './augment'
 import { loadCheckpoint, loadWeights, saveCheckpoint, type LoopState } from './checkpoint'
-import { selectEngine } from './engine'
+import { selectEngine, type EngineName } from './engine'
 import type { FromTrainer, PredictJob, TrainJob } from './protocol'
 import { launchReplica, trainingThreads, type LaunchedReplica, type Replica } from './replica'
-import { correctCount, gradientsOf, lossKind, lossOf, SeededDropout, type LossKind } from './step-parts'
+import { correctTensor, gradientsOf, lossKind, lossOf, scalarOf, SeededDropout, type LossKind } from './step-parts'
 import { messageOf } from '../../../shared/messages'
+import { adapterLabel, limitMessage, limitProblem } from './webgpu'
 
 /** Each optimizer of the registry (shared/training) as tfjs builds it. */
 const optimizerBuilders: Record<OptimizerName, (hp: Hyperparameters) => tf.Optimizer> = {
@@ -121,12 +123,16 @@ async function featureFeed(
   part: BackbonePart,
   control: TrainerControl,
   post: (m: FromTrainer) => void,
+  engine: EngineName,
 ): Promise<Feed | null> {
   if (job.data.kind !== 'image' || !job.data.featureDir)
     throw new Error('expected image data with a feature cache folder')
   const meta = readCacheMeta(job.data.cacheMeta)
   let lastPost = 0
+  // On webgpu the graphics card computes them; elsewhere ensureFeatures' onnxruntime (only if any are missing).
+  const computer = engine === 'webgpu' ? await featureComputerFor(engine, part.loaded, part.cut) : undefined
   const features = await ensureFeatures({
+    ...(computer ? { computer } : {}),
     dir: job.data.featureDir,
     pixels: { data: job.data.cacheData, meta },
     backbone: part.loaded,
@@ -251,6 +257,7 @@ async function train(
   let kind: LossKind
   try {
     kind = lossKind(job.task, classes, outputUnits)
+    if (engine.adapter) refuseOverLimits(engine.adapter, model, hp.batchSize, parts.backbone)
   } catch (err) {
     parts.dispose()
     throw err
@@ -260,7 +267,7 @@ async function train(
   let feed: Feed | null
   try {
     feed = parts.backbone
-      ? await featureFeed(job, kind, classes, parts.backbone, control, post)
+      ? await featureFeed(job, kind, classes, parts.backbone, control, post, engine.engine)
       : job.data.kind === 'image'
         ? imageFeed(job, kind, classes)
         : tableFeed(job, kind, classes)
@@ -368,7 +375,7 @@ async function train(
           tf.dispose([x, y])
         } else {
           // What optimizer.minimize does, keeping the predictions for the correct count.
-          const part = gradientsOf(model, kind, x, y)
+          const part = await gradientsOf(model, kind, x, y)
           optimizer.applyGradients(part.grads)
           tf.dispose([x, y, ...Object.values(part.grads)])
           ;({ loss, correct: right } = part)
@@ -398,7 +405,7 @@ async function train(
       const metrics: Record<string, number> = { loss: lossSum / seen }
       if (kind !== 'mse') metrics.accuracy = correct / seen
       if (feed.indices.validation.length > 0) {
-        const val = evaluateSplit(model, feed, feed.indices.validation, kind, hp.batchSize)
+        const val = await evaluateSplit(model, feed, feed.indices.validation, kind, hp.batchSize)
         metrics.val_loss = val.loss
         if (val.accuracy !== null) metrics.val_accuracy = val.accuracy
       }
@@ -435,7 +442,7 @@ async function train(
     for (const split of ['validation', 'test'] as const) {
       const rows = feed.indices[split]
       if (rows.length === 0) continue
-      const { loss, predictions } = predictSplit(model, feed, rows, kind, hp.batchSize)
+      const { loss, predictions } = await predictSplit(model, feed, rows, kind, hp.batchSize)
       post({ type: 'predictions', split, loss, rows: predictions })
     }
     const early = hp.earlyStopping && state.epoch < hp.epochs
@@ -484,15 +491,16 @@ function parallelStep(
     const n = x.shape[0]!
     const parts = replicas.length + 1
     const sizes = Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0))
-    const xData = x.dataSync() as Float32Array
-    const yData = y.dataSync() as Float32Array
+    const xData = (await x.data()) as Float32Array
+    const yData = (await y.data()) as Float32Array
     const xRow = xData.length / n
     const yRow = yData.length / n
     let start = sizes[0]!
+    const weights = (await Promise.all(variables.map((v) => v.data()))) as Float32Array[]
     const pending = replicas.map((replica, i) => {
       const rows = sizes[i + 1]!
       const input = {
-        weights: variables.map((v) => v.dataSync() as Float32Array),
+        weights: weights.map((w) => w.slice()),
         x: xData.slice(start * xRow, (start + rows) * xRow),
         xShape: [rows, ...x.shape.slice(1)],
         y: yData.slice(start * yRow, (start + rows) * yRow),
@@ -505,7 +513,7 @@ function parallelStep(
     const mine = sizes[0]!
     const x0 = x.slice(0, mine)
     const y0 = y.slice(0, mine)
-    const own = gradientsOf(model, kind, x0, y0)
+    const own = await gradientsOf(model, kind, x0, y0)
     const grads = own.grads
     let loss = own.loss * mine
     let right = own.correct
@@ -536,16 +544,31 @@ function parallelStep(
   }
 }
 
+/** On a WebGPU adapter, a model whose tensors pass its buffer limits is refused before it trains. */
+function refuseOverLimits(
+  adapter: GpuAdapterInfo,
+  model: tf.LayersModel,
+  batchSize: number,
+  backbone: BackbonePart | null,
+): void {
+  const problem =
+    limitProblem(model, batchSize, adapter) ??
+    (backbone ? limitProblem(frozenPart(backbone.loaded, backbone.cut), featureChunk, adapter) : null)
+  if (problem) throw new Error(limitMessage(problem, adapterLabel(adapter)))
+}
+
 /** Predicts class probabilities for rows of uint8 pixels with a run's final weights. */
-export async function runPrediction(job: PredictJob): Promise<number[][]> {
-  await selectEngine(job.engine)
+export async function runPrediction(job: PredictJob): Promise<{ probabilities: number[][]; engine: EngineName }> {
+  const engine = await selectEngine(job.engine)
   // The core normalised it before it stored it and sent it.
   const spec = trustedSpec(job.spec)
   const parts = await buildParts(spec, 0)
   const model = parts.trained
   const backbone = parts.backbone
   const features =
-    backbone && job.inputs.type === 'pixels' ? await onnxFeatureComputer(backbone.loaded, backbone.cut) : null
+    backbone && job.inputs.type === 'pixels'
+      ? await featureComputerFor(engine.engine, backbone.loaded, backbone.cut)
+      : null
   try {
     const state = await loadWeights(job.weightsDir, model)
     const size = spec.inputShape.reduce((a, b) => a * b, 1)
@@ -578,9 +601,9 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
       }
       const inputShape = features ? backbone!.cut.shape : spec.inputShape
       if (features) x = await features.run(x, n)
-      const values = tf.tidy(() =>
-        (model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor).dataSync(),
-      ) as Float32Array
+      const predicted = tf.tidy(() => model.predict(tf.tensor(x, [n, ...inputShape])) as tf.Tensor)
+      const values = (await predicted.data()) as Float32Array
+      predicted.dispose()
       const width = values.length / n
       for (let i = 0; i < n; i++) {
         const row = Array.from(values.subarray(i * width, (i + 1) * width))
@@ -588,43 +611,43 @@ export async function runPrediction(job: PredictJob): Promise<number[][]> {
         out.push(width === 1 && job.task === 'classification' ? [1 - row[0]!, row[0]!] : row)
       }
     }
-    return out
+    return { probabilities: out, engine: engine.engine }
   } finally {
     await features?.close()
     parts.dispose()
   }
 }
 
-function evaluateSplit(
+async function evaluateSplit(
   model: tf.LayersModel,
   feed: Feed,
   rows: number[],
   kind: LossKind,
   batchSize: number,
-): { loss: number; accuracy: number | null } {
+): Promise<{ loss: number; accuracy: number | null }> {
   let lossSum = 0
   let correct = 0
   const size = Math.max(batchSize, 256)
   for (let start = 0; start < rows.length; start += size) {
     const part = rows.slice(start, start + size)
     const { x, y } = feed.batch(part, null)
-    tf.tidy(() => {
-      const p = model.predict(x) as tf.Tensor
-      lossSum += lossOf(kind, y, p).dataSync()[0]! * part.length
-      if (kind !== 'mse') correct += correctCount(kind, y, p)
-    })
-    tf.dispose([x, y])
+    const p = model.predict(x) as tf.Tensor
+    const loss = tf.tidy(() => lossOf(kind, y, p))
+    const right = kind === 'mse' ? null : correctTensor(kind, y, p)
+    lossSum += (await scalarOf(loss)) * part.length
+    if (right) correct += await scalarOf(right)
+    tf.dispose([x, y, p, loss, ...(right ? [right] : [])])
   }
   return { loss: lossSum / rows.length, accuracy: kind === 'mse' ? null : correct / rows.length }
 }
 
-function predictSplit(
+async function predictSplit(
   model: tf.LayersModel,
   feed: Feed,
   rows: number[],
   kind: LossKind,
   batchSize: number,
-): { loss: number; predictions: PredictionRow[] } {
+): Promise<{ loss: number; predictions: PredictionRow[] }> {
   const out: PredictionRow[] = []
   let lossSum = 0
   const size = Math.max(batchSize, 256)
@@ -633,8 +656,10 @@ function predictSplit(
     const part = rows.slice(start, start + size)
     const { x, y, truth } = feed.batch(part, null)
     const p = model.predict(x) as tf.Tensor
-    lossSum += tf.tidy(() => lossOf(kind, y, p).dataSync()[0]!) * part.length
-    const values = p.dataSync() as Float32Array
+    const loss = tf.tidy(() => lossOf(kind, y, p))
+    lossSum += (await scalarOf(loss)) * part.length
+    loss.dispose()
+    const values = (await p.data()) as Float32Array
     const width = p.shape[1] ?? 1
     part.forEach((row, i) => {
       const sampleId = feed.sampleIds[row]!

@@ -7,6 +7,7 @@
  * with finished weights beside it (Predictor).
  */
 import { join } from 'node:path'
+import type { EnginePreferences } from './engine-preference'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
 import { storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
@@ -74,6 +75,8 @@ export class TrainingService {
     private readonly blobs: BlobStore,
     private readonly events: EventBus,
     private readonly launch: TrainerLauncher,
+    /** The engine a run asks for when it names none (the Engine page's setting, MODELBENCH_ENGINE). */
+    private readonly engines: Pick<EnginePreferences, 'resolve'>,
     /** How long a trainer may send nothing (it sends a heartbeat every 2 s) before it counts as not responding. */
     private readonly heartbeatTimeoutMs = 30_000,
     /** What training may use (a model estimated to need more is refused at start). */
@@ -256,7 +259,7 @@ export class TrainingService {
         ),
         checkpointDir: join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
         resume,
-        ...(engine ? { engine } : {}),
+        ...(this.engines.resolve(engine) ? { engine: this.engines.resolve(engine)! } : {}),
       }
     } catch (err) {
       // Preparing the data can fill the disk (the tensor cache): then the run waits to be resumed.
@@ -391,6 +394,7 @@ export class TrainingService {
       }
       case 'predicted':
       case 'exported':
+      case 'probed':
         // Only one-off jobs answer these; a training run never does.
         return
       case 'failed':
@@ -427,9 +431,7 @@ export class TrainingService {
   /** The same model, settings, dataset version and seed, as a new run linked to this one. */
   rerun(runId: string): Promise<RunSummary> {
     const r = this.records.row(runId)
-    const engine = r.engine_json
-      ? ((JSON.parse(r.engine_json) as { engine: EngineChoice }).engine as EngineChoice)
-      : undefined
+    const engine = recordedEngine(r)
     return this.start(
       {
         projectId: r.project_id,
@@ -467,7 +469,8 @@ export class TrainingService {
     const last = this.adoptCheckpoints(runId)
     this.records.requeue(runId)
     this.events.emit('training.statusChanged', { runId, projectId: r.project_id, status: 'queued', reason: null })
-    this.launchInBackground(runId, last ? { epoch: last.epoch, dir: join(last.path, '..') } : null)
+    // It continues on the engine it started on, so its numbers carry on exactly.
+    this.launchInBackground(runId, last ? { epoch: last.epoch, dir: join(last.path, '..') } : null, recordedEngine(r))
     return this.records.summary(this.records.row(runId))
   }
 
@@ -517,4 +520,9 @@ export class TrainingService {
     for (const l of lives) l.child.kill()
     await Promise.all(lives.map((l) => l.done))
   }
+}
+
+/** The engine a run trained on, from its receipt; undefined before it started. */
+function recordedEngine(r: { engine_json: string | null }): EngineChoice | undefined {
+  return r.engine_json ? (JSON.parse(r.engine_json) as { engine: EngineChoice }).engine : undefined
 }

@@ -1,11 +1,19 @@
 /**
- * The Engine & GPU page, in plain words: what trains your models on this computer, how fast that is
- * against the other engines, and — only under "Details" — the packages, CUDA and cuDNN facts and the
- * steps to use an NVIDIA card. The check (a few seconds) shows its progress step by step.
+ * The Engine & GPU page, in plain words: what trains your models on this computer, what graphics card
+ * WebGPU found, how fast that is against the other engines, which engine to use (automatic or one chosen
+ * here), and — only under "Details" — the adapter's facts, the packages, CUDA and cuDNN and the steps to
+ * use an NVIDIA card. The check (a few seconds) shows its progress step by step.
  */
 import { useCallback, useEffect, useState } from 'react'
-import type { DoctorReport, EventPayload } from '../../../shared/contract'
-import { engineLabel, engineOrder, engineWords, fiveEpochsOnDigits } from '../../../shared/engines'
+import type { DoctorReport, EnginePreference, EventPayload } from '../../../shared/contract'
+import {
+  adapterLabel,
+  engineLabel,
+  engineOrder,
+  engineWords,
+  fiveEpochsOnDigits,
+  type EngineChoice,
+} from '../../../shared/engines'
 import { api } from '../api'
 import { formatDuration } from '../format'
 import { useApiEvent } from '../useApiEvent'
@@ -36,11 +44,22 @@ export function EnginePage(): React.JSX.Element {
   useEffect(check, [check])
   useApiEvent('engine.doctorProgressed', (e) => setStep(e))
 
+  const choose = useCallback(
+    (choice: EngineChoice | 'auto') => {
+      api.call('engine.setPreference', { choice }).then(check, (err: unknown) => setError(messageOf(err)))
+    },
+    [check],
+  )
+
   const engine = report?.engine
   const gpu = report?.gpu
-  const onGpu = engine?.engine === 'node-gpu'
+  const onGpu = engine?.engine === 'node-gpu' || engine?.engine === 'webgpu'
+  const onGraphicsCard = engine?.engine === 'node-gpu' || (engine?.engine === 'webgpu' && !engine.adapter?.software)
+  const chosen =
+    report?.preference.environment ?? (report?.preference.choice !== 'auto' ? report?.preference.choice : null)
   const hasNvidia = gpu ? gpu.gpus.length > 0 || gpu.driver !== null : false
   const words = engine ? engineWords[engine.engine as keyof typeof engineWords] : undefined
+  const adapter = gpu?.webgpu.adapter ?? null
   return (
     <section className="page" data-testid="page-engine">
       <header className="page-header row-between">
@@ -69,27 +88,34 @@ export function EnginePage(): React.JSX.Element {
       )}
       {report && (
         <>
-          <div className={`card doctor-verdict ${onGpu ? 'ok' : 'cpu'}`} data-testid="doctor-verdict">
+          <div className={`card doctor-verdict ${onGraphicsCard ? 'ok' : 'cpu'}`} data-testid="doctor-verdict">
             <h2>
               {!engine
                 ? 'No training engine could start'
-                : onGpu
+                : engine.engine === 'node-gpu'
                   ? 'Your models train on the NVIDIA graphics card'
-                  : `Your models train on the processor, with ${engineLabel(engine.engine).replace(/ on the processor$/, '')}`}
+                  : engine.engine === 'webgpu'
+                    ? engine.adapter?.software
+                      ? 'Your models train with WebGPU on a software adapter (chosen here)'
+                      : 'Your models train on the graphics card, with WebGPU'
+                    : `Your models train on the processor, with ${engineLabel(engine.engine).replace(/ on the processor$/, '')}`}
             </h2>
             {engine && (
               <p className="muted">
                 {engine.cpu} · {engine.cores} cores · {engine.memoryGiB} GiB memory
               </p>
             )}
+            {gpu && <p data-testid="doctor-webgpu-summary">{webgpuSummary(gpu.webgpu, engine?.engine === 'webgpu')}</p>}
             {engine && !onGpu && (
               <p data-testid="doctor-gpu-summary">
                 {hasNvidia
                   ? 'This computer has an NVIDIA graphics card, but it is not used yet: see the steps under Details.'
-                  : 'This computer has no NVIDIA graphics card that ModelBench can use. Training on the processor works; it is only slower.'}
+                  : 'This computer has no NVIDIA graphics card that ModelBench can use with CUDA. Training on the processor works; it is only slower.'}
               </p>
             )}
           </div>
+
+          <EngineChoiceCard preference={report.preference} onChoose={choose} disabled={checking} />
 
           <div className="card" data-testid="doctor-speeds">
             <h2>How fast</h2>
@@ -115,10 +141,21 @@ export function EnginePage(): React.JSX.Element {
                   const skipped = engine?.skipped.find((s) => s.startsWith(`${id}:`))
                   // Engines are tried fastest first: those before the one in use failed to start, those after were not needed.
                   const here =
-                    engine?.engine === id ? 'in use' : skipped ? 'not available (see Details)' : 'not tried: slower'
+                    engine?.engine === id
+                      ? 'in use'
+                      : skipped
+                        ? id === 'webgpu' && adapter?.software
+                          ? 'only a software adapter (see Details)'
+                          : 'not available (see Details)'
+                        : chosen
+                          ? 'not tried: another engine is chosen'
+                          : 'not tried: slower'
                   return (
                     <tr key={id} className={engine?.engine === id ? 'open' : ''} data-testid={`engine-row-${id}`}>
-                      <td>{w.label}</td>
+                      <td>
+                        {w.label}
+                        {id === 'webgpu' && adapter && <span className="muted small"> · {adapterLabel(adapter)}</span>}
+                      </td>
                       <td>{here}</td>
                       <td>
                         {w.referenceSamplesPerSecond !== null ? w.referenceSamplesPerSecond.toLocaleString('en') : '—'}
@@ -132,8 +169,32 @@ export function EnginePage(): React.JSX.Element {
           </div>
 
           <details className="card" data-testid="doctor-details">
-            <summary>Details: packages, NVIDIA driver, CUDA and cuDNN</summary>
+            <summary>Details: graphics adapter, packages, NVIDIA driver, CUDA and cuDNN</summary>
             <div className="doctor-grid">
+              <div>
+                <h3>WebGPU graphics adapter</h3>
+                <dl className="facts" data-testid="doctor-adapter">
+                  {adapter ? (
+                    <>
+                      <FactRow label="Vendor" value={adapter.vendor} />
+                      <FactRow label="Architecture" value={adapter.architecture} />
+                      {adapter.device && <FactRow label="Device" value={adapter.device} />}
+                      <FactRow label="Driver" value={adapter.description || 'not reported'} />
+                      <FactRow
+                        label="Kind"
+                        value={adapter.software ? 'software (no graphics card behind it)' : 'graphics card'}
+                      />
+                      <FactRow label="Largest buffer" value={bytes(adapter.maxBufferSize, 'maxBufferSize')} />
+                      <FactRow
+                        label="Largest binding"
+                        value={bytes(adapter.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize')}
+                      />
+                    </>
+                  ) : (
+                    <FactRow label="Adapter" value={gpu!.webgpu.problem ?? 'none found'} />
+                  )}
+                </dl>
+              </div>
               <div>
                 <h3>Engine</h3>
                 <dl className="facts">
@@ -195,6 +256,67 @@ export function EnginePage(): React.JSX.Element {
       )}
     </section>
   )
+}
+
+/** What WebGPU found, in a sentence, and what that means for training. */
+function webgpuSummary(webgpu: DoctorReport['gpu']['webgpu'], inUse: boolean): string {
+  const a = webgpu.adapter
+  if (!a) return 'WebGPU found no graphics card (it needs a Metal, Vulkan or Direct3D 12 driver): see Details for why.'
+  if (inUse)
+    return a.software
+      ? `WebGPU adapter: ${adapterLabel(a)}. It is a software adapter, slower than the processor engines: use it to check results, not for speed.`
+      : `WebGPU adapter: ${adapterLabel(a)}. Training, evaluation and Try it run on it.`
+  return a.software
+    ? `WebGPU found only a software adapter (${adapterLabel(a)}), which is slower than the processor, so training uses the processor.`
+    : `WebGPU found ${adapterLabel(a)}, but a faster engine is in use.`
+}
+
+/** The Engine page's choice: automatic (the fastest that starts) or one engine, and MODELBENCH_ENGINE's override. */
+function EngineChoiceCard({
+  preference,
+  onChoose,
+  disabled,
+}: {
+  preference: EnginePreference
+  onChoose: (choice: EngineChoice | 'auto') => void
+  disabled: boolean
+}): React.JSX.Element {
+  return (
+    <div className="card" data-testid="engine-choice">
+      <h2>Train with</h2>
+      <label>
+        Engine{' '}
+        <select
+          value={preference.choice}
+          disabled={disabled}
+          onChange={(e) => onChoose(e.target.value as EngineChoice | 'auto')}
+          data-testid="engine-choice-select"
+        >
+          <option value="auto">Automatic: the fastest that works (recommended)</option>
+          {engineOrder.map((id) => (
+            <option key={id} value={id}>
+              {engineWords[id].label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted small">
+        New runs, evaluation and Try it use this engine; a run that is resumed keeps the engine it started on. A chosen
+        engine that cannot start makes the run fail with the reason, rather than quietly using another.
+      </p>
+      {preference.environment && (
+        <p className="banner warning" data-testid="engine-choice-env">
+          MODELBENCH_ENGINE={preference.environment} is set where ModelBench was started: it overrides this choice.
+        </p>
+      )}
+      {preference.environmentProblem && <p className="banner warning">{preference.environmentProblem}</p>}
+    </div>
+  )
+}
+
+function bytes(n: number, limit: string): string {
+  const size = n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`
+  return `${size} (${limit}): a model needing more in one tensor is refused before training`
 }
 
 /** The driver as found; when nvidia-smi finds none but CUDA libraries are there, say what that means. */
