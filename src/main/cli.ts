@@ -27,6 +27,7 @@ Commands:
   predict    Predict image files, or the rows of CSV/TSV files, with an exported model (JSON lines)
   backups    List the database backups ModelBench keeps (daily and before each update)
   restore    Put a backup back in place of the database (the replaced file is kept beside it)
+  worker     Train one run from a cluster job folder (what a Slurm job runs on a node)
 
 Options for serve:
   --host <address>    Address to bind (default 127.0.0.1; anything else is reachable from other machines)
@@ -48,7 +49,13 @@ Options for serve:
 
   modelbench backups [--data-dir <path>]
   modelbench restore [--backup <file>] [--data-dir <path>]
-    Restores the newest backup unless --backup names one. ModelBench must be closed.`
+    Restores the newest backup unless --backup names one. ModelBench must be closed.
+
+  modelbench worker --job <folder>
+    Trains the run in a job folder the app wrote to the cluster's shared folder, reporting into it;
+    started again in the same folder it resumes from its last checkpoint.
+  modelbench worker --check <folder>
+    The cluster profile's test: starts the engine and writes what it found into the folder.`
 
 export class UsageError extends Error {}
 
@@ -311,6 +318,40 @@ async function predictCommand(args: string[]): Promise<number> {
   }
 }
 
+async function workerCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { job: { type: 'string' }, check: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(usage)
+    return 0
+  }
+  if (values.check) {
+    const { selectEngine } = await import('./core/training/engine')
+    const engine = await selectEngine()
+    const { writeFileSync } = await import('node:fs')
+    const { hostname } = await import('node:os')
+    writeFileSync(
+      join(resolve(values.check), 'check.json'),
+      JSON.stringify({ version: appVersion, host: hostname(), engine: engine.engine }),
+    )
+    console.log(`modelbench worker check: ok (ModelBench ${appVersion} on ${hostname()}, engine ${engine.engine})`)
+    return 0
+  }
+  if (!values.job) throw new UsageError('worker needs --job <folder> (or --check <folder>)')
+  const { runWorker } = await import('./core/cluster/worker')
+  // The replica threads' entry, as the trainer process finds it: beside this file, built or under tsx.
+  const replicaEntry = fileURLToPath(
+    new URL(`./replica-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+  )
+  const code = await runWorker(resolve(values.job), existsSync(replicaEntry) ? { replicaEntry } : {})
+  // The engine's threads and handles must not keep a finished job on its node.
+  setTimeout(() => process.exit(code), 100).unref()
+  return code
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
@@ -326,6 +367,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return backupsCommand(rest)
       case 'restore':
         return restoreCommand(rest)
+      case 'worker':
+        return await workerCommand(rest)
       case undefined:
       case '-h':
       case '--help':

@@ -196,6 +196,7 @@ export type SampleProjectName = 'digits' | 'iris'
 
 export type { EngineChoice } from './engines'
 import type { EngineChoice } from './engines'
+import type { ClusterProfileInput, ClusterProfileRecord } from './cluster'
 
 /** The Engine page's choice, and MODELBENCH_ENGINE when it overrides it. */
 export interface EnginePreference {
@@ -232,6 +233,8 @@ export interface StartRunInput {
   /** Defaults to the dataset as it is now, frozen into a version (or the unchanged last version). */
   datasetVersionId?: string
   engine?: EngineChoice
+  /** A cluster profile's id: the run trains there as a Slurm job. Absent: on this computer. */
+  target?: string
 }
 
 type Empty = Record<string, never>
@@ -347,6 +350,13 @@ export interface Methods {
   }
   'engine.doctor': { input: Empty; output: DoctorReport }
   'engine.setPreference': { input: { choice: EngineChoice | 'auto' }; output: EnginePreference }
+  'clusters.list': { input: Empty; output: ClusterProfileRecord[] }
+  'clusters.save': { input: { id?: string; profile: ClusterProfileInput }; output: ClusterProfileRecord }
+  'clusters.delete': { input: { id: string }; output: { id: string } }
+  /** The test submission: a small job that starts ModelBench on a node and writes to the shared folder. */
+  'clusters.check': { input: { id: string }; output: ClusterProfileRecord }
+  /** The end of a cluster run's Slurm log. */
+  'runs.jobLog': { input: { runId: string }; output: { path: string; text: string } }
   'runs.update': { input: { runId: string; name?: string; tags?: string[]; notes?: string }; output: RunSummary }
   'runs.delete': { input: { runId: string }; output: { runId: string } }
   'runs.restore': { input: { runId: string }; output: RunSummary }
@@ -381,6 +391,8 @@ export interface Methods {
       objective?: Partial<SweepObjective>
       budget: Partial<SweepBudget>
       pruning?: PruningRule
+      /** Trials trained at once (default 1). */
+      parallel?: number
     }
     output: SweepSummary
   }
@@ -478,6 +490,9 @@ export interface Events {
   'sweeps.changed': { sweepId: string; projectId: string; status: SweepStatus }
   /** The GPU doctor's check, step by step: what it is looking at now. */
   'engine.doctorProgressed': { step: string; done: number; total: number }
+  'clusters.changed': { profileId: string }
+  /** What Slurm says of a cluster run's job changed (queued, running on a node, ended). */
+  'clusters.jobChanged': { runId: string; state: string | null; reason: string | null; node: string | null }
 }
 
 export type MethodName = keyof Methods
@@ -530,6 +545,11 @@ const methodTable = {
   'runs.predictions': true,
   'engine.doctor': true,
   'engine.setPreference': true,
+  'clusters.list': true,
+  'clusters.save': true,
+  'clusters.delete': true,
+  'clusters.check': true,
+  'runs.jobLog': true,
   'runs.update': true,
   'runs.delete': true,
   'runs.restore': true,
@@ -574,6 +594,8 @@ const eventTable = {
   'exports.finished': true,
   'sweeps.changed': true,
   'engine.doctorProgressed': true,
+  'clusters.changed': true,
+  'clusters.jobChanged': true,
 } as const satisfies Record<EventName, true>
 
 export const methodNames = Object.keys(methodTable) as MethodName[]

@@ -8,6 +8,7 @@ import { exportFormats } from './export'
 import { budgetSchema, objectiveSchema, pruningSchema, sweepParamSchema, sweepStrategies } from './sweep'
 import { hyperparametersSchema, maxTryImageBytes } from './training'
 import { engineOrder } from './engines'
+import { clusterProfileSchema } from './cluster'
 import { canonicalSpec, type CanonicalSpec } from './model/registry'
 import { LayerError } from './model/types'
 
@@ -87,6 +88,7 @@ const startRun = z.object({
   name: z.string().trim().min(1).max(120).optional(),
   datasetVersionId: id.optional(),
   engine: z.enum(engineOrder).optional(),
+  target: id.optional(),
 })
 const sampleFilter = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }).strict(),
@@ -235,6 +237,8 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
       objective: objectiveSchema.default({ metric: 'val_accuracy', direction: 'maximize' }),
       budget: budgetSchema,
       pruning: pruningSchema.default({ rule: 'none' }),
+      /** Trials trained at once (on a cluster, jobs in the queue at once). */
+      parallel: z.number().int().min(1).max(64).default(1),
     })
     .strict(),
   'sweeps.list': z.object({ projectId: id }).strict(),
@@ -255,6 +259,11 @@ export const inputSchemas: { [M in MethodName]: z.ZodType<MethodInput<M>, unknow
   'runs.predictions': z.object({ runId: id, split: z.enum(['validation', 'test']), offset, limit }).strict(),
   'engine.doctor': empty,
   'engine.setPreference': z.object({ choice: z.enum(['auto', ...engineOrder]) }).strict(),
+  'clusters.list': empty,
+  'clusters.save': z.object({ id: id.optional(), profile: clusterProfileSchema }).strict(),
+  'clusters.delete': z.object({ id }).strict(),
+  'clusters.check': z.object({ id }).strict(),
+  'runs.jobLog': z.object({ runId: id }).strict(),
   'runs.update': z
     .object({
       runId: id,

@@ -5,6 +5,7 @@
  */
 import { settingLabel } from './words'
 import { z } from 'zod'
+import type { ClusterJobInfo } from './cluster'
 
 /**
  * What a parameter sets, as a path: `learningRate`, `batchSize`, `optimizer`, `epochs`,
@@ -104,6 +105,8 @@ export interface SweepTrial {
   params: TrialParams
   runId: string | null
   runName: string | null
+  /** The trial's Slurm job, when the sweep runs on a cluster. */
+  job: ClusterJobInfo | null
   state: TrialState
   /** The objective: the trial's best value of the metric over its epochs. */
   objective: number | null
@@ -119,6 +122,10 @@ export interface SweepSummary {
   id: string
   projectId: string
   name: string
+  /** Trials trained at once. */
+  parallel: number
+  /** The cluster profile's id its trials train on; null on this computer. */
+  target: string | null
   space: SweepParam[]
   strategy: SweepStrategy
   objective: SweepObjective

@@ -2,6 +2,7 @@
  * Training settings and run records as the contract carries them. Hyperparameters are validated here
  * (zod) and stored with the run, immutable once it exists.
  */
+import type { ClusterJobInfo } from './cluster'
 import { z } from 'zod'
 import { initializers, type InitializerName } from './model/types'
 
@@ -156,6 +157,8 @@ export interface RunSummary {
   fold: number | null
   /** Set on a sweep's trials. */
   sweepId: string | null
+  /** Set on a run that trains on a Slurm cluster: its job as Slurm last reported it. */
+  target: ClusterJobInfo | null
 }
 
 /** The largest image file "Try it" takes: sent as base64 inside the HTTP bridge's 1 MiB request limit. */

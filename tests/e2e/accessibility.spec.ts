@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test'
 import { expect, openApp, test } from './support/fixtures'
 import { digitsProject, digitsWithRun } from './support/digits-run'
 
-const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'engine'] as const
+const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'clusters', 'engine'] as const
 
 async function serious(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()

@@ -13,7 +13,7 @@ const sizes = [
   { width: 1280, height: 800 },
   { width: 1920, height: 1080 },
 ]
-const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'engine'] as const
+const pages = ['projects', 'data', 'model', 'train', 'runs', 'export', 'clusters', 'engine'] as const
 
 /** What is wrong with the layout now, in words; empty when nothing is. */
 async function layoutProblems(page: Page): Promise<string[]> {

@@ -85,8 +85,10 @@ test('pages without a project or data say what to do next, and keyboard navigati
   await expect(page.getByTestId('page-runs')).toContainText('No runs yet')
   await page.keyboard.press('Alt+6')
   await expect(page.getByTestId('export-empty')).toContainText('No finished runs to export yet')
-  // Every page of the navigation has its key, Engine & GPU the seventh (it had none).
+  // Every page of the navigation has its key: Clusters the seventh, Engine & GPU the eighth.
   await page.keyboard.press('Alt+7')
+  await expect(page).toHaveURL(/#\/clusters$/)
+  await page.keyboard.press('Alt+8')
   await expect(page).toHaveURL(/#\/engine$/)
   await expect(page.getByTestId('page-engine')).toBeVisible()
   await page.keyboard.press('Control+n')

@@ -6,7 +6,7 @@
 import type { AppInfo, MethodInput, MethodName, MethodOutput, Result } from '../../shared/contract'
 import { isMethodName } from '../../shared/contract'
 import { describeIssue, inputSchemas } from '../../shared/schemas'
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -31,6 +31,8 @@ import { forkLauncher, type TrainerLauncher } from './training/launcher'
 import { TrainingService } from './training/training-service'
 import { CrossValidationService } from './training/cross-validation'
 import { Predictor } from './training/predictor'
+import { ClusterService } from './cluster/cluster-service'
+import { runCommand } from './cluster/slurm'
 import { EnginePreferences } from './training/engine-preference'
 import type { EngineProbe } from './training/engine'
 import { messageOf } from '../../shared/messages'
@@ -59,6 +61,8 @@ export interface CoreOptions {
   uploadLimits?: UploadLimits
   /** How long a silent trainer is waited for before its run says it is not responding (default 30 s). */
   trainerHeartbeatTimeoutMs?: number
+  /** How often a cluster job's folder and Slurm's queue are read (default 500 ms). */
+  clusterPollMs?: number
 }
 
 function sourceTrainer(): TrainerLauncher {
@@ -86,6 +90,7 @@ export interface Core {
   readonly predictor: Predictor
   readonly exports: ExportService
   readonly sweeps: SweepService
+  readonly clusters: ClusterService
   /** A contract method, typed for callers: the input it takes and what it answers. */
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>>
   /** Any method by name, as a transport passes on what arrived (an unknown name is answered NOT_FOUND). */
@@ -133,6 +138,8 @@ export function createCore(options: CoreOptions): Core {
     engines,
     options.trainerHeartbeatTimeoutMs,
   )
+  const clusters = new ClusterService(db, runs, events, runCommand, options.clusterPollMs)
+  training.clusters = clusters
   const crossValidation = new CrossValidationService(runs, training, datasets)
   const predictor = new Predictor(runs, datasets, blobs, launcher, engines)
   const exports = new ExportService(
@@ -376,6 +383,16 @@ export function createCore(options: CoreOptions): Core {
       return { engine: found.engine, gpu, preference: engines.get() }
     },
     'engine.setPreference': ({ choice }) => engines.set(choice),
+    'clusters.list': () => clusters.list(),
+    'clusters.save': ({ id, profile }) => clusters.save(profile, id),
+    'clusters.delete': ({ id }) => clusters.delete(id),
+    'clusters.check': ({ id }) => clusters.check(id),
+    'runs.jobLog': ({ runId }) => {
+      const target = runs.get(runId).target
+      if (!target?.log)
+        throw new AppError('INVALID_STATE', 'This run did not train on a cluster, or its job was not submitted')
+      return { path: target.log, text: tailOf(target.log, 200) }
+    },
   }
 
   async function call(method: string, input: unknown): Promise<Result<unknown>> {
@@ -408,6 +425,7 @@ export function createCore(options: CoreOptions): Core {
     predictor,
     exports,
     sweeps,
+    clusters,
     call: call as Core['call'],
     close: async () => {
       await imports.stopAll()
@@ -420,3 +438,9 @@ export function createCore(options: CoreOptions): Core {
 }
 
 export type { MethodOutput }
+
+/** The last `lines` lines of a text file; a note when it is not there yet. */
+function tailOf(path: string, lines: number): string {
+  if (!existsSync(path)) return `(no log yet: ${path} appears when Slurm starts the job)`
+  return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n')
+}

@@ -32,6 +32,7 @@ const owners: Record<string, string[]> = {
   projects: ['core/projects.ts'],
   settings: ['core/projects.ts'],
   architectures: ['core/architectures.ts'],
+  cluster_profiles: ['core/cluster/cluster-service.ts'],
 }
 
 function sourceFiles(dir: string): string[] {

@@ -4,6 +4,7 @@
  * every page (the open project, the toasts, the undo slot). Alt+1… follow this order.
  */
 import type { Project } from '../../shared/contract'
+import { ClustersPage } from './pages/ClustersPage'
 import { DataPage } from './pages/data/DataPage'
 import { EnginePage } from './pages/EnginePage'
 import { ExportPage } from './pages/export/ExportPage'
@@ -105,6 +106,12 @@ const table = {
     needsProject: true,
     purpose: 'Export a trained model to TF.js or ONNX, verified to predict the same, with a model card.',
     view: (c) => <ExportPage key={c.project.id} project={c.project} onError={c.onError} />,
+  },
+  clusters: {
+    label: 'Clusters',
+    needsProject: false,
+    purpose: 'Slurm clusters runs and sweeps can train on, each checked with a test job.',
+    view: () => <ClustersPage />,
   },
   engine: {
     label: 'Engine & GPU',

@@ -35,8 +35,26 @@ export function cachePaths(dataDir: string, versionId: string, shape: InputShape
   return { data: `${base}.u8`, meta: `${base}.json` }
 }
 
-/** Builds the cache unless it is already there; returns its metadata. */
-export async function buildImageCache(
+/** Caches being built, by file: two runs of one version starting together (a sweep's trials) share one build. */
+const building = new Map<string, Promise<CacheMeta>>()
+
+/** Builds the cache unless it is already there (or being built); returns its metadata. */
+export function buildImageCache(
+  db: Db,
+  blobs: BlobStore,
+  versionId: string,
+  shape: InputShape,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CacheMeta> {
+  const key = cachePaths(blobs.dataDir, versionId, shape).data
+  const pending = building.get(key)
+  if (pending) return pending
+  const work = buildOnce(db, blobs, versionId, shape, onProgress).finally(() => building.delete(key))
+  building.set(key, work)
+  return work
+}
+
+async function buildOnce(
   db: Db,
   blobs: BlobStore,
   versionId: string,

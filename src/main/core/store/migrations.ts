@@ -345,4 +345,22 @@ ALTER TABLE imports ADD COLUMN empty_folders INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE imports ADD COLUMN unlabeled_loose INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    id: 12,
+    name: 'slurm cluster profiles and runs on them',
+    sql: `
+CREATE TABLE cluster_profiles (
+  id           TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  profile_json TEXT NOT NULL,
+  -- The last test submission: when, whether it passed, what Slurm or the node said.
+  check_json   TEXT,
+  created_at   INTEGER NOT NULL,
+  deleted_at   INTEGER
+) STRICT;
+-- A run on a cluster: its profile, Slurm job id, state, reason, node, attempts, folder, and how far the app
+-- has read the worker's messages (so a restarted app follows the same job on from there).
+ALTER TABLE runs ADD COLUMN target_json TEXT;
+`,
+  },
 ]

@@ -1,6 +1,7 @@
 /**
  * Sweeps, on the main-process side. A sweep proposes trials (grid, random or TPE), runs each as an
- * ordinary run linked to it — one after another, unattended — watches every epoch for the pruning rule,
+ * ordinary run linked to it — one after another, or several at once (`parallel`: on a Slurm cluster, jobs
+ * in the queue together; TPE then proposes from the trials finished so far) — watches every epoch for the pruning rule,
  * and records why each trial ended. Everything is in SQLite: closing or crashing the app leaves the sweep
  * "running" with its current trial's run interrupted; on the next start the sweep resumes that run from its
  * checkpoint and goes on, never repeating a finished trial. Proposals come from a seed per trial number,
@@ -43,6 +44,10 @@ export interface StartSweepInput {
   seed?: number
   datasetVersionId?: string
   engine?: StartRunInput['engine']
+  /** A cluster profile: every trial is a Slurm job there. */
+  target?: string
+  /** Trials trained at once (default 1). */
+  parallel?: number
   space: SweepParam[]
   strategy: SweepStrategy
   objective: SweepObjective
@@ -81,7 +86,7 @@ interface TrialRow {
   finished_at: number | null
 }
 
-type Base = Omit<StartRunInput, 'name'>
+type Base = Omit<StartRunInput, 'name'> & { parallel?: number }
 
 /** A sweep's stored settings, read from its row. */
 interface Settings {
@@ -137,7 +142,7 @@ export class SweepService {
   // ---- reading ---------------------------------------------------------------------------------------
 
   private summary(r: SweepRow, trials = this.trials(r.id)): SweepSummary {
-    const { space, objective, budget, pruning, toLoss } = settings(r)
+    const { space, objective, budget, pruning, toLoss, base } = settings(r)
     const counts: Record<TrialState, number> = { running: 0, completed: 0, pruned: 0, failed: 0, stopped: 0 }
     for (const t of trials) counts[t.state]++
     const best = trials
@@ -149,6 +154,8 @@ export class SweepService {
       id: r.id,
       projectId: r.project_id,
       name: r.name,
+      parallel: base.parallel ?? 1,
+      target: base.target ?? null,
       space,
       strategy: r.strategy,
       objective,
@@ -182,6 +189,7 @@ export class SweepService {
       params: JSON.parse(t.params_json) as TrialParams,
       runId: t.run_id,
       runName,
+      job: t.run_id ? this.runs.target(t.run_id) : null,
       state: t.state,
       objective: t.objective,
       endedReason: t.ended_reason,
@@ -240,6 +248,8 @@ export class SweepService {
       seed,
       datasetVersionId: version.id,
       ...(input.engine ? { engine: input.engine } : {}),
+      ...(input.target ? { target: input.target } : {}),
+      ...(input.parallel && input.parallel > 1 ? { parallel: input.parallel } : {}),
     }
     const id = randomUUID()
     const { n } = this.db.prepare('SELECT count(*) AS n FROM sweeps WHERE project_id = ?').get(input.projectId) as {
@@ -291,8 +301,8 @@ export class SweepService {
     if (r.status !== 'running' && r.status !== 'paused')
       throw new AppError('INVALID_STATE', `This sweep has already ended (${r.status})`)
     this.setStatus(id, 'stopped', 'Stopped by the user', true)
-    const current = this.trials(id).find((t) => t.state === 'running')
-    if (current?.run_id) {
+    for (const current of this.trials(id).filter((t) => t.state === 'running')) {
+      if (!current.run_id) continue
       try {
         this.training.stop(current.run_id, `Stopped with ${r.name}`)
       } catch {
@@ -357,29 +367,63 @@ export class SweepService {
     this.segmentStart.set(id, now)
   }
 
+  /**
+   * Keeps up to `parallel` trials going: trials left running (by a restart too) are followed, new ones
+   * started while the budget allows; each time one ends, the next is proposed from those finished.
+   */
   private async loop(id: string): Promise<void> {
     this.segmentStart.set(id, this.now())
-    for (;;) {
-      if (this.closing) return
-      const r = this.row(id)
-      if (r.status !== 'running') return
-      const trials = this.trials(id)
-      const unfinished = trials.find((t) => t.state === 'running')
-      if (unfinished) {
-        await this.continueTrial(r, unfinished)
-        continue
+    const going = new Map<number, Promise<void>>()
+    const follow = (number: number, work: Promise<void>): void => {
+      going.set(
+        number,
+        work.finally(() => going.delete(number)),
+      )
+    }
+    try {
+      for (;;) {
+        if (this.closing) return
+        const r = this.row(id)
+        const parallel = settings(r).base.parallel ?? 1
+        const trials = this.trials(id)
+        for (const t of trials)
+          if (t.state === 'running' && !going.has(t.number)) follow(t.number, this.continueTrial(r, t))
+        // Paused or stopped: the trials going finish (a stop has asked them to), no new one starts.
+        if (r.status !== 'running') {
+          if (going.size === 0) return
+          await Promise.race(going.values())
+          continue
+        }
+        if (going.size >= parallel) {
+          await Promise.race(going.values())
+          continue
+        }
+        const { budget, space } = settings(r)
+        this.saveElapsed(id)
+        const elapsedMinutes = this.row(id).elapsed_ms / 60_000
+        const ended =
+          budget.trials !== null && trials.length >= budget.trials
+            ? `Ran ${trials.length} trials, the budget`
+            : budget.minutes !== null && elapsedMinutes >= budget.minutes
+              ? `Used the ${budget.minutes}-minute budget after ${trials.length} trials`
+              : r.strategy === 'grid' && trials.length >= gridSize(space)
+                ? `Tried all ${trials.length} points of the grid`
+                : null
+        if (ended) {
+          if (going.size > 0) {
+            await Promise.race(going.values())
+            continue
+          }
+          return this.setStatus(id, 'completed', ended, true)
+        }
+        const number = trials.length + 1
+        const params = this.propose(r, trials)
+        // Recorded before the loop goes on, so the next proposal counts it.
+        this.insertTrial(r, number, params)
+        follow(number, this.startTrial(r, number, params))
       }
-      const { budget, space } = settings(r)
-      this.saveElapsed(id)
-      const elapsedMinutes = this.row(id).elapsed_ms / 60_000
-      const done = (reason: string): void => this.setStatus(id, 'completed', reason, true)
-      if (budget.trials !== null && trials.length >= budget.trials)
-        return done(`Ran ${trials.length} trials, the budget`)
-      if (budget.minutes !== null && elapsedMinutes >= budget.minutes)
-        return done(`Used the ${budget.minutes}-minute budget after ${trials.length} trials`)
-      if (r.strategy === 'grid' && trials.length >= gridSize(space))
-        return done(`Tried all ${trials.length} points of the grid`)
-      await this.startTrial(r, trials.length + 1, this.propose(r, trials))
+    } finally {
+      await Promise.allSettled(going.values())
     }
   }
 
@@ -401,15 +445,18 @@ export class SweepService {
     return tpePropose(space, history, random, { ...tpeDefaults, startupTrials })
   }
 
-  private async startTrial(r: SweepRow, number: number, params: TrialParams): Promise<void> {
-    const { base } = settings(r)
-    const applied = applyTrialParams(base.spec, base.hyperparameters ?? {}, params)
+  private insertTrial(r: SweepRow, number: number, params: TrialParams): void {
     this.db
       .prepare(
         "INSERT INTO sweep_trials (sweep_id, number, params_json, state, started_at) VALUES (?, ?, ?, 'running', ?)",
       )
       .run(r.id, number, JSON.stringify(params), this.now())
     this.changed(r)
+  }
+
+  private async startTrial(r: SweepRow, number: number, params: TrialParams): Promise<void> {
+    const { parallel: _parallel, ...base } = settings(r).base
+    const applied = applyTrialParams(base.spec, base.hyperparameters ?? {}, params)
     let runId: string
     try {
       const run = await this.training.start({ ...base, ...applied, name: `${r.name} · trial ${number}` }, null, r.id)
@@ -461,7 +508,8 @@ export class SweepService {
     } finally {
       unsubscribe()
     }
-    if (this.closing && this.training.get(runId).status === 'interrupted') return
+    // Closing: a local run is interrupted, a cluster run goes on; both are followed again next start.
+    if (this.closing && !['completed', 'stopped', 'failed'].includes(this.training.get(runId).status)) return
     this.finishTrial(r, number, runId, pruned)
   }
 

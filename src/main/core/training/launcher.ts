@@ -13,6 +13,8 @@ export interface TrainerChild {
   kill(): void
   /** The process id, where the launcher knows it (tests use it to freeze a trainer). */
   readonly pid?: number | undefined
+  /** Stops following without ending the training (a cluster job goes on when the app closes). */
+  detach?(): void
 }
 
 export type TrainerLauncher = () => TrainerChild

@@ -6,6 +6,7 @@
  * read runs through here (or through TrainingService), never with their own SQL.
  */
 import { randomUUID } from 'node:crypto'
+import type { ClusterJobInfo } from '../../../shared/cluster'
 import { analyzeStack, storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
 import type {
@@ -47,6 +48,7 @@ export interface RunRow {
   folds: number | null
   fold: number | null
   sweep_id: string | null
+  target_json: string | null
 }
 
 /** What a new run is recorded with (queued). */
@@ -113,6 +115,13 @@ export class RunRecords {
     )
   }
 
+  /** A cluster run's job; null for a run on this computer. */
+  target(runId: string): ClusterJobInfo | null {
+    const row = this.db.prepare('SELECT target_json FROM runs WHERE id = ?').get(runId) as
+      { target_json: string | null } | undefined
+    return row?.target_json ? clusterJob(JSON.parse(row.target_json) as ClusterJobInfo & { offset?: number }) : null
+  }
+
   /** The fold runs of a cross-validation, in fold order. */
   children(parentId: string): RunRow[] {
     return this.db
@@ -176,6 +185,7 @@ export class RunRecords {
       folds: r.folds,
       fold: r.fold,
       sweepId: r.sweep_id,
+      target: r.target_json ? clusterJob(JSON.parse(r.target_json) as ClusterJobInfo & { offset?: number }) : null,
     }
   }
 
@@ -358,12 +368,28 @@ export class RunRecords {
   // ---- writing ---------------------------------------------------------------------------------------
 
   /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
-  markInterrupted(): void {
+  markInterrupted(except: readonly string[] = []): void {
     this.db
       .prepare(
-        "UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused')",
+        `UPDATE runs SET status = 'interrupted', status_reason = 'ModelBench closed while this run was training' WHERE status IN ('queued', 'running', 'paused') AND id NOT IN (SELECT value FROM json_each(?))`,
       )
-      .run()
+      .run(JSON.stringify(except))
+  }
+
+  /** Runs whose Slurm job was submitted and not yet seen to end: a restarted app follows them again. */
+  onClusters(): RunRow[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM runs WHERE status IN ('queued', 'running', 'paused') AND target_json IS NOT NULL AND deleted_at IS NULL",
+        )
+        .all() as RunRow[]
+    ).filter((r) => (JSON.parse(r.target_json!) as ClusterJobInfo).jobId !== null)
+  }
+
+  /** What is known of a cluster run's job (with how far its messages were read). */
+  writeTarget(runId: string, target: (ClusterJobInfo & { offset: number }) | null): void {
+    this.db.prepare('UPDATE runs SET target_json = ? WHERE id = ?').run(target ? JSON.stringify(target) : null, runId)
   }
 
   /** How many runs the project has had, deleted ones included (for "Run N"). */
@@ -559,4 +585,10 @@ export class RunRecords {
         .run(r.id, split, JSON.stringify(evaluation), this.now())
     })()
   }
+}
+
+/** The job as the run shows it (without the app's read offset). */
+function clusterJob(t: ClusterJobInfo & { offset?: number }): ClusterJobInfo {
+  const { offset: _offset, ...job } = t
+  return job
 }

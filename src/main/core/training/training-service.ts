@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path'
 import type { EnginePreferences } from './engine-preference'
+import type { ClusterJobInfo, ClusterProfileRecord } from '../../../shared/cluster'
 import type { DatasetVersion, EngineChoice, Split, StartRunInput, TableColumn } from '../../../shared/contract'
 import { storedSpec } from '../../../shared/model/registry'
 import type { ModelSpec } from '../../../shared/model/types'
@@ -34,6 +35,8 @@ import { checkRunSpec, prepareRunData } from './run-inputs'
 
 interface Live {
   child: TrainerChild
+  /** Resolves `done` without recording anything: the app closes and a cluster job goes on without it. */
+  release: () => void
   /** What does not change while the run trains, kept here instead of re-read on every trainer message. */
   projectId: string
   epochs: number
@@ -68,6 +71,8 @@ export class TrainingService {
   private readonly preparing = new Map<string, Promise<void>>()
   /** The splits a run trains with when they are not the version's own (set by cross-validation for its folds). */
   splitsFor: (run: RunRow) => Split[] | null = () => null
+  /** Trainers on Slurm clusters (set by the core); without it, a run with a cluster target is refused. */
+  clusters: ClusterTrainers | null = null
 
   constructor(
     private readonly records: RunRecords,
@@ -83,9 +88,30 @@ export class TrainingService {
     private readonly memoryLimit: MemoryLimit = trainingMemoryLimit(),
   ) {}
 
-  /** At start-up: runs that were going when the app stopped are interrupted; they can be resumed. */
+  /**
+   * At start-up: runs that were going when the app stopped are interrupted; they can be resumed. A run on
+   * a cluster went on without the app: its job is followed again from where its messages were read to.
+   */
   recoverInterrupted(): void {
-    this.records.markInterrupted()
+    const onClusters = this.clusters ? this.records.onClusters() : []
+    this.records.markInterrupted(onClusters.map((r) => r.id))
+    for (const r of onClusters) {
+      const target = JSON.parse(r.target_json!) as ClusterJobInfo & { offset: number }
+      try {
+        const child = this.clusters!.trainer(r.id, target.profileId, {
+          info: target,
+          offset: target.offset,
+          checkpointDir: this.checkpointDir(r.id),
+        })
+        this.follow(r.id, r, child)
+      } catch (err) {
+        this.setStatus(r.id, 'interrupted', `Its cluster job could not be followed again: ${messageOf(err)}`)
+      }
+    }
+  }
+
+  private checkpointDir(runId: string): string {
+    return join(this.blobs.dataDir, 'runs', runId, 'checkpoints')
   }
 
   get(runId: string): RunDetail {
@@ -181,6 +207,8 @@ export class TrainingService {
       version,
       dataset.columns_json ? (JSON.parse(dataset.columns_json) as TableColumn[]) : [],
     )
+    // A cluster that has not passed its test submission is refused before anything is recorded.
+    const cluster = input.target ? this.usableCluster(input.target) : null
     // Refused before anything is built or cached: training it would end in an out-of-memory crash.
     const tooBig = memoryRefusal(checked, hp.batchSize, this.memoryLimit)
     if (tooBig) throw new AppError('INVALID_ARGUMENT', tooBig, 'spec')
@@ -208,6 +236,19 @@ export class TrainingService {
       fold: cv.fold ?? null,
       sweepId,
     })
+    if (cluster)
+      this.records.writeTarget(id, {
+        profileId: cluster.id,
+        profileName: cluster.profile.name,
+        jobId: null,
+        state: null,
+        reason: null,
+        node: null,
+        attempts: 0,
+        jobDir: '',
+        log: '',
+        offset: 0,
+      })
     this.events.emit('training.statusChanged', {
       runId: id,
       projectId: input.projectId,
@@ -257,7 +298,7 @@ export class TrainingService {
           version,
           this.splitsFor(r),
         ),
-        checkpointDir: join(this.blobs.dataDir, 'runs', runId, 'checkpoints'),
+        checkpointDir: this.checkpointDir(runId),
         resume,
         ...(this.engines.resolve(engine) ? { engine: this.engines.resolve(engine)! } : {}),
       }
@@ -266,10 +307,37 @@ export class TrainingService {
       this.endWithError(runId, r.project_id, err)
       return
     }
-    const child = this.launch()
+    let child: TrainerChild
+    try {
+      const target = r.target_json ? (JSON.parse(r.target_json) as ClusterJobInfo) : null
+      if (target) this.usableCluster(target.profileId)
+      child = target ? this.clusters!.trainer(runId, target.profileId) : this.launch()
+    } catch (err) {
+      this.endWithError(runId, r.project_id, err)
+      return
+    }
+    this.follow(runId, r, child)
+    child.send({ type: 'start', job })
+  }
+
+  /** The cluster profile, if a run may train on it now (it passed its test submission). */
+  private usableCluster(profileId: string): ClusterProfileRecord {
+    if (!this.clusters) throw new AppError('INVALID_STATE', 'Cluster runs are not available here', 'target')
+    return this.clusters.usable(profileId)
+  }
+
+  /** Records what a trainer (local, or a cluster job) reports for a run until it ends. */
+  private follow(runId: string, r: RunRow, child: TrainerChild): void {
+    const hyperparameters = JSON.parse(r.hyperparameters_json) as Hyperparameters
     let resolveDone!: () => void
     const live: Live = {
       child,
+      release: () => {
+        live.ended = true
+        clearInterval(watch)
+        this.live.delete(runId)
+        resolveDone()
+      },
       projectId: r.project_id,
       epochs: hyperparameters.epochs,
       stopping: false,
@@ -327,7 +395,6 @@ export class TrainingService {
       }
       resolveDone()
     })
-    child.send({ type: 'start', job })
   }
 
   private onMessage(runId: string, live: Live, m: FromTrainer): void {
@@ -441,6 +508,8 @@ export class TrainingService {
         datasetVersionId: r.dataset_version_id,
         name: `${r.name} (re-run)`,
         ...(engine ? { engine } : {}),
+        // Where it trained, too: a cluster run is re-run on the same cluster.
+        ...(r.target_json ? { target: (JSON.parse(r.target_json) as ClusterJobInfo).profileId } : {}),
       },
       runId,
     )
@@ -514,10 +583,16 @@ export class TrainingService {
     return this.live.get(runId)?.child.pid
   }
 
+  /** For closing the app: local trainers end (their runs resume later); cluster jobs go on, followed again next start. */
   async stopAll(): Promise<void> {
     await Promise.all(this.preparing.values())
     const lives = [...this.live.values()]
-    for (const l of lives) l.child.kill()
+    for (const l of lives) {
+      if (l.child.detach) {
+        l.child.detach()
+        l.release()
+      } else l.child.kill()
+    }
     await Promise.all(lives.map((l) => l.done))
   }
 }
@@ -525,4 +600,15 @@ export class TrainingService {
 /** The engine a run trained on, from its receipt; undefined before it started. */
 function recordedEngine(r: { engine_json: string | null }): EngineChoice | undefined {
   return r.engine_json ? (JSON.parse(r.engine_json) as { engine: EngineChoice }).engine : undefined
+}
+
+/** What the training service needs from the cluster service. */
+export interface ClusterTrainers {
+  /** The profile, if a run may train on it (it passed its test submission); throws otherwise. */
+  usable(profileId: string): ClusterProfileRecord
+  trainer(
+    runId: string,
+    profileId: string,
+    known?: { info: ClusterJobInfo; offset: number; checkpointDir: string },
+  ): TrainerChild
 }

@@ -5,6 +5,9 @@
  * software one (SwiftShader, llvmpipe, WARP) is far slower than the processor engines and is there for
  * checking correctness. A model whose tensors pass the adapter's buffer limits is refused before training.
  */
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { adapterLabel } from '../../../shared/engines'
 import type { GpuAdapterInfo } from '../../../shared/training'
@@ -36,6 +39,10 @@ let gpu: GPU | null = null
 
 async function loadDawn(): Promise<GPU> {
   if (gpu) return gpu
+  // Vulkan's loader and Mesa's drivers complain on stderr without a private runtime folder.
+  const runtime = process.env.XDG_RUNTIME_DIR
+  if (process.platform === 'linux' && (!runtime || !existsSync(runtime)))
+    process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'modelbench-runtime-'))
   const dawn = (await import('webgpu')) as unknown as Dawn
   // The backend uses WebGPU's global constants (GPUBufferUsage, GPUMapMode…), as in a browser.
   for (const [name, value] of Object.entries(dawn.globals)) {

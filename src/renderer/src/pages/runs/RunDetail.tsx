@@ -11,6 +11,7 @@ import { TryRow } from './TryRow'
 import { LiveChart, type Series } from '../../components/LiveChart'
 import { engineDetail, percent } from '../../format'
 import { metricLabel, roundForPeople, versionName } from '../../../../shared/words'
+import { messageOf } from '../../../../shared/messages'
 
 interface Props {
   classes: ClassInfo[]
@@ -205,7 +206,19 @@ export function RunDetail({ runId, classes, onChanged, onRerun, onDelete, onErro
               ))}
             <dt>Machine</dt>
             <dd>{run.engine ? `${run.engine.cpu}, ${run.engine.cores} cores, ${run.engine.os}` : '—'}</dd>
+            {run.target && (
+              <>
+                <dt>Cluster</dt>
+                <dd data-testid="receipt-cluster">
+                  {run.target.profileName} · Slurm job {run.target.jobId ?? '(not submitted)'}
+                  {run.target.node ? ` on ${run.target.node}` : ''} · {run.target.state?.toLowerCase() ?? 'submitting'}
+                  {run.target.reason ? ` (${run.target.reason})` : ''}
+                  {run.target.attempts > 1 ? ` · submitted ${run.target.attempts} times` : ''}
+                </dd>
+              </>
+            )}
           </dl>
+          {run.target?.log && <JobLog runId={run.id} />}
         </div>
         <div className="card">
           <h3>Tags and notes</h3>
@@ -334,6 +347,40 @@ export function EvaluationView({
         </table>
         <ConfusionMatrix evaluation={e} onCell={onCell} testId="detail-confusion" />
       </div>
+    </div>
+  )
+}
+
+/** The end of a cluster run's Slurm log, one click away. */
+function JobLog({ runId }: { runId: string }): React.JSX.Element {
+  const [log, setLog] = useState<{ path: string; text: string } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <div className="job-log">
+      <button
+        className="button"
+        onClick={() =>
+          api.call('runs.jobLog', { runId }).then(
+            (l) => {
+              setLog(l)
+              setError(null)
+            },
+            (err: unknown) => setError(messageOf(err)),
+          )
+        }
+        data-testid="run-job-log"
+      >
+        {log ? 'Read the job’s log again' : 'Show the job’s log'}
+      </button>
+      {error && <p className="field-error">{error}</p>}
+      {log && (
+        <>
+          <p className="muted small">{log.path}</p>
+          <pre className="log" data-testid="run-job-log-text">
+            {log.text || '(empty)'}
+          </pre>
+        </>
+      )}
     </div>
   )
 }

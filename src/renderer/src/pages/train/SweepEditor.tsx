@@ -17,6 +17,10 @@ interface Props {
   hyperparameters: HyperparametersInput
   seed: number
   datasetVersionId: string
+  /** The Train page's "Train on": a cluster profile's id, or '' for this computer. */
+  target: string
+  /** The target's name, for the plan line. */
+  targetName: string | null
   onStarted: (sweepId: string) => void
 }
 
@@ -54,6 +58,8 @@ export function SweepEditor({
   hyperparameters,
   seed,
   datasetVersionId,
+  target,
+  targetName,
   onStarted,
 }: Props): React.JSX.Element {
   const options = useMemo(() => [...sweepableHyperparameters, ...(spec ? sweepableLayerSettings(spec) : [])], [spec])
@@ -65,6 +71,7 @@ export function SweepEditor({
   const [minutes, setMinutes] = useState('')
   const [pruning, setPruning] = useState('none')
   const [sweepSeed, setSweepSeed] = useState(seed)
+  const [parallel, setParallel] = useState('1')
   const [error, setError] = useState<string | null>(null)
   const [starting, setStarting] = useState(false)
 
@@ -101,6 +108,8 @@ export function SweepEditor({
         objective: { metric, direction },
         budget: { trials: trialCount, minutes: minuteCount },
         pruning: pruningRules[pruning]!.rule,
+        parallel: Math.max(1, Math.round(Number(parallel) || 1)),
+        ...(target ? { target } : {}),
       })
       onStarted(s.id)
     } catch (err) {
@@ -299,6 +308,17 @@ export function SweepEditor({
           </select>
         </label>
         <label>
+          Trials at once {target ? '(jobs in the queue together)' : ''}
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={parallel}
+            onChange={(e) => setParallel(e.target.value)}
+            data-testid="sweep-at-once"
+          />
+        </label>
+        <label>
           Seed
           <input
             type="number"
@@ -314,7 +334,7 @@ export function SweepEditor({
           budgetProblem ??
           (grid !== null
             ? `The grid has ${grid} combination${grid === 1 ? '' : 's'}: ${trialCount !== null && trialCount < grid ? `the first ${trialCount} will run` : `${grid} trials`}.`
-            : `${trialCount !== null ? `${trialCount} trials` : 'Trials'}${minuteCount !== null ? `, for at most ${minuteCount} minutes` : ''}.`)}
+            : `${trialCount !== null ? `${trialCount} trials` : 'Trials'}${minuteCount !== null ? `, for at most ${minuteCount} minutes` : ''}${Number(parallel) > 1 ? `, ${Math.round(Number(parallel))} at a time` : ''}${targetName ? `, as Slurm jobs on ${targetName}` : ''}.`)}
       </p>
       {error && (
         <p className="field-error" role="alert" data-testid="sweep-error">

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { SweepDetail, SweepParam, SweepTrial, TrialParams } from '../../../../shared/sweep'
 import { api } from '../../api'
-import { formatDuration } from '../../format'
+import { formatDuration, jobWords } from '../../format'
 import { formatMetric, formatSetting, isFraction, metricLabel, settingLabel } from '../../../../shared/words'
 import { useApiEvent } from '../../useApiEvent'
 import { LiveChart, type Series } from '../../components/LiveChart'
@@ -80,6 +80,7 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
   useApiEvent('sweeps.changed', (e) => e.sweepId === sweepId && refresh())
   // A trial's curve grows epoch by epoch.
   useApiEvent('training.epochEnded', (e) => sweep?.trials.some((t) => t.runId === e.runId) && refresh())
+  useApiEvent('clusters.jobChanged', (e) => sweep?.trials.some((t) => t.runId === e.runId) && refresh())
 
   if (!sweep) return <p className="muted">Loading the sweep…</p>
   const { counts } = sweep
@@ -96,6 +97,8 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
           .filter((v): v is number => v !== null)
           .reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null)
   const maximize = sweep.objective.direction === 'maximize'
+  // The cluster's name, as its trials' jobs carry it.
+  const jobTarget = sweep.target ? (sweep.trials.find((t) => t.job)?.job?.profileName ?? 'a cluster') : null
   const metric = metricLabel(sweep.objective.metric)
   const objective = (v: number | null): string => formatMetric(sweep.objective.metric, v)
   const scored = sweep.trials.filter((t) => t.objective !== null)
@@ -129,6 +132,8 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
                 ? 'median stopping'
                 : 'successive halving'}{' '}
             · seed {sweep.seed}
+            {sweep.parallel > 1 ? ` · ${sweep.parallel} at a time` : ''}
+            {jobTarget ? ` · as Slurm jobs on ${jobTarget}` : ''}
             {sweep.statusReason ? ` · ${sweep.statusReason}` : ''}
           </p>
         </div>
@@ -256,6 +261,12 @@ export function SweepView({ sweepId, onUseBest, onError }: Props): React.JSX.Ele
                 {t.state === 'running'
                   ? `${t.curve.length} epoch${t.curve.length === 1 ? '' : 's'} done`
                   : (t.endedReason ?? '')}
+                {t.job && (
+                  <span className="muted" data-testid="sweep-trial-job">
+                    {' '}
+                    · {jobWords(t.job)}
+                  </span>
+                )}
               </td>
             </tr>
           ))}

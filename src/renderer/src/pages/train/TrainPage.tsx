@@ -27,7 +27,8 @@ import { AugmentationPreview } from './AugmentationPreview'
 import { SweepEditor } from './SweepEditor'
 import { describeParams, SweepView } from './SweepView'
 import { LiveChart, type Series } from '../../components/LiveChart'
-import { capitalized, engineDetail, formatDuration, percent } from '../../format'
+import { capitalized, engineDetail, formatDuration, jobWords, percent } from '../../format'
+import { useReadyClusters } from '../../useReadyClusters'
 import { roundForPeople, versionName } from '../../../../shared/words'
 
 interface Props {
@@ -51,7 +52,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
   const [modelDraft, setModelDraft] = useState<ProjectDrafts['model'] | undefined>(
     () => cachedDrafts(project.id)?.model,
   )
-  const { modelChoice, hp, seed, early, aug, initializer, folds } = form
+  const { modelChoice, hp, seed, early, aug, initializer, folds, target: runOn } = form
+  const clusters = useReadyClusters()
   const set = (patch: Partial<TrainForm>): void => dispatch({ type: 'set', patch })
   const [versions, setVersions] = useState<DatasetVersion[]>([])
   const [versionId, setVersionId] = useState('')
@@ -127,6 +129,7 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
         hyperparameters,
         seed,
         ...(versionId ? { datasetVersionId: versionId } : {}),
+        ...(runOn && clusters.some((c) => c.id === runOn) ? { target: runOn } : {}),
       }
       const r =
         folds > 1 ? await api.call('runs.crossValidate', { ...input, k: folds }) : await api.call('runs.start', input)
@@ -433,6 +436,17 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
           )}
           <div className="train-actions">
             <label className="check">
+              Train on{' '}
+              <select value={runOn} onChange={(e) => set({ target: e.target.value })} data-testid="train-target">
+                <option value="">this computer</option>
+                {clusters.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.profile.name} (Slurm)
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="check">
               Cross-validate{' '}
               <select value={folds} onChange={(e) => set({ folds: Number(e.target.value) })} data-testid="train-folds">
                 <option value={0}>no: one run on the split</option>
@@ -476,6 +490,12 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
                         <>
                           {' '}
                           · engine <a href="#/engine">{run.engine.engine}</a> ({engineDetail(run.engine)})
+                        </>
+                      )}
+                      {run.target && (
+                        <>
+                          {' '}
+                          · <span data-testid="run-target">{jobWords(run.target)}</span>
                         </>
                       )}
                       {run.statusReason && ` · ${run.statusReason}`}
@@ -568,6 +588,8 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             hyperparameters={toHyperparameters(form)}
             seed={seed}
             datasetVersionId={versionId}
+            target={clusters.some((c) => c.id === runOn) ? runOn : ''}
+            targetName={clusters.find((c) => c.id === runOn)?.profile.name ?? null}
             onStarted={(id) => {
               setSweepId(id)
               setSweepOpen(false)

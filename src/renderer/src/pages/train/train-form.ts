@@ -21,6 +21,8 @@ export type TrainForm = {
   initializer: Hyperparameters['initializer']
   /** 0 for one run, else a k-fold cross-validation. */
   folds: number
+  /** Where it trains: '' for this computer, else a cluster profile's id. */
+  target: string
 }
 
 export type TrainFormAction =
@@ -40,13 +42,14 @@ export function defaultTrainForm(random: () => number = Math.random): TrainForm 
     modelChoice: 'draft',
     seed: Math.floor(random() * 100000),
     folds: 0,
+    target: '',
   })
 }
 
 /** The form for these hyperparameters (the schema fills what they leave out). */
 function fromHyperparameters(
   input: HyperparametersInput,
-  rest: Pick<TrainForm, 'modelChoice' | 'seed' | 'folds'>,
+  rest: Pick<TrainForm, 'modelChoice' | 'seed' | 'folds' | 'target'>,
 ): TrainForm {
   const h = hyperparametersSchema.parse(input)
   return {
@@ -112,6 +115,11 @@ export function trainFormReducer(form: TrainForm, action: TrainFormAction): Trai
     case 'restore':
       return restoreTrainForm(action.saved, form)
     case 'useHyperparameters':
-      return fromHyperparameters(action.hyperparameters, { modelChoice: 'draft', seed: form.seed, folds: form.folds })
+      return fromHyperparameters(action.hyperparameters, {
+        modelChoice: 'draft',
+        seed: form.seed,
+        folds: form.folds,
+        target: form.target,
+      })
   }
 }
