@@ -6,6 +6,8 @@
  * that loads; PyTorch (Debian's python3-torch, 2 threads, BLAS 1 thread) runs the same model on the same
  * data in the same session. Rounds are interleaved; figures are medians. Samples/s is the median over
  * epochs 2..N of the training steps only.
+ * The webgpu column runs on the adapter WebGPU finds: a graphics card, with the full task in every round;
+ * else Chromium's SwiftShader (software), on a subset, labelled as a correctness check, not a speed.
  * Run: npm run bench:train   (BENCH_ROUNDS=3 by default; BENCH_EPOCHS=5)
  */
 import { spawnSync } from 'node:child_process'
@@ -21,6 +23,9 @@ import type { CacheMeta } from '../src/main/core/datasets/tensor-cache'
 import { selectEngine, type EngineName } from '../src/main/core/training/engine'
 import type { FromTrainer } from '../src/main/core/training/protocol'
 import { runTraining } from '../src/main/core/training/trainer'
+import { adapterLabel } from '../src/shared/engines'
+import type { GpuAdapterInfo } from '../src/shared/training'
+import { useSwiftShader } from '../src/main/test-support/swiftshader'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const epochs = Number(process.env.BENCH_EPOCHS ?? 5)
@@ -121,7 +126,7 @@ async function modelbench(
     (m: FromTrainer) => {
       if (m.type === 'started') usedThreads = m.engine.threads ?? 1
       if (m.type === 'epochEnded') rates.push(m.samplesPerSecond)
-      if (m.type === 'predictions' && m.split === 'test' && !limitTrain)
+      if (m.type === 'predictions' && m.split === 'test' && (!limitTrain || engine === 'webgpu'))
         accuracy = m.rows.filter((r) => r.trueIndex === r.predictedIndex).length / m.rows.length
       if (m.type === 'failed') throw new Error(m.message)
     },
@@ -129,6 +134,30 @@ async function modelbench(
     { replicaEntry: join(import.meta.dirname, '../src/main/replica-worker.ts') },
   )
   return { rate: median(rates.slice(1)), accuracy, threads: usedThreads }
+}
+
+/**
+ * The adapter the webgpu engine would get, asked in a child process first (Vulkan reads its driver list
+ * once per process): a graphics card if there is one, else SwiftShader in this process.
+ */
+function webgpuAdapter(): { adapter: GpuAdapterInfo | null; problem: string | null } {
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      "import('./src/main/core/training/webgpu.ts').then((m) => m.probeAdapter()).then((r) => console.log(JSON.stringify(r)))",
+    ],
+    { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
+  )
+  const line = probe.stdout.trim().split('\n').at(-1) ?? ''
+  const found = line.startsWith('{')
+    ? (JSON.parse(line) as { adapter: GpuAdapterInfo | null; problem: string | null })
+    : { adapter: null, problem: probe.stderr.trim().split('\n').at(-1) ?? 'the probe failed' }
+  if (found.adapter && !found.adapter.software) return found
+  const swift = useSwiftShader()
+  return swift.ok ? { adapter: null, problem: null } : { adapter: null, problem: `${found.problem}; ${swift.why}` }
 }
 
 function pytorch(base: string): (Result & { version: string }) | { skipped: string } {
@@ -157,6 +186,19 @@ async function main(): Promise<void> {
       } catch (err) {
         console.log(`engine ${e}: not available (${err instanceof Error ? err.message.split('\n')[0] : err})`)
       }
+    }
+    // WebGPU: a graphics card joins every round; SwiftShader is checked once, on a subset, after them.
+    const gpu = webgpuAdapter()
+    let software: GpuAdapterInfo | null = null
+    try {
+      const receipt = await selectEngine('webgpu')
+      if (receipt.adapter!.software) software = receipt.adapter!
+      else engines.push('webgpu')
+      console.log(`engine webgpu: ${adapterLabel(receipt.adapter!)}`)
+    } catch (err) {
+      console.log(
+        `engine webgpu: not available (${gpu.problem ?? (err instanceof Error ? err.message.split('\n')[0] : err)})`,
+      )
     }
     const results = new Map<string, Result[]>()
     const add = (k: string, r: Result): void => void results.set(k, [...(results.get(k) ?? []), r])
@@ -190,6 +232,13 @@ async function main(): Promise<void> {
     }
     const cpu = await modelbench('cpu', base, dir, 320)
     console.log(`modelbench cpu (pure JS, speed only, 320 samples): ${cpu.rate.toFixed(1)} samples/s`)
+    if (software) {
+      const soft = await modelbench('webgpu', base, dir, 640)
+      console.log(
+        `modelbench webgpu on ${adapterLabel(software)}: ${soft.rate.toFixed(1)} samples/s, test accuracy ${(soft.accuracy! * 100).toFixed(2)} % after 2 epochs on 640 samples — ` +
+          'a software adapter: this checks correctness (the losses match cpu, see webgpu-training.test), it is not a GPU speed',
+      )
+    }
     console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
 
     const best = [...results.entries()]
