@@ -169,39 +169,22 @@ export function slurmChild(options: SlurmChildOptions, known?: KnownJob): Traine
   const start = async (job: TrainJob): Promise<void> => {
     checkpointDir = job.checkpointDir
     mkdirSync(checkpointDir, { recursive: true })
-    const jobDir = join(options.profile.sharedDir, 'modelbench-jobs', job.runId)
-    const log = join(jobDir, jobFiles.log)
-    const fresh = !existsSync(join(jobDir, jobFiles.job)) || readStatus(jobDir) !== null
-    if (fresh) {
-      // A run resumed after it ended (stopped, failed) starts a new folder from the app's checkpoint.
-      const folder = existsSync(jobDir) ? `${jobDir}-${Date.now()}` : jobDir
-      writeJobFolder(folder, job)
-      info = {
-        profileId: options.profileId,
-        profileName: options.profile.name,
-        jobId: null,
-        state: null,
-        reason: null,
-        node: null,
-        attempts: 0,
-        jobDir: folder,
-        log: join(folder, jobFiles.log),
-      }
-    } else {
-      // Interrupted while the app was away and not finished: the worker resumes from its last checkpoint.
-      info = {
-        profileId: options.profileId,
-        profileName: options.profile.name,
-        jobId: null,
-        state: null,
-        reason: null,
-        node: null,
-        attempts: 0,
-        jobDir,
-        log,
-      }
-      offset = 0
+    // A run resumed after its job ended gets a new folder, starting from the app's own checkpoint.
+    const base = join(options.profile.sharedDir, 'modelbench-jobs', job.runId)
+    const jobDir = existsSync(base) ? `${base}-${Date.now()}` : base
+    writeJobFolder(jobDir, job)
+    info = {
+      profileId: options.profileId,
+      profileName: options.profile.name,
+      jobId: null,
+      state: null,
+      reason: null,
+      node: null,
+      attempts: 0,
+      jobDir,
+      log: join(jobDir, jobFiles.log),
     }
+    offset = 0
     writeControl(info.jobDir, { stop: false, pause: false })
     const script = [
       '#!/bin/bash',

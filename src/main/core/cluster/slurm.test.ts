@@ -5,10 +5,9 @@
  */
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { ClusterProfileRecord } from '../../../shared/cluster'
-import type { ImportInfo, Project } from '../../../shared/contract'
+import type { Project } from '../../../shared/contract'
 import type { ModelSpec } from '../../../shared/model/types'
 import type { SweepSummary } from '../../../shared/sweep'
 import type { RunSummary } from '../../../shared/training'
@@ -16,7 +15,7 @@ import { value } from '../../test-support/result'
 import { localProfile, slurmHere } from '../../test-support/slurm'
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
-import { writeDigitsFolder } from '../datasets/sample-data'
+import { digitsProject as digitsCore } from '../../test-support/digits-core'
 
 const slurm = slurmHere()
 if (!slurm.ok) console.log(`slurm: SKIPPED, ${slurm.why}`)
@@ -38,17 +37,8 @@ function openCore(dataDir: string): Core {
   return createCore({ dataDir, shell: 'server', version: 't', clusterPollMs: 200 })
 }
 
-async function digitsProject(perDigit: number): Promise<{ core: Core; project: Project; dataDir: string }> {
-  const dir = tempDir()
-  const dataDir = join(dir, 'data')
-  const core = openCore(dataDir)
-  const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
-  const folder = join(dir, 'digits')
-  await writeDigitsFolder(folder, perDigit)
-  await core.imports.whenDone(
-    value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [folder] })).id,
-  )
-  return { core, project, dataDir }
+function digitsProject(perDigit: number): Promise<{ core: Core; project: Project; dataDir: string }> {
+  return digitsCore(tempDir(), perDigit, { clusterPollMs: 200 })
 }
 
 async function checkedProfile(core: Core, overrides = {}): Promise<ClusterProfileRecord> {

@@ -19,6 +19,7 @@ import type {
 import { useTempDirs } from '../../test-support/temp-dir'
 import { createCore, type Core } from '../core'
 import { writeDigitsFolder } from '../datasets/sample-data'
+import { digitsProject as digitsCore, epochEnded } from '../../test-support/digits-core'
 import { databaseFileName } from '../store/database'
 import Database from 'better-sqlite3'
 import { value } from '../../test-support/result'
@@ -38,14 +39,7 @@ const tinyCnn: ModelSpec = {
 
 /** A project with `perDigit` of each MNIST digit, imported through the real import. */
 async function digitsProject(perDigit: number): Promise<{ core: Core; project: Project; dataset: DatasetSummary }> {
-  const dir = tempDir()
-  const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
-  const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
-  const folder = join(dir, 'digits')
-  await writeDigitsFolder(folder, perDigit)
-  await core.imports.whenDone(
-    value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [folder] })).id,
-  )
+  const { core, project } = await digitsCore(tempDir(), perDigit)
   return { core, project, dataset: value<DatasetSummary>(await core.call('datasets.get', { projectId: project.id })) }
 }
 
@@ -60,19 +54,6 @@ async function train(core: Core, projectId: string, seed: number, epochs = 2): P
     }),
   )
   return core.training.whenDone(run.id)
-}
-
-/** Resolves when run `runId` has ended epoch `epoch` (the moment its checkpoint is recorded). */
-function epochEnded(core: Core, runId: string, epoch: number): Promise<void> {
-  return new Promise((resolve) => {
-    const off = core.events.onAny((e, p) => {
-      const payload = p as { runId: string; epoch: number }
-      if (e === 'training.epochEnded' && payload.runId === runId && payload.epoch === epoch) {
-        off()
-        resolve()
-      }
-    })
-  })
 }
 
 /** A 3-epoch reference run, and the same run (same seed) whose trainer is killed once epoch `epoch` has ended. */

@@ -4,16 +4,15 @@
  * continues exactly, predictions on the engine in use, and a model too big for the adapter refused before
  * training. On a machine without a graphics card the adapter is SwiftShader (software: correctness only).
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { ImportInfo, Project } from '../../../shared/contract'
+import type { Project } from '../../../shared/contract'
 import { referenceCnn } from '../../../shared/model/reference-cnn'
 import type { PredictionRow, RunSummary, TryImageResult } from '../../../shared/training'
 import { value } from '../../test-support/result'
 import { useSwiftShader } from '../../test-support/swiftshader'
 import { useTempDirs } from '../../test-support/temp-dir'
-import { createCore, type Core } from '../core'
-import { writeDigitsFolder } from '../datasets/sample-data'
+import type { Core } from '../core'
+import { digitsProject as digitsCore, epochEnded } from '../../test-support/digits-core'
 import { probeAdapter } from './webgpu'
 
 useSwiftShader()
@@ -22,16 +21,8 @@ if (!found.adapter) console.log(`webgpu training: SKIPPED, no WebGPU adapter cou
 
 const tempDir = useTempDirs()
 
-async function digitsProject(perDigit: number): Promise<{ core: Core; project: Project }> {
-  const dir = tempDir()
-  const core = createCore({ dataDir: join(dir, 'data'), shell: 'server', version: 't' })
-  const project = value<Project>(await core.call('projects.create', { name: 'Digits' }))
-  const folder = join(dir, 'digits')
-  await writeDigitsFolder(folder, perDigit)
-  await core.imports.whenDone(
-    value<ImportInfo>(await core.call('datasets.importImages', { projectId: project.id, paths: [folder] })).id,
-  )
-  return { core, project }
+function digitsProject(perDigit: number): Promise<{ core: Core; project: Project }> {
+  return digitsCore(tempDir(), perDigit)
 }
 
 function series(core: Core, runId: string, key: string): number[] {
@@ -41,19 +32,6 @@ function series(core: Core, runId: string, key: string): number[] {
 function maxAbsDiff(a: number[], b: number[]): number {
   expect(a).toHaveLength(b.length)
   return Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))
-}
-
-/** Resolves when run `runId` has ended epoch `epoch` (the moment its checkpoint is recorded). */
-function epochEnded(core: Core, runId: string, epoch: number): Promise<void> {
-  return new Promise((resolve) => {
-    const off = core.events.onAny((e, p) => {
-      const payload = p as { runId: string; epoch: number }
-      if (e === 'training.epochEnded' && payload.runId === runId && payload.epoch === epoch) {
-        off()
-        resolve()
-      }
-    })
-  })
 }
 
 /** Same seed, same data version, same losses: per batch and per epoch, within these. */
