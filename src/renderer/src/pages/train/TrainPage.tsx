@@ -435,17 +435,20 @@ export function TrainPage({ project, onError }: Props): React.JSX.Element {
             </>
           )}
           <div className="train-actions">
-            <label className="check">
-              Train on{' '}
-              <select value={runOn} onChange={(e) => set({ target: e.target.value })} data-testid="train-target">
-                <option value="">this computer</option>
-                {clusters.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.profile.name} (Slurm)
-                  </option>
-                ))}
-              </select>
-            </label>
+            {/* Offered once a cluster has passed its test job (the Clusters page). */}
+            {clusters.length > 0 && (
+              <label className="check">
+                Train on{' '}
+                <select value={runOn} onChange={(e) => set({ target: e.target.value })} data-testid="train-target">
+                  <option value="">this computer</option>
+                  {clusters.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.profile.name} (Slurm)
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <label className="check">
               Cross-validate{' '}
               <select value={folds} onChange={(e) => set({ folds: Number(e.target.value) })} data-testid="train-folds">
