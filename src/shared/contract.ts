@@ -209,6 +209,8 @@ export interface EnginePreference {
 export interface DoctorReport {
   /** The engine training would use now, and why faster ones are not available. */
   engine: EngineInfo | null
+  /** Why no engine started (a chosen engine that cannot start says so here). */
+  engineProblem: string | null
   preference: EnginePreference
   gpu: {
     driver: string | null

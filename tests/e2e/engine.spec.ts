@@ -53,6 +53,12 @@ test('the Engine page says in plain words what trains, how fast against the othe
   await expect(advice).toContainText('No NVIDIA GPU driver was found')
   await expect(advice).toContainText('npm install @tensorflow/tfjs-node-gpu')
   await saveScreenshot(page, 'engine-doctor-details')
+  // An engine chosen that cannot start says why, and Automatic brings the working one back.
+  await page.getByTestId('engine-choice-select').selectOption('node-gpu')
+  await expect(page.getByTestId('doctor-verdict')).toContainText('No training engine could start')
+  await expect(page.getByTestId('doctor-engine-problem')).toContainText('@tensorflow/tfjs-node-gpu is not installed')
+  await page.getByTestId('engine-choice-select').selectOption('auto')
+  await expect(page.getByTestId('doctor-verdict')).toContainText('Your models train on the processor, with WebAssembly')
 })
 
 const swiftShader = swiftShaderEnv()

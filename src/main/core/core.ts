@@ -380,7 +380,7 @@ export function createCore(options: CoreOptions): Core {
         events.emit('engine.doctorProgressed', { step, done: gpuSteps.indexOf(step) + 1, total }),
       )
       events.emit('engine.doctorProgressed', { step: 'Done', done: total, total })
-      return { engine: found.engine, gpu, preference: engines.get() }
+      return { engine: found.engine, engineProblem: found.engineProblem, gpu, preference: engines.get() }
     },
     'engine.setPreference': ({ choice }) => engines.set(choice),
     'clusters.list': () => clusters.list(),

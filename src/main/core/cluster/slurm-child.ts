@@ -109,7 +109,8 @@ export function slurmChild(options: SlurmChildOptions, known?: KnownJob): Traine
     const status = readStatus(info.jobDir)
     if (status) {
       readOnce()
-      record({ state: 'COMPLETED', reason: null })
+      // The worker exits 1 after a failure, which Slurm calls FAILED.
+      record({ state: status.state === 'failed' ? 'FAILED' : 'COMPLETED', reason: null })
       exit(status.state === 'failed' ? 1 : 0, null)
       return
     }
@@ -160,9 +161,15 @@ export function slurmChild(options: SlurmChildOptions, known?: KnownJob): Traine
     fail(`Slurm ended job ${info.jobId}${where}: ${state.state} — ${why}. Its log: ${info.log}`)
   }
 
+  // One poll at a time: a slow squeue must not let two polls resubmit the same ended job.
+  let polling = false
   const follow = (): void => {
     timer = setInterval(() => {
-      poll().catch((err: unknown) => fail(`Following the Slurm job failed: ${String(err)}`))
+      if (polling) return
+      polling = true
+      poll()
+        .catch((err: unknown) => fail(`Following the Slurm job failed: ${String(err)}`))
+        .finally(() => (polling = false))
     }, pollMs)
   }
 

@@ -105,6 +105,11 @@ export function EnginePage(): React.JSX.Element {
                 {engine.cpu} · {engine.cores} cores · {engine.memoryGiB} GiB memory
               </p>
             )}
+            {!engine && report.engineProblem && (
+              <p className="field-error" data-testid="doctor-engine-problem">
+                {report.engineProblem}. Choose “Automatic” below to use the fastest engine that starts.
+              </p>
+            )}
             {gpu && <p data-testid="doctor-webgpu-summary">{webgpuSummary(gpu.webgpu, engine?.engine === 'webgpu')}</p>}
             {engine && !onGpu && (
               <p data-testid="doctor-gpu-summary">
