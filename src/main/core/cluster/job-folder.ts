@@ -26,6 +26,8 @@ export interface WorkerStatus {
   state: 'completed' | 'stopped' | 'failed'
   message: string
   at: number
+  /** The node it ran on (a short job can end before the app sees Slurm call it running). */
+  node?: string
 }
 
 export interface JobControl {

@@ -110,7 +110,11 @@ export function slurmChild(options: SlurmChildOptions, known?: KnownJob): Traine
     if (status) {
       readOnce()
       // The worker exits 1 after a failure, which Slurm calls FAILED.
-      record({ state: status.state === 'failed' ? 'FAILED' : 'COMPLETED', reason: null })
+      record({
+        state: status.state === 'failed' ? 'FAILED' : 'COMPLETED',
+        reason: null,
+        node: status.node ?? info.node,
+      })
       exit(status.state === 'failed' ? 1 : 0, null)
       return
     }

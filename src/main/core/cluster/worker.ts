@@ -74,7 +74,7 @@ export async function runWorker(dir: string, options: TrainingOptions & { pollMs
     clearInterval(poll)
     clearInterval(heartbeat)
   }
-  writeStatus(dir, { ...outcome, at: Date.now() })
+  writeStatus(dir, { ...outcome, at: Date.now(), node: hostname() })
   console.log(`modelbench worker: ${outcome.state} (${outcome.message})`)
   return outcome.state === 'failed' ? 1 : 0
 }
