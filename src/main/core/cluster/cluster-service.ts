@@ -168,6 +168,7 @@ export class ClusterService {
     known?: { info: ClusterJobInfo; offset: number; checkpointDir: string },
   ): TrainerChild {
     const { profile } = this.get(profileId)
+    let lastSaid = ''
     return slurmChild(
       {
         profileId,
@@ -175,7 +176,12 @@ export class ClusterService {
         slurm: new Slurm(profile, this.run),
         pollMs: this.pollMs,
         onJob: (info) => {
+          // The read offset moves with every batch read: recorded (a restart follows on from it), but the
+          // event, which makes the sweep view reload, only goes out when what Slurm says changes.
           this.runs.writeTarget(runId, info)
+          const said = JSON.stringify([info.jobId, info.state, info.reason, info.node, info.attempts])
+          if (said === lastSaid) return
+          lastSaid = said
           this.events.emit('clusters.jobChanged', { runId, state: info.state, reason: info.reason, node: info.node })
         },
       },
